@@ -1,0 +1,59 @@
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { svelteTesting } from '@testing-library/svelte/vite';
+import { defineConfig } from 'vitest/config';
+
+const apiMock = new URL('./tests/mocks/podman-desktop-api.ts', import.meta.url).pathname;
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'backend',
+          environment: 'node',
+          include: ['tests/unit/backend/**/*.spec.ts'],
+        },
+        resolve: { alias: { '@podman-desktop/api': apiMock } },
+      },
+      {
+        plugins: [svelte({ configFile: false }), svelteTesting()],
+        test: {
+          name: 'frontend',
+          environment: 'jsdom',
+          include: ['tests/unit/frontend/**/*.spec.ts'],
+          setupFiles: ['tests/unit/frontend/setup.ts'],
+        },
+      },
+      {
+        // Loads the built dist/ the way Podman Desktop does: run after `npm run build`.
+        test: {
+          name: 'loader',
+          environment: 'node',
+          include: ['tests/loader/**/*.spec.ts'],
+        },
+      },
+      {
+        // Real podman, registry, qemu, sshd, started by the tests themselves.
+        test: {
+          name: 'integration',
+          environment: 'node',
+          include: ['tests/integration/**/*.spec.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // Standalone mode driven by Debian's Chromium.
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['tests/e2e/**/*.spec.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
