@@ -1,0 +1,64 @@
+import type { PushChannel, RpcPush, RpcRequest, RpcResponse } from '../api/rpc-protocol';
+import { errorMessage } from '../api/errors';
+import { isRpcMessage } from '../api/rpc-protocol';
+import type { WebviewPort } from './webview-port';
+
+/**
+ * The backend end of the webview bridge: answers requests by calling the method of the same name
+ * on the implementation, and sends pushes. Only the implementation's own prototype methods can be
+ * called, never inherited ones such as `constructor` or `__proto__`.
+ */
+export class RpcServer<T extends object> {
+  readonly #port: WebviewPort;
+  readonly #impl: T;
+  readonly #methods: ReadonlySet<string>;
+  readonly #subscription: { dispose(): unknown };
+
+  constructor(port: WebviewPort, impl: T) {
+    this.#port = port;
+    this.#impl = impl;
+    this.#methods = callableMethods(impl);
+    this.#subscription = port.onDidReceiveMessage(message => {
+      if (isRpcMessage(message) && message.kind === 'rpc-request') void this.#answer(message);
+    });
+  }
+
+  /** Tells the page that something changed. Dropped silently when the page is not shown. */
+  async push(channel: PushChannel, body?: unknown): Promise<void> {
+    const message: RpcPush = { kind: 'rpc-push', channel, body };
+    await this.#port.postMessage(message);
+  }
+
+  dispose(): void {
+    this.#subscription.dispose();
+  }
+
+  async #answer(request: RpcRequest): Promise<void> {
+    let response: RpcResponse;
+    try {
+      if (!this.#methods.has(request.method)) throw new Error(`Unknown method: ${request.method}`);
+      const method = (this.#impl as Record<string, (...args: unknown[]) => unknown>)[request.method];
+      const args = Array.isArray(request.args) ? request.args : [];
+      const result = await method.apply(this.#impl, args);
+      response = { kind: 'rpc-response', id: request.id, ok: true, result };
+    } catch (err: unknown) {
+      response = { kind: 'rpc-response', id: request.id, ok: false, error: errorMessage(err) };
+    }
+    await this.#port.postMessage(response);
+  }
+}
+
+function callableMethods(impl: object): Set<string> {
+  const names = new Set<string>();
+  for (
+    let proto = Object.getPrototypeOf(impl);
+    proto && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto)
+  ) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      if (name !== 'constructor' && typeof (impl as Record<string, unknown>)[name] === 'function') names.add(name);
+    }
+  }
+  for (const [name, value] of Object.entries(impl)) if (typeof value === 'function') names.add(name);
+  return names;
+}
