@@ -1,0 +1,390 @@
+/**
+ * The podman-socket adapter of the container-engine port: dockerode over one podman service
+ * socket, used by the CLI, standalone mode and the integration tests. Where the Docker-compatible
+ * API lacks data (architecture, digest, manifest lists, graph root) it calls podman's libpod
+ * endpoints through dockerode's modem.
+ *
+ * One instance serves exactly one engine. A service that does not answer is an error here, not an
+ * empty engine list: the CLI must tell the user that the podman it was pointed at is not running
+ * (with how to start it), rather than report "no images". Callers that aggregate several engines
+ * (listBootcImages' callers) catch the EngineError.
+ */
+
+import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+
+import Dockerode from 'dockerode';
+
+import type {
+  ContainerEngine,
+  EngineImage,
+  EngineInfo,
+  ImageDetails,
+  ManifestDetails,
+  ManifestMember,
+} from './container-engine';
+import { EngineError } from './container-engine';
+import type { EngineEndpoint } from './engine-endpoint';
+import { describeConnectionError, noServiceMessage, parseEndpointUrl } from './engine-endpoint';
+
+/** podman's versioned libpod API prefix; v4.0.0 is answered by podman 4 and 5. */
+const LIBPOD = '/v4.0.0/libpod';
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+const DEFAULT_PING_TIMEOUT_MS = 3_000;
+
+export interface PodmanSocketEngineOptions {
+  /** Per-request timeout; a request that takes longer fails with an EngineError. */
+  requestTimeoutMs?: number;
+  /** The environment for SSH: SSH_AUTH_SOCK. Defaults to process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * Dockerode for an endpoint. Every connection option is set explicitly, because docker-modem
+ * merges in DOCKER_HOST / DOCKER_TLS_VERIFY / DOCKER_CERT_PATH from the environment otherwise, and
+ * a DOCKER_HOST meant for another tool would silently redirect or break the podman connection.
+ */
+export function createDockerode(
+  endpoint: EngineEndpoint,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Dockerode {
+  const neutral = { ca: undefined, cert: undefined, key: undefined, timeout: undefined, version: undefined };
+  if (endpoint.kind === 'unix') {
+    return new Dockerode({
+      ...neutral,
+      socketPath: endpoint.socketPath,
+      host: undefined,
+      port: undefined,
+      protocol: 'http',
+    });
+  }
+  // docker-modem's SSH transport runs `docker system dial-stdio` on the remote host, so the remote
+  // needs a `docker` command that proxies to podman (podman-docker with podman ≥ 5, which has
+  // `podman system dial-stdio`); the socket path of the URL is not used by that transport.
+  let privateKey: Buffer | undefined;
+  if (endpoint.identityFile) {
+    try {
+      privateKey = readFileSync(endpoint.identityFile);
+    } catch (error) {
+      throw new EngineError(
+        `Cannot read the SSH key ${endpoint.identityFile} (CONTAINER_SSHKEY): ${describeConnectionError(error)}.`,
+      );
+    }
+  }
+  return new Dockerode({
+    ...neutral,
+    socketPath: undefined,
+    protocol: 'ssh',
+    host: endpoint.host,
+    port: endpoint.port,
+    username: endpoint.user ?? userInfo().username,
+    sshOptions: { agent: env.SSH_AUTH_SOCK, privateKey },
+  });
+}
+
+export interface EndpointCheck {
+  /** The libpod API version the service reports, e.g. `4.3.1`. */
+  apiVersion: string;
+}
+
+/**
+ * Checks that a podman service answers at `endpoint` (GET /_ping, short timeout). Rejects with an
+ * EngineError that says how to start one, or that the socket belongs to something other than podman.
+ */
+export async function checkEndpoint(
+  endpoint: EngineEndpoint,
+  options: { timeoutMs?: number; env?: Readonly<Record<string, string | undefined>> } = {},
+): Promise<EndpointCheck> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
+  const docker = createDockerode(endpoint, options.env);
+  const headers = await new Promise<Record<string, string | string[] | undefined>>((resolve, reject) => {
+    docker.modem.dial(
+      {
+        path: '/_ping',
+        method: 'GET',
+        isStream: true,
+        statusCodes: { 200: true },
+        abortSignal: AbortSignal.timeout(timeoutMs),
+      },
+      (error: unknown, response: unknown) => {
+        if (error) {
+          const status = (error as { statusCode?: number }).statusCode;
+          reject(
+            new EngineError(
+              status === undefined
+                ? noServiceMessage(endpoint, describeConnectionError(error, timeoutMs))
+                : `The service at ${endpoint.url} answered /_ping with HTTP ${status}; is it podman?`,
+              status,
+            ),
+          );
+          return;
+        }
+        const stream = response as NodeJS.ReadableStream & { headers?: Record<string, string | string[] | undefined> };
+        stream.resume();
+        resolve(stream.headers ?? {});
+      },
+    );
+  });
+  const apiVersion = headers['libpod-api-version'];
+  if (typeof apiVersion !== 'string' || apiVersion === '') {
+    throw new EngineError(
+      `The service at ${endpoint.url} answers but is not podman (no Libpod-Api-Version header); Bootc Studio needs podman's API.`,
+    );
+  }
+  return { apiVersion };
+}
+
+export class PodmanSocketEngine implements ContainerEngine {
+  readonly endpoint: EngineEndpoint;
+  /** Stable for the endpoint: `podman:/run/podman/podman.sock`, `podman:ssh://core@host:22/…`. */
+  readonly id: string;
+  private readonly docker: Dockerode;
+  private readonly requestTimeoutMs: number;
+  private known?: EngineInfo;
+
+  constructor(endpoint: EngineEndpoint | string, options: PodmanSocketEngineOptions = {}) {
+    this.endpoint = typeof endpoint === 'string' ? parseEndpointUrl(endpoint) : endpoint;
+    this.id = engineIdFor(this.endpoint);
+    this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.docker = createDockerode(this.endpoint, options.env);
+  }
+
+  /** The engine's name as far as known: `podman (rootful)` once the service has answered. */
+  get name(): string {
+    return this.known?.name ?? engineName(this.endpoint, undefined);
+  }
+
+  async listEngines(): Promise<EngineInfo[]> {
+    return [await this.fetchInfo()];
+  }
+
+  async listImages(): Promise<EngineImage[]> {
+    const info = await this.info();
+    const raw = await this.get<unknown>(`${LIBPOD}/images/json`, 'Listing images');
+    if (!Array.isArray(raw)) throw this.unexpected('Listing images');
+    return raw.map(item => toEngineImage(asRecord(item), info));
+  }
+
+  async inspectImage(engineId: string, idOrRef: string): Promise<ImageDetails> {
+    this.checkEngine(engineId);
+    checkReference(idOrRef);
+    const info = await this.info();
+    const raw = await this.get<unknown>(`${LIBPOD}/images/${encodeURIComponent(idOrRef)}/json`, 'Inspecting image', {
+      404: `Image ${idOrRef} not found on ${info.name}`,
+    });
+    return toImageDetails(asRecord(raw), info.id);
+  }
+
+  async inspectManifest(engineId: string, idOrRef: string): Promise<ManifestDetails> {
+    this.checkEngine(engineId);
+    checkReference(idOrRef);
+    const info = await this.info();
+    const path = `${LIBPOD}/manifests/${encodeURIComponent(idOrRef)}`;
+    // podman 4's manifests/{name}/json falls back to the *registry* when the local image is not a
+    // list (a network round trip, or a misleading "connection refused"); exists/ is local only.
+    await this.get<unknown>(`${path}/exists`, 'Inspecting manifest list', {
+      404: `Manifest list ${idOrRef} not found on ${info.name}`,
+      500: `${idOrRef} is not a manifest list on ${info.name}`,
+    });
+    const raw = asRecord(
+      await this.get<unknown>(`${path}/json`, 'Inspecting manifest list', {
+        404: `Manifest list ${idOrRef} not found on ${info.name}`,
+      }),
+    );
+    const manifests = raw.manifests;
+    if (!Array.isArray(manifests)) throw new EngineError(`${idOrRef} is not a manifest list on ${info.name}`);
+    return { engineId: info.id, members: manifests.map(item => toManifestMember(asRecord(item))) };
+  }
+
+  /** Info from the last successful answer, or a fresh one. */
+  private async info(): Promise<EngineInfo> {
+    return this.known ?? this.fetchInfo();
+  }
+
+  private async fetchInfo(): Promise<EngineInfo> {
+    const raw = asRecord(await this.get<unknown>(`${LIBPOD}/info`, 'Reading engine info'));
+    const host = asRecord(raw.host);
+    const store = asRecord(raw.store);
+    const version = asRecord(raw.version);
+    const rootless = asRecord(host.security).rootless;
+    const rootful = typeof rootless === 'boolean' ? !rootless : undefined;
+    this.known = {
+      id: this.id,
+      name: engineName(this.endpoint, rootful),
+      type: 'podman',
+      version: optionalString(version.Version),
+      rootful,
+      os: optionalString(host.os),
+      arch: optionalString(host.arch),
+      graphRoot: optionalString(store.graphRoot),
+    };
+    return this.known;
+  }
+
+  private checkEngine(engineId: string): void {
+    if (engineId !== this.id) {
+      throw new EngineError(`Unknown engine ${engineId}; this connection serves ${this.id}`, 404);
+    }
+  }
+
+  /**
+   * GET a libpod path. `messages` gives the user-facing message per HTTP status; any other failure
+   * says what was being done and what podman answered.
+   */
+  private get<T>(path: string, doing: string, messages: Record<number, string> = {}): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.docker.modem.dial(
+        {
+          path,
+          method: 'GET',
+          statusCodes: { 200: true, 204: true },
+          abortSignal: AbortSignal.timeout(this.requestTimeoutMs),
+        },
+        (error: unknown, data: unknown) => {
+          if (!error) {
+            resolve(data as T);
+            return;
+          }
+          const status = (error as { statusCode?: unknown }).statusCode;
+          if (typeof status !== 'number') {
+            reject(
+              new EngineError(noServiceMessage(this.endpoint, describeConnectionError(error, this.requestTimeoutMs))),
+            );
+            return;
+          }
+          const known = messages[status];
+          if (known) {
+            reject(new EngineError(known, status));
+            return;
+          }
+          const reason = podmanMessage((error as { json?: unknown }).json);
+          reject(
+            new EngineError(`${doing} failed on ${this.name}: HTTP ${status}${reason ? ` — ${reason}` : ''}`, status),
+          );
+        },
+      );
+    });
+  }
+
+  private unexpected(doing: string): EngineError {
+    return new EngineError(`${doing} failed on ${this.name}: unexpected answer from ${this.endpoint.url}`);
+  }
+}
+
+export function engineIdFor(endpoint: EngineEndpoint): string {
+  return endpoint.kind === 'unix' ? `podman:${endpoint.socketPath}` : `podman:${endpoint.url}`;
+}
+
+function engineName(endpoint: EngineEndpoint, rootful: boolean | undefined): string {
+  const mode = rootful === undefined ? '' : rootful ? ' (rootful)' : ' (rootless)';
+  return endpoint.kind === 'ssh' ? `podman${mode} on ${endpoint.host}` : `podman${mode}`;
+}
+
+function checkReference(idOrRef: string): void {
+  if (typeof idOrRef !== 'string' || idOrRef.trim() === '') {
+    throw new EngineError('An image id or reference is required', 400);
+  }
+}
+
+function toEngineImage(raw: Record<string, unknown>, engine: EngineInfo): EngineImage {
+  const image: EngineImage = {
+    id: String(raw.Id ?? ''),
+    engineId: engine.id,
+    engineName: engine.name,
+    repoTags: references(raw.RepoTags),
+    repoDigests: references(raw.RepoDigests),
+    labels: labelsOf(raw.Labels),
+    size: numberOr(raw.Size, numberOr(raw.VirtualSize, 0)),
+    created: toMillis(raw.Created),
+  };
+  const digest = optionalString(raw.Digest);
+  if (digest) image.digest = digest;
+  // podman ≥ 5.1 lists the architecture and whether an image is a manifest list; podman 4 does not.
+  const arch = optionalString(raw.Arch);
+  if (arch) image.arch = arch;
+  if (typeof raw.IsManifestList === 'boolean') image.isManifestList = raw.IsManifestList;
+  return image;
+}
+
+function toImageDetails(raw: Record<string, unknown>, engineId: string): ImageDetails {
+  const config = asRecord(raw.Config);
+  const details: ImageDetails = {
+    id: String(raw.Id ?? ''),
+    engineId,
+    repoTags: references(raw.RepoTags),
+    repoDigests: references(raw.RepoDigests),
+    labels: labelsOf(raw.Labels ?? config.Labels),
+    arch: optionalString(raw.Architecture) ?? '',
+    os: optionalString(raw.Os) ?? '',
+    size: numberOr(raw.Size, numberOr(raw.VirtualSize, 0)),
+    created: toMillis(raw.Created),
+  };
+  const variant = optionalString(raw.Variant);
+  if (variant) details.variant = variant;
+  const digest = optionalString(raw.Digest);
+  if (digest) details.digest = digest;
+  return details;
+}
+
+function toManifestMember(raw: Record<string, unknown>): ManifestMember {
+  const platform = asRecord(raw.platform);
+  const member: ManifestMember = {
+    digest: String(raw.digest ?? ''),
+    arch: optionalString(platform.architecture) ?? 'unknown',
+    os: optionalString(platform.os) ?? 'unknown',
+  };
+  const variant = optionalString(platform.variant);
+  if (variant) member.variant = variant;
+  return member;
+}
+
+/** Tags or digests without podman's and Docker's `<none>` placeholders; null means none. */
+function references(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter((item): item is string => typeof item === 'string' && item !== '' && !item.startsWith('<none>'));
+}
+
+function labelsOf(value: unknown): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const [key, item] of Object.entries(asRecord(value))) {
+    if (typeof item === 'string') labels[key] = item;
+  }
+  return labels;
+}
+
+/**
+ * Milliseconds since the epoch from podman's two forms: seconds (image lists) or an RFC 3339
+ * string (inspect). 0 when absent or unparseable.
+ */
+export function toMillis(value: unknown): number {
+  if (typeof value === 'number' && Number.isFinite(value)) {
+    // Seconds until the year 5138; anything larger is already milliseconds.
+    return value < 1e11 ? Math.round(value * 1000) : Math.round(value);
+  }
+  if (typeof value === 'string' && value !== '') {
+    const parsed = Date.parse(value);
+    return Number.isNaN(parsed) ? 0 : parsed;
+  }
+  return 0;
+}
+
+/** podman's error text from an error body: `{cause, message, response}` JSON, or plain text. */
+function podmanMessage(json: unknown): string | undefined {
+  const text = Buffer.isBuffer(json) ? json.toString('utf8') : typeof json === 'string' ? json : undefined;
+  const record = asRecord(json);
+  const message = optionalString(record.message) ?? optionalString(record.cause) ?? text;
+  return message?.split('\n')[0].trim().slice(0, 300) || undefined;
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function numberOr(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
+}
