@@ -1,0 +1,111 @@
+import type { BootcImage } from '../api/models';
+import { isBootcLabelled } from '../api/models';
+import type { ContainerEngine, EngineImage } from '../engine/container-engine';
+
+/**
+ * Finds the bootc images of every running engine: images labelled `containers.bootc` or
+ * `ostree.bootable`, and manifest lists whose members are such images (shown with each member's
+ * architecture). Architectures the list answer lacks come from one inspect per bootc image.
+ */
+export async function listBootcImages(engine: ContainerEngine): Promise<BootcImage[]> {
+  const images = await engine.listImages();
+  const bootc = images.filter(image => isBootcLabelled(image.labels));
+  const result = await Promise.all(bootc.map(image => toBootcImage(engine, image)));
+
+  const bootcByDigest = new Map<string, BootcImage>();
+  for (const [index, image] of bootc.entries()) {
+    for (const digest of digestsOf(image)) bootcByDigest.set(`${image.engineId}|${digest}`, result[index]);
+  }
+  const lists = await Promise.all(
+    images
+      .filter(image => !isBootcLabelled(image.labels) && mayBeManifestList(image))
+      .map(image => toManifestListImage(engine, image, bootcByDigest)),
+  );
+  for (const list of lists) if (list) result.push(list);
+  return result.sort((a, b) => b.created - a.created || a.ref.localeCompare(b.ref));
+}
+
+async function toBootcImage(engine: ContainerEngine, image: EngineImage): Promise<BootcImage> {
+  let arch = image.arch;
+  if (!arch) {
+    arch = await engine.inspectImage(image.engineId, image.id).then(
+      details => details.arch,
+      () => undefined,
+    );
+  }
+  return {
+    ...identity(image),
+    architectures: arch ? [arch] : [],
+    size: image.size,
+    created: image.created,
+    digest: image.digest,
+    labels: image.labels,
+    isManifestList: false,
+  };
+}
+
+async function toManifestListImage(
+  engine: ContainerEngine,
+  image: EngineImage,
+  bootcByDigest: Map<string, BootcImage>,
+): Promise<BootcImage | undefined> {
+  const manifest = await engine.inspectManifest(image.engineId, image.repoTags[0] ?? image.id).catch(() => undefined);
+  if (!manifest) return undefined;
+  const members = manifest.members
+    .map(member => ({ member, local: bootcByDigest.get(`${image.engineId}|${member.digest}`) }))
+    .filter(({ local }) => local !== undefined);
+  if (members.length === 0) return undefined;
+  const architectures = [...new Set(members.map(({ member }) => member.arch))].sort();
+  const labels = members[0].local?.labels ?? {};
+  return {
+    ...identity(image),
+    architectures,
+    size: members.reduce((sum, { local }) => sum + (local?.size ?? 0), 0),
+    created: image.created,
+    digest: image.digest,
+    labels,
+    isManifestList: true,
+  };
+}
+
+/**
+ * Whether an image might be a manifest list. Engines that say so (podman ≥ 5, Podman Desktop's
+ * `isManifest`) are believed; older podman lists a manifest list as an unlabelled image without
+ * layers, a few hundred bytes in size, so only those are asked.
+ */
+function mayBeManifestList(image: EngineImage): boolean {
+  if (image.isManifestList !== undefined) return image.isManifestList;
+  return image.size < 64 * 1024 && Object.keys(image.labels).length === 0;
+}
+
+function digestsOf(image: EngineImage): string[] {
+  const digests = image.repoDigests.map(ref => ref.slice(ref.indexOf('@') + 1));
+  if (image.digest) digests.push(image.digest);
+  return digests;
+}
+
+function identity(image: EngineImage): Pick<BootcImage, 'id' | 'engineId' | 'engineName' | 'name' | 'tag' | 'ref'> {
+  const ref = image.repoTags.find(tag => !tag.startsWith('<none>'));
+  if (!ref)
+    return {
+      id: image.id,
+      engineId: image.engineId,
+      engineName: image.engineName,
+      name: '<none>',
+      tag: '<none>',
+      ref: image.id,
+    };
+  const { name, tag } = splitReference(ref);
+  return { id: image.id, engineId: image.engineId, engineName: image.engineName, name, tag, ref };
+}
+
+/** Splits `registry:5000/ns/name:tag` into name and tag; a port is not a tag. */
+export function splitReference(ref: string): { name: string; tag: string } {
+  const at = ref.indexOf('@');
+  const withoutDigest = at >= 0 ? ref.slice(0, at) : ref;
+  const colon = withoutDigest.lastIndexOf(':');
+  if (colon > withoutDigest.lastIndexOf('/')) {
+    return { name: withoutDigest.slice(0, colon), tag: withoutDigest.slice(colon + 1) };
+  }
+  return { name: withoutDigest, tag: 'latest' };
+}
