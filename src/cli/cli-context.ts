@@ -1,0 +1,38 @@
+import type { ContainerEngine } from '../engine/container-engine';
+
+/** Bad input: a flag, argument or value the CLI cannot accept. Exit code 2; nothing is started. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface CliIo {
+  stdout: { write(text: string): unknown; isTTY?: boolean };
+  stderr: { write(text: string): unknown; isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+}
+
+/** What every command receives: the global options, resolved, and the engine on demand. */
+export interface CliContext {
+  io: CliIo;
+  json: boolean;
+  storeDir: string;
+  /** Connects to the engine (`--url`, else CONTAINER_HOST, else the standard podman sockets). */
+  engine(): Promise<ContainerEngine>;
+}
+
+export type OptionSpec = { type: 'string' | 'boolean'; short?: string; multiple?: boolean; description: string };
+
+export interface CliCommand {
+  /** Words of the command, e.g. `images` or `disk build`. */
+  name: string;
+  summary: string;
+  /** The argument part of the usage line, e.g. `IMAGE --output DIR`. */
+  usage?: string;
+  options?: Record<string, OptionSpec>;
+  /** How many positional arguments after the command words: [min, max]. */
+  positionals?: [number, number];
+  run(ctx: CliContext, values: Record<string, unknown>, positionals: string[]): Promise<number>;
+}

@@ -1,0 +1,23 @@
+import { existsSync } from 'node:fs';
+
+import type { ContainerEngine } from '../engine/container-engine';
+import { EndpointError, resolveEndpoint } from '../engine/engine-endpoint';
+import { checkEndpoint, PodmanSocketEngine } from '../engine/podman-socket';
+import { UsageError } from './cli-context';
+
+/**
+ * The CLI's engine: `--url`, else CONTAINER_HOST, else the standard podman sockets. A malformed
+ * URL is bad input (exit 2); a service that does not answer is a failed operation (exit 1) whose
+ * message says how to start one.
+ */
+export async function connectEngine(url: string | undefined, env: NodeJS.ProcessEnv): Promise<ContainerEngine> {
+  let endpoint;
+  try {
+    ({ endpoint } = resolveEndpoint(url, { env, uid: process.getuid?.(), exists: existsSync }));
+  } catch (err: unknown) {
+    if (err instanceof EndpointError) throw new UsageError(err.message);
+    throw err;
+  }
+  await checkEndpoint(endpoint, { env });
+  return new PodmanSocketEngine(endpoint, { env });
+}
