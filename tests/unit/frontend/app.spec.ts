@@ -1,0 +1,103 @@
+import { render, screen } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { beforeEach, describe, expect, test, vi } from 'vitest';
+
+import { buildFormRoute, ROUTES } from '../../../src/api/routes';
+import { PUSH_CHANNELS } from '../../../src/api/rpc-protocol';
+import App from '../../../frontend/App.svelte';
+import { router } from '../../../frontend/stores/app-router';
+import { bootcImage, fakeRpc } from './fake-rpc';
+
+vi.mock('../../../frontend/rpc', async () => (await import('./fake-rpc')).fakeRpc);
+
+const NAV = ['Dashboard', 'Images', 'Disk Images', 'Virtual Machines', 'Examples'];
+
+beforeEach(() => {
+  fakeRpc.reset();
+  fakeRpc.api.listBootcImages.mockResolvedValue([bootcImage()]);
+  router.route = ROUTES.dashboard;
+});
+
+function navLink(name: string): HTMLElement {
+  return screen.getByRole('link', { name });
+}
+
+describe('App', () => {
+  test('the navigation lists every section and marks the current one', async () => {
+    render(App);
+    const nav = screen.getByRole('navigation', { name: 'Bootc Studio' });
+    expect([...nav.querySelectorAll('a')].map(a => a.textContent?.trim())).toEqual(NAV);
+    expect(navLink('Dashboard')).toHaveAttribute('aria-current', 'page');
+    expect(navLink('Images')).not.toHaveAttribute('aria-current');
+    expect(await screen.findByLabelText('Bootc image count')).toBeInTheDocument();
+  });
+
+  test('following a navigation link shows its page, by mouse or keyboard', async () => {
+    const user = userEvent.setup();
+    render(App);
+
+    await user.click(navLink('Images'));
+    expect(await screen.findByRole('heading', { name: 'Bootc images' })).toBeInTheDocument();
+    expect(navLink('Images')).toHaveAttribute('aria-current', 'page');
+    expect(navLink('Dashboard')).not.toHaveAttribute('aria-current');
+    expect(fakeRpc.setState).toHaveBeenLastCalledWith({ route: ROUTES.images });
+
+    navLink('Virtual Machines').focus();
+    await user.keyboard('{Enter}');
+    expect(screen.getByRole('heading', { name: 'Virtual machines' })).toBeInTheDocument();
+    expect(navLink('Virtual Machines')).toHaveAttribute('aria-current', 'page');
+  });
+
+  test.each([
+    ['Disk Images', 'Disk images', /Disk-image builds arrive next/],
+    ['Examples', 'Examples', /catalog of example bootc images/],
+  ])('%s is an honest placeholder', async (link, heading, text) => {
+    const user = userEvent.setup();
+    render(App);
+    await user.click(navLink(link));
+    expect(screen.getByRole('heading', { name: heading })).toBeInTheDocument();
+    expect(screen.getByText(text)).toBeInTheDocument();
+    expect(screen.queryByRole('textbox')).not.toBeInTheDocument();
+  });
+
+  test('restores the saved route when the webview is re-created', async () => {
+    fakeRpc.getState.mockReturnValue({ route: ROUTES.images });
+    render(App);
+    expect(await screen.findByRole('row', { name: 'quay.io/fedora/fedora-bootc:42' })).toBeInTheDocument();
+    expect(navLink('Images')).toHaveAttribute('aria-current', 'page');
+  });
+
+  test('follows a pending deep link to the build form and shows the deep-linked image', async () => {
+    fakeRpc.getState.mockReturnValue({ route: ROUTES.images });
+    fakeRpc.api.takePendingRoute.mockResolvedValueOnce(buildFormRoute('quay.io/fedora/fedora-bootc:42', 'podman'));
+    render(App);
+
+    expect(await screen.findByRole('heading', { name: 'Build disk image' })).toBeInTheDocument();
+    const linked = screen.getByLabelText('Deep-linked image');
+    expect(linked).toHaveTextContent('quay.io/fedora/fedora-bootc:42');
+    expect(linked).toHaveTextContent('podman');
+    expect(navLink('Disk Images')).toHaveAttribute('aria-current', 'page');
+  });
+
+  test('a route-pending push while the page is open navigates there', async () => {
+    render(App);
+    await vi.waitFor(() => expect(fakeRpc.api.takePendingRoute).toHaveBeenCalledTimes(1));
+
+    fakeRpc.api.takePendingRoute.mockResolvedValueOnce(buildFormRoute('localhost/my-os:latest'));
+    fakeRpc.push(PUSH_CHANNELS.routePending);
+
+    expect(await screen.findByRole('heading', { name: 'Build disk image' })).toBeInTheDocument();
+    expect(screen.getByText('localhost/my-os:latest')).toBeInTheDocument();
+  });
+
+  test('the Images page’s Build Disk Image action opens the build form for that image', async () => {
+    const user = userEvent.setup();
+    render(App);
+    await user.click(navLink('Images'));
+    await user.click(await screen.findByRole('button', { name: /^Build Disk Image from quay.io\/fedora/ }));
+
+    expect(screen.getByRole('heading', { name: 'Build disk image' })).toBeInTheDocument();
+    expect(screen.getByText('quay.io/fedora/fedora-bootc:42')).toBeInTheDocument();
+    expect(screen.getByText('podman.podman-machine-default')).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,78 @@
+import { vi } from 'vitest';
+
+import type { BootcStudioApi } from '../../../src/api/bootc-studio-api';
+import type { BootcImage } from '../../../src/api/models';
+import type { PushChannel } from '../../../src/api/rpc-protocol';
+
+/**
+ * Stands in for frontend/rpc.ts, the bridge's edge: specs `vi.mock` that module with this object,
+ * script the backend's answers with the `api` mocks and fire pushes with `push`.
+ */
+const listeners = new Map<PushChannel, Set<(body: unknown) => void>>();
+
+export const fakeRpc = {
+  api: {
+    listBootcImages: vi.fn<BootcStudioApi['listBootcImages']>(),
+    listEngines: vi.fn<BootcStudioApi['listEngines']>(),
+    takePendingRoute: vi.fn<BootcStudioApi['takePendingRoute']>(),
+    openExternal: vi.fn<BootcStudioApi['openExternal']>(),
+  } satisfies BootcStudioApi,
+  getState: vi.fn<() => unknown>(),
+  setState: vi.fn<(state: unknown) => void>(),
+  subscribe(channel: PushChannel, listener: (body: unknown) => void): () => void {
+    let set = listeners.get(channel);
+    if (!set) listeners.set(channel, (set = new Set()));
+    set.add(listener);
+    return () => set.delete(listener);
+  },
+  /** Delivers a push from the backend to every current listener of the channel. */
+  push(channel: PushChannel, body?: unknown): void {
+    for (const listener of [...(listeners.get(channel) ?? [])]) listener(body);
+  },
+  listenerCount(channel: PushChannel): number {
+    return listeners.get(channel)?.size ?? 0;
+  },
+  reset(): void {
+    listeners.clear();
+    for (const fn of Object.values(fakeRpc.api)) fn.mockReset();
+    fakeRpc.getState.mockReset();
+    fakeRpc.setState.mockReset();
+    fakeRpc.api.takePendingRoute.mockResolvedValue(undefined);
+    fakeRpc.api.listEngines.mockResolvedValue([]);
+  },
+};
+
+const DAY = 24 * 60 * 60 * 1000;
+
+/** A bootc image as the backend reports it; `overrides` for the fields a test cares about. */
+export function bootcImage(overrides: Partial<BootcImage> = {}): BootcImage {
+  return {
+    id: 'sha256:3f2b9c1d0e8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c',
+    engineId: 'podman.podman-machine-default',
+    engineName: 'Podman',
+    name: 'quay.io/fedora/fedora-bootc',
+    tag: '42',
+    ref: 'quay.io/fedora/fedora-bootc:42',
+    architectures: ['amd64'],
+    size: 1_834_567_890,
+    created: Date.now() - 3 * DAY - 60 * 60 * 1000,
+    digest: 'sha256:9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b',
+    labels: { 'containers.bootc': '1', 'ostree.bootable': 'true' },
+    isManifestList: false,
+    ...overrides,
+  };
+}
+
+export const centosManifestList = (): BootcImage =>
+  bootcImage({
+    id: 'sha256:7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d',
+    engineId: 'docker.default',
+    engineName: 'Docker',
+    name: 'quay.io/centos-bootc/centos-bootc',
+    tag: 'stream10',
+    ref: 'quay.io/centos-bootc/centos-bootc:stream10',
+    architectures: ['amd64', 'arm64', 'ppc64le'],
+    size: 3_200_000_000,
+    created: Date.now() - 5 * 60 * 1000 - 10_000,
+    isManifestList: true,
+  });
