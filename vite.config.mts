@@ -16,12 +16,21 @@ export default defineConfig({
       entry: {
         extension: 'src/extension.ts',
         cli: 'src/cli/main.ts',
+        standalone: 'src/standalone/main.ts',
       },
       formats: ['cjs'],
       fileName: (_format, name) => `${name}.js`,
     },
     rollupOptions: {
-      external: ['@podman-desktop/api', ...builtinModules, /^node:/, 'cpu-features', /\.node$/],
+      external: [
+        '@podman-desktop/api',
+        ...builtinModules,
+        /^node:/,
+        'cpu-features',
+        'bufferutil',
+        'utf-8-validate',
+        /\.node$/,
+      ],
       output: {
         entryFileNames: '[name].js',
         chunkFileNames: 'chunks/[name]-[hash].js',

@@ -1,10 +1,27 @@
-// `npm start`: builds when needed, then says how to load the extension. Standalone mode (the
-// extension served to a browser against the local podman) replaces this next.
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+// `npm start`: builds when the bundles are missing or older than the sources, then runs standalone
+// mode (dist/standalone.js) with the arguments given after `--`.
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 
-if (!existsSync('dist/extension.js') || !existsSync('media/index.html')) {
-  execFileSync('npm', ['run', 'build'], { stdio: 'inherit' });
+const root = new URL('..', import.meta.url).pathname;
+
+function newest(path) {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (!stat) return 0;
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(0, ...readdirSync(path).map(name => newest(join(path, name))));
 }
-console.log(`Built. Load ${process.cwd()} into Podman Desktop (Settings → Extensions → Development Mode),`);
-console.log('or list the bootc images of the local podman: node dist/cli.js images');
+
+const outputs = ['dist/extension.js', 'dist/standalone.js', 'media/index.html'].map(file => newest(join(root, file)));
+const sources = Math.max(...['src', 'frontend', 'package.json'].map(path => newest(join(root, path))));
+if (outputs.includes(0) || Math.min(...outputs) < sources) {
+  const build = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
+
+const child = spawn(process.execPath, [join(root, 'dist/standalone.js'), ...process.argv.slice(2)], {
+  stdio: 'inherit',
+});
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

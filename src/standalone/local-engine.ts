@@ -1,0 +1,83 @@
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import type { EngineEndpoint } from '../engine/engine-endpoint';
+import { resolveEndpoint, unixEndpoint } from '../engine/engine-endpoint';
+import { checkEndpoint } from '../engine/podman-socket';
+import { findExecutable } from './standalone-process';
+
+export interface LocalEngine {
+  endpoint: EngineEndpoint;
+  /** Set when standalone mode started the service itself; stops it. */
+  stop?(): Promise<void>;
+}
+
+const INSTALL_PODMAN =
+  'podman is not installed. Install it — Debian/Ubuntu: sudo apt-get install podman; Fedora: sudo dnf install podman; ' +
+  'macOS: brew install podman && podman machine init --now — or pass --url to reach a podman service elsewhere.';
+
+/**
+ * The podman service standalone mode talks to: `--url`, else CONTAINER_HOST, else the standard
+ * sockets. When none of those answers and neither --url nor CONTAINER_HOST was given, but podman is
+ * installed, a service is started on a private socket (the user's own store) and stopped on exit.
+ */
+export async function findOrStartLocalEngine(
+  url: string | undefined,
+  env: NodeJS.ProcessEnv,
+  log: (line: string) => void,
+): Promise<LocalEngine> {
+  const { endpoint, source } = resolveEndpoint(url, { env, uid: process.getuid?.(), exists: existsSync });
+  try {
+    await checkEndpoint(endpoint, { env });
+    return { endpoint };
+  } catch (err: unknown) {
+    if (source !== 'default') throw err;
+    const podman = findExecutable('podman', env);
+    if (!podman) throw new Error(INSTALL_PODMAN);
+    log(`No podman service answers at ${endpoint.url}; starting one for this session.`);
+    return startPrivateService(podman, env);
+  }
+}
+
+async function startPrivateService(podman: string, env: NodeJS.ProcessEnv): Promise<LocalEngine> {
+  const dir = mkdtempSync(join(tmpdir(), 'bootc-studio-service-'));
+  const socketPath = join(dir, 'podman.sock');
+  const child: ChildProcess = spawn(podman, ['system', 'service', '--time=0', `unix://${socketPath}`], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4000)));
+  const exited = new Promise<number | null>(resolve => child.once('exit', code => resolve(code)));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise(resolve => setTimeout(resolve, 5000))]);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const endpoint = unixEndpoint(socketPath);
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`podman system service exited with code ${child.exitCode}: ${stderr.trim() || 'no output'}`);
+    }
+    try {
+      await checkEndpoint(endpoint, { env, timeoutMs: 1000 });
+      return { endpoint, stop };
+    } catch (err: unknown) {
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(
+          `podman system service did not answer on ${socketPath} within 20 s: ${stderr.trim() || String(err)}`,
+        );
+      }
+      await new Promise(resolve => setTimeout(resolve, 200));
+    }
+  }
+}
