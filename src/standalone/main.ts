@@ -79,11 +79,8 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  code => {
-    process.exitCode = code;
-    // Nothing else should keep the process alive once stopped (a lingering socket, say).
-    if (code !== 0) process.exit(code);
-  },
+  // Exit even if a stream of the engine client still holds the event loop: everything was stopped.
+  code => process.exit(code),
   (err: unknown) => {
     process.stderr.write(`bootc-studio standalone: ${errorMessage(err)}\n`);
     process.exit(1);

@@ -28,6 +28,8 @@ import { StringDecoder } from 'node:string_decoder';
 import { EngineError } from '../engine/container-engine';
 import type { EngineEndpoint } from '../engine/engine-endpoint';
 import { createDockerode } from '../engine/podman-socket';
+import type { Readable } from 'node:stream';
+
 import { packBuildContext } from './standalone-build-context';
 import { EngineEvents } from './standalone-engine-events';
 import { JsonLineSplitter } from './standalone-json-lines';
@@ -321,7 +323,14 @@ class StandaloneEngine {
     const signal = buildOptions?.abortController?.signal;
 
     eventCollect('stream', `Uploading the build context from ${contextDir}...Can take a while...\r\n`);
-    const tar = await packBuildContext(contextDir, extraFiles, signal);
+    let tar: Readable;
+    try {
+      tar = await packBuildContext(contextDir, extraFiles, signal);
+    } catch (error) {
+      const failure = new EngineError(`Reading the build context ${contextDir} failed: ${messageOf(error)}`);
+      eventCollect('error', failure.message);
+      throw failure;
+    }
     // A context file that cannot be read breaks the upload; say that, not "no podman service".
     let tarFailure: unknown;
     tar.once('error', error => (tarFailure = error));

@@ -351,7 +351,17 @@ describe('standalone containerEngine on a fake podman', () => {
         platform: 'linux/amd64',
       });
       expect(request.headers['content-type']).toBe('application/x-tar');
-      expect(request.body.subarray(0, 20).toString('utf8')).toMatch(/^sub\//);
+      // tar headers are 512-byte blocks whose first field is the entry name.
+      const names = [];
+      for (let offset = 0; offset + 512 <= request.body.length; offset += 512) {
+        names.push(
+          request.body
+            .subarray(offset, offset + 100)
+            .toString('utf8')
+            .replace(/\0.*$/s, ''),
+        );
+      }
+      expect(names).toEqual(expect.arrayContaining(['sub', 'sub/Containerfile']));
       expect(request.body.includes(Buffer.from('FROM scratch\n'))).toBe(true);
       expect(calls.map(([name]) => name)).toEqual(['stream', 'stream', 'stream', 'finish']);
       expect(calls[2]).toEqual(['stream', 'STEP 1/1: FROM scratch\n']);
