@@ -44,6 +44,15 @@ export default defineConfig({
         },
       },
       {
+        // Figures, never pass/fail: `npm run bench`.
+        test: {
+          name: 'bench',
+          environment: 'node',
+          include: [],
+          benchmark: { include: ['tests/bench/**/*.bench.ts'] },
+        },
+      },
+      {
         // Standalone mode driven by Debian's Chromium.
         test: {
           name: 'e2e',
