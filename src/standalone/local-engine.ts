@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { EngineEndpoint } from '../engine/engine-endpoint';
 import { resolveEndpoint, unixEndpoint } from '../engine/engine-endpoint';
 import { checkEndpoint } from '../engine/podman-socket';
-import { findExecutable } from './standalone-process';
+import { findExecutable } from '../platform/executables';
 
 export interface LocalEngine {
   endpoint: EngineEndpoint;
@@ -35,7 +35,7 @@ export async function findOrStartLocalEngine(
     return { endpoint };
   } catch (err: unknown) {
     if (source !== 'default') throw err;
-    const podman = findExecutable('podman', env);
+    const podman = findExecutable('podman', env.PATH);
     if (!podman) throw new Error(INSTALL_PODMAN);
     log(`No podman service answers at ${endpoint.url}; starting one for this session.`);
     return startPrivateService(podman, env);

@@ -548,28 +548,23 @@ class StandaloneEngine {
   }
 
   async startContainer(engineId: string, id: string): Promise<void> {
-    this.checkEngine(engineId);
-    await this.client.json({
-      method: 'POST',
-      path: `${COMPAT}/containers/${encodeURIComponent(required(id, 'container id'))}/start`,
-      ok: [204],
-      doing: `Starting container ${id}`,
-      messages: {
-        304: `Container ${id} is already started`,
-        404: `Container ${id} not found on ${this.options.engineName}`,
-      },
-    });
+    await this.changeState(engineId, id, 'start');
   }
 
   async stopContainer(engineId: string, id: string): Promise<void> {
+    await this.changeState(engineId, id, 'stop');
+  }
+
+  private async changeState(engineId: string, id: string, action: 'start' | 'stop'): Promise<void> {
     this.checkEngine(engineId);
+    const [doing, already] = action === 'start' ? ['Starting', 'started'] : ['Stopping', 'stopped'];
     await this.client.json({
       method: 'POST',
-      path: `${COMPAT}/containers/${encodeURIComponent(required(id, 'container id'))}/stop`,
+      path: `${COMPAT}/containers/${encodeURIComponent(required(id, 'container id'))}/${action}`,
       ok: [204],
-      doing: `Stopping container ${id}`,
+      doing: `${doing} container ${id}`,
       messages: {
-        304: `Container ${id} is already stopped`,
+        304: `Container ${id} is already ${already}`,
         404: `Container ${id} not found on ${this.options.engineName}`,
       },
     });

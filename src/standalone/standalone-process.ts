@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
 
+import { findExecutable } from '../platform/executables';
 import type { CancellationToken } from './pd-primitives';
 
 export interface ExecOptions {
@@ -110,7 +109,7 @@ export function adminArgv(
   command: string,
   args: string[],
   env: NodeJS.ProcessEnv,
-  which = findExecutable,
+  which: (name: string, path?: string) => string | undefined = findExecutable,
   host: { uid?: number; platform: NodeJS.Platform } = { uid: process.getuid?.(), platform: process.platform },
 ): [string, string[]] {
   if (host.uid === 0) return [command, args];
@@ -120,25 +119,11 @@ export function adminArgv(
     );
   }
   const graphical = Boolean(env.DISPLAY || env.WAYLAND_DISPLAY);
-  const pkexec = which('pkexec', env);
+  const pkexec = which('pkexec', env.PATH);
   if (pkexec && graphical) return [pkexec, [command, ...args]];
-  const sudo = which('sudo', env);
+  const sudo = which('sudo', env.PATH);
   if (sudo) return [sudo, ['-n', command, ...args]];
   throw new Error(
     `${command} needs administrator rights, and neither pkexec (with a graphical session) nor sudo is available. Run Bootc Studio as root or install sudo.`,
   );
-}
-
-export function findExecutable(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
 }

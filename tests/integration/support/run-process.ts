@@ -4,8 +4,8 @@
  */
 
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+
+import { findExecutable as findOnPath } from '../../../src/platform/executables';
 
 export interface RunOptions {
   env?: NodeJS.ProcessEnv;
@@ -81,19 +81,9 @@ export function runProcess(command: string, args: readonly string[], options: Ru
   });
 }
 
-/** The absolute path of an executable on PATH, or undefined. */
+/** The absolute path of an executable on PATH (or in /usr/sbin, /sbin), or undefined. */
 export function findExecutable(name: string, path = process.env.PATH ?? ''): string | undefined {
-  const dirs = [...path.split(delimiter), '/usr/sbin', '/sbin'].filter(Boolean);
-  for (const dir of dirs) {
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
+  return findOnPath(name, path, ['/usr/sbin', '/sbin']);
 }
 
 /**
