@@ -1,3 +1,10 @@
+import type {
+  ExampleImage,
+  ImageBuildRequest,
+  ImageOperation,
+  ImagePullRequest,
+  ImagePushRequest,
+} from './image-operations';
 import type { BootcImage, EngineSummary, Route } from './models';
 
 /**
@@ -16,10 +23,36 @@ export interface BootcStudioApi {
   takePendingRoute(): Promise<Route | undefined>;
   /** Opens a URL in the user's browser (links to docs from the empty states). */
   openExternal(url: string): Promise<boolean>;
+
+  // Images: build, push, pull, delete. Long operations answer with an operation id at once.
+
+  /** Starts a build from a Containerfile; rejects (nothing started) when a field is invalid, naming it. */
+  buildImage(request: ImageBuildRequest): Promise<string>;
+  /** Starts a push of a full reference to its registry. */
+  pushImage(request: ImagePushRequest): Promise<string>;
+  /** Starts a pull. */
+  pullImage(request: ImagePullRequest): Promise<string>;
+  cancelImageOperation(operationId: string): Promise<void>;
+  /** Every operation of this session, newest first. */
+  listImageOperations(): Promise<ImageOperation[]>;
+  /** Log lines of an operation from line `from` on (0-based), and the index to ask from next. */
+  readImageOperationLog(operationId: string, from: number): Promise<{ lines: string[]; next: number }>;
+  /** Tags an image with another full reference (e.g. for a registry, before pushing a localhost/ image). */
+  tagImage(engineId: string, source: string, target: string): Promise<void>;
+  /** Deletes an image; refuses, saying why, when a container uses it. The page confirms first. */
+  deleteImage(engineId: string, imageId: string): Promise<void>;
+  /** The examples catalog, which ships with the extension (works offline). */
+  listExamples(): Promise<ExampleImage[]>;
+  /** Asks the user for a folder (Podman Desktop's dialog); undefined when cancelled. */
+  selectFolder(title: string, defaultPath?: string): Promise<string | undefined>;
+  /** The Containerfile the build would use in `contextDir` (`Containerfile`, then `Dockerfile`), if any. */
+  detectContainerfile(contextDir: string): Promise<string | undefined>;
+  /** Saves an example's Containerfile into a folder the user picks; the path written, or undefined if cancelled. */
+  saveExampleContainerfile(exampleId: string): Promise<string | undefined>;
 }
 
 /** Methods that open dialogs or wait for the user, and so are exempt from the call timeout. */
-export const NO_TIMEOUT_METHODS: readonly (keyof BootcStudioApi)[] = [];
+export const NO_TIMEOUT_METHODS: readonly (keyof BootcStudioApi)[] = ['selectFolder', 'saveExampleContainerfile'];
 
 /** Default time a call may take before the page gives up on it, in milliseconds. */
 export const DEFAULT_CALL_TIMEOUT_MS = 10_000;

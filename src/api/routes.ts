@@ -3,6 +3,7 @@
 export const ROUTES = {
   dashboard: '/',
   images: '/images',
+  buildImage: '/images/build',
   diskImages: '/disk-images',
   buildDiskImage: '/disk-images/build',
   virtualMachines: '/vms',

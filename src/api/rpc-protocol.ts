@@ -32,6 +32,8 @@ export type RpcMessage = RpcRequest | RpcResponse | RpcPush;
 export const PUSH_CHANNELS = {
   imagesChanged: 'images-changed',
   enginesChanged: 'engines-changed',
+  /** An image build, push or pull started, progressed or ended: re-read listImageOperations. */
+  imageOperationsChanged: 'image-operations-changed',
   /** A deep link is pending: call `takePendingRoute()`. */
   routePending: 'route-pending',
 } as const;

@@ -50,7 +50,10 @@ const image: BootcImage = {
   isManifestList: false,
 };
 
-class FakeBackend implements BootcStudioApi {
+class FakeBackend implements Pick<
+  BootcStudioApi,
+  'listBootcImages' | 'listEngines' | 'takePendingRoute' | 'openExternal'
+> {
   routes: (string | undefined)[] = ['/disk-images/build?image=x'];
   async listBootcImages() {
     return [image];

@@ -1,0 +1,116 @@
+import { z } from 'zod';
+
+import { SUPPORTED_PLATFORMS } from './image-operations';
+
+/**
+ * Validation of everything that crosses a boundary, shared by the page (immediate, per-field
+ * messages), the backend (RPC arguments) and the CLI (flags): one schema per operation, and a
+ * result that names the field.
+ */
+
+export interface FieldError {
+  /** The field, as the form and the CLI call it: `tag`, `buildArgs.HTTP_PROXY`, `platforms`. */
+  field: string;
+  message: string;
+}
+
+export type Validated<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
+
+// An image reference as podman accepts it: [registry[:port]/]path[:tag][@digest], lower-case path.
+const REFERENCE =
+  /^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+
+export const imageReferenceSchema = z
+  .string()
+  .trim()
+  .min(1, 'an image reference is required, e.g. quay.io/me/os:1')
+  .max(255, 'an image reference has at most 255 characters')
+  .refine(ref => REFERENCE.test(ref), {
+    message: 'not an image reference: use [registry/]name[:tag], lower-case, e.g. quay.io/me/os:1',
+  });
+
+export const platformSchema = z.enum(SUPPORTED_PLATFORMS, {
+  message: `a platform is one of ${SUPPORTED_PLATFORMS.join(', ')}`,
+});
+
+const BUILD_ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export const imageBuildRequestSchema = z.object({
+  contextDir: z.string().trim().min(1, 'choose the folder to build from'),
+  containerfile: z
+    .string()
+    .trim()
+    .min(1)
+    .refine(path => !path.startsWith('/') && !path.split('/').includes('..'), {
+      message: 'the Containerfile must be a path inside the context folder',
+    })
+    .optional(),
+  tag: imageReferenceSchema,
+  platforms: z.array(platformSchema).min(1, 'choose at least one platform').max(SUPPORTED_PLATFORMS.length),
+  buildArgs: z.record(z.string(), z.string()).superRefine((args, ctx) => {
+    for (const [name, value] of Object.entries(args)) {
+      if (!BUILD_ARG_NAME.test(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'a build argument name is letters, digits and _, not starting with a digit',
+        });
+      }
+      if (value.includes('\n'))
+        ctx.addIssue({ code: 'custom', path: [name], message: 'a build argument value is one line' });
+    }
+  }),
+  noCache: z.boolean(),
+  pull: z.boolean(),
+  engineId: z.string().min(1).optional(),
+});
+
+export const imagePushRequestSchema = z.object({
+  ref: imageReferenceSchema,
+  engineId: z.string().min(1).optional(),
+  credentials: z
+    .object({
+      username: z.string().min(1, 'a user name is required with a password'),
+      password: z.string().min(1, 'a password is required with a user name'),
+    })
+    .optional(),
+  tlsVerify: z.boolean().optional(),
+});
+
+export const imagePullRequestSchema = z.object({
+  ref: imageReferenceSchema,
+  platform: platformSchema.optional(),
+  engineId: z.string().min(1).optional(),
+});
+
+/** Checks `value` against `schema`; on failure, one message per field, named by its path. */
+export function validate<T>(schema: z.ZodType<T>, value: unknown): Validated<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return { ok: true, value: result.data };
+  return {
+    ok: false,
+    errors: result.error.issues.map(issue => ({
+      field: issue.path.map(String).join('.') || 'request',
+      message: issue.message,
+    })),
+  };
+}
+
+/** One line naming every bad field, for errors thrown across the bridge and the CLI's exit 2. */
+export function describeErrors(errors: FieldError[]): string {
+  return errors.map(error => `${error.field}: ${error.message}`).join('; ');
+}
+
+/** Throws an Error whose message names the fields (the RPC carries it to the page as is). */
+export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = validate(schema, value);
+  if (!result.ok) throw new ValidationError(result.errors);
+  return result.value;
+}
+
+export class ValidationError extends Error {
+  constructor(readonly errors: FieldError[]) {
+    super(describeErrors(errors));
+    this.name = 'ValidationError';
+  }
+}

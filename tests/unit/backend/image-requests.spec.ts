@@ -1,0 +1,199 @@
+/**
+ * The core's build, push and pull requests: checked before anything starts (each bad field named),
+ * the engine driven as the port says, and the checks after a build (architecture, bootc label).
+ */
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+
+import { NOT_BOOTC_WARNING, startBuild } from '../../../src/images/image-build';
+import { ImageOperations } from '../../../src/images/image-operations';
+import { pushWarnings, startPull, startPush } from '../../../src/images/image-transfer';
+import { FakeEngine } from './fake-engine';
+
+let dir: string;
+let empty: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'image-requests-'));
+  writeFileSync(join(dir, 'Containerfile'), 'FROM quay.io/fedora/fedora-bootc:42\n');
+  writeFileSync(join(dir, 'Other.containerfile'), 'FROM quay.io/fedora/fedora-bootc:42\n');
+  empty = mkdtempSync(join(tmpdir(), 'image-requests-empty-'));
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(empty, { recursive: true, force: true });
+});
+
+const valid = () => ({
+  contextDir: dir,
+  tag: 'quay.io/me/os:1',
+  platforms: ['linux/amd64'],
+  buildArgs: {},
+  noCache: false,
+  pull: false,
+});
+
+function setup() {
+  const engine = new FakeEngine();
+  const operations = new ImageOperations();
+  return { engine, operations, deps: { engine, operations } };
+}
+
+describe('build requests', () => {
+  test.each([
+    [{ tag: 'Quay.io/Me/OS:1!' }, /^tag: not an image reference/],
+    [{ tag: '' }, /^tag: an image reference is required/],
+    [{ platforms: [] }, /^platforms: choose at least one platform/],
+    [{ platforms: ['linux/s390x'] }, /^platforms\.0: a platform is one of linux\/amd64, linux\/arm64/],
+    [{ buildArgs: { '1BAD': 'x' } }, /^buildArgs\.1BAD: a build argument name/],
+    [{ buildArgs: { GOOD: 'two\nlines' } }, /^buildArgs\.GOOD: a build argument value is one line/],
+    [{ containerfile: '../outside' }, /^containerfile: the Containerfile must be a path inside the context folder/],
+    [{ containerfile: 'Missing' }, /^containerfile: Missing does not exist/],
+    [{ contextDir: 'relative/dir' }, /^contextDir: the context folder must be an absolute path/],
+    [{ contextDir: '/no/such/folder' }, /^contextDir: \/no\/such\/folder is not a folder/],
+    [{ engineId: 'docker:/elsewhere' }, /^engineId: no running engine docker:\/elsewhere/],
+    [{ noCache: 'yes' }, /^noCache: /],
+  ])('%j is refused, naming the field, and nothing starts', async (change, message) => {
+    const { deps, engine, operations } = setup();
+    await expect(startBuild(deps, { ...valid(), ...change })).rejects.toThrow(message);
+    expect(engine.started()).toEqual([]);
+    expect(operations.list()).toEqual([]);
+  });
+
+  test('a folder without Containerfile or Dockerfile is refused naming the containerfile', async () => {
+    const { deps } = setup();
+    await expect(startBuild(deps, { ...valid(), contextDir: empty })).rejects.toThrow(
+      /^containerfile: .* has no Containerfile or Dockerfile/,
+    );
+  });
+
+  test('the default Containerfile is used; the result is bootc-labelled so no warning', async () => {
+    const { deps, engine, operations } = setup();
+    const id = await startBuild(deps, { ...valid(), buildArgs: { A: '1' } });
+    const done = await operations.wait(id);
+    expect(done).toMatchObject({ status: 'succeeded', kind: 'build', imageId: 'built', warnings: [] });
+    expect(engine.calls[0].args[1]).toMatchObject({
+      contextDir: dir,
+      containerfile: 'Containerfile',
+      tag: 'quay.io/me/os:1',
+      platforms: ['linux/amd64'],
+      buildArgs: { A: '1' },
+      noCache: false,
+    });
+    expect(operations.readLog(id, 0).lines).toContain('STEP 1/1: FROM quay.io/fedora/fedora-bootc:42');
+  });
+
+  test('a result without a bootc label gets the warning', async () => {
+    const { deps, engine, operations } = setup();
+    engine.onBuild = async () => {
+      engine.images.set('plain', { arch: 'amd64', labels: { maintainer: 'me' } });
+      return { imageId: 'plain' };
+    };
+    const done = await operations.wait(await startBuild(deps, valid()));
+    expect(done.status).toBe('succeeded');
+    expect(done.warnings).toEqual([NOT_BOOTC_WARNING]);
+  });
+
+  test("an image of the wrong architecture (podman 4.3's cache) is rebuilt once without the cache", async () => {
+    const { deps, engine, operations } = setup();
+    engine.onBuild = async (options, _sink, attempt) => {
+      engine.images.set(`img${attempt}`, {
+        arch: attempt === 1 ? 'amd64' : 'arm64',
+        labels: { 'containers.bootc': '1' },
+      });
+      void options;
+      return { imageId: `img${attempt}` };
+    };
+    const done = await operations.wait(await startBuild(deps, { ...valid(), platforms: ['linux/arm64'] }));
+    expect(done).toMatchObject({ status: 'succeeded', imageId: 'img2' });
+    expect(engine.calls.map(call => (call.args[1] as { noCache: boolean }).noCache)).toEqual([false, true]);
+    expect(operations.readLog(done.id, 0).lines.join('\n')).toContain('building again without the cache');
+  });
+
+  test('several platforms build without the cache, and every member is checked', async () => {
+    const { deps, engine, operations } = setup();
+    engine.onBuild = async () => {
+      engine.images.set('amd', { arch: 'amd64', labels: { 'containers.bootc': '1' } });
+      engine.images.set('arm', { arch: 'arm64', labels: {} });
+      return {
+        imageId: 'list',
+        platformImages: [
+          { platform: 'linux/amd64', imageId: 'amd' },
+          { platform: 'linux/arm64', imageId: 'arm' },
+        ],
+      };
+    };
+    const done = await operations.wait(
+      await startBuild(deps, { ...valid(), platforms: ['linux/amd64', 'linux/arm64'] }),
+    );
+    expect(done.status).toBe('succeeded');
+    expect(engine.calls[0].args[1]).toMatchObject({ platforms: ['linux/amd64', 'linux/arm64'], noCache: true });
+    expect(done.warnings).toEqual([NOT_BOOTC_WARNING]);
+    expect(done.message).toBe('Built quay.io/me/os:1 for linux/amd64, linux/arm64');
+  });
+});
+
+describe('push and pull requests', () => {
+  test('bad references and credentials are refused naming the field; an image the engine lacks too', async () => {
+    const { deps, engine } = setup();
+    await expect(startPush(deps, { ref: 'quay.io/Me/os:1' })).rejects.toThrow(/^ref: not an image reference/);
+    await expect(
+      startPush(deps, { ref: 'quay.io/me/os:1', credentials: { username: 'me', password: '' } }),
+    ).rejects.toThrow(/^credentials\.password: a password is required/);
+    await expect(startPush(deps, { ref: 'quay.io/me/os:1', tlsVerify: 'no' })).rejects.toThrow(/^tlsVerify: /);
+    await expect(startPush(deps, { ref: 'quay.io/me/os:1' })).rejects.toThrow(/^ref: .*has no image quay.io\/me\/os:1/);
+    await expect(startPull(deps, { ref: 'quay.io/me/os:1', platform: 'linux/386' })).rejects.toThrow(/^platform: /);
+    expect(engine.started()).toEqual([]);
+  });
+
+  test('a push hands credentials and TLS choice to the engine, reports layers, and records no password', async () => {
+    const { deps, engine, operations } = setup();
+    engine.images.set('quay.io/me/os:1', {});
+    engine.onPush = async (_ref, _options, sink) => {
+      sink.layer({ id: 'aaa', status: 'Pushing', current: 10, total: 20 });
+      sink.log('Copying blob aaa');
+      return { digest: 'sha256:abc' };
+    };
+    const id = await startPush(deps, {
+      ref: 'quay.io/me/os:1',
+      tlsVerify: true,
+      credentials: { username: 'me', password: 'p4ss-w0rd' },
+    });
+    const done = await operations.wait(id);
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      percent: 100,
+      message: 'Pushed quay.io/me/os:1 (sha256:abc)',
+      warnings: [],
+    });
+    expect(engine.calls[0].args).toMatchObject([
+      'podman:/run/podman/podman.sock',
+      'quay.io/me/os:1',
+      { tlsVerify: true, credentials: { username: 'me', password: 'p4ss-w0rd' } },
+    ]);
+    expect(JSON.stringify([done, operations.readLog(id, 0)])).not.toContain('p4ss-w0rd');
+  });
+
+  test('a pull passes the platform and records the image id', async () => {
+    const { deps, engine, operations } = setup();
+    const done = await operations.wait(
+      await startPull(deps, { ref: 'quay.io/fedora/fedora-bootc:42', platform: 'linux/arm64' }),
+    );
+    expect(done).toMatchObject({ kind: 'pull', status: 'succeeded', imageId: 'pulled', percent: 100 });
+    expect(engine.calls[0].args[2]).toMatchObject({ platform: 'linux/arm64' });
+  });
+
+  test('pushWarnings: localhost/ and short names cannot be pulled by a VM; loopback registries neither', () => {
+    expect(pushWarnings('localhost/os:1')[0]).toMatch(/tag it for a registry first/);
+    expect(pushWarnings('os:1')[0]).toMatch(/tag it for a registry first/);
+    expect(pushWarnings('127.0.0.1:5000/os:1')[0]).toMatch(/loopback/);
+    expect(pushWarnings('localhost:5000/os:1')[0]).toMatch(/loopback/);
+    expect(pushWarnings('quay.io/me/os:1')).toEqual([]);
+    expect(pushWarnings('registry.lan:5000/os:1')).toEqual([]);
+  });
+});
