@@ -1,12 +1,30 @@
 import type * as podmanDesktopApi from '@podman-desktop/api';
 
-import type { ContainerEngine, EngineImage, EngineInfo, ImageDetails, ManifestDetails } from './container-engine';
+import type {
+  BuildOptions,
+  BuildResult,
+  BuildSink,
+  ContainerEngine,
+  EngineImage,
+  EngineInfo,
+  ImageDetails,
+  ManifestDetails,
+  PullOptions,
+  PullResult,
+  PushOptions,
+  PushResult,
+  TransferSink,
+} from './container-engine';
 import { EngineError } from './container-engine';
+import type { PdContainerEngineApi, PdProviderApi } from './podman-desktop-images';
+import { PdImageOperations } from './podman-desktop-images';
 
+/** What the adapter reads of listing and inspecting; image operations need the rest of PdContainerEngineApi. */
 type ContainerEngineApi = Pick<
   typeof podmanDesktopApi.containerEngine,
   'listImages' | 'listInfos' | 'getImageInspect' | 'inspectManifest'
->;
+> &
+  Partial<PdContainerEngineApi>;
 
 /**
  * The engine port over Podman Desktop's API: every engine Podman Desktop has running (local
@@ -15,7 +33,38 @@ type ContainerEngineApi = Pick<
  * of the API's documented behaviour.
  */
 export class PodmanDesktopEngine implements ContainerEngine {
-  constructor(private readonly api: ContainerEngineApi) {}
+  private readonly images: PdImageOperations;
+
+  /**
+   * `provider` (Podman Desktop's `provider` namespace) maps an engine id to its connection, which
+   * pullImage and builds on a chosen engine need.
+   */
+  constructor(
+    private readonly api: ContainerEngineApi,
+    provider?: PdProviderApi,
+  ) {
+    this.images = new PdImageOperations(api as PdContainerEngineApi, provider);
+  }
+
+  buildImage(engineId: string, options: BuildOptions, sink: BuildSink): Promise<BuildResult> {
+    return this.images.build(engineId, options, sink);
+  }
+
+  pushImage(engineId: string, ref: string, options: PushOptions, sink: TransferSink): Promise<PushResult> {
+    return this.images.push(engineId, ref, options, sink);
+  }
+
+  pullImage(engineId: string, ref: string, options: PullOptions, sink: TransferSink): Promise<PullResult> {
+    return this.images.pull(engineId, ref, options, sink);
+  }
+
+  tagImage(engineId: string, source: string, target: string): Promise<void> {
+    return this.images.tag(engineId, source, target);
+  }
+
+  deleteImage(engineId: string, idOrRef: string): Promise<void> {
+    return this.images.delete(engineId, idOrRef);
+  }
 
   async listEngines(): Promise<EngineInfo[]> {
     const infos = await this.api.listInfos();

@@ -16,16 +16,26 @@ import { userInfo } from 'node:os';
 import Dockerode from 'dockerode';
 
 import type {
+  BuildOptions,
+  BuildResult,
+  BuildSink,
   ContainerEngine,
   EngineImage,
   EngineInfo,
   ImageDetails,
   ManifestDetails,
   ManifestMember,
+  PullOptions,
+  PullResult,
+  PushOptions,
+  PushResult,
+  TransferSink,
 } from './container-engine';
 import { EngineError } from './container-engine';
 import type { EngineEndpoint } from './engine-endpoint';
 import { describeConnectionError, noServiceMessage, parseEndpointUrl } from './engine-endpoint';
+import { PodmanSocketClient } from './podman-socket-client';
+import { socketBuild, socketDelete, socketPull, socketPush, socketTag } from './podman-socket-images';
 
 /** podman's versioned libpod API prefix; v4.0.0 is answered by podman 4 and 5. */
 const LIBPOD = '/v4.0.0/libpod';
@@ -140,6 +150,7 @@ export class PodmanSocketEngine implements ContainerEngine {
   /** Stable for the endpoint: `podman:/run/podman/podman.sock`, `podman:ssh://core@host:22/…`. */
   readonly id: string;
   private readonly docker: Dockerode;
+  private readonly client: PodmanSocketClient;
   private readonly requestTimeoutMs: number;
   private known?: EngineInfo;
 
@@ -148,6 +159,7 @@ export class PodmanSocketEngine implements ContainerEngine {
     this.id = engineIdFor(this.endpoint);
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.docker = createDockerode(this.endpoint, options.env);
+    this.client = new PodmanSocketClient(this.docker, this.endpoint, this.requestTimeoutMs);
   }
 
   /** The engine's name as far as known: `podman (rootful)` once the service has answered. */
@@ -195,6 +207,41 @@ export class PodmanSocketEngine implements ContainerEngine {
     const manifests = raw.manifests;
     if (!Array.isArray(manifests)) throw new EngineError(`${idOrRef} is not a manifest list on ${info.name}`);
     return { engineId: info.id, members: manifests.map(item => toManifestMember(asRecord(item))) };
+  }
+
+  async buildImage(engineId: string, options: BuildOptions, sink: BuildSink): Promise<BuildResult> {
+    this.checkEngine(engineId);
+    const info = await this.info();
+    return socketBuild(this.client, info.name, options, sink);
+  }
+
+  async pushImage(engineId: string, ref: string, options: PushOptions, sink: TransferSink): Promise<PushResult> {
+    this.checkEngine(engineId);
+    checkReference(ref);
+    const info = await this.info();
+    return socketPush(this.client, info.name, ref, options, sink);
+  }
+
+  async pullImage(engineId: string, ref: string, options: PullOptions, sink: TransferSink): Promise<PullResult> {
+    this.checkEngine(engineId);
+    checkReference(ref);
+    const info = await this.info();
+    return socketPull(this.client, info.name, ref, options, sink);
+  }
+
+  async tagImage(engineId: string, source: string, target: string): Promise<void> {
+    this.checkEngine(engineId);
+    checkReference(source);
+    checkReference(target);
+    const info = await this.info();
+    await socketTag(this.client, info.name, source, target);
+  }
+
+  async deleteImage(engineId: string, idOrRef: string): Promise<void> {
+    this.checkEngine(engineId);
+    checkReference(idOrRef);
+    const info = await this.info();
+    await socketDelete(this.client, info.name, idOrRef);
   }
 
   /** Info from the last successful answer, or a fresh one. */

@@ -1,7 +1,7 @@
 import type { ImageInfo, ImageInspectInfo, ManifestInspectInfo } from '@podman-desktop/api';
 import { describe, expect, test, vi } from 'vitest';
 
-import { EngineError } from '../../../src/engine/container-engine';
+import { CancelledError, EngineError, ImageInUseError, RegistryError } from '../../../src/engine/container-engine';
 import { PodmanDesktopEngine } from '../../../src/engine/podman-desktop';
 import { listBootcImages } from '../../../src/images/bootc-images';
 
@@ -149,3 +149,305 @@ function manifest(members: [digest: string, arch: string][]): ManifestInspectInf
     })),
   };
 }
+
+/**
+ * Image operations over Podman Desktop's documented semantics (extension-api.d.ts and
+ * container-registry.ts): buildImage reports failing steps as 'error' events and still resolves;
+ * pushImage resolves when the stream opens, ends at callback('end') and carries registry errors as
+ * JSON in 'data'; pullImage takes a connection and a CancellationToken; deleteImage is forced.
+ */
+describe('PodmanDesktopEngine image operations', () => {
+  const ENGINE_ID = 'podman.podman-machine-default';
+  const connection = {
+    name: 'podman-machine-default',
+    type: 'podman' as const,
+    endpoint: { socketPath: '/s' },
+    status: () => 'started' as const,
+  };
+  const sink = () => {
+    const logs: string[] = [];
+    const layers: unknown[] = [];
+    return { logs, layers, log: (line: string) => logs.push(line), layer: (update: unknown) => layers.push(update) };
+  };
+
+  function imageApi(overrides: Record<string, unknown> = {}) {
+    return {
+      listImages: vi.fn(async () => [] as ImageInfo[]),
+      listInfos: vi.fn(async () => [{ engineId: ENGINE_ID, engineName: 'Podman', engineType: 'podman' as const }]),
+      getImageInspect: vi.fn(
+        async (_engineId: string, id: string) => ({ Id: `sha256:id-of-${id}` }) as ImageInspectInfo,
+      ),
+      inspectManifest: vi.fn(async () => {
+        throw new Error('not a manifest list');
+      }),
+      buildImage: vi.fn(),
+      pushImage: vi.fn(),
+      pullImage: vi.fn(),
+      tagImage: vi.fn(async () => undefined),
+      deleteImage: vi.fn(async () => undefined),
+      listContainers: vi.fn(async () => []),
+      ...overrides,
+    };
+  }
+  const provider = { getContainerConnections: () => [{ providerId: 'podman', connection }] };
+
+  const buildOptions = {
+    contextDir: '/ctx',
+    containerfile: 'Containerfile',
+    tag: 'quay.io/me/os:1',
+    platforms: ['linux/amd64'],
+    buildArgs: { A: '1' },
+    noCache: true,
+    pull: false,
+  };
+
+  test('a build that reports an error event fails with the step, although buildImage resolved', async () => {
+    const api = imageApi({
+      buildImage: vi.fn(async (_context: string, collect: (name: string, data: string) => void) => {
+        collect('stream', 'STEP 1/2: FROM quay.io/fedora/fedora-bootc:42\nSTEP 2/2: RUN fa');
+        collect('stream', 'lse\n');
+        collect('error', 'building at STEP "RUN false": while running runtime: exit status 1');
+        collect('finish', '');
+        return [];
+      }),
+    });
+    const out = sink();
+    const error = await new PodmanDesktopEngine(api, provider)
+      .buildImage(ENGINE_ID, buildOptions, out)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EngineError);
+    expect((error as Error).message).toBe('building at STEP "RUN false": while running runtime: exit status 1');
+    // Lines split across stream events are joined.
+    expect(out.logs).toContain('STEP 2/2: RUN false');
+    expect(api.buildImage).toHaveBeenCalledWith('/ctx', expect.any(Function), {
+      containerFile: 'Containerfile',
+      tag: 'quay.io/me/os:1',
+      platform: 'linux/amd64',
+      buildargs: { A: '1' },
+      nocache: true,
+      pull: false,
+      provider: connection,
+      abortController: expect.any(AbortController),
+    });
+  });
+
+  test('a successful build answers with the id of the tag', async () => {
+    const api = imageApi({
+      buildImage: vi.fn(async (_context: string, collect: (name: string, data: string) => void) => {
+        collect('stream', 'Successfully built abcdefabcdef\n');
+        return [];
+      }),
+    });
+    const result = await new PodmanDesktopEngine(api, provider).buildImage(ENGINE_ID, buildOptions, sink());
+    expect(result).toEqual({ imageId: 'id-of-quay.io/me/os:1' });
+  });
+
+  test('cancelling a build aborts Podman Desktop’s AbortController', async () => {
+    let controller: AbortController | undefined;
+    const api = imageApi({
+      buildImage: vi.fn(
+        (_context: string, _collect: unknown, options: { abortController: AbortController }) =>
+          new Promise((_resolve, reject) => {
+            controller = options.abortController;
+            controller.signal.addEventListener('abort', () => reject(new Error('aborted')));
+          }),
+      ),
+    });
+    const abort = new AbortController();
+    const build = new PodmanDesktopEngine(api, provider).buildImage(
+      ENGINE_ID,
+      { ...buildOptions, signal: abort.signal },
+      sink(),
+    );
+    await new Promise(resolve => setImmediate(resolve));
+    abort.abort();
+    await expect(build).rejects.toBeInstanceOf(CancelledError);
+    expect(controller?.signal.aborted).toBe(true);
+  });
+
+  test('several platforms: one untagged build each, joined with createManifest; without it, a clear error', async () => {
+    let built = 0;
+    const buildImage = vi.fn(
+      async (_context: string, collect: (name: string, data: string) => void, _options?: { platform?: string }) => {
+        collect('stream', `${String(++built).repeat(64)}\n`);
+        return [];
+      },
+    );
+    const createManifest = vi.fn(async () => ({ engineId: ENGINE_ID, Id: 'sha256:list' }));
+    const api = imageApi({
+      buildImage,
+      createManifest,
+      getImageInspect: vi.fn(async () => {
+        throw new Error('no such image');
+      }),
+    });
+    const result = await new PodmanDesktopEngine(api, provider).buildImage(
+      ENGINE_ID,
+      { ...buildOptions, platforms: ['linux/amd64', 'linux/arm64'] },
+      sink(),
+    );
+    expect(buildImage.mock.calls.map(call => call[2])).toMatchObject([
+      { platform: 'linux/amd64', tag: undefined },
+      { platform: 'linux/arm64', tag: undefined },
+    ]);
+    expect(createManifest).toHaveBeenCalledWith({
+      name: 'quay.io/me/os:1',
+      images: [`containers-storage:${'1'.repeat(64)}`, `containers-storage:${'2'.repeat(64)}`],
+      provider: connection,
+    });
+    expect(result).toEqual({
+      imageId: 'list',
+      platformImages: [
+        { platform: 'linux/amd64', imageId: '1'.repeat(64) },
+        { platform: 'linux/arm64', imageId: '2'.repeat(64) },
+      ],
+    });
+
+    const without = imageApi({ buildImage });
+    await expect(
+      new PodmanDesktopEngine(without, provider).buildImage(
+        ENGINE_ID,
+        { ...buildOptions, platforms: ['linux/amd64', 'linux/arm64'] },
+        sink(),
+      ),
+    ).rejects.toThrow(/cannot build for several platforms: its API has no containerEngine.createManifest/);
+  });
+
+  test('push: waits for end although pushImage resolved at once; passes the full tag and credentials', async () => {
+    let callback!: (name: string, data: string) => void;
+    const api = imageApi({
+      pushImage: vi.fn(async (_engineId: string, _tag: string, cb: (name: string, data: string) => void) => {
+        callback = cb;
+      }),
+    });
+    const out = sink();
+    let settled = false;
+    const push = new PodmanDesktopEngine(api, provider)
+      .pushImage(ENGINE_ID, 'quay.io/me/os:1', { credentials: { username: 'me', password: 'pw' } }, out)
+      .finally(() => (settled = true));
+    await new Promise(resolve => setImmediate(resolve));
+    expect(api.pushImage).toHaveBeenCalledWith(ENGINE_ID, 'quay.io/me/os:1', expect.any(Function), {
+      username: 'me',
+      password: 'pw',
+      serveraddress: 'quay.io',
+    });
+    callback('first-message', '');
+    callback('data', '{"status":"Pushing","progressDetail":{"current":5,"total":10},"id":"aaaaaaaaaaaa"}\n{"sta');
+    callback('data', 'tus":"1: digest: sha256:' + 'a'.repeat(64) + ' size: 1"}\n');
+    await new Promise(resolve => setImmediate(resolve));
+    expect(settled).toBe(false);
+    callback('end', '');
+    expect(await push).toEqual({ digest: `sha256:${'a'.repeat(64)}` });
+    expect(out.layers).toEqual([{ id: 'aaaaaaaaaaaa', status: 'Pushing', current: 5, total: 10 }]);
+  });
+
+  test('push: a registry error inside a data chunk becomes one RegistryError at the end', async () => {
+    const api = imageApi({
+      pushImage: vi.fn(async (_e: string, _t: string, cb: (name: string, data: string) => void) => {
+        setImmediate(() => {
+          cb(
+            'data',
+            '{"errorDetail":{"message":"unauthorized: authentication required"},"error":"unauthorized: authentication required"}\n',
+          );
+          cb('end', '');
+        });
+      }),
+    });
+    const error = await new PodmanDesktopEngine(api, provider)
+      .pushImage(ENGINE_ID, 'quay.io/me/os:1', {}, sink())
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RegistryError);
+    expect(error).toMatchObject({ reason: 'authentication-required' });
+    expect((error as Error).message).toMatch(/^Push of quay.io\/me\/os:1 failed: quay.io requires authentication/);
+  });
+
+  test('push of a manifest list goes through pushManifest', async () => {
+    const pushManifest = vi.fn(async () => undefined);
+    const api = imageApi({
+      pushManifest,
+      listImages: vi.fn(async () => [
+        imageInfo({ engineId: ENGINE_ID, RepoTags: ['quay.io/me/os:1'], isManifest: true }),
+      ]),
+    });
+    await new PodmanDesktopEngine(api, provider).pushImage(ENGINE_ID, 'quay.io/me/os:1', {}, sink());
+    expect(pushManifest).toHaveBeenCalledWith({
+      name: 'quay.io/me/os:1',
+      destination: 'quay.io/me/os:1',
+      provider: connection,
+    });
+    expect(api.pushImage).not.toHaveBeenCalled();
+  });
+
+  test('pull: on the engine’s connection, with the platform and a token that cancels', async () => {
+    let token!: { isCancellationRequested: boolean; onCancellationRequested(l: () => void): { dispose(): void } };
+    const api = imageApi({
+      pullImage: vi.fn(
+        (_c: unknown, _name: string, cb: (event: object) => void, _platform: string, t: typeof token) =>
+          new Promise<void>((resolve, reject) => {
+            token = t;
+            cb({ status: 'Downloading', progressDetail: { current: 1, total: 4 }, id: 'bbbbbbbbbbbb' });
+            t.onCancellationRequested(() => reject(new Error('cancelled by token')));
+            void resolve;
+          }),
+      ),
+    });
+    const abort = new AbortController();
+    const out = sink();
+    const pull = new PodmanDesktopEngine(api, provider).pullImage(
+      ENGINE_ID,
+      'quay.io/me/os:1',
+      { platform: 'linux/arm64', signal: abort.signal },
+      out,
+    );
+    await new Promise(resolve => setImmediate(resolve));
+    expect(api.pullImage).toHaveBeenCalledWith(
+      connection,
+      'quay.io/me/os:1',
+      expect.any(Function),
+      'linux/arm64',
+      expect.anything(),
+    );
+    expect(out.layers).toEqual([{ id: 'bbbbbbbbbbbb', status: 'Downloading', current: 1, total: 4 }]);
+    expect(token.isCancellationRequested).toBe(false);
+    abort.abort();
+    await expect(pull).rejects.toBeInstanceOf(CancelledError);
+    expect(token.isCancellationRequested).toBe(true);
+  });
+
+  test('pull: Podman Desktop’s refusal is named', async () => {
+    const api = imageApi({
+      pullImage: vi.fn(async () => {
+        throw new Error(
+          'access to image "quay.io/me/os:1" is denied (401 error). Can also be that the registry requires authentication.',
+        );
+      }),
+    });
+    await expect(
+      new PodmanDesktopEngine(api, provider).pullImage(ENGINE_ID, 'quay.io/me/os:1', {}, sink()),
+    ).rejects.toThrow(/quay.io requires authentication/);
+  });
+
+  test('delete refuses an image a container of that engine uses (Podman Desktop’s delete is forced)', async () => {
+    const api = imageApi({
+      listContainers: vi.fn(async () => [
+        { engineId: ENGINE_ID, Id: 'c1', Names: ['/web'], ImageID: 'sha256:id-of-quay.io/me/os:1' },
+        { engineId: 'docker.docker', Id: 'c2', Names: ['/other'], ImageID: 'sha256:id-of-quay.io/me/os:1' },
+      ]),
+    });
+    const engine = new PodmanDesktopEngine(api, provider);
+    const error = await engine.deleteImage(ENGINE_ID, 'quay.io/me/os:1').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ImageInUseError);
+    expect((error as Error).message).toBe('Image quay.io/me/os:1 is used by container web; remove it first');
+    expect(api.deleteImage).not.toHaveBeenCalled();
+
+    api.listContainers.mockResolvedValue([]);
+    await engine.deleteImage(ENGINE_ID, 'quay.io/me/os:1');
+    expect(api.deleteImage).toHaveBeenCalledWith(ENGINE_ID, 'quay.io/me/os:1');
+  });
+
+  test('tag splits the target into repository and tag, a registry port kept', async () => {
+    const api = imageApi();
+    await new PodmanDesktopEngine(api, provider).tagImage(ENGINE_ID, 'sha256:abc', 'registry.lan:5000/me/os:2');
+    expect(api.tagImage).toHaveBeenCalledWith(ENGINE_ID, 'sha256:abc', 'registry.lan:5000/me/os', '2');
+  });
+});

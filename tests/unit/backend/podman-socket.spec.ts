@@ -4,7 +4,7 @@
  * errors, and what goes on the wire.
  */
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 
-import { EngineError } from '../../../src/engine/container-engine';
+import { EngineError, ImageInUseError, RegistryError } from '../../../src/engine/container-engine';
 import { unixEndpoint } from '../../../src/engine/engine-endpoint';
 import { checkEndpoint, engineIdFor, PodmanSocketEngine, toMillis } from '../../../src/engine/podman-socket';
 
@@ -282,5 +282,230 @@ describe('toMillis', () => {
     [null, 0],
   ])('%j → %j', (value, expected) => {
     expect(toMillis(value)).toBe(expected);
+  });
+});
+
+/**
+ * Image operations on the wire: what the adapter asks podman for (endpoints, query, headers) and
+ * how it reads podman's streamed answers, against a fake podman that answers as podman 4.3 does.
+ */
+describe('PodmanSocketEngine image operations', () => {
+  let dir: string;
+  let socketPath: string;
+  let server: Server;
+  let routes: Record<string, Handler>;
+  let requests: { method: string; url: URL; headers: IncomingMessage['headers']; body: Buffer }[];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'podman-socket-images-'));
+    socketPath = join(dir, 'podman.sock');
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const url = new URL(req.url ?? '/', 'http://podman');
+        requests.push({ method: req.method ?? '', url, headers: req.headers, body: Buffer.concat(chunks) });
+        const handler = routes[`${req.method} ${url.pathname}`];
+        if (handler) handler(req, res);
+        else
+          json(res, 404, { cause: 'no such route', message: `no route ${req.method} ${url.pathname}`, response: 404 });
+      });
+    });
+    await new Promise<void>(resolve => server.listen(socketPath, resolve));
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise(resolve => server.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  beforeEach(() => {
+    routes = { 'GET /v4.0.0/libpod/info': (_req, res) => json(res, 200, INFO) };
+    requests = [];
+  });
+
+  function stream(res: ServerResponse, lines: unknown[]): void {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    for (const line of lines) res.write(`${JSON.stringify(line)}\n`);
+    res.end();
+  }
+
+  const sink = () => {
+    const logs: string[] = [];
+    const layers: unknown[] = [];
+    return { logs, layers, log: (line: string) => logs.push(line), layer: (update: unknown) => layers.push(update) };
+  };
+
+  test('build sends the context as a tar, one platform parameter per platform and the build args as JSON', async () => {
+    const context = join(dir, 'ctx');
+    mkdirSync(context, { recursive: true });
+    writeFileSync(join(context, 'Containerfile'), 'FROM scratch\n');
+    routes['POST /v1.41/build'] = (_req, res) =>
+      stream(res, [
+        { stream: 'STEP 1/1: FROM scratch\n' },
+        { stream: 'COMMIT quay.io/me/os:1\n' },
+        { aux: { ID: 'sha256:feedbeef' } },
+        { stream: 'Successfully built feedbeef\n' },
+      ]);
+    const engine = new PodmanSocketEngine(`unix://${socketPath}`);
+    const out = sink();
+    const result = await engine.buildImage(
+      engine.id,
+      {
+        contextDir: context,
+        containerfile: 'Containerfile',
+        tag: 'quay.io/me/os:1',
+        platforms: ['linux/arm64'],
+        buildArgs: { VERSION: '42' },
+        noCache: true,
+        pull: false,
+      },
+      out,
+    );
+    expect(result).toEqual({ imageId: 'feedbeef' });
+    expect(out.logs).toEqual(['STEP 1/1: FROM scratch', 'COMMIT quay.io/me/os:1', 'Successfully built feedbeef']);
+    const build = requests.find(request => request.url.pathname === '/v1.41/build')!;
+    expect(build.url.searchParams.getAll('platform')).toEqual(['linux/arm64']);
+    expect(build.url.searchParams.get('t')).toBe('quay.io/me/os:1');
+    expect(build.url.searchParams.get('dockerfile')).toBe('Containerfile');
+    expect(JSON.parse(build.url.searchParams.get('buildargs')!)).toEqual({ VERSION: '42' });
+    expect(build.url.searchParams.get('nocache')).toBe('true');
+    expect(build.url.searchParams.has('pull')).toBe(false);
+    expect(build.headers['content-type']).toBe('application/x-tar');
+    expect(build.body.includes(Buffer.from('Containerfile'))).toBe(true);
+  });
+
+  test('a failing step in the build stream rejects with its message, although the HTTP status was 200', async () => {
+    const context = join(dir, 'ctx-fail');
+    mkdirSync(context, { recursive: true });
+    writeFileSync(join(context, 'Containerfile'), 'FROM scratch\nRUN false\n');
+    routes['POST /v1.41/build'] = (_req, res) =>
+      stream(res, [
+        { stream: 'STEP 2/2: RUN false\n' },
+        {
+          errorDetail: { message: 'building at STEP "RUN false": exit status 1\n' },
+          error: 'building at STEP "RUN false": exit status 1\n',
+        },
+      ]);
+    const engine = new PodmanSocketEngine(`unix://${socketPath}`);
+    const options = {
+      contextDir: context,
+      containerfile: 'Containerfile',
+      tag: 'localhost/x:1',
+      platforms: ['linux/amd64'],
+      buildArgs: {},
+      noCache: false,
+      pull: false,
+    };
+    await expect(engine.buildImage(engine.id, options, sink())).rejects.toThrow(
+      'building at STEP "RUN false": exit status 1',
+    );
+  });
+
+  test('push: libpod push with destination, tlsVerify and X-Registry-Auth; blob lines become layers', async () => {
+    routes['GET /v4.0.0/libpod/manifests/127.0.0.1%3A5000%2Fme%2Fos%3A1/exists'] = (_req, res) =>
+      json(res, 404, { cause: 'image not known', message: 'no', response: 404 });
+    routes['POST /v4.0.0/libpod/images/127.0.0.1%3A5000%2Fme%2Fos%3A1/push'] = (_req, res) =>
+      stream(res, [
+        { stream: 'Getting image source signatures\n' },
+        { stream: 'Copying blob sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n' },
+        { stream: 'Writing manifest to image destination\n' },
+      ]);
+    const engine = new PodmanSocketEngine(`unix://${socketPath}`);
+    const out = sink();
+    await engine.pushImage(
+      engine.id,
+      '127.0.0.1:5000/me/os:1',
+      { tlsVerify: false, credentials: { username: 'me', password: 's3cret' } },
+      out,
+    );
+    const push = requests.find(request => request.url.pathname.endsWith('/push'))!;
+    expect(push.url.searchParams.get('destination')).toBe('127.0.0.1:5000/me/os:1');
+    expect(push.url.searchParams.get('tlsVerify')).toBe('false');
+    expect(push.url.searchParams.get('quiet')).toBe('false');
+    expect(push.url.search).not.toContain('s3cret');
+    const auth = push.headers['x-registry-auth'] as string;
+    expect(JSON.parse(Buffer.from(auth.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8'))).toEqual({
+      username: 'me',
+      password: 's3cret',
+      serveraddress: '127.0.0.1:5000',
+    });
+    expect(out.layers).toEqual([{ id: '0123456789ab', status: 'Copying' }]);
+  });
+
+  test('push: an error in the stream, or before it, is one RegistryError', async () => {
+    const path = '/v4.0.0/libpod/images/127.0.0.1%3A5000%2Fme%2Fos%3A1/push';
+    routes['POST ' + path] = (_req, res) =>
+      stream(res, [{ error: 'trying to reuse blob sha256:aa at destination: unauthorized: authentication required' }]);
+    const engine = new PodmanSocketEngine(`unix://${socketPath}`);
+    const streamed = await engine.pushImage(engine.id, '127.0.0.1:5000/me/os:1', {}, sink()).catch((e: unknown) => e);
+    expect(streamed).toBeInstanceOf(RegistryError);
+    expect((streamed as RegistryError).reason).toBe('authentication-required');
+
+    routes['POST ' + path] = (_req, res) =>
+      json(res, 400, {
+        cause: 'connection refused',
+        message: 'pushing image: dial tcp 127.0.0.1:5000: connect: connection refused',
+        response: 400,
+      });
+    const before = await engine.pushImage(engine.id, '127.0.0.1:5000/me/os:1', {}, sink()).catch((e: unknown) => e);
+    expect(before).toBeInstanceOf(RegistryError);
+    expect((before as Error).message).toBe(
+      'Push of 127.0.0.1:5000/me/os:1 failed: 127.0.0.1:5000 is unreachable (connection refused)',
+    );
+  });
+
+  test('push of a manifest list uses libpod manifest push with all=true', async () => {
+    routes['GET /v4.0.0/libpod/manifests/localhost%2Flist%3A1/exists'] = (_req, res) => {
+      res.writeHead(204);
+      res.end();
+    };
+    routes['POST /v4.0.0/libpod/manifests/localhost%2Flist%3A1/registry/localhost%2Flist%3A1'] = (_req, res) =>
+      json(res, 200, { Id: `sha256:${'c'.repeat(64)}` });
+    const engine = new PodmanSocketEngine(`unix://${socketPath}`);
+    expect(await engine.pushImage(engine.id, 'localhost/list:1', {}, sink())).toEqual({
+      digest: `sha256:${'c'.repeat(64)}`,
+    });
+    const push = requests.find(request => request.url.pathname.includes('/registry/'))!;
+    expect(push.url.searchParams.get('all')).toBe('true');
+  });
+
+  test('pull: libpod pull with the platform split into os and arch; the final id is the result', async () => {
+    routes['POST /v4.0.0/libpod/images/pull'] = (_req, res) =>
+      stream(res, [{ stream: 'Trying to pull quay.io/me/os:1...\n' }, { images: ['abc'], id: 'abc' }]);
+    const engine = new PodmanSocketEngine(`unix://${socketPath}`);
+    expect(await engine.pullImage(engine.id, 'quay.io/me/os:1', { platform: 'linux/arm64' }, sink())).toEqual({
+      imageId: 'abc',
+    });
+    const pull = requests.find(request => request.url.pathname.endsWith('/pull'))!;
+    expect(Object.fromEntries(pull.url.searchParams)).toMatchObject({
+      reference: 'quay.io/me/os:1',
+      os: 'linux',
+      arch: 'arm64',
+      policy: 'always',
+      quiet: 'false',
+    });
+  });
+
+  test('delete: refuses an image a container uses, naming it; otherwise deletes (forced when by id)', async () => {
+    routes['GET /v1.41/images/sha256%3Aabc/json'] = (_req, res) =>
+      json(res, 200, { Id: 'sha256:abc', RepoTags: ['a:1', 'b:1'] });
+    routes['GET /v1.41/containers/json'] = (_req, res) =>
+      json(res, 200, [
+        { Id: 'c1', Names: ['/web'], ImageID: 'sha256:abc' },
+        { Id: 'c2', Names: ['/db'], ImageID: 'sha256:other' },
+      ]);
+    routes['DELETE /v1.41/images/sha256%3Aabc'] = (_req, res) => json(res, 200, [{ Deleted: 'abc' }]);
+    const engine = new PodmanSocketEngine(`unix://${socketPath}`);
+    const error = await engine.deleteImage(engine.id, 'sha256:abc').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ImageInUseError);
+    expect((error as ImageInUseError).containers).toEqual(['web']);
+    expect(requests.some(request => request.method === 'DELETE')).toBe(false);
+
+    routes['GET /v1.41/containers/json'] = (_req, res) => json(res, 200, []);
+    await engine.deleteImage(engine.id, 'sha256:abc');
+    const deleted = requests.find(request => request.method === 'DELETE')!;
+    expect(deleted.url.searchParams.get('force')).toBe('true');
   });
 });

@@ -1,0 +1,418 @@
+/**
+ * Image builds, pushes, pulls, tags and deletes over Podman Desktop's `containerEngine`, with its
+ * documented semantics handled here so the core sees one behaviour:
+ *
+ * - `buildImage` reports a failing step as an `'error'` event and may still resolve: any error
+ *   event fails the build, with that step's message;
+ * - `pushImage` resolves once the stream is open: the push ends at `callback('end')`, and registry
+ *   errors arrive as JSON inside `'data'` chunks; the full tag is passed so Podman Desktop applies
+ *   the credentials saved in its registry settings;
+ * - `pullImage` takes a connection, not an engine id, and a CancellationToken;
+ * - `deleteImage` is forced: an image a container uses is refused here first;
+ * - several platforms: one build per platform, joined with `createManifest`; a manifest list is
+ *   pushed with `pushManifest` (an image push sends only the local platform's member).
+ */
+
+import type {
+  BuildOptions,
+  BuildResult,
+  BuildSink,
+  PullOptions,
+  PullResult,
+  PushOptions,
+  PushResult,
+  TransferSink,
+} from './container-engine';
+import { CancelledError, EngineError, ImageInUseError } from './container-engine';
+import { buildStepOf, describeBuildFailure, imageIdFromBuildLog, parseTransferEvent } from './image-progress';
+import { JsonLines } from './json-lines';
+import { registryOf, splitRepositoryTag } from './registry-auth';
+import { toRegistryError } from './registry-errors';
+
+/*
+ * The parts of Podman Desktop's API this module uses, as it documents them (extension-api.d.ts).
+ * Written out here because only podman-desktop.ts may import @podman-desktop/api; passing the real
+ * `containerEngine` and `provider` there checks that they match.
+ */
+interface Disposable {
+  dispose(): unknown;
+}
+interface Connection {
+  name: string;
+  status(): string;
+}
+interface CancellationToken {
+  isCancellationRequested: boolean;
+  onCancellationRequested(listener: (e: unknown) => unknown): Disposable;
+}
+interface AuthInfo {
+  username: string;
+  password: string;
+  serveraddress: string;
+}
+
+export interface PdContainerEngineApi {
+  listImages(): Promise<{ engineId: string; RepoTags?: string[]; isManifest?: boolean }[]>;
+  listInfos(options?: { provider?: Connection }): Promise<{ engineId: string }[]>;
+  getImageInspect(engineId: string, id: string): Promise<{ Id: string }>;
+  inspectManifest(engineId: string, id: string): Promise<{ manifests: unknown[] }>;
+  buildImage(
+    containerBuildContextDirectory: string,
+    eventCollect: (eventName: 'stream' | 'error' | 'finish', data: string) => void,
+    options?: {
+      containerFile?: string;
+      tag?: string;
+      platform?: string;
+      provider?: Connection;
+      abortController?: AbortController;
+      buildargs?: { [key: string]: string };
+      nocache?: boolean;
+      pull?: boolean | string;
+    },
+  ): Promise<unknown>;
+  pushImage(
+    engineId: string,
+    imageId: string,
+    callback: (name: string, data: string) => void,
+    authInfo?: AuthInfo,
+  ): Promise<void>;
+  pullImage(
+    connection: Connection,
+    imageName: string,
+    callback: (event: object) => void,
+    platform?: string,
+    token?: CancellationToken,
+  ): Promise<void>;
+  tagImage(engineId: string, imageId: string, repo: string, tag?: string): Promise<void>;
+  deleteImage(engineId: string, id: string): Promise<void>;
+  listContainers(): Promise<{ engineId: string; Id: string; Names: string[]; ImageID: string }[]>;
+  createManifest?(options: {
+    name: string;
+    images: string[];
+    provider?: Connection;
+  }): Promise<{ engineId: string; Id: string }>;
+  pushManifest?(options: { name: string; destination: string; provider?: Connection }): Promise<void>;
+  removeManifest?(engineId: string, id: string): Promise<void>;
+}
+
+export interface PdProviderApi {
+  getContainerConnections(): { connection: Connection }[];
+}
+
+export class PdImageOperations {
+  constructor(
+    private readonly api: PdContainerEngineApi,
+    private readonly provider: PdProviderApi | undefined,
+  ) {}
+
+  async build(engineId: string, options: BuildOptions, sink: BuildSink): Promise<BuildResult> {
+    const provider = await this.connectionFor(engineId);
+    const several = options.platforms.length > 1;
+    if (!several) {
+      const imageId = await this.buildOne(engineId, options, options.platforms[0], options.tag, provider, sink);
+      return { imageId };
+    }
+    const createManifest = this.optional('createManifest', 'build for several platforms');
+    const platformImages: { platform: string; imageId: string }[] = [];
+    for (const platform of options.platforms) {
+      sink.log(`Building for ${platform}`);
+      platformImages.push({
+        platform,
+        imageId: await this.buildOne(engineId, options, platform, undefined, provider, sink),
+      });
+    }
+    await this.clearName(engineId, options.tag);
+    sink.log(`Joining ${platformImages.length} images in the manifest list ${options.tag}`);
+    const created = await createManifest({
+      name: options.tag,
+      images: platformImages.map(member => `containers-storage:${member.imageId}`),
+      provider,
+    }).catch((error: unknown) => {
+      throw new EngineError(`Creating the manifest list ${options.tag} failed: ${messageOf(error)}`);
+    });
+    return { imageId: created.Id.replace(/^sha256:/, ''), platformImages };
+  }
+
+  private async buildOne(
+    engineId: string,
+    options: BuildOptions,
+    platform: string,
+    tag: string | undefined,
+    provider: Connection | undefined,
+    sink: BuildSink,
+  ): Promise<string> {
+    const abortController = new AbortController();
+    const onAbort = () => abortController.abort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal?.aborted) abortController.abort();
+    let failure: string | undefined;
+    let lastStep: string | undefined;
+    const lines: string[] = [];
+    let partial = '';
+    const logLine = (line: string) => {
+      const step = buildStepOf(line);
+      if (step) lastStep = step;
+      lines.push(line);
+      if (lines.length > 200) lines.splice(0, lines.length - 200);
+      sink.log(line);
+    };
+    try {
+      await this.api.buildImage(
+        options.contextDir,
+        (eventName, data) => {
+          if (eventName === 'stream') {
+            const text = partial + data;
+            const parts = text.split(/\r?\n/);
+            partial = parts.pop() ?? '';
+            for (const line of parts) logLine(line);
+          } else if (eventName === 'error') {
+            if (failure === undefined) failure = data;
+            sink.log(`Error: ${data.trim()}`);
+          }
+        },
+        {
+          containerFile: options.containerfile,
+          tag,
+          platform,
+          buildargs: options.buildArgs,
+          nocache: options.noCache,
+          pull: options.pull,
+          provider,
+          abortController,
+        },
+      );
+    } catch (error) {
+      if (options.signal?.aborted) throw new CancelledError('The build was cancelled');
+      throw new EngineError(
+        failure !== undefined ? describeBuildFailure(failure, lastStep, [platform]) : messageOf(error),
+      );
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+      if (partial.trim() !== '') logLine(partial);
+    }
+    if (options.signal?.aborted) throw new CancelledError('The build was cancelled');
+    if (failure !== undefined) throw new EngineError(describeBuildFailure(failure, lastStep, [platform]));
+    if (tag) {
+      // The tag names the result for certain; the log's id is the fallback.
+      const inspected = await this.api.getImageInspect(engineId, tag).catch(() => undefined);
+      if (inspected?.Id) return inspected.Id.replace(/^sha256:/, '');
+    }
+    const id = imageIdFromBuildLog(lines);
+    if (!id) throw new EngineError(`The build${tag ? ` of ${tag}` : ''} for ${platform} ended without naming an image`);
+    return id;
+  }
+
+  async push(engineId: string, ref: string, options: PushOptions, sink: TransferSink): Promise<PushResult> {
+    const context = { operation: 'push' as const, ref, credentialsGiven: options.credentials !== undefined };
+    if (options.tlsVerify === false) {
+      sink.log(
+        "Podman Desktop's push has no TLS setting: a plain-HTTP registry must be listed as insecure in the engine's registries.conf",
+      );
+    }
+    if (await this.isManifestList(engineId, ref)) {
+      const pushManifest = this.optional('pushManifest', 'push a manifest list');
+      sink.log(`Pushing the manifest list ${ref} with all its images`);
+      const provider = await this.connectionFor(engineId);
+      await pushManifest({ name: ref, destination: ref, provider }).catch((error: unknown) => {
+        throw registryOrEngineError(messageOf(error), context);
+      });
+      return {};
+    }
+
+    const outcome: { error?: string; digest?: string } = {};
+    const lines = new JsonLines(
+      value => {
+        const event = parseTransferEvent(value);
+        if (event.log !== undefined) for (const line of event.log.split(/\r?\n/)) sink.log(line);
+        if (event.layer) sink.layer(event.layer);
+        if (event.digest) outcome.digest = event.digest;
+        if (event.error !== undefined && outcome.error === undefined) outcome.error = event.error;
+      },
+      text => sink.log(text),
+    );
+    let ended!: () => void;
+    const end = new Promise<void>(resolve => (ended = resolve));
+    const authInfo: AuthInfo | undefined = options.credentials
+      ? {
+          username: options.credentials.username,
+          password: options.credentials.password,
+          serveraddress: registryOf(ref) ?? 'docker.io',
+        }
+      : undefined;
+    let finished = false;
+    try {
+      await this.api.pushImage(
+        engineId,
+        ref,
+        (name, data) => {
+          if (finished) return;
+          if (name === 'data') lines.push(data);
+          else if (name === 'end') {
+            lines.end();
+            ended();
+          }
+        },
+        authInfo,
+      );
+    } catch (error) {
+      throw registryOrEngineError(messageOf(error), context);
+    }
+    // pushImage resolved as the stream opened; the push ends at 'end' (or when cancelled).
+    const cancelled = new Promise<'cancelled'>(resolve => {
+      if (options.signal?.aborted) resolve('cancelled');
+      options.signal?.addEventListener('abort', () => resolve('cancelled'), { once: true });
+    });
+    const how = await Promise.race([end.then(() => 'ended' as const), cancelled]);
+    finished = true;
+    if (how === 'cancelled') {
+      throw new CancelledError(
+        `Push of ${ref} cancelled (Podman Desktop cannot stop a push it started; the engine may still finish it)`,
+      );
+    }
+    if (outcome.error !== undefined) throw toRegistryError(outcome.error, context);
+    return { digest: outcome.digest };
+  }
+
+  async pull(engineId: string, ref: string, options: PullOptions, sink: TransferSink): Promise<PullResult> {
+    const context = { operation: 'pull' as const, ref, credentialsGiven: false };
+    const connection = await this.connectionFor(engineId);
+    if (!connection) throw new EngineError(`No running container connection for engine ${engineId}`);
+    let firstError: string | undefined;
+    const listeners = new Set<() => void>();
+    const token: CancellationToken = {
+      get isCancellationRequested() {
+        return options.signal?.aborted ?? false;
+      },
+      onCancellationRequested: (listener: (e: unknown) => unknown) => {
+        const run = () => listener(undefined);
+        listeners.add(run);
+        options.signal?.addEventListener('abort', run, { once: true });
+        return {
+          dispose: () => {
+            listeners.delete(run);
+            options.signal?.removeEventListener('abort', run);
+          },
+        };
+      },
+    };
+    try {
+      await this.api.pullImage(
+        connection,
+        ref,
+        event => {
+          const parsed = parseTransferEvent(event);
+          if (parsed.log !== undefined) for (const line of parsed.log.split(/\r?\n/)) sink.log(line);
+          if (parsed.layer) sink.layer(parsed.layer);
+          if (parsed.error !== undefined && firstError === undefined) firstError = parsed.error;
+        },
+        options.platform,
+        token,
+      );
+    } catch (error) {
+      if (options.signal?.aborted) throw new CancelledError(`Pull of ${ref} cancelled`);
+      throw registryOrEngineError(firstError ?? messageOf(error), context);
+    } finally {
+      for (const listener of listeners) options.signal?.removeEventListener('abort', listener);
+    }
+    if (firstError !== undefined) throw toRegistryError(firstError, context);
+    const inspected = await this.api.getImageInspect(engineId, ref).catch(() => undefined);
+    return { imageId: inspected?.Id?.replace(/^sha256:/, '') };
+  }
+
+  async tag(engineId: string, source: string, target: string): Promise<void> {
+    const { repository, tag } = splitRepositoryTag(target);
+    await this.api.tagImage(engineId, source, repository, tag).catch((error: unknown) => {
+      throw new EngineError(`Tagging ${source} as ${target} failed: ${messageOf(error)}`);
+    });
+  }
+
+  async delete(engineId: string, idOrRef: string): Promise<void> {
+    const image = await this.api.getImageInspect(engineId, idOrRef).catch((error: unknown) => {
+      throw new EngineError(`Cannot delete ${idOrRef}: ${messageOf(error)}`);
+    });
+    await this.refuseIfUsed(engineId, idOrRef, image.Id);
+    await this.api.deleteImage(engineId, idOrRef).catch((error: unknown) => {
+      throw new EngineError(`Deleting ${idOrRef} failed: ${messageOf(error)}`);
+    });
+  }
+
+  private async refuseIfUsed(engineId: string, idOrRef: string, imageId: string): Promise<void> {
+    const id = imageId.replace(/^sha256:/, '');
+    const containers = await this.api.listContainers();
+    const users = containers
+      .filter(container => container.engineId === engineId && (container.ImageID ?? '').replace(/^sha256:/, '') === id)
+      .map(container => (container.Names?.[0] ?? container.Id.slice(0, 12)).replace(/^\//, ''));
+    if (users.length > 0) {
+      throw new ImageInUseError(
+        `Image ${idOrRef} is used by ${users.length === 1 ? 'container' : 'containers'} ${users.join(', ')}; remove ${users.length === 1 ? 'it' : 'them'} first`,
+        users,
+      );
+    }
+  }
+
+  /** Before joining a manifest list under `name`: an existing list or image of that name gives it up. */
+  private async clearName(engineId: string, name: string): Promise<void> {
+    const existing = await this.api.getImageInspect(engineId, name).catch(() => undefined);
+    if (!existing) return;
+    if (await this.isManifestList(engineId, name)) {
+      const removeManifest = this.optional('removeManifest', 'replace a manifest list');
+      await removeManifest(engineId, name);
+      return;
+    }
+    await this.refuseIfUsed(engineId, name, existing.Id);
+    await this.api.deleteImage(engineId, name);
+  }
+
+  private async isManifestList(engineId: string, ref: string): Promise<boolean> {
+    const images = await this.api.listImages().catch(() => []);
+    const row = images.find(image => image.engineId === engineId && image.RepoTags?.includes(ref));
+    if (row?.isManifest !== undefined) return row.isManifest;
+    if (!row) return false;
+    return this.api.inspectManifest(engineId, ref).then(
+      info => Array.isArray(info.manifests),
+      () => false,
+    );
+  }
+
+  /**
+   * The connection Podman Desktop runs `engineId` on: the started connection whose listInfos
+   * answers with that id. Undefined when no provider API was given (Podman Desktop then picks).
+   */
+  private async connectionFor(engineId: string): Promise<Connection | undefined> {
+    if (!this.provider) return undefined;
+    for (const { connection } of this.provider.getContainerConnections()) {
+      if (connection.status() !== 'started') continue;
+      const infos = await this.api.listInfos({ provider: connection }).catch(() => []);
+      if (infos.some(info => info.engineId === engineId)) return connection;
+    }
+    throw new EngineError(`No running container connection serves engine ${engineId}`);
+  }
+
+  /** A containerEngine function older Podman Desktops (and the stand-in) may not have. */
+  private optional<K extends 'createManifest' | 'pushManifest' | 'removeManifest'>(
+    name: K,
+    purpose: string,
+  ): NonNullable<PdContainerEngineApi[K]> {
+    let fn: PdContainerEngineApi[K] | undefined;
+    try {
+      fn = this.api[name];
+    } catch {
+      fn = undefined;
+    }
+    if (typeof fn !== 'function') {
+      throw new EngineError(`This Podman Desktop cannot ${purpose}: its API has no containerEngine.${name}`);
+    }
+    return fn.bind(this.api) as NonNullable<PdContainerEngineApi[K]>;
+  }
+}
+
+function registryOrEngineError(raw: string, context: Parameters<typeof toRegistryError>[1]): EngineError {
+  const mapped = toRegistryError(raw, context);
+  return mapped.reason === 'other'
+    ? new EngineError(`${context.operation === 'push' ? 'Push' : 'Pull'} of ${context.ref} failed: ${raw}`)
+    : mapped;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
