@@ -45,6 +45,11 @@ export interface PodmanServiceOptions {
   containersConf?: string;
   /** How long to wait for the socket to answer /_ping. Default 30 s. */
   readyTimeoutMs?: number;
+  /**
+   * Registries (`host:port`) the service reaches over plain HTTP without being told per request,
+   * through a registries.conf of its own (CONTAINERS_REGISTRIES_CONF) marking them `insecure`.
+   */
+  insecureRegistries?: string[];
 }
 
 export interface PodmanService {
@@ -135,6 +140,16 @@ export async function startPodmanService(options: PodmanServiceOptions = {}): Pr
       `[storage]\ndriver = "vfs"\ngraphroot = ${JSON.stringify(root)}\nrunroot = ${JSON.stringify(runroot)}\n`,
     );
     const env = podmanEnvironment({ tmp: join(dir, 'tmp'), storageConf, containersConf });
+    if (options.insecureRegistries?.length) {
+      const registriesConf = join(dir, 'registries.conf');
+      await writeFile(
+        registriesConf,
+        options.insecureRegistries
+          .map(location => `[[registry]]\nlocation = ${JSON.stringify(location)}\ninsecure = true\n`)
+          .join('\n'),
+      );
+      env.CONTAINERS_REGISTRIES_CONF = registriesConf;
+    }
 
     const podman = (args: readonly string[], runOptions: Omit<RunOptions, 'env'> = {}): Promise<RunResult> =>
       runProcess(podmanPath, [...globalArgs, ...args], { ...runOptions, env }).catch((error: unknown) => {

@@ -18,7 +18,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { findExecutable, requireExecutable } from './run-process';
+import { findExecutable, requireExecutable, runProcess } from './run-process';
 
 export interface LocalRegistry {
   /** `127.0.0.1:PORT`: the registry part of image references (`${url}/name:tag`). */
@@ -28,6 +28,15 @@ export interface LocalRegistry {
   readonly dir: string;
   /** The tags of repository `name` (`GET /v2/<name>/tags/list`); [] when it has none. */
   tags(name: string): Promise<string[]>;
+  /**
+   * The digest the registry stores for `name:tag` (`HEAD /v2/<name>/manifests/<tag>` accepting
+   * Docker and OCI manifests and lists → Docker-Content-Digest); undefined when it has none.
+   */
+  manifestDigest(name: string, tag: string): Promise<string | undefined>;
+  /** The media type of that manifest (an image manifest, or a list / OCI index). */
+  manifestType(name: string, tag: string): Promise<string | undefined>;
+  /** The user and password an htpasswd registry accepts; undefined for an open one. */
+  readonly credentials?: { username: string; password: string };
   /** What the registry has logged, for failure messages. */
   log(): string;
   /** Stops the registry and deletes its dir. Safe to call twice. */
@@ -39,6 +48,11 @@ export interface RegistryOptions {
   parentDir?: string;
   /** How long to wait for `/v2/` to answer. Default 15 s. */
   readyTimeoutMs?: number;
+  /**
+   * Require this user and password (htpasswd auth, bcrypt hashed with `htpasswd -B` from Debian's
+   * apache2-utils). Without it the registry is open.
+   */
+  htpasswd?: { username: string; password: string };
 }
 
 /** Starts `docker-registry serve` on a free loopback port and waits until `/v2/` answers. */
@@ -78,6 +92,20 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Loca
   };
 
   try {
+    let authConfig: string[] = [];
+    if (options.htpasswd) {
+      const htpasswd = requireExecutable('htpasswd', 'apache2-utils');
+      const file = join(dir, 'htpasswd');
+      // -i: the password comes on stdin, not in argv.
+      const { stdout } = await runProcess(htpasswd, ['-B', '-i', '-n', options.htpasswd.username], {
+        input: options.htpasswd.password,
+      });
+      await writeFile(file, stdout.trim() + '\n', { mode: 0o600 });
+      authConfig = ['auth:', '  htpasswd:', '    realm: bootc-studio-tests', `    path: ${JSON.stringify(file)}`];
+    }
+    const authHeader = options.htpasswd
+      ? `Basic ${Buffer.from(`${options.htpasswd.username}:${options.htpasswd.password}`).toString('base64')}`
+      : undefined;
     // The port is chosen free, then handed to the registry; another process could take it in
     // between, which shows as the registry exiting with "address already in use" — retried.
     for (let attempt = 1; ; attempt++) {
@@ -100,6 +128,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Loca
           `  addr: 127.0.0.1:${port}`,
           // A fixed secret silences the "No HTTP secret provided" warning; it signs upload state only.
           '  secret: bootc-studio-tests',
+          ...authConfig,
           '',
         ].join('\n'),
       );
@@ -125,7 +154,10 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Loca
           url,
           port,
           dir,
-          tags: name => listTags(url, name),
+          tags: name => listTags(url, name, authHeader),
+          manifestDigest: async (name, tag) => (await headManifest(url, name, tag, authHeader))?.digest,
+          manifestType: async (name, tag) => (await headManifest(url, name, tag, authHeader))?.type,
+          credentials: options.htpasswd ? { ...options.htpasswd } : undefined,
           log: readLog,
           stop,
         };
@@ -148,7 +180,8 @@ async function waitForRegistry(url: string, exited: Promise<string>, timeoutMs: 
     try {
       const response = await fetch(`http://${url}/v2/`, { signal: AbortSignal.timeout(1_000) });
       await response.arrayBuffer();
-      if (response.status === 200) return true;
+      // An htpasswd registry answers /v2/ with 401 once it is up.
+      if (response.status === 200 || response.status === 401) return true;
     } catch {
       // not listening yet
     }
@@ -157,8 +190,36 @@ async function waitForRegistry(url: string, exited: Promise<string>, timeoutMs: 
   }
 }
 
-async function listTags(url: string, name: string): Promise<string[]> {
-  const response = await fetch(`http://${url}/v2/${name}/tags/list`, { signal: AbortSignal.timeout(10_000) });
+const MANIFEST_TYPES = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+];
+
+async function headManifest(
+  url: string,
+  name: string,
+  tag: string,
+  authHeader: string | undefined,
+): Promise<{ digest: string; type: string } | undefined> {
+  const response = await fetch(`http://${url}/v2/${name}/manifests/${tag}`, {
+    method: 'HEAD',
+    headers: { Accept: MANIFEST_TYPES.join(', '), ...(authHeader ? { Authorization: authHeader } : {}) },
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (response.status === 404) return undefined;
+  if (!response.ok) throw new Error(`HEAD /v2/${name}/manifests/${tag} on ${url}: HTTP ${response.status}`);
+  const digest = response.headers.get('docker-content-digest');
+  if (!digest) throw new Error(`HEAD /v2/${name}/manifests/${tag} on ${url}: no Docker-Content-Digest`);
+  return { digest, type: response.headers.get('content-type') ?? '' };
+}
+
+async function listTags(url: string, name: string, authHeader?: string): Promise<string[]> {
+  const response = await fetch(`http://${url}/v2/${name}/tags/list`, {
+    headers: authHeader ? { Authorization: authHeader } : {},
+    signal: AbortSignal.timeout(10_000),
+  });
   if (response.status === 404) {
     await response.arrayBuffer();
     return [];

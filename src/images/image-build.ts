@@ -1,0 +1,124 @@
+/**
+ * An image build as an operation: the request checked (schema, folder, Containerfile, engine)
+ * before anything starts, then the engine's build with its log streamed into the operation. After
+ * it, the result is checked: each image has the architecture asked for (podman 4.3's layer cache
+ * ignores the platform and can hand back another architecture's image: then the build is redone
+ * without the cache), and a result without a bootc label gets a warning.
+ */
+
+import type { ImageBuildRequest } from '../api/image-operations';
+import { isBootcLabelled } from '../api/models';
+import { imageBuildRequestSchema, parseOrThrow } from '../api/validation';
+import type { BuildOptions, BuildResult, ContainerEngine } from '../engine/container-engine';
+import { EngineError } from '../engine/container-engine';
+import { buildStepOf } from '../engine/image-progress';
+import { resolveBuildFiles } from './containerfile';
+import { chooseEngine } from './engine-choice';
+import type { ImageOperations, OperationContext } from './image-operations';
+
+export interface ImageBuildDeps {
+  engine: ContainerEngine;
+  operations: ImageOperations;
+}
+
+export const NOT_BOOTC_WARNING =
+  'The image has no containers.bootc or ostree.bootable label: its base is not a bootc image, so it cannot ' +
+  'become a disk image or boot with bootc. Start the Containerfile FROM a bootc image, e.g. quay.io/fedora/fedora-bootc:42.';
+
+/** Starts a build; rejects with ValidationError (nothing started) when the request is not usable. */
+export async function startBuild(deps: ImageBuildDeps, input: unknown): Promise<string> {
+  const request: ImageBuildRequest = parseOrThrow(imageBuildRequestSchema, input);
+  const files = await resolveBuildFiles(request.contextDir, request.containerfile);
+  const engine = await chooseEngine(deps.engine, request.engineId);
+  const platforms = [...new Set(request.platforms)];
+  const operation = deps.operations.start(
+    { kind: 'build', ref: request.tag, engineId: engine.id, engineName: engine.name },
+    context =>
+      runBuild(deps.engine, engine.id, context, {
+        ...files,
+        tag: request.tag,
+        platforms,
+        buildArgs: request.buildArgs,
+        noCache: request.noCache,
+        pull: request.pull,
+      }),
+  );
+  return operation.id;
+}
+
+async function runBuild(
+  engine: ContainerEngine,
+  engineId: string,
+  context: OperationContext,
+  options: Omit<BuildOptions, 'signal'>,
+) {
+  context.log(
+    `Building ${options.tag} from ${options.contextDir}/${options.containerfile} for ${options.platforms.join(', ')}`,
+  );
+  let noCache = options.noCache;
+  if (options.platforms.length > 1 && !noCache) {
+    noCache = true;
+    context.log("Several platforms: building without the layer cache (podman 4's cache does not tell platforms apart)");
+  }
+  const build = (withoutCache: boolean): Promise<BuildResult> =>
+    engine.buildImage(
+      engineId,
+      { ...options, noCache: withoutCache, signal: context.signal },
+      {
+        log: line => {
+          context.log(line);
+          const step = buildStepOf(line);
+          if (step) context.message(step);
+        },
+      },
+    );
+
+  let result = await build(noCache);
+  let members = await membersOf(engine, engineId, options, result);
+  const wrong = members.filter(member => !matchesPlatform(member.arch, member.platform));
+  if (wrong.length > 0) {
+    if (noCache) {
+      throw new EngineError(
+        `The engine built ${wrong.map(member => `${member.arch || 'an unknown architecture'} instead of ${member.platform}`).join(', ')}`,
+      );
+    }
+    context.log(
+      `The engine's layer cache gave a ${wrong[0].arch} image for ${wrong[0].platform}; building again without the cache`,
+    );
+    result = await build(true);
+    members = await membersOf(engine, engineId, options, result);
+    const still = members.find(member => !matchesPlatform(member.arch, member.platform));
+    if (still) throw new EngineError(`The engine built ${still.arch} instead of ${still.platform}`);
+  }
+  if (members.some(member => !isBootcLabelled(member.labels))) context.warn(NOT_BOOTC_WARNING);
+  return {
+    imageId: result.imageId,
+    message: `Built ${options.tag}${options.platforms.length > 1 ? ` for ${options.platforms.join(', ')}` : ''}`,
+  };
+}
+
+interface Member {
+  platform: string;
+  arch: string;
+  labels: Record<string, string>;
+}
+
+async function membersOf(
+  engine: ContainerEngine,
+  engineId: string,
+  options: Omit<BuildOptions, 'signal'>,
+  result: BuildResult,
+): Promise<Member[]> {
+  const images = result.platformImages ?? [{ platform: options.platforms[0], imageId: result.imageId }];
+  return Promise.all(
+    images.map(async ({ platform, imageId }) => {
+      const details = await engine.inspectImage(engineId, imageId);
+      return { platform, arch: details.arch, labels: details.labels };
+    }),
+  );
+}
+
+function matchesPlatform(arch: string, platform: string): boolean {
+  const wanted = platform.split('/')[1];
+  return !arch || !wanted || arch === wanted;
+}
