@@ -5,11 +5,18 @@ import * as pd from '@podman-desktop/api';
 import { PUSH_CHANNELS } from '../api/rpc-protocol';
 import { buildFormRoute } from '../api/routes';
 import { PodmanDesktopEngine } from '../engine/podman-desktop';
+import { ImageOperations } from '../images/image-operations';
 import { RouteRegistry } from '../rpc/route-registry';
 import { RpcServer } from '../rpc/rpc-server';
 import { StudioApi } from '../rpc/studio-api';
+import { Throttle } from '../rpc/throttle';
 import { rewriteAssetUrls } from '../rpc/webview-html';
 import { COMMANDS, imageRefFromMenuArgument } from './commands';
+import { pdDialogs } from './dialogs';
+import { followOperationsAsTasks } from './operation-tasks';
+
+/** How often, at most, the page hears that image operations changed (progress ticks many times a second). */
+const OPERATIONS_PUSH_INTERVAL_MS = 250;
 
 export const WEBVIEW_VIEW_TYPE = 'bootc-studio';
 export const WEBVIEW_TITLE = 'Bootable Containers';
@@ -30,13 +37,38 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
   );
 
   const routes = new RouteRegistry();
+  const operations = new ImageOperations();
+  // Called only after the server below exists.
+  const pushImagesChanged = () => void server.push(PUSH_CHANNELS.imagesChanged);
   const api = new StudioApi({
-    engine: new PodmanDesktopEngine(pd.containerEngine),
+    engine: new PodmanDesktopEngine(pd.containerEngine, pd.provider),
     routes,
+    operations,
+    dialogs: pdDialogs(pd.window, pd.Uri),
     openExternal: url => pd.env.openExternal(pd.Uri.parse(url)),
+    imagesChanged: pushImagesChanged,
   });
   const server = new RpcServer(panel.webview, api);
   context.subscriptions.push(server);
+
+  const operationsChanged = new Throttle(
+    () => void server.push(PUSH_CHANNELS.imageOperationsChanged),
+    OPERATIONS_PUSH_INTERVAL_MS,
+  );
+  context.subscriptions.push(
+    { dispose: () => operationsChanged.dispose() },
+    { dispose: () => operations.dispose() },
+    operations.onDidChange(operation => {
+      operationsChanged.request();
+      // A built or pulled image shows on the Images page at once, whatever the engine's events do.
+      if (operation.status === 'succeeded' && operation.kind !== 'push') pushImagesChanged();
+    }),
+    followOperationsAsTasks(operations, {
+      withProgress: (options, task) => pd.window.withProgress(options, task),
+      showNotification: options => pd.window.showNotification(options),
+      taskWidget: () => pd.ProgressLocation.TASK_WIDGET,
+    }),
+  );
 
   context.subscriptions.push(
     routes.onDidSet(() => void server.push(PUSH_CHANNELS.routePending)),

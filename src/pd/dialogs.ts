@@ -1,0 +1,21 @@
+import type * as pd from '@podman-desktop/api';
+
+import type { StudioDialogs } from '../rpc/studio-api';
+
+type DialogApi = Pick<typeof pd.window, 'showOpenDialog'>;
+type UriApi = Pick<typeof pd.Uri, 'file'>;
+
+/** Podman Desktop's folder dialog as the core's StudioDialogs. */
+export function pdDialogs(window: DialogApi, uri: UriApi): StudioDialogs {
+  return {
+    async selectFolder(title, defaultPath) {
+      const picked = await window.showOpenDialog({
+        title,
+        openLabel: 'Select',
+        selectors: ['openDirectory'],
+        defaultUri: defaultPath ? uri.file(defaultPath) : undefined,
+      });
+      return picked?.[0]?.fsPath;
+    },
+  };
+}

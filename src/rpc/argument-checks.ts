@@ -1,0 +1,50 @@
+/**
+ * Checks of the plain RPC arguments (ids, paths, indexes) that have no request schema of their own
+ * in src/api/validation.ts: each rejects with a ValidationError naming the argument, before the
+ * backend does anything.
+ */
+
+import { isAbsolute } from 'node:path';
+
+import { z } from 'zod';
+
+import { imageReferenceSchema, parseOrThrow } from '../api/validation';
+
+const idSchema = z.string().trim().min(1, 'is required').max(512, 'is too long');
+
+export function checkId(field: string, value: unknown): string {
+  return parseOrThrow(z.object({ [field]: idSchema }), { [field]: value })[field] as string;
+}
+
+/** A full reference to give an image (a tag, not a digest). */
+export function checkTagTarget(field: string, value: unknown): string {
+  const schema = z.object({
+    [field]: imageReferenceSchema.refine(ref => !ref.includes('@'), { message: 'a tag cannot be a digest reference' }),
+  });
+  return parseOrThrow(schema, { [field]: value })[field] as string;
+}
+
+export function checkAbsolutePath(field: string, value: unknown): string {
+  const schema = z.object({
+    [field]: z
+      .string()
+      .trim()
+      .min(1, 'a folder is required')
+      .refine(path => isAbsolute(path), { message: 'must be an absolute path' }),
+  });
+  return parseOrThrow(schema, { [field]: value })[field] as string;
+}
+
+export function checkOptionalAbsolutePath(field: string, value: unknown): string | undefined {
+  return value === undefined || value === null || value === '' ? undefined : checkAbsolutePath(field, value);
+}
+
+export function checkLogIndex(field: string, value: unknown): number {
+  const schema = z.object({ [field]: z.number().int('is a whole number').min(0, 'is 0 or more') });
+  return parseOrThrow(schema, { [field]: value })[field] as number;
+}
+
+export function checkTitle(field: string, value: unknown): string {
+  const schema = z.object({ [field]: z.string().trim().min(1, 'is required').max(200, 'is too long') });
+  return parseOrThrow(schema, { [field]: value })[field] as string;
+}
