@@ -9,9 +9,13 @@ export class UsageError extends Error {
 }
 
 export interface CliIo {
-  stdout: { write(text: string): unknown; isTTY?: boolean };
-  stderr: { write(text: string): unknown; isTTY?: boolean };
+  stdout: { write(text: string): unknown; isTTY?: boolean; columns?: number };
+  stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   env: NodeJS.ProcessEnv;
+  /** Relative paths in arguments resolve against this. Default: process.cwd(). */
+  cwd?: string;
+  /** Calls `handler` on Ctrl-C (SIGINT) until the returned function is called. */
+  onInterrupt?(handler: () => void): () => void;
 }
 
 /** What every command receives: the global options, resolved, and the engine on demand. */

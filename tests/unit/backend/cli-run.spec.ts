@@ -24,6 +24,13 @@ function engineWith(images: EngineImage[]): ContainerEngine {
     inspectManifest: async () => {
       throw new EngineError('not a manifest list');
     },
+    buildImage: async () => {
+      throw new EngineError('not used here');
+    },
+    pushImage: async () => ({}),
+    pullImage: async () => ({}),
+    tagImage: async () => undefined,
+    deleteImage: async () => undefined,
   };
 }
 
