@@ -6,7 +6,7 @@ import { buildFormRoute, ROUTES } from '../../../src/api/routes';
 import { PUSH_CHANNELS } from '../../../src/api/rpc-protocol';
 import App from '../../../frontend/App.svelte';
 import { router } from '../../../frontend/stores/app-router';
-import { bootcImage, fakeRpc } from './fake-rpc';
+import { bootcImage, fakeRpc, fedoraExample } from './fake-rpc';
 
 vi.mock('../../../frontend/rpc', async () => (await import('./fake-rpc')).fakeRpc);
 
@@ -48,16 +48,33 @@ describe('App', () => {
     expect(navLink('Virtual Machines')).toHaveAttribute('aria-current', 'page');
   });
 
-  test.each([
-    ['Disk Images', 'Disk images', /Disk-image builds arrive next/],
-    ['Examples', 'Examples', /catalog of example bootc images/],
-  ])('%s is an honest placeholder', async (link, heading, text) => {
+  test('Disk Images is an honest placeholder', async () => {
     const user = userEvent.setup();
     render(App);
-    await user.click(navLink(link));
-    expect(screen.getByRole('heading', { name: heading })).toBeInTheDocument();
-    expect(screen.getByText(text)).toBeInTheDocument();
+    await user.click(navLink('Disk Images'));
+    expect(screen.getByRole('heading', { name: 'Disk images' })).toBeInTheDocument();
+    expect(screen.getByText(/Disk-image builds arrive next/)).toBeInTheDocument();
     expect(screen.queryByRole('textbox')).not.toBeInTheDocument();
+  });
+
+  test('Examples shows the catalog, no longer a placeholder', async () => {
+    const user = userEvent.setup();
+    fakeRpc.api.listExamples.mockResolvedValue([fedoraExample()]);
+    render(App);
+    await user.click(navLink('Examples'));
+    expect(screen.getByRole('heading', { name: 'Examples' })).toBeInTheDocument();
+    expect(await screen.findByRole('article', { name: 'Fedora bootc' })).toBeInTheDocument();
+    expect(screen.queryByText('Coming soon')).not.toBeInTheDocument();
+  });
+
+  test('Build image on the Images page opens the build form, still under Images', async () => {
+    const user = userEvent.setup();
+    render(App);
+    await user.click(navLink('Images'));
+    await user.click(screen.getByRole('button', { name: 'Build image' }));
+    expect(screen.getByRole('form', { name: 'Build image' })).toBeInTheDocument();
+    expect(navLink('Images')).toHaveAttribute('aria-current', 'page');
+    expect(fakeRpc.setState).toHaveBeenLastCalledWith({ route: ROUTES.buildImage });
   });
 
   test('restores the saved route when the webview is re-created', async () => {

@@ -1,6 +1,7 @@
 import { vi } from 'vitest';
 
 import type { BootcStudioApi } from '../../../src/api/bootc-studio-api';
+import type { ExampleImage, ImageOperation } from '../../../src/api/image-operations';
 import type { BootcImage } from '../../../src/api/models';
 import type { PushChannel } from '../../../src/api/rpc-protocol';
 
@@ -16,6 +17,18 @@ export const fakeRpc = {
     listEngines: vi.fn<BootcStudioApi['listEngines']>(),
     takePendingRoute: vi.fn<BootcStudioApi['takePendingRoute']>(),
     openExternal: vi.fn<BootcStudioApi['openExternal']>(),
+    buildImage: vi.fn<BootcStudioApi['buildImage']>(),
+    pushImage: vi.fn<BootcStudioApi['pushImage']>(),
+    pullImage: vi.fn<BootcStudioApi['pullImage']>(),
+    cancelImageOperation: vi.fn<BootcStudioApi['cancelImageOperation']>(),
+    listImageOperations: vi.fn<BootcStudioApi['listImageOperations']>(),
+    readImageOperationLog: vi.fn<BootcStudioApi['readImageOperationLog']>(),
+    tagImage: vi.fn<BootcStudioApi['tagImage']>(),
+    deleteImage: vi.fn<BootcStudioApi['deleteImage']>(),
+    listExamples: vi.fn<BootcStudioApi['listExamples']>(),
+    selectFolder: vi.fn<BootcStudioApi['selectFolder']>(),
+    detectContainerfile: vi.fn<BootcStudioApi['detectContainerfile']>(),
+    saveExampleContainerfile: vi.fn<BootcStudioApi['saveExampleContainerfile']>(),
   } satisfies BootcStudioApi,
   getState: vi.fn<() => unknown>(),
   setState: vi.fn<(state: unknown) => void>(),
@@ -39,6 +52,9 @@ export const fakeRpc = {
     fakeRpc.setState.mockReset();
     fakeRpc.api.takePendingRoute.mockResolvedValue(undefined);
     fakeRpc.api.listEngines.mockResolvedValue([]);
+    fakeRpc.api.listImageOperations.mockResolvedValue([]);
+    fakeRpc.api.readImageOperationLog.mockImplementation(async (_id, from) => ({ lines: [], next: from }));
+    fakeRpc.api.listExamples.mockResolvedValue([]);
   },
 };
 
@@ -76,3 +92,40 @@ export const centosManifestList = (): BootcImage =>
     created: Date.now() - 5 * 60 * 1000 - 10_000,
     isManifestList: true,
   });
+
+/** An image operation as the backend records it; `overrides` for the fields a test cares about. */
+export function imageOperation(overrides: Partial<ImageOperation> = {}): ImageOperation {
+  return {
+    id: 'op-1',
+    kind: 'build',
+    status: 'running',
+    ref: 'quay.io/me/my-os:1',
+    engineId: 'podman.podman-machine-default',
+    engineName: 'Podman',
+    started: Date.now() - 60_000,
+    warnings: [],
+    layers: [],
+    logLines: 0,
+    ...overrides,
+  };
+}
+
+export const fedoraExample = (): ExampleImage => ({
+  id: 'fedora-bootc',
+  name: 'Fedora bootc',
+  description: 'The Fedora bootc base image.',
+  category: 'base',
+  image: 'quay.io/fedora/fedora-bootc:42',
+  architectures: ['amd64', 'arm64'],
+});
+
+export const httpdExample = (): ExampleImage => ({
+  id: 'httpd',
+  name: 'httpd on Fedora bootc',
+  description: 'A web server that starts at boot.',
+  category: 'example',
+  image: 'quay.io/bootc-examples/httpd:latest',
+  architectures: ['amd64'],
+  containerfile: 'FROM quay.io/fedora/fedora-bootc:42\nRUN dnf -y install httpd && systemctl enable httpd\n',
+  sourceUrl: 'https://example.org/httpd',
+});

@@ -1,0 +1,249 @@
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+
+import { PUSH_CHANNELS } from '../../../src/api/rpc-protocol';
+import { describeErrors } from '../../../src/api/validation';
+import { duplicateBuildArgs, parseFieldErrors, toBuildRequest } from '../../../frontend/lib/build-form';
+import { LOG_MAX_LINES, LogTail } from '../../../frontend/lib/image-operations.svelte';
+import {
+  isLocalOnlyRef,
+  isLoopbackRegistry,
+  platformOfArch,
+  registryHost,
+  routeWith,
+  splitPath,
+} from '../../../frontend/lib/image-references';
+import { refreshOnPush } from '../../../frontend/lib/refresh-on-push';
+
+vi.mock('../../../frontend/rpc', async () => (await import('./fake-rpc')).fakeRpc);
+
+describe('toBuildRequest', () => {
+  const form = {
+    contextDir: ' /home/me/os ',
+    containerfile: '',
+    tag: 'quay.io/me/os:1 ',
+    platforms: ['linux/arm64', 'linux/amd64', 'linux/arm64'],
+    buildArgs: [
+      { key: 0, name: ' VERSION ', value: '1 ' },
+      { key: 1, name: '', value: '' },
+    ],
+    noCache: false,
+    pull: true,
+  };
+
+  test('trims, orders the platforms, leaves out blank rows and a blank Containerfile', () => {
+    expect(toBuildRequest(form)).toEqual({
+      contextDir: '/home/me/os',
+      tag: 'quay.io/me/os:1',
+      platforms: ['linux/amd64', 'linux/arm64'],
+      buildArgs: { VERSION: '1 ' },
+      noCache: false,
+      pull: true,
+    });
+  });
+
+  test('keeps a Containerfile and an engine when given, and a value without a name (to be flagged)', () => {
+    const request = toBuildRequest({
+      ...form,
+      containerfile: 'Dockerfile',
+      engineId: 'docker.default',
+      buildArgs: [{ key: 0, name: '', value: 'x' }],
+    });
+    expect(request.containerfile).toBe('Dockerfile');
+    expect(request.engineId).toBe('docker.default');
+    expect(request.buildArgs).toEqual({ '': 'x' });
+  });
+});
+
+test('duplicateBuildArgs names the later rows', () => {
+  const rows = [
+    { key: 1, name: 'A', value: '' },
+    { key: 2, name: 'B', value: '' },
+    { key: 3, name: 'A ', value: '' },
+    { key: 4, name: '', value: '' },
+    { key: 5, name: '', value: '' },
+  ];
+  expect([...duplicateBuildArgs(rows)]).toEqual([3]);
+});
+
+describe('parseFieldErrors', () => {
+  test('reads back what describeErrors wrote', () => {
+    const errors = [
+      { field: 'tag', message: 'not an image reference: use [registry/]name[:tag], lower-case, e.g. quay.io/me/os:1' },
+      { field: 'buildArgs.1X', message: 'a build argument name is letters, digits and _, not starting with a digit' },
+    ];
+    expect(parseFieldErrors(describeErrors(errors))).toEqual(errors);
+  });
+
+  test('a message that is not a field list names no field', () => {
+    expect(parseFieldErrors('connect ENOENT /run/podman/podman.sock')).toEqual([]);
+    expect(parseFieldErrors('tag: bad; and something else')).toEqual([]);
+  });
+});
+
+describe('image references', () => {
+  test.each([
+    ['quay.io/me/os:1', 'quay.io', false],
+    ['localhost:5000/os:1', 'localhost:5000', true],
+    ['127.0.0.1:5000/os', '127.0.0.1:5000', true],
+    ['[::1]:5000/os', '[::1]:5000', true],
+    ['localhost/os:latest', 'localhost', true],
+    ['registry.local:5000/os', 'registry.local:5000', false],
+    ['library/fedora', undefined, false],
+    ['fedora', undefined, false],
+  ])('%s: registry %s, loopback %s', (ref, host, loopback) => {
+    expect(registryHost(ref)).toBe(host);
+    expect(isLoopbackRegistry(ref)).toBe(loopback);
+  });
+
+  test('only localhost/ names are local-only', () => {
+    expect(isLocalOnlyRef('localhost/os:1')).toBe(true);
+    expect(isLocalOnlyRef('localhost:5000/os:1')).toBe(false);
+    expect(isLocalOnlyRef('quay.io/localhost/os')).toBe(false);
+  });
+
+  test('platformOfArch knows podman’s and docker’s names', () => {
+    expect(platformOfArch('amd64')).toBe('linux/amd64');
+    expect(platformOfArch('x86_64')).toBe('linux/amd64');
+    expect(platformOfArch('aarch64')).toBe('linux/arm64');
+    expect(platformOfArch('arm64')).toBe('linux/arm64');
+    expect(platformOfArch('s390x')).toBeUndefined();
+    expect(platformOfArch(undefined)).toBeUndefined();
+  });
+
+  test('splitPath handles both separators and the root', () => {
+    expect(splitPath('/home/me/os/Containerfile')).toEqual({ dir: '/home/me/os', file: 'Containerfile' });
+    expect(splitPath('C:\\Users\\me\\os\\Containerfile')).toEqual({ dir: 'C:\\Users\\me\\os', file: 'Containerfile' });
+    expect(splitPath('/Containerfile')).toEqual({ dir: '/', file: 'Containerfile' });
+  });
+
+  test('routeWith encodes its query and drops undefined values', () => {
+    expect(routeWith('/images', { push: 'quay.io/me/os:1', engine: undefined })).toBe(
+      '/images?push=quay.io%2Fme%2Fos%3A1',
+    );
+    expect(routeWith('/images', {})).toBe('/images');
+  });
+});
+
+describe('LogTail', () => {
+  function fakeLog(total: number) {
+    const all = Array.from({ length: total }, (_, i) => `line ${i}`);
+    return vi.fn(async (_id: string, from: number) => ({ lines: all.slice(from), next: all.length }));
+  }
+
+  test('reads only what it has not read, from the last next', async () => {
+    const read = vi.fn(async (_id: string, from: number) => ({
+      lines: [`line ${from}`, `line ${from + 1}`],
+      next: from + 2,
+    }));
+    const tail = new LogTail(read, 'op-1');
+    await tail.catchUp(2);
+    await tail.catchUp(2);
+    await tail.catchUp(4);
+    expect(read.mock.calls).toEqual([
+      ['op-1', 0],
+      ['op-1', 2],
+    ]);
+    expect(tail.lines).toEqual(['line 0', 'line 1', 'line 2', 'line 3']);
+    expect(tail.next).toBe(4);
+  });
+
+  test('a hint that arrives during a read is honoured once the read is done, without a second read in flight', async () => {
+    let release!: () => void;
+    const read = vi.fn(async (_id: string, from: number) => {
+      if (from === 0) await new Promise<void>(done => (release = done));
+      return { lines: [`line ${from}`], next: from + 1 };
+    });
+    const tail = new LogTail(read, 'op-1');
+    const first = tail.catchUp(1);
+    void tail.catchUp(2);
+    expect(read).toHaveBeenCalledTimes(1);
+    release();
+    await first;
+    expect(read.mock.calls).toEqual([
+      ['op-1', 0],
+      ['op-1', 1],
+    ]);
+    expect(tail.lines).toEqual(['line 0', 'line 1']);
+  });
+
+  test('opens on the last lines of a long log and keeps at most LOG_MAX_LINES', async () => {
+    const read = fakeLog(LOG_MAX_LINES + 3000);
+    const tail = new LogTail(read, 'op-1');
+    await tail.catchUp(LOG_MAX_LINES + 3000);
+    expect(read).toHaveBeenCalledWith('op-1', LOG_MAX_LINES + 2000);
+    expect(tail.skipped).toBe(LOG_MAX_LINES + 2000);
+    expect(tail.lines).toHaveLength(1000);
+  });
+
+  test('drops the oldest lines beyond LOG_MAX_LINES', async () => {
+    let served = 0;
+    const read = vi.fn(async (_id: string, from: number) => {
+      const lines = Array.from({ length: 1000 }, (_, i) => `line ${from + i}`);
+      served = from + 1000;
+      return { lines, next: served };
+    });
+    const tail = new LogTail(read, 'op-1');
+    await tail.catchUp(1000);
+    for (let i = 2; i <= 6; i++) await tail.catchUp(i * 1000);
+    expect(tail.lines).toHaveLength(LOG_MAX_LINES);
+    expect(tail.lines[0]).toBe('line 1000');
+    expect(tail.skipped).toBe(1000);
+  });
+
+  test('a failed read is reported and retried on the next hint from the same index', async () => {
+    const read = vi
+      .fn<(id: string, from: number) => Promise<{ lines: string[]; next: number }>>()
+      .mockRejectedValueOnce(new Error('readImageOperationLog did not answer within 10 s'))
+      .mockResolvedValueOnce({ lines: ['a'], next: 1 });
+    const tail = new LogTail(read, 'op-1');
+    await tail.catchUp(1);
+    expect(tail.error).toBe('readImageOperationLog did not answer within 10 s');
+    await tail.catchUp(1);
+    expect(read.mock.calls).toEqual([
+      ['op-1', 0],
+      ['op-1', 0],
+    ]);
+    expect(tail.lines).toEqual(['a']);
+    expect(tail.error).toBeUndefined();
+  });
+
+  test('stops reading once stopped', async () => {
+    const read = fakeLog(10);
+    const tail = new LogTail(read, 'op-1');
+    tail.stop();
+    await tail.catchUp(10);
+    expect(read).not.toHaveBeenCalled();
+  });
+});
+
+describe('refreshOnPush with a maximum wait', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  test('a burst that never settles still refreshes every maxWait', () => {
+    const listeners: ((body: unknown) => void)[] = [];
+    const refresh = vi.fn();
+    refreshOnPush(
+      (_channel, listener) => {
+        listeners.push(listener);
+        return () => {};
+      },
+      [PUSH_CHANNELS.imageOperationsChanged],
+      refresh,
+      100,
+      500,
+    );
+    // A push every 50 ms for a second: a plain debounce would never fire.
+    for (let t = 0; t < 1000; t += 50) {
+      listeners.forEach(listener => listener(undefined));
+      vi.advanceTimersByTime(50);
+    }
+    expect(refresh).toHaveBeenCalledTimes(2);
+    // A lone push afterwards waits only for the debounce.
+    listeners.forEach(listener => listener(undefined));
+    vi.advanceTimersByTime(99);
+    expect(refresh).toHaveBeenCalledTimes(2);
+    vi.advanceTimersByTime(1);
+    expect(refresh).toHaveBeenCalledTimes(3);
+  });
+});
