@@ -3,33 +3,31 @@
  * Standalone mode end to end, as a user meets it: the built extension run by `node
  * dist/standalone.js` against a real podman service, driven in Debian's Chromium.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-import type { Browser, BrowserContext, FrameLocator, Page } from 'playwright-core';
+import type { BrowserContext, FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 import { BUSYBOX_BASE, buildImage, createBusyboxBase, machineArch } from '../integration/support/images';
 import type { PodmanService } from '../integration/support/podman-service';
 import { startPodmanService } from '../integration/support/podman-service';
-import { launchChromium } from './support/browser';
 import type { StandaloneProcess } from './support/standalone';
-import { startStandaloneProcess } from './support/standalone';
+import type { BrowserSession } from './support/session';
+import { openStandalone } from './support/session';
 
 const SCREENSHOTS = resolve(__dirname, '../artifacts/screenshots');
 
 describe('standalone mode in a browser', () => {
   let podman: PodmanService;
+  let session: BrowserSession;
   let standalone: StandaloneProcess;
-  let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  let store: string;
 
-  const webview = (): FrameLocator => page.frameLocator('#webview');
+  const webview = (): FrameLocator => session.webview();
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
@@ -46,20 +44,13 @@ describe('standalone mode in a browser', () => {
       'localhost/centos-bootc-kiosk:stream10',
     );
     await buildImage(podman, { Containerfile: `FROM ${BUSYBOX_BASE}\nLABEL role=web\n` }, 'localhost/plain-app:1');
-    store = mkdtempSync(join(tmpdir(), 'bootc-studio-e2e-store-'));
-    const { CONTAINER_HOST: _unused, ...env } = process.env;
-    standalone = await startStandaloneProcess(['--url', podman.url, '--store', store], env);
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 760 } });
-    page = await context.newPage();
-    await page.goto(standalone.url);
+    session = await openStandalone(podman);
+    ({ standalone, context, page } = session);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    const code = await standalone?.stop();
+    const code = await session?.close();
     await podman?.stop();
-    if (store) rmSync(store, { recursive: true, force: true });
     expect(code, standalone?.output()).toBe(0);
   });
 

@@ -1,0 +1,89 @@
+/// <reference lib="dom" />
+/**
+ * From a Containerfile folder to a pushed bootc image, in the browser: build it with the form
+ * (live log), find it on the Images page, push it to a real registry and see the push finish.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+
+import { BUSYBOX_BASE, createBusyboxBase } from '../integration/support/images';
+import type { PodmanService } from '../integration/support/podman-service';
+import { startPodmanService } from '../integration/support/podman-service';
+import type { LocalRegistry } from '../integration/support/registry';
+import { startRegistry } from '../integration/support/registry';
+import type { BrowserSession } from './support/session';
+import { openStandalone } from './support/session';
+
+const SCREENSHOTS = resolve(__dirname, '../artifacts/screenshots');
+
+describe('Containerfile → image → registry in standalone mode', () => {
+  let podman: PodmanService;
+  let registry: LocalRegistry;
+  let session: BrowserSession;
+  let context: string;
+  let ref: string;
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    [podman, registry] = await Promise.all([startPodmanService(), startRegistry()]);
+    await createBusyboxBase(podman);
+    context = mkdtempSync(join(tmpdir(), 'bootc-studio-e2e-context-'));
+    writeFileSync(
+      join(context, 'Containerfile'),
+      `FROM ${BUSYBOX_BASE}\nLABEL containers.bootc=1\nRUN echo "built by the e2e test" > /etc/motd\n`,
+    );
+    ref = `${registry.url}/demo/bootc-os:1`;
+    session = await openStandalone(podman);
+  });
+
+  afterAll(async () => {
+    const code = await session?.close();
+    await Promise.all([podman?.stop(), registry?.stop()]);
+    if (context) rmSync(context, { recursive: true, force: true });
+    expect(code, session?.standalone.output()).toBe(0);
+  });
+
+  test('the build form builds the Containerfile folder with a live log', async () => {
+    const webview = session.webview();
+    await webview.getByRole('link', { name: 'Images', exact: true }).click();
+    await webview.getByRole('button', { name: 'Build image' }).click();
+    await webview.getByLabel('Context folder').fill(context);
+    // The Containerfile of the folder is found by the backend.
+    await expect.poll(() => webview.getByLabel('Containerfile').inputValue()).toBe('Containerfile');
+    await webview.getByLabel('Image name').fill('Not A Valid Name');
+    await expect.poll(() => webview.getByText(/not an image reference/).count()).toBeGreaterThan(0);
+    await webview.getByLabel('Image name').fill(ref);
+    await webview.getByRole('button', { name: 'Build', exact: true }).click();
+
+    const status = webview.getByLabel('Status');
+    await expect.poll(() => status.innerText(), { timeout: 60_000 }).toContain('Built');
+    const log = await webview.getByLabel('Build log').innerText();
+    expect(log).toContain('RUN echo "built by the e2e test"');
+    await session.page.screenshot({ path: join(SCREENSHOTS, 'build-image-dark.png') });
+  });
+
+  test('the built image is on the Images page at once', async () => {
+    await session.dismissToasts();
+    const webview = session.webview();
+    await webview.getByRole('link', { name: 'Images', exact: true }).click();
+    await expect.poll(() => webview.getByRole('row').filter({ hasText: 'demo/bootc-os' }).count()).toBe(1);
+  });
+
+  test('push to the registry: the dialog follows it to the end, and the registry has the tag', async () => {
+    await session.dismissToasts();
+    const webview = session.webview();
+    await webview.getByRole('button', { name: `Push ${ref}` }).click();
+    const dialog = webview.getByRole('dialog', { name: 'Push image' });
+    await dialog.getByRole('button', { name: 'Push', exact: true }).click();
+    await expect.poll(() => dialog.getByLabel('Status').innerText(), { timeout: 60_000 }).toContain('Pushed');
+    await session.page.screenshot({ path: join(SCREENSHOTS, 'push-dark.png') });
+    expect(await registry.tags('demo/bootc-os')).toEqual(['1']);
+    // What the push reported is what the registry now serves.
+    const digest = await registry.manifestDigest('demo/bootc-os', '1');
+    expect(digest).toMatch(/^sha256:/);
+    expect(await dialog.getByLabel('Push log').innerText()).toContain(digest!);
+  });
+});
