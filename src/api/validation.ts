@@ -17,8 +17,21 @@ export interface FieldError {
 export type Validated<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 
 // An image reference as podman accepts it: [registry[:port]/]path[:tag][@digest], lower-case path.
-const REFERENCE =
-  /^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+// Docker's rule (podman's too) for the first component: it names a registry only when it contains a
+// `.` or a `:` (a port, an IPv6 address) or is `localhost`; otherwise it is a path component, and
+// lower-case like the rest of the path (`UPPER/case` is not the host `UPPER`).
+const HOST_LABEL = '[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?';
+const PORT = ':[0-9]+';
+const REGISTRY = [
+  `${HOST_LABEL}(?:\\.${HOST_LABEL})+(?:${PORT})?`, // has a dot: quay.io, 127.0.0.1:5000
+  `${HOST_LABEL}${PORT}`, // has a port: registry:5000, localhost:5000
+  `\\[[0-9a-fA-F:]+\\](?:${PORT})?`, // IPv6: [::1]:5000
+  'localhost',
+].join('|');
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const REFERENCE = new RegExp(
+  `^(?:(?:${REGISTRY})\\/)?${PATH_COMPONENT}(?:\\/${PATH_COMPONENT})*(?::[\\w][\\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`,
+);
 
 export const imageReferenceSchema = z
   .string()

@@ -6,9 +6,11 @@
  *   `{status: "1: digest: sha256:… size: 528"}`, `{error, errorDetail: {message}}`;
  * - podman's libpod streams: `{stream: "Copying blob sha256:…\n"}`, `{error}`, and a pull's final
  *   `{id, images}`; builds: `{stream}`, `{aux: {ID}}`, `{error, errorDetail}`.
+ *
+ * TransferReport is the one thin shell: it hands a push's or pull's events to the port's sink.
  */
 
-import type { LayerUpdate } from './container-engine';
+import type { LayerUpdate, TransferSink } from './container-engine';
 
 export interface TransferEvent {
   /** Text for the log (one or more lines). */
@@ -72,6 +74,33 @@ export function parseTransferEvent(raw: unknown): TransferEvent {
   // libpod's pull ends with {id, images: [...]}; its compat pull says "Digest: …" and "Status: …".
   if (Array.isArray(event.images) && typeof event.id === 'string' && event.id !== '') result.imageId = event.id;
   return result;
+}
+
+/**
+ * Hands a push's or pull's events to the sink as they come (log lines, layer updates) and keeps
+ * what its end needs: the first error, the digest and the image id the stream named.
+ */
+export class TransferReport {
+  error?: string;
+  digest?: string;
+  imageId?: string;
+
+  constructor(private readonly sink: TransferSink) {}
+
+  /** One event of the stream, in either engine's shape. */
+  event(raw: unknown): void {
+    const event = parseTransferEvent(raw);
+    if (event.log !== undefined) for (const line of event.log.split(/\r?\n/)) this.sink.log(line);
+    if (event.layer) this.sink.layer(event.layer);
+    if (event.digest) this.digest = event.digest;
+    if (event.imageId) this.imageId = event.imageId;
+    if (event.error !== undefined && this.error === undefined) this.error = event.error;
+  }
+
+  /** A line of the stream that is not JSON: logged as it is. */
+  text(line: string): void {
+    this.sink.log(line);
+  }
 }
 
 /** podman's `Copying blob sha256:abc…` lines (libpod push and pull streams, build pulls). */

@@ -1,8 +1,9 @@
 /**
- * podman's build, push and pull answers are newline-delimited JSON arriving in arbitrary chunks: a
- * chunk may hold several objects or half of one, and a multi-byte character may straddle two. This
- * splits such a stream into parsed values and never throws from a stream handler (a line that is
- * not JSON goes to `onText`).
+ * podman's streamed answers (build, push, pull, the `/events` stream) are newline-delimited JSON
+ * arriving in arbitrary chunks: a chunk may hold several objects or half of one, and a multi-byte
+ * character may straddle two. This splits such a stream into parsed values and never throws from a
+ * stream handler (a line that is not JSON goes to `onText`, never to an uncaught exception that
+ * would take the process down).
  */
 
 import { StringDecoder } from 'node:string_decoder';

@@ -13,6 +13,7 @@
  *   pushed with `pushManifest` (an image push sends only the local platform's member).
  */
 
+import { errorMessage } from '../api/errors';
 import type {
   BuildOptions,
   BuildResult,
@@ -23,11 +24,12 @@ import type {
   PushResult,
   TransferSink,
 } from './container-engine';
-import { CancelledError, EngineError, ImageInUseError } from './container-engine';
-import { buildStepOf, describeBuildFailure, imageIdFromBuildLog, parseTransferEvent } from './image-progress';
+import { CancelledError, EngineError } from './container-engine';
+import { containersUsing, imageInUseError } from './image-in-use';
+import { buildStepOf, describeBuildFailure, imageIdFromBuildLog, TransferReport } from './image-progress';
 import { JsonLines } from './json-lines';
 import { registryOf, splitRepositoryTag } from './registry-auth';
-import { toRegistryError } from './registry-errors';
+import { registryOrEngineError, toRegistryError } from './registry-errors';
 
 /*
  * The parts of Podman Desktop's API this module uses, as it documents them (extension-api.d.ts).
@@ -128,7 +130,7 @@ export class PdImageOperations {
       images: platformImages.map(member => `containers-storage:${member.imageId}`),
       provider,
     }).catch((error: unknown) => {
-      throw new EngineError(`Creating the manifest list ${options.tag} failed: ${messageOf(error)}`);
+      throw new EngineError(`Creating the manifest list ${options.tag} failed: ${errorMessage(error)}`);
     });
     return { imageId: created.Id.replace(/^sha256:/, ''), platformImages };
   }
@@ -184,7 +186,7 @@ export class PdImageOperations {
     } catch (error) {
       if (options.signal?.aborted) throw new CancelledError('The build was cancelled');
       throw new EngineError(
-        failure !== undefined ? describeBuildFailure(failure, lastStep, [platform]) : messageOf(error),
+        failure !== undefined ? describeBuildFailure(failure, lastStep, [platform]) : errorMessage(error),
       );
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
@@ -214,21 +216,15 @@ export class PdImageOperations {
       sink.log(`Pushing the manifest list ${ref} with all its images`);
       const provider = await this.connectionFor(engineId);
       await pushManifest({ name: ref, destination: ref, provider }).catch((error: unknown) => {
-        throw registryOrEngineError(messageOf(error), context);
+        throw registryOrEngineError(errorMessage(error), context);
       });
       return {};
     }
 
-    const outcome: { error?: string; digest?: string } = {};
+    const report = new TransferReport(sink);
     const lines = new JsonLines(
-      value => {
-        const event = parseTransferEvent(value);
-        if (event.log !== undefined) for (const line of event.log.split(/\r?\n/)) sink.log(line);
-        if (event.layer) sink.layer(event.layer);
-        if (event.digest) outcome.digest = event.digest;
-        if (event.error !== undefined && outcome.error === undefined) outcome.error = event.error;
-      },
-      text => sink.log(text),
+      value => report.event(value),
+      text => report.text(text),
     );
     let ended!: () => void;
     const end = new Promise<void>(resolve => (ended = resolve));
@@ -255,7 +251,7 @@ export class PdImageOperations {
         authInfo,
       );
     } catch (error) {
-      throw registryOrEngineError(messageOf(error), context);
+      throw registryOrEngineError(errorMessage(error), context);
     }
     // pushImage resolved as the stream opened; the push ends at 'end' (or when cancelled).
     const cancelled = new Promise<'cancelled'>(resolve => {
@@ -269,15 +265,15 @@ export class PdImageOperations {
         `Push of ${ref} cancelled (Podman Desktop cannot stop a push it started; the engine may still finish it)`,
       );
     }
-    if (outcome.error !== undefined) throw toRegistryError(outcome.error, context);
-    return { digest: outcome.digest };
+    if (report.error !== undefined) throw toRegistryError(report.error, context);
+    return { digest: report.digest };
   }
 
   async pull(engineId: string, ref: string, options: PullOptions, sink: TransferSink): Promise<PullResult> {
     const context = { operation: 'pull' as const, ref, credentialsGiven: false };
     const connection = await this.connectionFor(engineId);
     if (!connection) throw new EngineError(`No running container connection for engine ${engineId}`);
-    let firstError: string | undefined;
+    const report = new TransferReport(sink);
     const listeners = new Set<() => void>();
     const token: CancellationToken = {
       get isCancellationRequested() {
@@ -296,25 +292,14 @@ export class PdImageOperations {
       },
     };
     try {
-      await this.api.pullImage(
-        connection,
-        ref,
-        event => {
-          const parsed = parseTransferEvent(event);
-          if (parsed.log !== undefined) for (const line of parsed.log.split(/\r?\n/)) sink.log(line);
-          if (parsed.layer) sink.layer(parsed.layer);
-          if (parsed.error !== undefined && firstError === undefined) firstError = parsed.error;
-        },
-        options.platform,
-        token,
-      );
+      await this.api.pullImage(connection, ref, event => report.event(event), options.platform, token);
     } catch (error) {
       if (options.signal?.aborted) throw new CancelledError(`Pull of ${ref} cancelled`);
-      throw registryOrEngineError(firstError ?? messageOf(error), context);
+      throw registryOrEngineError(report.error ?? errorMessage(error), context);
     } finally {
       for (const listener of listeners) options.signal?.removeEventListener('abort', listener);
     }
-    if (firstError !== undefined) throw toRegistryError(firstError, context);
+    if (report.error !== undefined) throw toRegistryError(report.error, context);
     const inspected = await this.api.getImageInspect(engineId, ref).catch(() => undefined);
     return { imageId: inspected?.Id?.replace(/^sha256:/, '') };
   }
@@ -322,32 +307,27 @@ export class PdImageOperations {
   async tag(engineId: string, source: string, target: string): Promise<void> {
     const { repository, tag } = splitRepositoryTag(target);
     await this.api.tagImage(engineId, source, repository, tag).catch((error: unknown) => {
-      throw new EngineError(`Tagging ${source} as ${target} failed: ${messageOf(error)}`);
+      throw new EngineError(`Tagging ${source} as ${target} failed: ${errorMessage(error)}`);
     });
   }
 
   async delete(engineId: string, idOrRef: string): Promise<void> {
     const image = await this.api.getImageInspect(engineId, idOrRef).catch((error: unknown) => {
-      throw new EngineError(`Cannot delete ${idOrRef}: ${messageOf(error)}`);
+      throw new EngineError(`Cannot delete ${idOrRef}: ${errorMessage(error)}`);
     });
     await this.refuseIfUsed(engineId, idOrRef, image.Id);
     await this.api.deleteImage(engineId, idOrRef).catch((error: unknown) => {
-      throw new EngineError(`Deleting ${idOrRef} failed: ${messageOf(error)}`);
+      throw new EngineError(`Deleting ${idOrRef} failed: ${errorMessage(error)}`);
     });
   }
 
   private async refuseIfUsed(engineId: string, idOrRef: string, imageId: string): Promise<void> {
-    const id = imageId.replace(/^sha256:/, '');
     const containers = await this.api.listContainers();
-    const users = containers
-      .filter(container => container.engineId === engineId && (container.ImageID ?? '').replace(/^sha256:/, '') === id)
-      .map(container => (container.Names?.[0] ?? container.Id.slice(0, 12)).replace(/^\//, ''));
-    if (users.length > 0) {
-      throw new ImageInUseError(
-        `Image ${idOrRef} is used by ${users.length === 1 ? 'container' : 'containers'} ${users.join(', ')}; remove ${users.length === 1 ? 'it' : 'them'} first`,
-        users,
-      );
-    }
+    const users = containersUsing(
+      containers.filter(container => container.engineId === engineId),
+      imageId,
+    );
+    if (users.length > 0) throw imageInUseError(idOrRef, users);
   }
 
   /** Before joining a manifest list under `name`: an existing list or image of that name gives it up. */
@@ -404,15 +384,4 @@ export class PdImageOperations {
     }
     return fn.bind(this.api) as NonNullable<PdContainerEngineApi[K]>;
   }
-}
-
-function registryOrEngineError(raw: string, context: Parameters<typeof toRegistryError>[1]): EngineError {
-  const mapped = toRegistryError(raw, context);
-  return mapped.reason === 'other'
-    ? new EngineError(`${context.operation === 'push' ? 'Push' : 'Pull'} of ${context.ref} failed: ${raw}`)
-    : mapped;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

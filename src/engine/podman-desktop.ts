@@ -1,5 +1,6 @@
 import type * as podmanDesktopApi from '@podman-desktop/api';
 
+import { errorMessage } from '../api/errors';
 import type {
   BuildOptions,
   BuildResult,
@@ -91,7 +92,7 @@ export class PodmanDesktopEngine implements ContainerEngine {
 
   async inspectImage(engineId: string, idOrRef: string): Promise<ImageDetails> {
     const info = await this.api.getImageInspect(engineId, idOrRef).catch((err: unknown) => {
-      throw new EngineError(`Cannot inspect image ${idOrRef}: ${messageOf(err)}`);
+      throw new EngineError(`Cannot inspect image ${idOrRef}: ${errorMessage(err)}`);
     });
     return {
       id: info.Id,
@@ -109,7 +110,7 @@ export class PodmanDesktopEngine implements ContainerEngine {
 
   async inspectManifest(engineId: string, idOrRef: string): Promise<ManifestDetails> {
     const info = await this.api.inspectManifest(engineId, idOrRef).catch((err: unknown) => {
-      throw new EngineError(`Cannot inspect manifest list ${idOrRef}: ${messageOf(err)}`);
+      throw new EngineError(`Cannot inspect manifest list ${idOrRef}: ${errorMessage(err)}`);
     });
     return {
       engineId,
@@ -126,8 +127,4 @@ export class PodmanDesktopEngine implements ContainerEngine {
 function digestOf(repoDigests: string[] | undefined): string | undefined {
   const first = repoDigests?.[0];
   return first ? first.slice(first.indexOf('@') + 1) : undefined;
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -1,8 +1,12 @@
 /**
- * Requests to one podman service through dockerode's modem, for the podman-socket adapter's image
- * operations: JSON calls with a timeout, and streaming calls (build, push, pull) that hand back the
- * open response. Query values are data, never pasted into the path; registry credentials travel
- * only in the X-Registry-Auth header and appear in no message.
+ * Requests to one podman service through dockerode's modem (unix socket or SSH, as createDockerode
+ * sets it up), for the podman-socket adapter and standalone mode's container engine: JSON calls with
+ * a timeout and podman's own error message, and streaming calls (build, push, pull, logs, events)
+ * that hand back the open response.
+ *
+ * Query values are passed as data, never pasted into the path; request bodies go in the body, never
+ * in the query (dockerode's own createContainer copies the whole body, environment included, into
+ * the URL). Registry credentials travel only in the X-Registry-Auth header and appear in no message.
  */
 
 import type { IncomingMessage } from 'node:http';
@@ -10,18 +14,29 @@ import type { Readable } from 'node:stream';
 
 import type Dockerode from 'dockerode';
 
+import { errorMessage } from '../api/errors';
 import { CancelledError, EngineError } from './container-engine';
 import type { EngineEndpoint } from './engine-endpoint';
 import { describeConnectionError, noServiceMessage } from './engine-endpoint';
+
+/** podman's versioned libpod API prefix; v4.0.0 is answered by podman 4 and 5. */
+export const LIBPOD = '/v4.0.0/libpod';
+/** The Docker-compatible API version podman 4 and 5 answer. */
+export const COMPAT = '/v1.41';
 
 export type QueryValue = string | number | boolean | string[] | Record<string, string> | undefined;
 
 export interface SocketRequest {
   method: 'GET' | 'POST' | 'DELETE';
-  /** Path without query, e.g. `/v4.0.0/libpod/images/pull`. */
+  /** Path without query, e.g. `/v4.0.0/libpod/images/pull` or `/v1.41/images/json`. */
   path: string;
-  /** Undefined values are left out; arrays repeat the key; objects are sent as JSON. */
+  /**
+   * Undefined values are left out; arrays repeat the key; objects are sent as JSON (Docker's
+   * buildargs, labels).
+   */
   query?: Record<string, QueryValue>;
+  /** A JSON body. */
+  body?: unknown;
   /** A streamed body (a build context tar). */
   file?: Readable;
   headers?: Record<string, string>;
@@ -49,12 +64,25 @@ export class SocketRequestError extends EngineError {
 
 const DEFAULT_OK = [200, 201, 204];
 
+export interface PodmanSocketClientOptions {
+  /**
+   * The error of a request whose `signal` aborted it (a timeout is reported as such). Default: a
+   * CancelledError saying `<doing>: cancelled`.
+   */
+  abortError?: (doing: string) => Error;
+}
+
 export class PodmanSocketClient {
+  private readonly abortError: (doing: string) => Error;
+
   constructor(
     private readonly docker: Dockerode,
     private readonly endpoint: EngineEndpoint,
     private readonly requestTimeoutMs: number,
-  ) {}
+    options: PodmanSocketClientOptions = {},
+  ) {
+    this.abortError = options.abortError ?? (doing => new CancelledError(`${doing}: cancelled`));
+  }
 
   /** A request whose whole answer is read: parsed JSON, a string, or undefined for no content. */
   json<T = unknown>(request: SocketRequest): Promise<T> {
@@ -73,8 +101,11 @@ export class PodmanSocketClient {
     for (const status of request.ok ?? DEFAULT_OK) statusCodes[status] = true;
     const query: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(request.query ?? {})) if (value !== undefined) query[key] = value;
-    // docker-modem appends `_query` after the `?`; `{}` as `_body` means "no body" to it.
-    const options = Object.keys(query).length > 0 ? { _query: query, _body: {} } : undefined;
+    const hasQuery = Object.keys(query).length > 0;
+    const hasBody = request.body !== undefined;
+    // docker-modem appends `_query` after the `?` and sends `_body` as JSON; `{}` as a body means
+    // "no body" to it. Without either it must get no options at all, or it sends them as the body.
+    const options = hasQuery || hasBody ? { _query: query, _body: hasBody ? request.body : {} } : undefined;
     return new Promise<T>((resolve, reject) => {
       if (signal?.aborted) {
         reject(this.failure(request, new Error('aborted'), signal));
@@ -109,7 +140,7 @@ export class PodmanSocketClient {
             `${request.doing}: no answer from ${this.endpoint.url} within ${this.requestTimeoutMs / 1000} s`,
           );
         }
-        return new CancelledError(`${request.doing}: cancelled`);
+        return this.abortError(request.doing);
       }
       return new EngineError(`${request.doing}: ${noServiceMessage(this.endpoint, describeConnectionError(error))}`);
     }
@@ -117,7 +148,7 @@ export class PodmanSocketClient {
     // message, as `(HTTP code 500) unexpected - <podman's message> `.
     const reason =
       podmanMessage((error as { json?: unknown }).json) ??
-      podmanMessage(messageOf(error).replace(/^\(HTTP code \d+\) [^-]*- /, ''));
+      podmanMessage(errorMessage(error).replace(/^\(HTTP code \d+\) [^-]*- /, ''));
     const known = request.messages?.[status];
     if (known) return new SocketRequestError(known, status, reason);
     return new SocketRequestError(
@@ -128,8 +159,11 @@ export class PodmanSocketClient {
   }
 }
 
-/** podman's error text from an error body: `{cause, message, response}` JSON, or plain text. */
-export function podmanMessage(json: unknown): string | undefined {
+/**
+ * podman's error text from an error body: `{cause, message, response}` JSON, or plain text; its
+ * first line, at most `maxLength` characters.
+ */
+export function podmanMessage(json: unknown, maxLength = 500): string | undefined {
   const text = Buffer.isBuffer(json) ? json.toString('utf8') : typeof json === 'string' ? json : undefined;
   const record =
     json !== null && typeof json === 'object' && !Buffer.isBuffer(json) ? (json as Record<string, unknown>) : {};
@@ -137,11 +171,7 @@ export function podmanMessage(json: unknown): string | undefined {
     (typeof record.message === 'string' && record.message) ||
     (typeof record.cause === 'string' && record.cause) ||
     text;
-  return message ? message.split('\n')[0].trim().slice(0, 500) || undefined : undefined;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return message ? message.split('\n')[0].trim().slice(0, maxLength) || undefined : undefined;
 }
 
 /**
@@ -186,7 +216,7 @@ export function readStream(
       settle(
         signal?.aborted
           ? new CancelledError(`${doing}: cancelled`)
-          : new EngineError(`${doing}: the connection broke (${messageOf(error)})`),
+          : new EngineError(`${doing}: the connection broke (${errorMessage(error)})`),
       ),
     );
     response.on('close', () => {

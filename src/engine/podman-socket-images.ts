@@ -15,6 +15,7 @@
 
 import type { IncomingMessage } from 'node:http';
 
+import { errorMessage } from '../api/errors';
 import type {
   BuildOptions,
   BuildResult,
@@ -25,17 +26,16 @@ import type {
   PushResult,
   TransferSink,
 } from './container-engine';
-import { CancelledError, EngineError, ImageInUseError } from './container-engine';
-import { packContext } from './build-context';
-import { describeBuildFailure, buildStepOf, parseBuildEvent, parseTransferEvent } from './image-progress';
+import { packBuildContext } from './build-context';
+import { CancelledError, EngineError } from './container-engine';
+import { containersUsing, imageInUseError } from './image-in-use';
+import { buildStepOf, describeBuildFailure, parseBuildEvent, TransferReport } from './image-progress';
 import { JsonLines } from './json-lines';
-import type { PodmanSocketClient } from './podman-socket-client';
-import { readStream, SocketRequestError } from './podman-socket-client';
+import type { PodmanSocketClient, SocketRequest } from './podman-socket-client';
+import { COMPAT, LIBPOD, readStream, SocketRequestError } from './podman-socket-client';
 import { registryAuthHeader, registryOf, splitRepositoryTag } from './registry-auth';
-import { toRegistryError } from './registry-errors';
-
-const LIBPOD = '/v4.0.0/libpod';
-const COMPAT = '/v1.41';
+import type { RegistryErrorContext } from './registry-errors';
+import { registryOrEngineError, toRegistryError } from './registry-errors';
 
 export async function socketBuild(
   client: PodmanSocketClient,
@@ -46,9 +46,9 @@ export async function socketBuild(
   const signal = options.signal;
   const several = options.platforms.length > 1;
   if (several) await clearManifestName(client, options.tag, signal);
-  const tar = await packContext(options.contextDir, signal).catch((error: unknown) => {
+  const tar = await packBuildContext(options.contextDir, [], signal).catch((error: unknown) => {
     if (signal?.aborted) throw new CancelledError('The build was cancelled');
-    throw new EngineError(`Reading the build context ${options.contextDir} failed: ${messageOf(error)}`);
+    throw new EngineError(`Reading the build context ${options.contextDir} failed: ${errorMessage(error)}`);
   });
   let tarFailure: unknown;
   tar.once('error', error => (tarFailure = error));
@@ -75,7 +75,7 @@ export async function socketBuild(
     tar.destroy();
     if (signal?.aborted) throw new CancelledError('The build was cancelled');
     if (tarFailure !== undefined) {
-      throw new EngineError(`Reading the build context ${options.contextDir} failed: ${messageOf(tarFailure)}`);
+      throw new EngineError(`Reading the build context ${options.contextDir} failed: ${errorMessage(tarFailure)}`);
     }
     throw error;
   }
@@ -147,21 +147,7 @@ export async function socketBuild(
  * loses its name; its member images stay).
  */
 async function clearManifestName(client: PodmanSocketClient, name: string, signal?: AbortSignal): Promise<void> {
-  const exists = await client
-    .json({
-      method: 'GET',
-      path: `${LIBPOD}/images/${encodeURIComponent(name)}/exists`,
-      doing: `Looking up ${name}`,
-      signal,
-    })
-    .then(
-      () => true,
-      (error: unknown) => {
-        if (error instanceof SocketRequestError && error.statusCode === 404) return false;
-        throw error;
-      },
-    );
-  if (!exists) return;
+  if (!(await exists(client, 'images', name, signal))) return;
   const { repository, tag } = splitRepositoryTag(name);
   await client.json({
     method: 'POST',
@@ -181,43 +167,26 @@ export async function socketPush(
   sink: TransferSink,
 ): Promise<PushResult> {
   const context = { operation: 'push' as const, ref, credentialsGiven: options.credentials !== undefined };
-  const headers = authHeaders(ref, options);
-  const isList = await isManifestList(client, ref, options.signal);
-  if (isList) {
-    sink.log(`Pushing the manifest list ${ref} with all its images`);
-    try {
-      const answer = await client.stream({
-        method: 'POST',
-        path: `${LIBPOD}/manifests/${encodeURIComponent(ref)}/registry/${encodeURIComponent(ref)}`,
-        query: { all: true, tlsVerify: options.tlsVerify, quiet: false },
-        headers,
-        doing: `Pushing ${ref}`,
-        signal: options.signal,
-      });
-      const result = await followTransfer(answer, sink, options.signal, `Pushing ${ref}`);
-      if (result.error !== undefined) throw toRegistryError(result.error, context);
-      return { digest: result.digest ?? result.id };
-    } catch (error) {
-      throw mapRequestError(error, context, engineName);
-    }
-  }
-  let answer: IncomingMessage;
-  try {
-    answer = await client.stream({
+  const isList = await exists(client, 'manifests', ref, options.signal);
+  if (isList) sink.log(`Pushing the manifest list ${ref} with all its images`);
+  const name = encodeURIComponent(ref);
+  const result = await transfer(
+    client,
+    {
       method: 'POST',
-      path: `${LIBPOD}/images/${encodeURIComponent(ref)}/push`,
-      query: { destination: ref, tlsVerify: options.tlsVerify, quiet: false },
-      headers,
+      path: isList ? `${LIBPOD}/manifests/${name}/registry/${name}` : `${LIBPOD}/images/${name}/push`,
+      query: { ...(isList ? { all: true } : { destination: ref }), tlsVerify: options.tlsVerify, quiet: false },
+      headers: authHeaders(ref, options),
       doing: `Pushing ${ref}`,
-      messages: { 404: `Image ${ref} not found on ${engineName}` },
+      messages: isList ? undefined : { 404: `Image ${ref} not found on ${engineName}` },
       signal: options.signal,
-    });
-  } catch (error) {
-    throw mapRequestError(error, context, engineName);
-  }
-  const result = await followTransfer(answer, sink, options.signal, `Pushing ${ref}`);
-  if (result.error !== undefined) throw toRegistryError(result.error, context);
-  return { digest: result.digest };
+    },
+    context,
+    engineName,
+    sink,
+  );
+  // A manifest push answers with the list's `{Id}` where the registry's digest is not reported.
+  return { digest: isList ? (result.digest ?? result.listId) : result.digest };
 }
 
 export async function socketPull(
@@ -229,9 +198,9 @@ export async function socketPull(
 ): Promise<PullResult> {
   const context = { operation: 'pull' as const, ref, credentialsGiven: options.credentials !== undefined };
   const [os, arch, variant] = options.platform ? options.platform.split('/') : [];
-  let answer: IncomingMessage;
-  try {
-    answer = await client.stream({
+  const result = await transfer(
+    client,
+    {
       method: 'POST',
       path: `${LIBPOD}/images/pull`,
       query: {
@@ -246,12 +215,11 @@ export async function socketPull(
       headers: authHeaders(ref, options),
       doing: `Pulling ${ref} on ${engineName}`,
       signal: options.signal,
-    });
-  } catch (error) {
-    throw mapRequestError(error, context, engineName);
-  }
-  const result = await followTransfer(answer, sink, options.signal, `Pulling ${ref}`);
-  if (result.error !== undefined) throw toRegistryError(result.error, context);
+    },
+    context,
+    engineName,
+    sink,
+  );
   return { imageId: result.imageId };
 }
 
@@ -279,8 +247,8 @@ export async function socketDelete(client: PodmanSocketClient, engineName: strin
     messages: { 404: `Image ${idOrRef} not found on ${engineName}` },
   })) as { Id?: string; RepoTags?: string[] | null };
   const fullId = normalizeId(image.Id ?? '');
-  const users = await containersUsing(client, fullId);
-  if (users.length > 0) throw inUse(idOrRef, users);
+  const users = await containersOf(client, fullId);
+  if (users.length > 0) throw imageInUseError(idOrRef, users);
   // By id with several tags podman wants force; containers were checked above.
   const byId = normalizeId(idOrRef) === fullId || fullId.startsWith(normalizeId(idOrRef));
   try {
@@ -293,51 +261,49 @@ export async function socketDelete(client: PodmanSocketClient, engineName: strin
     });
   } catch (error) {
     if (error instanceof SocketRequestError && error.statusCode === 409) {
-      throw inUse(idOrRef, await containersUsing(client, fullId));
+      throw imageInUseError(idOrRef, await containersOf(client, fullId));
     }
     throw error;
   }
 }
 
-function inUse(idOrRef: string, containers: string[]): ImageInUseError {
-  const names = containers.length > 0 ? containers.join(', ') : 'a container';
-  return new ImageInUseError(
-    `Image ${idOrRef} is used by ${containers.length === 1 ? 'container' : 'containers'} ${names}; remove ${containers.length === 1 ? 'it' : 'them'} first`,
-    containers,
-  );
-}
-
-async function containersUsing(client: PodmanSocketClient, imageId: string): Promise<string[]> {
+/** The containers, stopped ones included, made from `imageId`. */
+async function containersOf(client: PodmanSocketClient, imageId: string): Promise<string[]> {
   const raw = await client.json<unknown>({
     method: 'GET',
     path: `${COMPAT}/containers/json`,
     query: { all: true },
     doing: 'Listing containers',
   });
-  if (!Array.isArray(raw)) return [];
-  return raw
-    .map(item => item as { Id?: string; Names?: string[]; ImageID?: string })
-    .filter(container => normalizeId(container.ImageID ?? '') === imageId)
-    .map(container => (container.Names?.[0] ?? container.Id?.slice(0, 12) ?? '?').replace(/^\//, ''));
+  return Array.isArray(raw) ? containersUsing(raw, imageId) : [];
 }
 
 function normalizeId(id: string): string {
   return id.replace(/^sha256:/, '');
 }
 
-async function isManifestList(client: PodmanSocketClient, ref: string, signal?: AbortSignal): Promise<boolean> {
-  // exists/ is local only (manifests/{name}/json of podman 4 falls back to the registry).
+/**
+ * Whether libpod knows an image, or a manifest list, of that name. exists/ is local only
+ * (manifests/{name}/json of podman 4 falls back to the registry); for a manifest list, any refusal
+ * means no (podman answers 500 for an image that is not a list).
+ */
+function exists(
+  client: PodmanSocketClient,
+  kind: 'images' | 'manifests',
+  name: string,
+  signal?: AbortSignal,
+): Promise<boolean> {
   return client
     .json({
       method: 'GET',
-      path: `${LIBPOD}/manifests/${encodeURIComponent(ref)}/exists`,
-      doing: `Looking up ${ref}`,
+      path: `${LIBPOD}/${kind}/${encodeURIComponent(name)}/exists`,
+      doing: `Looking up ${name}`,
       signal,
     })
     .then(
       () => true,
       (error: unknown) => {
-        if (error instanceof SocketRequestError) return false;
+        if (error instanceof SocketRequestError && (kind === 'manifests' || error.statusCode === 404)) return false;
         throw error;
       },
     );
@@ -345,55 +311,48 @@ async function isManifestList(client: PodmanSocketClient, ref: string, signal?: 
 
 function authHeaders(ref: string, options: PushOptions): Record<string, string> | undefined {
   if (!options.credentials) return undefined;
-  return { 'X-Registry-Auth': registryAuthHeader(options.credentials, registryOf(ref) ?? 'docker.io') };
+  const serveraddress = registryOf(ref) ?? 'docker.io';
+  return { 'X-Registry-Auth': registryAuthHeader({ ...options.credentials, serveraddress }) };
 }
 
 /** A refusal before the stream started: a registry's words become a RegistryError, the rest stays. */
-function mapRequestError(error: unknown, context: Parameters<typeof toRegistryError>[1], engineName: string): unknown {
+function mapRequestError(error: unknown, context: RegistryErrorContext, engineName: string): unknown {
   if (error instanceof SocketRequestError && error.podmanMessage && error.statusCode !== 404) {
-    const mapped = toRegistryError(error.podmanMessage, context);
-    if (mapped.reason !== 'other') return mapped;
-    return new EngineError(
-      `${context.operation === 'push' ? 'Push' : 'Pull'} of ${context.ref} on ${engineName} failed: ${error.podmanMessage}`,
-      error.statusCode,
-    );
+    return registryOrEngineError(error.podmanMessage, context, { name: engineName, statusCode: error.statusCode });
   }
   return error;
 }
 
-interface TransferOutcome {
-  error?: string;
-  digest?: string;
-  imageId?: string;
-  /** A manifest push's `{Id}`. */
-  id?: string;
-}
-
-async function followTransfer(
-  response: IncomingMessage,
+/**
+ * Starts a push or pull stream and follows it to its end, reporting to `sink`. A registry's refusal,
+ * before the stream or in it, is one RegistryError. Resolves with what the stream named.
+ */
+async function transfer(
+  client: PodmanSocketClient,
+  request: SocketRequest,
+  context: RegistryErrorContext,
+  engineName: string,
   sink: TransferSink,
-  signal: AbortSignal | undefined,
-  doing: string,
-): Promise<TransferOutcome> {
-  const outcome: TransferOutcome = {};
+): Promise<{ digest?: string; imageId?: string; listId?: string }> {
+  let response: IncomingMessage;
+  try {
+    response = await client.stream(request);
+  } catch (error) {
+    throw mapRequestError(error, context, engineName);
+  }
+  const report = new TransferReport(sink);
+  let listId: string | undefined;
   const lines = new JsonLines(
     value => {
-      const event = parseTransferEvent(value);
-      if (event.log !== undefined) for (const line of event.log.split(/\r?\n/)) sink.log(line);
-      if (event.layer) sink.layer(event.layer);
-      if (event.digest) outcome.digest = event.digest;
-      if (event.imageId) outcome.imageId = event.imageId;
-      if (event.error !== undefined && outcome.error === undefined) outcome.error = event.error;
+      report.event(value);
       const id = (value as { Id?: unknown } | null)?.Id;
-      if (typeof id === 'string' && id.startsWith('sha256:')) outcome.id = id;
+      if (typeof id === 'string' && id.startsWith('sha256:')) listId = id;
     },
-    text => sink.log(text),
+    text => report.text(text),
   );
-  await readStream(response, chunk => lines.push(chunk), signal, doing);
+  const doing = `${context.operation === 'push' ? 'Pushing' : 'Pulling'} ${context.ref}`;
+  await readStream(response, chunk => lines.push(chunk), request.signal, doing);
   lines.end();
-  return outcome;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  if (report.error !== undefined) throw toRegistryError(report.error, context);
+  return { digest: report.digest, imageId: report.imageId, listId };
 }

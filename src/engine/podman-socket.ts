@@ -34,11 +34,8 @@ import type {
 import { EngineError } from './container-engine';
 import type { EngineEndpoint } from './engine-endpoint';
 import { describeConnectionError, noServiceMessage, parseEndpointUrl } from './engine-endpoint';
-import { PodmanSocketClient } from './podman-socket-client';
+import { LIBPOD, PodmanSocketClient, podmanMessage } from './podman-socket-client';
 import { socketBuild, socketDelete, socketPull, socketPush, socketTag } from './podman-socket-images';
-
-/** podman's versioned libpod API prefix; v4.0.0 is answered by podman 4 and 5. */
-const LIBPOD = '/v4.0.0/libpod';
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 const DEFAULT_PING_TIMEOUT_MS = 3_000;
@@ -305,7 +302,7 @@ export class PodmanSocketEngine implements ContainerEngine {
             reject(new EngineError(known, status));
             return;
           }
-          const reason = podmanMessage((error as { json?: unknown }).json);
+          const reason = podmanMessage((error as { json?: unknown }).json, 300);
           reject(
             new EngineError(`${doing} failed on ${this.name}: HTTP ${status}${reason ? ` — ${reason}` : ''}`, status),
           );
@@ -414,14 +411,6 @@ export function toMillis(value: unknown): number {
     return Number.isNaN(parsed) ? 0 : parsed;
   }
   return 0;
-}
-
-/** podman's error text from an error body: `{cause, message, response}` JSON, or plain text. */
-function podmanMessage(json: unknown): string | undefined {
-  const text = Buffer.isBuffer(json) ? json.toString('utf8') : typeof json === 'string' ? json : undefined;
-  const record = asRecord(json);
-  const message = optionalString(record.message) ?? optionalString(record.cause) ?? text;
-  return message?.split('\n')[0].trim().slice(0, 300) || undefined;
 }
 
 function asRecord(value: unknown): Record<string, unknown> {

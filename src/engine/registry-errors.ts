@@ -7,7 +7,7 @@
  */
 
 import type { RegistryFailure } from './container-engine';
-import { RegistryError } from './container-engine';
+import { EngineError, RegistryError } from './container-engine';
 import { registryOf } from './registry-auth';
 
 export interface RegistryErrorContext {
@@ -90,6 +90,24 @@ export function toRegistryError(raw: string, context: RegistryErrorContext): Reg
     default:
       return new RegistryError(`${what}: ${detail}`, reason);
   }
+}
+
+/**
+ * A push's or pull's failure as the engine worded it: a registry's refusal becomes its RegistryError;
+ * anything else an EngineError that quotes the engine (naming it, with the HTTP status, where known).
+ */
+export function registryOrEngineError(
+  raw: string,
+  context: RegistryErrorContext,
+  engine: { name?: string; statusCode?: number } = {},
+): EngineError {
+  const mapped = toRegistryError(raw, context);
+  if (mapped.reason !== 'other') return mapped;
+  const on = engine.name ? ` on ${engine.name}` : '';
+  return new EngineError(
+    `${context.operation === 'push' ? 'Push' : 'Pull'} of ${context.ref}${on} failed: ${raw}`,
+    engine.statusCode,
+  );
 }
 
 /**

@@ -26,7 +26,7 @@ export interface HostTask {
   id: string;
   title: string;
   message?: string;
-  /** 0–100 when the task reports increments; undefined while it has not. */
+  /** 0–100 once the task reports a percentage; undefined while it has not. */
   percent?: number;
   state: TaskState;
   error?: string;
@@ -145,10 +145,11 @@ export class HostUi {
     };
     return {
       token: source.token,
-      report: (message: string | undefined, increment: number | undefined) => {
+      /** Sets the task's percentage, as Podman Desktop does with `increment`: it is not added up. */
+      report: (message: string | undefined, percent: number | undefined) => {
         const change: Partial<HostTask> = {};
         if (message !== undefined) change.message = message;
-        if (increment !== undefined) change.percent = Math.min(100, Math.max(0, (task.percent ?? 0) + increment));
+        if (percent !== undefined) change.percent = Math.min(100, Math.max(0, percent));
         update(change);
       },
       finish: (state: Exclude<TaskState, 'running'>, error?: string) => {

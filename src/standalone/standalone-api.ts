@@ -77,6 +77,7 @@ export function createStandaloneApi(deps: StandaloneApiDeps) {
         ) => Promise<R>,
       ): Promise<R> {
         const handle = deps.ui.startTask(options.title ?? 'Task', options.cancellable === true);
+        // Podman Desktop takes `increment` as the task's percentage, not as a step to add.
         try {
           const result = await task({ report: value => handle.report(value.message, value.increment) }, handle.token);
           handle.finish('succeeded');

@@ -23,17 +23,18 @@ import type * as pd from '@podman-desktop/api';
 
 import type { IncomingMessage } from 'node:http';
 import { resolve as resolvePath } from 'node:path';
+import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 
+import { errorMessage } from '../api/errors';
+import { packBuildContext } from '../engine/build-context';
 import { EngineError } from '../engine/container-engine';
 import type { EngineEndpoint } from '../engine/engine-endpoint';
+import { JsonLines } from '../engine/json-lines';
 import { createDockerode } from '../engine/podman-socket';
-import type { Readable } from 'node:stream';
-
-import { packBuildContext } from './standalone-build-context';
+import { COMPAT, LIBPOD, PodmanSocketClient } from '../engine/podman-socket-client';
+import { registryAuthHeader } from '../engine/registry-auth';
 import { EngineEvents } from './standalone-engine-events';
-import { JsonLineSplitter } from './standalone-json-lines';
-import { PodmanClient } from './standalone-podman-client';
 import { isLoopbackRegistry, skipsTlsVerify } from './standalone-registry-tls';
 import {
   buildQuery,
@@ -42,14 +43,9 @@ import {
   platformQuery,
   pullFailure,
   readEnvFiles,
-  registryAuthHeader,
   toPullEvent,
 } from './standalone-request-params';
 
-/** podman's versioned libpod API prefix; v4.0.0 is answered by podman 4 and 5. */
-const LIBPOD = '/v4.0.0/libpod';
-/** The Docker-compatible API version podman 4 and 5 answer. */
-const COMPAT = '/v1.41';
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 const DEFAULT_CONNECTION_NAME = 'podman';
 
@@ -128,7 +124,7 @@ export function createStandaloneContainerEngine(options: StandaloneContainerEngi
 type EngineFields = { engineId: string; engineName: string; engineType: 'podman' };
 
 class StandaloneEngine {
-  private readonly client: PodmanClient;
+  private readonly client: PodmanSocketClient;
   private readonly fields: EngineFields;
   private readonly connectionName: string;
   private readonly insecure: (registry: string) => boolean;
@@ -138,7 +134,15 @@ class StandaloneEngine {
 
   constructor(private readonly options: StandaloneContainerEngineOptions) {
     const docker = createDockerode(options.endpoint, options.env);
-    this.client = new PodmanClient(docker, options.endpoint, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+    // An aborted request says so in the words of Podman Desktop's dockerode, not as a cancellation.
+    this.client = new PodmanSocketClient(
+      docker,
+      options.endpoint,
+      options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      {
+        abortError: doing => new EngineError(`${doing}: the operation was aborted`),
+      },
+    );
     this.fields = { engineId: options.engineId, engineName: options.engineName, engineType: 'podman' };
     this.connectionName = options.connectionName ?? DEFAULT_CONNECTION_NAME;
     this.insecure = options.insecureRegistry ?? isLoopbackRegistry;
@@ -327,7 +331,7 @@ class StandaloneEngine {
     try {
       tar = await packBuildContext(contextDir, extraFiles, signal);
     } catch (error) {
-      const failure = new EngineError(`Reading the build context ${contextDir} failed: ${messageOf(error)}`);
+      const failure = new EngineError(`Reading the build context ${contextDir} failed: ${errorMessage(error)}`);
       eventCollect('error', failure.message);
       throw failure;
     }
@@ -349,16 +353,16 @@ class StandaloneEngine {
       tar.destroy();
       const failure =
         tarFailure !== undefined && !signal?.aborted
-          ? new EngineError(`Reading the build context ${contextDir} failed: ${messageOf(tarFailure)}`)
+          ? new EngineError(`Reading the build context ${contextDir} failed: ${errorMessage(tarFailure)}`)
           : error;
-      eventCollect('error', messageOf(failure));
+      eventCollect('error', errorMessage(failure));
       throw failure;
     }
     eventCollect('stream', `Building image ${buildOptions?.tag ?? ''}...\r\n`);
 
     return new Promise<unknown>((resolve, reject) => {
       const output: unknown[] = [];
-      const splitter = new JsonLineSplitter(
+      const splitter = new JsonLines(
         value => {
           output.push(value);
           const event = asRecord(value);
@@ -381,7 +385,7 @@ class StandaloneEngine {
         },
         error: error => {
           splitter.end();
-          const message = signal?.aborted ? 'The build was aborted' : messageOf(error);
+          const message = signal?.aborted ? 'The build was aborted' : errorMessage(error);
           eventCollect('finish', message);
           reject(new EngineError(message));
         },
@@ -429,7 +433,7 @@ class StandaloneEngine {
       // Podman Desktop has no handler here (a broken stream would be an uncaught error); the
       // stand-in reports it the way registry errors arrive, then ends.
       error: error => {
-        callback('data', `${JSON.stringify({ error: `Push of ${imageTag} interrupted: ${messageOf(error)}` })}\n`);
+        callback('data', `${JSON.stringify({ error: `Push of ${imageTag} interrupted: ${errorMessage(error)}` })}\n`);
         callback('end', '');
       },
     });
@@ -473,7 +477,7 @@ class StandaloneEngine {
 
       await new Promise<void>((resolve, reject) => {
         let failure: string | undefined;
-        const splitter = new JsonLineSplitter(value => {
+        const splitter = new JsonLines(value => {
           const event = toPullEvent(asRecord(value));
           if (event.error && failure === undefined) failure = event.error;
           callback(event);
@@ -488,7 +492,9 @@ class StandaloneEngine {
           error: error =>
             reject(
               new EngineError(
-                abort.signal.aborted ? `Pull of ${imageName} cancelled` : `Pulling ${imageName}: ${messageOf(error)}`,
+                abort.signal.aborted
+                  ? `Pull of ${imageName} cancelled`
+                  : `Pulling ${imageName}: ${errorMessage(error)}`,
               ),
             ),
         });
@@ -685,15 +691,13 @@ function numberOrUndefined(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** Runs a callback supplied by extension code; its exception is reported, never thrown into a stream. */
 function contain(run: () => void, warn?: (message: string) => void): void {
   try {
     run();
   } catch (error) {
-    (warn ?? ((message: string) => console.warn(message)))(`A container engine callback failed: ${messageOf(error)}`);
+    (warn ?? ((message: string) => console.warn(message)))(
+      `A container engine callback failed: ${errorMessage(error)}`,
+    );
   }
 }

@@ -21,7 +21,7 @@
 
 import type * as pd from '@podman-desktop/api';
 
-import { JsonLineSplitter } from './standalone-json-lines';
+import { JsonLines } from '../engine/json-lines';
 
 export interface EngineEventsOptions {
   /** Opens `/events`, streaming, from `since` (unix seconds) when given. */
@@ -150,7 +150,7 @@ export class EngineEvents {
           return;
         }
         connection.stream = stream;
-        const splitter = new JsonLineSplitter(value => {
+        const splitter = new JsonLines(value => {
           // A successful event means the connection is healthy: the next outage starts from scratch.
           this.failures = 0;
           this.warnedOutage = false;

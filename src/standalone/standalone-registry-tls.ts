@@ -14,18 +14,7 @@
  * keeps podman's default (verify, or whatever registries.conf says).
  */
 
-/**
- * The registry host (`host[:port]`) of an image reference, or undefined when the reference has
- * none (a short name such as `fedora:40`, resolved by podman's search registries).
- */
-export function registryOf(reference: string): string | undefined {
-  const slash = reference.indexOf('/');
-  if (slash < 0) return undefined;
-  const first = reference.slice(0, slash);
-  // Docker's rule: the first component names a registry when it has a dot or a port, or is localhost.
-  if (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('[')) return first;
-  return undefined;
-}
+import { registryOf } from '../engine/registry-auth';
 
 /** True for `localhost`, `127.x.y.z` and `[::1]`, with or without a port. */
 export function isLoopbackRegistry(registry: string): boolean {

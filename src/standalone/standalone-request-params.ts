@@ -1,7 +1,7 @@
 /**
  * What the standalone engine puts on the wire for Podman Desktop's options: the build query and
- * where the Containerfile goes, the pull endpoints' parameters and events, the registry-auth header,
- * env files. Pure functions (but for reading files), unit-tested without a podman.
+ * where the Containerfile goes, the pull endpoints' parameters and events, env files. Pure functions
+ * (but for reading files), unit-tested without a podman.
  */
 
 import type * as pd from '@podman-desktop/api';
@@ -10,8 +10,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve as resolvePath, sep } from 'node:path';
 
+import type { ExtraContextFile } from '../engine/build-context';
 import { EngineError } from '../engine/container-engine';
-import type { ExtraContextFile } from './standalone-build-context';
 
 /**
  * Where the Containerfile is, for the build request: its path inside the context, or — when it
@@ -112,18 +112,6 @@ export function pullFailure(imageName: string, error: unknown): unknown {
     );
   }
   return error;
-}
-
-/** The X-Registry-Auth header: Docker's base64url JSON of the credentials. */
-export function registryAuthHeader(auth: pd.ContainerAuthInfo): string {
-  const json = JSON.stringify({
-    username: auth.username,
-    password: auth.password,
-    serveraddress: auth.serveraddress,
-    ...(auth.email ? { email: auth.email } : {}),
-  });
-  // URL-safe alphabet with its `=` padding, as Docker's clients send it: podman refuses it unpadded.
-  return Buffer.from(json, 'utf8').toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
 }
 
 /** `KEY=value` lines of env files; blank lines and `#` comments skipped, a bare `KEY` taken from this process. */

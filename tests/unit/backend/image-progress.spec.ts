@@ -8,7 +8,6 @@ import {
   parseBuildEvent,
   parseTransferEvent,
 } from '../../../src/engine/image-progress';
-import { JsonLines } from '../../../src/engine/json-lines';
 
 const BLOB = 'sha256:ceb9421f1bd61ca214719b9a5d3b2f1e7c2bf16b175329c282a6db0c5e4b6018';
 const DIGEST = 'sha256:66f913298b69e6206510e6624f42caeeddb142d6f81f0e1f507e1a95432763a4';
@@ -132,18 +131,4 @@ describe('build events', () => {
     expect(foreign).toContain('linux/arm64');
     expect(foreign).toContain('qemu-user-static');
   });
-});
-
-test('JsonLines reassembles objects split across chunks, including a multi-byte character', () => {
-  const values: unknown[] = [];
-  const texts: string[] = [];
-  const lines = new JsonLines(
-    value => values.push(value),
-    text => texts.push(text),
-  );
-  const whole = Buffer.from('{"stream":"é"}\n{"status":"x"}\nplain text\n{"id":"1"}', 'utf8');
-  for (const chunk of [whole.subarray(0, 12), whole.subarray(12, 13), whole.subarray(13)]) lines.push(chunk);
-  lines.end();
-  expect(values).toEqual([{ stream: 'é' }, { status: 'x' }, { id: '1' }]);
-  expect(texts).toEqual(['plain text']);
 });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
+import { imageReferenceSchema, validate } from '../../../src/api/validation';
 import { NOT_BOOTC_WARNING, startBuild } from '../../../src/images/image-build';
 import { ImageOperations } from '../../../src/images/image-operations';
 import { pushWarnings, startPull, startPush } from '../../../src/images/image-transfer';
@@ -43,6 +44,24 @@ function setup() {
   const operations = new ImageOperations();
   return { engine, operations, deps: { engine, operations } };
 }
+
+describe('image references', () => {
+  // Docker's rule: the first component is a registry only with a `.` or a `:`, or as `localhost`;
+  // otherwise it is part of the path, which is lower-case.
+  test.each(['UPPER/case', 'Quay/x:1'])('%s is refused: an upper-case first component is no registry', ref => {
+    expect(validate(imageReferenceSchema, ref)).toMatchObject({
+      ok: false,
+      errors: [{ message: expect.stringMatching(/^not an image reference/) }],
+    });
+  });
+
+  test.each(['Quay.io/x:1', 'localhost:5000/x', 'localhost/x', '[::1]:5000/x', 'registry:5000/me/os:1', 'me/os:1'])(
+    '%s is accepted',
+    ref => {
+      expect(validate(imageReferenceSchema, ref)).toEqual({ ok: true, value: ref });
+    },
+  );
+});
 
 describe('build requests', () => {
   test.each([

@@ -1,7 +1,12 @@
 import { describe, expect, test } from 'vitest';
 
-import { RegistryError } from '../../../src/engine/container-engine';
-import { classifyRegistryError, registryDetail, toRegistryError } from '../../../src/engine/registry-errors';
+import { EngineError, RegistryError } from '../../../src/engine/container-engine';
+import {
+  classifyRegistryError,
+  registryDetail,
+  registryOrEngineError,
+  toRegistryError,
+} from '../../../src/engine/registry-errors';
 
 const REF = '127.0.0.1:5002/bb:1';
 const push = { operation: 'push' as const, ref: REF, credentialsGiven: false };
@@ -62,6 +67,20 @@ describe('registry errors', () => {
     ).toBe('Pull of 127.0.0.1:5001/nope:1 failed: 127.0.0.1:5001 has no such image or tag (manifest unknown)');
     expect(toRegistryError('name unknown', push).message).toContain('does not know the repository');
     expect(toRegistryError('boom', push).message).toBe(`Push of ${REF} failed: boom`);
+  });
+
+  test("registryOrEngineError: a registry's refusal stays a RegistryError; the rest quotes the engine", () => {
+    expect(registryOrEngineError(AUTH, push)).toMatchObject({ reason: 'authentication-required' });
+    // Podman Desktop's adapter: the engine is not named, no status.
+    const plain = registryOrEngineError('disk full', push);
+    expect(plain).not.toBeInstanceOf(RegistryError);
+    expect(plain).toBeInstanceOf(EngineError);
+    expect(plain).toMatchObject({ message: `Push of ${REF} failed: disk full`, statusCode: undefined });
+    // The podman-socket adapter names the engine and keeps podman's HTTP status.
+    expect(registryOrEngineError('disk full', push, { name: 'podman (rootless)', statusCode: 500 })).toMatchObject({
+      message: `Push of ${REF} on podman (rootless) failed: disk full`,
+      statusCode: 500,
+    });
   });
 
   test('registryDetail keeps the reason, first line, bounded', () => {

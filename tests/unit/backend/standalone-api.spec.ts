@@ -49,13 +49,17 @@ describe('standalone @podman-desktop/api', () => {
     });
     await Promise.resolve();
     report({ message: 'osbuild stage 3/10', increment: 30 });
-    report({ increment: 25 });
+    expect(last('task').task.percent).toBe(30);
+    // Like Podman Desktop: `increment` is the percentage itself, not added to the last one.
+    report({ increment: 55 });
     expect(last('task').task).toMatchObject({
       title: 'Building disk image',
       state: 'running',
       percent: 55,
       message: 'osbuild stage 3/10',
     });
+    report({ increment: 120 });
+    expect(last('task').task.percent).toBe(100);
     finish();
     await expect(done).resolves.toBe('ok');
     expect(last('task').task.state).toBe('succeeded');

@@ -20,8 +20,8 @@ import {
   containerConnectionFor,
   createStandaloneContainerEngine,
 } from '../../../src/standalone/standalone-container-engine';
-import { isLoopbackRegistry, registryOf } from '../../../src/standalone/standalone-registry-tls';
-import { fromImageQuery, registryAuthHeader } from '../../../src/standalone/standalone-request-params';
+import { isLoopbackRegistry } from '../../../src/standalone/standalone-registry-tls';
+import { fromImageQuery } from '../../../src/standalone/standalone-request-params';
 
 interface Seen {
   method: string;
@@ -368,6 +368,24 @@ describe('standalone containerEngine on a fake podman', () => {
       expect(output).toEqual([{ stream: 'STEP 1/1: FROM scratch\n' }, { aux: { ID: 'sha256:1' } }]);
     });
 
+    test("a build aborted before podman answers says so in dockerode's words, as Podman Desktop does", async () => {
+      routes.set('POST /v1.41/build', () => undefined); // never answers
+      const context = join(dir, 'ctx-aborted');
+      mkdirSync(context, { recursive: true });
+      const abortController = new AbortController();
+      const calls: [string, string][] = [];
+      const build = engine.buildImage(context, (name, data) => calls.push([name, data]), {
+        tag: 'localhost/x:1',
+        abortController,
+      });
+      while (!seen.some(request => request.url.pathname === '/v1.41/build')) {
+        await new Promise(resolve => setTimeout(resolve, 5));
+      }
+      abortController.abort();
+      await expect(build).rejects.toThrow('Building image localhost/x:1: the operation was aborted');
+      expect(calls.at(-1)).toEqual(['error', 'Building image localhost/x:1: the operation was aborted']);
+    });
+
     test('a build refused by podman is an error event and a rejection', async () => {
       routes.set('POST /v1.41/build', (_seen, res) => json(res, 500, { message: 'no space left on device' }));
       const context = join(dir, 'ctx-refused');
@@ -413,15 +431,6 @@ describe('standalone containerEngine on a fake podman', () => {
 });
 
 describe('image references', () => {
-  test('registryOf finds the registry part the way Docker does', () => {
-    expect(registryOf('quay.io/me/app:1')).toBe('quay.io');
-    expect(registryOf('localhost/app')).toBe('localhost');
-    expect(registryOf('127.0.0.1:5000/app:1')).toBe('127.0.0.1:5000');
-    expect(registryOf('[::1]:5000/app')).toBe('[::1]:5000');
-    expect(registryOf('me/app:1')).toBeUndefined();
-    expect(registryOf('fedora:40')).toBeUndefined();
-  });
-
   test('isLoopbackRegistry accepts localhost, 127.0.0.0/8 and ::1 only', () => {
     for (const registry of ['localhost', 'localhost:5000', '127.0.0.1:5000', '127.1.2.3', '[::1]:5000', 'LOCALHOST']) {
       expect(isLoopbackRegistry(registry), registry).toBe(true);
@@ -442,17 +451,5 @@ describe('image references', () => {
     expect(fromImageQuery('quay.io/me/app:1')).toEqual({ fromImage: 'quay.io/me/app', tag: '1' });
     expect(fromImageQuery('127.0.0.1:5000/app')).toEqual({ fromImage: '127.0.0.1:5000/app', tag: 'latest' });
     expect(fromImageQuery('app@sha256:abc')).toEqual({ fromImage: 'app', tag: 'sha256:abc' });
-  });
-
-  test('registryAuthHeader keeps the email only when given', () => {
-    const decoded = (header: string) => JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
-    expect(decoded(registryAuthHeader({ username: 'u', password: 'p', serveraddress: 's' }))).toEqual({
-      username: 'u',
-      password: 'p',
-      serveraddress: 's',
-    });
-    expect(decoded(registryAuthHeader({ username: 'u', password: 'p', serveraddress: 's', email: 'e' })).email).toBe(
-      'e',
-    );
   });
 });

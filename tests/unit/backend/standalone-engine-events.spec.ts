@@ -9,7 +9,6 @@ import type { ContainerJSONEvent } from '@podman-desktop/api';
 import { afterEach, describe, expect, test } from 'vitest';
 
 import { EngineEvents, toContainerJsonEvent } from '../../../src/standalone/standalone-engine-events';
-import { JsonLineSplitter } from '../../../src/standalone/standalone-json-lines';
 
 const NOW_MS = 1_800_000_000_500;
 
@@ -200,24 +199,5 @@ describe('toContainerJsonEvent', () => {
       Actor: { ID: '' },
     });
     expect(toContainerJsonEvent({})).toEqual({ status: '', id: '' });
-  });
-});
-
-describe('JsonLineSplitter', () => {
-  test('splits chunks into values, keeps multi-byte characters whole, reports bad lines', () => {
-    const values: unknown[] = [];
-    const invalid: string[] = [];
-    const splitter = new JsonLineSplitter(
-      value => values.push(value),
-      line => invalid.push(line),
-    );
-    const text = Buffer.from('{"a":"é"}\n\n{"b":1}\r\nnope\n{"c":2}', 'utf8');
-    const cut = text.indexOf(0xa9); // the second byte of é
-    splitter.push(text.subarray(0, cut));
-    splitter.push(text.subarray(cut));
-    expect(values).toEqual([{ a: 'é' }, { b: 1 }]);
-    splitter.end();
-    expect(values).toEqual([{ a: 'é' }, { b: 1 }, { c: 2 }]);
-    expect(invalid).toEqual(['nope']);
   });
 });

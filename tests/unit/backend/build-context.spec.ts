@@ -1,6 +1,7 @@
 /**
- * The build-context tar of the standalone engine, read back by GNU tar: names (long, nested,
- * non-ASCII), root ownership, modes, symlinks, contents, and a Containerfile added from outside.
+ * The build-context tar (the podman-socket adapter's and the standalone engine's), read back by GNU
+ * tar: names (long, nested, non-ASCII), root ownership, modes, symlinks, contents, and a
+ * Containerfile added from outside.
  */
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -21,14 +22,14 @@ import { buffer } from 'node:stream/consumers';
 
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 
-import { packBuildContext } from '../../../src/standalone/standalone-build-context';
+import { packBuildContext } from '../../../src/engine/build-context';
 
 describe('packBuildContext', () => {
   let work: string;
   let context: string;
 
   beforeEach(() => {
-    work = mkdtempSync(join(tmpdir(), 'standalone-build-context-'));
+    work = mkdtempSync(join(tmpdir(), 'build-context-'));
     context = join(work, 'context');
     mkdirSync(context);
   });
