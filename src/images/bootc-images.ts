@@ -1,6 +1,7 @@
 import type { BootcImage } from '../api/models';
 import { isBootcLabelled } from '../api/models';
 import type { ContainerEngine, EngineImage } from '../engine/container-engine';
+import { splitRepositoryTag } from '../engine/registry-auth';
 
 /**
  * Finds the bootc images of every running engine: images labelled `containers.bootc` or
@@ -95,17 +96,6 @@ function identity(image: EngineImage): Pick<BootcImage, 'id' | 'engineId' | 'eng
       tag: '<none>',
       ref: image.id,
     };
-  const { name, tag } = splitReference(ref);
+  const { repository: name, tag } = splitRepositoryTag(ref);
   return { id: image.id, engineId: image.engineId, engineName: image.engineName, name, tag, ref };
-}
-
-/** Splits `registry:5000/ns/name:tag` into name and tag; a port is not a tag. */
-export function splitReference(ref: string): { name: string; tag: string } {
-  const at = ref.indexOf('@');
-  const withoutDigest = at >= 0 ? ref.slice(0, at) : ref;
-  const colon = withoutDigest.lastIndexOf(':');
-  if (colon > withoutDigest.lastIndexOf('/')) {
-    return { name: withoutDigest.slice(0, colon), tag: withoutDigest.slice(colon + 1) };
-  }
-  return { name: withoutDigest, tag: 'latest' };
 }
