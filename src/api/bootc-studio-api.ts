@@ -5,6 +5,8 @@ import type {
   ImagePullRequest,
   ImagePushRequest,
 } from './image-operations';
+import type { BuildConfig, DiskBuildRequest } from './disk-build';
+import type { BuildableImage, DiskBuildPreview, DiskBuildRecord, ImportedBuildConfig } from './disk-builds';
 import type { BootcImage, EngineSummary, Route } from './models';
 
 /**
@@ -49,10 +51,39 @@ export interface BootcStudioApi {
   detectContainerfile(contextDir: string): Promise<string | undefined>;
   /** Saves an example's Containerfile into a folder the user picks; the path written, or undefined if cancelled. */
   saveExampleContainerfile(exampleId: string): Promise<string | undefined>;
+
+  // Disk-image builds. A build answers with its id at once; its record and log follow.
+
+  /** Validates (rejecting with the fields named), then starts a build; nothing is started on a bad input. */
+  startDiskBuild(request: DiskBuildRequest): Promise<string>;
+  /** Every build of the store, newest first. */
+  listDiskBuilds(): Promise<DiskBuildRecord[]>;
+  getDiskBuild(buildId: string): Promise<DiskBuildRecord>;
+  /** The build log from byte `from` on, and the offset to ask from next (tail + follow). */
+  readDiskBuildLog(buildId: string, from: number): Promise<{ text: string; next: number }>;
+  /** Stops and removes the builder container, removes partial artifacts, marks the build cancelled. */
+  cancelDiskBuild(buildId: string): Promise<void>;
+  /** Removes the record and, unless `keepFiles`, the artifacts (the page confirms first). */
+  deleteDiskBuild(buildId: string, keepFiles: boolean): Promise<void>;
+  /** The exact config.toml and builder command the request would run, passwords masked. */
+  previewDiskBuild(request: DiskBuildRequest): Promise<DiskBuildPreview>;
+  /** Architectures and labels of an image, for the form's choices. */
+  describeImageForBuild(engineId: string, ref: string): Promise<BuildableImage>;
+  /** Asks for a config.toml / config.json and reads it into the form's model. */
+  importBuildConfig(): Promise<ImportedBuildConfig | undefined>;
+  /** Asks where to save, then writes the form's config as config.toml (passwords hashed). */
+  exportBuildConfig(config: BuildConfig): Promise<string | undefined>;
+  /** The user's SSH public keys (`~/.ssh/*.pub`), for "use my key". */
+  listSshPublicKeys(): Promise<{ path: string; key: string }[]>;
 }
 
 /** Methods that open dialogs or wait for the user, and so are exempt from the call timeout. */
-export const NO_TIMEOUT_METHODS: readonly (keyof BootcStudioApi)[] = ['selectFolder', 'saveExampleContainerfile'];
+export const NO_TIMEOUT_METHODS: readonly (keyof BootcStudioApi)[] = [
+  'selectFolder',
+  'saveExampleContainerfile',
+  'importBuildConfig',
+  'exportBuildConfig',
+];
 
 /** Default time a call may take before the page gives up on it, in milliseconds. */
 export const DEFAULT_CALL_TIMEOUT_MS = 10_000;

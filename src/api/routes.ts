@@ -6,6 +6,8 @@ export const ROUTES = {
   buildImage: '/images/build',
   diskImages: '/disk-images',
   buildDiskImage: '/disk-images/build',
+  /** `/disk-images/details?build=<id>` */
+  diskImageDetails: '/disk-images/details',
   virtualMachines: '/vms',
   examples: '/examples',
 } as const;

@@ -34,6 +34,8 @@ export const PUSH_CHANNELS = {
   enginesChanged: 'engines-changed',
   /** An image build, push or pull started, progressed or ended: re-read listImageOperations. */
   imageOperationsChanged: 'image-operations-changed',
+  /** A disk build was added, progressed, ended or was deleted: re-read listDiskBuilds. */
+  diskBuildsChanged: 'disk-builds-changed',
   /** A deep link is pending: call `takePendingRoute()`. */
   routePending: 'route-pending',
 } as const;

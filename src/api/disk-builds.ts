@@ -1,0 +1,63 @@
+/**
+ * Disk-image builds as the page and the CLI see them: one record per build
+ * (`builds/<id>/build.json` in the store), re-read when `diskBuildsChanged` arrives.
+ */
+import type { BuildConfig, DiskBuildImageFacts, DiskBuildRequest, DiskImageType } from './disk-build';
+
+export type DiskBuildStatus = 'queued' | 'preparing' | 'building' | 'succeeded' | 'failed' | 'cancelled' | 'lost';
+
+export const FINISHED_STATUSES: readonly DiskBuildStatus[] = ['succeeded', 'failed', 'cancelled', 'lost'];
+
+export interface DiskBuildArtifact {
+  type: DiskImageType;
+  /** Absolute path on the engine's machine. */
+  path: string;
+  /** Bytes, once the build has written it. */
+  size?: number;
+}
+
+export interface DiskBuildRecord {
+  id: string;
+  /** The request with every secret removed (passwords, kickstart passwords): safe to show and store. */
+  request: DiskBuildRequest;
+  status: DiskBuildStatus;
+  /** 0–100 from osbuild's step counts; undefined before the builder reports any. */
+  percent?: number;
+  /** The current stage or step, as the builder names it. */
+  message?: string;
+  /** Milliseconds since the epoch. */
+  created: number;
+  started?: number;
+  ended?: number;
+  engineId: string;
+  engineName: string;
+  /** True when the engine runs on another machine: the output folder is on that machine. */
+  remote: boolean;
+  builderImage: string;
+  /** The builder container, while it exists. */
+  containerId?: string;
+  artifacts: DiskBuildArtifact[];
+  /** Why it failed, was cancelled or lost, as one message fit to show. */
+  error?: string;
+  /** `image-build.log` in the output folder. */
+  logPath: string;
+}
+
+/** What the form shows before a build starts: exactly what will run, secrets masked. */
+export interface DiskBuildPreview {
+  configToml: string;
+  command: string;
+  warnings: string[];
+}
+
+/** An image as the build form needs it: which architectures and filesystems to offer. */
+export interface BuildableImage extends Required<DiskBuildImageFacts> {
+  ref: string;
+  engineId: string;
+}
+
+export interface ImportedBuildConfig {
+  config: BuildConfig;
+  /** Dotted paths of fields the form does not know; kept and written back on export. */
+  unknownFields: string[];
+}
