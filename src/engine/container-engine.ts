@@ -2,8 +2,11 @@
  * The container-engine port: what the core needs of an engine, in the core's own words. Two
  * adapters implement it — podman-desktop.ts (Podman Desktop's API, inside Podman Desktop) and
  * podman-socket.ts (dockerode over a podman socket: CLI, standalone mode, tests) — and one
- * contract test suite holds them to the same behaviour. Later issues extend it (containers).
+ * contract test suite holds them to the same behaviour. The container part (create, start, logs,
+ * wait, stop, remove, list, inspect) is ContainerRuntime, in container-runtime.ts.
  */
+
+import type { ContainerRuntime } from './container-runtime';
 
 export interface EngineInfo {
   /** Stable within a session; the key every other call takes. */
@@ -64,7 +67,7 @@ export interface ManifestDetails {
   members: ManifestMember[];
 }
 
-export interface ContainerEngine {
+export interface ContainerEngine extends ContainerRuntime {
   /**
    * Running engines. An adapter over several engines (Podman Desktop's) leaves out one that does
    * not answer; an adapter bound to one endpoint rejects with EngineError instead.

@@ -42,6 +42,8 @@ interface Disposable {
 interface Connection {
   name: string;
   status(): string;
+  /** The engine's socket (a named pipe on Windows), where Podman Desktop knows it. */
+  endpoint?: { socketPath?: string };
 }
 interface CancellationToken {
   isCancellationRequested: boolean;

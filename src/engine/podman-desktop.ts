@@ -17,6 +17,9 @@ import type {
   TransferSink,
 } from './container-engine';
 import { EngineError } from './container-engine';
+import type { ContainerSpec, ContainerSummary } from './container-runtime';
+import type { LibpodFacts, PdContainersApi } from './podman-desktop-containers';
+import { PdContainers, readLibpodFacts } from './podman-desktop-containers';
 import type { PdContainerEngineApi, PdProviderApi } from './podman-desktop-images';
 import { PdImageOperations } from './podman-desktop-images';
 
@@ -25,7 +28,11 @@ type ContainerEngineApi = Pick<
   typeof podmanDesktopApi.containerEngine,
   'listImages' | 'listInfos' | 'getImageInspect' | 'inspectManifest'
 > &
-  Partial<PdContainerEngineApi>;
+  Partial<PdContainerEngineApi> &
+  Partial<PdContainersApi>;
+
+/** How long the graph root and rootful state read from an engine's socket are reused. */
+const FACTS_TTL_MS = 60_000;
 
 /**
  * The engine port over Podman Desktop's API: every engine Podman Desktop has running (local
@@ -35,6 +42,8 @@ type ContainerEngineApi = Pick<
  */
 export class PodmanDesktopEngine implements ContainerEngine {
   private readonly images: PdImageOperations;
+  private readonly containers: PdContainers;
+  private readonly facts = new Map<string, { at: number; facts: LibpodFacts | undefined }>();
 
   /**
    * `provider` (Podman Desktop's `provider` namespace) maps an engine id to its connection, which
@@ -42,9 +51,49 @@ export class PodmanDesktopEngine implements ContainerEngine {
    */
   constructor(
     private readonly api: ContainerEngineApi,
-    provider?: PdProviderApi,
+    private readonly provider?: PdProviderApi,
+    private readonly readFacts: (socketPath: string) => Promise<LibpodFacts | undefined> = readLibpodFacts,
   ) {
     this.images = new PdImageOperations(api as PdContainerEngineApi, provider);
+    this.containers = new PdContainers(api as PdContainersApi);
+  }
+
+  createContainer(engineId: string, spec: ContainerSpec): Promise<string> {
+    return this.containers.create(engineId, spec);
+  }
+
+  startContainer(engineId: string, id: string): Promise<void> {
+    return this.containers.start(engineId, id);
+  }
+
+  followContainerLogs(
+    engineId: string,
+    id: string,
+    onText: (text: string) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    return this.containers.followLogs(engineId, id, onText, signal);
+  }
+
+  waitContainer(engineId: string, id: string, signal?: AbortSignal): Promise<number> {
+    return this.containers.wait(engineId, id, signal);
+  }
+
+  /** Podman Desktop's stopContainer takes no timeout: the one set when the container was created applies. */
+  stopContainer(engineId: string, id: string): Promise<void> {
+    return this.containers.stop(engineId, id);
+  }
+
+  removeContainer(engineId: string, id: string): Promise<void> {
+    return this.containers.remove(engineId, id);
+  }
+
+  listContainers(engineId: string, label: string): Promise<ContainerSummary[]> {
+    return this.containers.list(engineId, label);
+  }
+
+  inspectContainer(engineId: string, id: string): Promise<ContainerSummary> {
+    return this.containers.inspect(engineId, id);
   }
 
   buildImage(engineId: string, options: BuildOptions, sink: BuildSink): Promise<BuildResult> {
@@ -67,9 +116,49 @@ export class PodmanDesktopEngine implements ContainerEngine {
     return this.images.delete(engineId, idOrRef);
   }
 
+  /**
+   * Running engines, with the graph root and rootful state of podman engines read from their socket
+   * (see podman-desktop-containers.ts); left out where the socket does not answer or is docker's.
+   */
   async listEngines(): Promise<EngineInfo[]> {
     const infos = await this.api.listInfos();
-    return infos.map(info => ({ id: info.engineId, name: info.engineName, type: info.engineType }));
+    const sockets = infos.some(info => info.engineType === 'podman') ? await this.socketsByEngine() : new Map();
+    return Promise.all(
+      infos.map(async info => {
+        const engine: EngineInfo = { id: info.engineId, name: info.engineName, type: info.engineType };
+        const socketPath = sockets.get(info.engineId);
+        const facts =
+          info.engineType === 'podman' && socketPath ? await this.factsOf(info.engineId, socketPath) : undefined;
+        if (facts?.graphRoot) engine.graphRoot = facts.graphRoot;
+        if (facts?.rootful !== undefined) engine.rootful = facts.rootful;
+        if (facts?.version) engine.version = facts.version;
+        if (facts?.os) engine.os = facts.os;
+        if (facts?.arch) engine.arch = facts.arch;
+        return engine;
+      }),
+    );
+  }
+
+  /** engineId → the socket of the started connection that serves it. */
+  private async socketsByEngine(): Promise<Map<string, string>> {
+    const sockets = new Map<string, string>();
+    if (!this.provider) return sockets;
+    for (const { connection } of this.provider.getContainerConnections()) {
+      const socketPath = connection.endpoint?.socketPath;
+      if (!socketPath || connection.status() !== 'started') continue;
+      const served = await (this.api as PdContainerEngineApi).listInfos({ provider: connection }).catch(() => []);
+      for (const info of served) sockets.set(info.engineId, socketPath);
+    }
+    return sockets;
+  }
+
+  private async factsOf(engineId: string, socketPath: string): Promise<LibpodFacts | undefined> {
+    const key = `${engineId}\n${socketPath}`;
+    const cached = this.facts.get(key);
+    if (cached && Date.now() - cached.at < FACTS_TTL_MS) return cached.facts;
+    const facts = await this.readFacts(socketPath);
+    this.facts.set(key, { at: Date.now(), facts });
+    return facts;
   }
 
   async listImages(): Promise<EngineImage[]> {

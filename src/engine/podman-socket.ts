@@ -35,6 +35,17 @@ import { EngineError } from './container-engine';
 import type { EngineEndpoint } from './engine-endpoint';
 import { describeConnectionError, noServiceMessage, parseEndpointUrl } from './engine-endpoint';
 import { LIBPOD, PodmanSocketClient, podmanMessage } from './podman-socket-client';
+import type { ContainerSpec, ContainerSummary } from './container-runtime';
+import {
+  socketCreateContainer,
+  socketFollowLogs,
+  socketInspectContainer,
+  socketListContainers,
+  socketRemoveContainer,
+  socketStartContainer,
+  socketStopContainer,
+  socketWaitContainer,
+} from './podman-socket-containers';
 import { socketBuild, socketDelete, socketPull, socketPush, socketTag } from './podman-socket-images';
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
@@ -239,6 +250,52 @@ export class PodmanSocketEngine implements ContainerEngine {
     checkReference(idOrRef);
     const info = await this.info();
     await socketDelete(this.client, info.name, idOrRef);
+  }
+
+  async createContainer(engineId: string, spec: ContainerSpec): Promise<string> {
+    this.checkEngine(engineId);
+    const info = await this.info();
+    return socketCreateContainer(this.client, info.name, spec);
+  }
+
+  async startContainer(engineId: string, id: string): Promise<void> {
+    this.checkEngine(engineId);
+    await socketStartContainer(this.client, this.name, id);
+  }
+
+  async followContainerLogs(
+    engineId: string,
+    id: string,
+    onText: (text: string) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    this.checkEngine(engineId);
+    await socketFollowLogs(this.client, this.name, id, onText, signal);
+  }
+
+  async waitContainer(engineId: string, id: string, signal?: AbortSignal): Promise<number> {
+    this.checkEngine(engineId);
+    return socketWaitContainer(this.client, this.name, id, signal);
+  }
+
+  async stopContainer(engineId: string, id: string, timeoutSeconds?: number): Promise<void> {
+    this.checkEngine(engineId);
+    await socketStopContainer(this.client, this.name, id, timeoutSeconds);
+  }
+
+  async removeContainer(engineId: string, id: string): Promise<void> {
+    this.checkEngine(engineId);
+    await socketRemoveContainer(this.client, this.name, id);
+  }
+
+  async listContainers(engineId: string, label: string): Promise<ContainerSummary[]> {
+    this.checkEngine(engineId);
+    return socketListContainers(this.client, label);
+  }
+
+  async inspectContainer(engineId: string, id: string): Promise<ContainerSummary> {
+    this.checkEngine(engineId);
+    return socketInspectContainer(this.client, this.name, id);
   }
 
   /** Info from the last successful answer, or a fresh one. */

@@ -5,11 +5,13 @@ import type {
   ContainerEngine,
   EngineInfo,
   ImageDetails,
+  ManifestDetails,
   PullOptions,
   PushOptions,
   TransferSink,
 } from '../../../src/engine/container-engine';
 import { CancelledError, EngineError } from '../../../src/engine/container-engine';
+import { FakeContainers } from './fake-containers';
 
 export const ENGINE: EngineInfo = {
   id: 'podman:/run/podman/podman.sock',
@@ -22,8 +24,7 @@ export const ENGINE: EngineInfo = {
  * A ContainerEngine whose image operations are scripted per test and which records every call,
  * so a test can say that nothing was started.
  */
-export class FakeEngine implements ContainerEngine {
-  calls: { method: string; args: unknown[] }[] = [];
+export class FakeEngine extends FakeContainers implements ContainerEngine {
   images = new Map<string, Partial<ImageDetails>>();
   onBuild: (options: BuildOptions, sink: BuildSink, attempt: number) => Promise<BuildResult> = async (
     options,
@@ -62,8 +63,8 @@ export class FakeEngine implements ContainerEngine {
       ...found,
     };
   }
-  async inspectManifest(): Promise<never> {
-    throw new EngineError('not a manifest list');
+  async inspectManifest(_engineId: string, idOrRef: string): Promise<ManifestDetails> {
+    throw new EngineError(`${idOrRef} is not a manifest list`);
   }
   async buildImage(engineId: string, options: BuildOptions, sink: BuildSink) {
     this.calls.push({ method: 'buildImage', args: [engineId, options] });
