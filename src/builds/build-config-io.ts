@@ -1,0 +1,34 @@
+/**
+ * Importing a `config.toml` / `config.json` into the form and exporting the form as `config.toml`:
+ * the file I/O around build-config-file.ts. An imported file is read only when it is small (a
+ * config is a few kB); an exported one is written 0600 with every password hashed.
+ */
+
+import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+
+import { buildConfigSchema, type BuildConfig } from '../api/disk-build';
+import type { ImportedBuildConfig } from '../api/disk-builds';
+import { describeErrors, parseOrThrow } from '../api/validation';
+import { buildConfigToToml, detectConfigFormat, hashConfigPasswords, importBuildConfig } from './build-config-file';
+
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+export async function importBuildConfigFile(path: string): Promise<ImportedBuildConfig> {
+  const info = await stat(path);
+  if (!info.isFile()) throw new Error(`file: ${basename(path)} is not a file`);
+  if (info.size > MAX_CONFIG_BYTES)
+    throw new Error(`file: ${basename(path)} is too large for a build config (over 1 MB)`);
+  const text = await readFile(path, 'utf8');
+  const result = importBuildConfig(text, detectConfigFormat(text, path));
+  if (!result.ok) throw new Error(`${basename(path)}: ${describeErrors(result.errors)}`);
+  return { config: result.config, unknownFields: result.unknownFields };
+}
+
+/** Writes `config` as config.toml at `path` (0600), passwords as SHA-512 crypt hashes. */
+export async function exportBuildConfigFile(config: unknown, path: string): Promise<void> {
+  const checked: BuildConfig = parseOrThrow(buildConfigSchema, config);
+  await writeFile(path, buildConfigToToml(hashConfigPasswords(checked)), { mode: 0o600 });
+  // An existing file keeps its mode on writeFile: hashes are not for other users either.
+  await chmod(path, 0o600);
+}

@@ -1,0 +1,548 @@
+/**
+ * Disk builds as the webview, the CLI and standalone mode use them: start (checked before anything
+ * is started, id returned at once), list, read, read the log from an offset, cancel, delete,
+ * preview, and reconcile the store with the engine after a restart.
+ *
+ * One process runs a build at a time: its runner (build-runner.ts) holds the build's lease
+ * (`runner.json`, renewed by a heartbeat). Another process that shares the store — the CLI while
+ * Podman Desktop builds, `disk ls` after `disk build --detach` — reads the records, asks the runner
+ * to cancel through the store, and takes a build over only when its lease went stale.
+ *
+ * Reconciliation, for each record still preparing/building on an engine this service reaches and
+ * whose runner is gone: the builder container (found by its build-id label) still running → taken
+ * over (`adopt`; in `observe` mode, used by short CLI commands, it is left running and only its time
+ * limit is enforced); exited → taken over to record its outcome; missing (or never started) → `lost`.
+ *
+ * Cache volumes: osbuild's store and DNF cache are named volumes per builder image, reused by
+ * every build. A build that starts while another build of this store with the same builder runs
+ * gets none (its osbuild store then lives in its container and goes with it): two osbuilds never
+ * share a store at once.
+ */
+
+import { access, mkdir, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { homedir, hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import {
+  builderImageOf,
+  builderKindOf,
+  redactDiskBuildRequest,
+  validateDiskBuildRequest,
+  type DiskBuildRequest,
+} from '../api/disk-build';
+import type { BuildableImage, DiskBuildPreview, DiskBuildRecord } from '../api/disk-builds';
+import { FINISHED_STATUSES } from '../api/disk-builds';
+import { errorMessage } from '../api/errors';
+import { ValidationError } from '../api/validation';
+import type { ContainerEngine, EngineInfo } from '../engine/container-engine';
+import { chooseEngine } from '../images/engine-choice';
+import { artifactsFor, outputEntriesFor } from './artifacts';
+import { removeConfigDir } from './build-config-writer';
+import { buildImageFacts } from './build-image';
+import { BuildLogWriter, readLogFrom } from './build-log';
+import { previewBuild } from './build-preview';
+import { BuildRun, copyRecord, type EngineFacts, type RunnerDeps } from './build-runner';
+import {
+  BuildNotFoundError,
+  BuildStore,
+  isBuildId,
+  newBuildId,
+  type RunnerLease,
+  type StoreProblem,
+} from './build-store';
+import { BUILD_ID_LABEL, CONTAINER_STORAGE } from './builder-plan';
+import { freeBytesIn, outputSpaceProblem } from './free-space';
+
+export const DEFAULT_BUILD_TIMEOUT_MINUTES = 30;
+export const LOG_FILE_NAME = 'image-build.log';
+
+export interface DiskBuildServiceOptions {
+  engine: ContainerEngine;
+  /** The store folder; records go to `<storeDir>/builds/<id>/build.json`. */
+  storeDir: string;
+  /** A build's time limit from the start of its builder; a function so a changed preference applies to the next build. */
+  timeoutMs?: number | (() => number);
+  /** Parent of the config files' private temp dirs (default the OS temp dir). */
+  configParentDir?: string;
+  /** The user's home, for `~/.aws` (AMI uploads). */
+  home?: string;
+  now?: () => number;
+  heartbeatMs?: number;
+  /** A lease not renewed for this long is free to take. */
+  leaseStaleMs?: number;
+  progressWriteMs?: number;
+  logDrainMs?: number;
+  stopTimeoutSeconds?: number;
+  /** How long cancel() waits for another process's runner to record the cancellation. */
+  remoteCancelWaitMs?: number;
+  freeBytes?: (dir: string) => Promise<number | undefined>;
+  /** The host's platform (default process.platform): on macOS and Windows the builder needs a podman ≥ 5 machine. */
+  platform?: NodeJS.Platform;
+  /** Where problems nobody asked about go (a damaged record, a failed write). Default console.warn. */
+  warn?: (message: string) => void;
+}
+
+export interface StartOptions {
+  /** Create the output folder when it does not exist (the CLI's `--output ./out`). */
+  createOutputDir?: boolean;
+}
+
+export type ReconcileMode = 'adopt' | 'observe';
+
+/** A record changed (`record` set) or was deleted (`record` undefined). */
+export interface BuildChange {
+  id: string;
+  record?: DiskBuildRecord;
+}
+
+/** Not enough room in the output folder: refused before anything started, but not bad input. */
+export class NotEnoughSpaceError extends Error {
+  readonly field = 'outputDir';
+  constructor(message: string) {
+    super(`outputDir: ${message}`);
+    this.name = 'NotEnoughSpaceError';
+  }
+}
+
+const ACTIVE = (record: DiskBuildRecord) => !FINISHED_STATUSES.includes(record.status);
+
+export class DiskBuildService {
+  readonly store: BuildStore;
+  readonly #engine: ContainerEngine;
+  readonly #runs = new Map<string, BuildRun>();
+  readonly #listeners = new Set<(change: BuildChange) => void>();
+  readonly #deps: RunnerDeps;
+  readonly #options: DiskBuildServiceOptions;
+  readonly #now: () => number;
+  readonly #warn: (message: string) => void;
+  /** start() calls one after the other, so two cannot both claim one output folder. */
+  #starting: Promise<unknown> = Promise.resolve();
+  #disposed = false;
+
+  constructor(options: DiskBuildServiceOptions) {
+    this.#options = options;
+    this.#engine = options.engine;
+    this.store = new BuildStore(options.storeDir);
+    this.#now = options.now ?? Date.now;
+    this.#warn = options.warn ?? (message => console.warn(`bootc-studio: ${message}`));
+    this.#deps = {
+      engine: options.engine,
+      store: this.store,
+      now: this.#now,
+      heartbeatMs: options.heartbeatMs ?? 10_000,
+      progressWriteMs: options.progressWriteMs ?? 1000,
+      logDrainMs: options.logDrainMs ?? 3000,
+      stopTimeoutSeconds: options.stopTimeoutSeconds ?? 10,
+      ...(options.configParentDir ? { configParentDir: options.configParentDir } : {}),
+      emit: record => this.#emit({ id: record.id, record }),
+      warn: this.#warn,
+    };
+  }
+
+  /** Checks everything, writes the record (`preparing`) and returns its id; the build runs on. */
+  start(input: unknown, options: StartOptions = {}): Promise<string> {
+    const next = this.#starting.then(() => this.#start(input, options));
+    this.#starting = next.catch(() => undefined);
+    return next;
+  }
+
+  async #start(input: unknown, options: StartOptions): Promise<string> {
+    if (this.#disposed) throw new Error('the disk build service has been stopped');
+    const first = validateDiskBuildRequest(input);
+    if (!first.ok) throw new ValidationError(first.errors);
+    const engine = await chooseEngine(this.#engine, first.value.engineId);
+    const graphRoot = engineProblem(engine, this.#options.platform ?? process.platform);
+    const image = await buildImageFacts(this.#engine, engine.id, first.value.image, engine.name);
+    const checked = validateDiskBuildRequest(input, image);
+    if (!checked.ok) throw new ValidationError(checked.errors);
+    const request: DiskBuildRequest = { ...checked.value, outputDir: resolve(checked.value.outputDir) };
+
+    await this.#checkOutputDir(request.outputDir, options.createOutputDir === true);
+    const { records } = await this.store.list();
+    const active = records.filter(ACTIVE);
+    const sameFolder = active.find(record => resolve(record.request.outputDir) === request.outputDir);
+    if (sameFolder) {
+      throw new ValidationError([
+        {
+          field: 'outputDir',
+          message: `build ${sameFolder.id} is writing into this folder: choose another one, or wait for it to end`,
+        },
+      ]);
+    }
+    const space = await outputSpaceProblem(request.outputDir, image.size, this.#options.freeBytes ?? freeBytesIn);
+    if (space) throw new NotEnoughSpaceError(space);
+    const facts: EngineFacts = { graphRoot, rootful: engine.rootful !== false };
+    if (request.aws) facts.awsConfigDir = await this.#awsConfigDir();
+    const builderImage = builderImageOf(request.builder);
+    const cacheShared = active.some(record => record.engineId === engine.id && record.builderImage === builderImage);
+
+    const id = newBuildId();
+    const record: DiskBuildRecord = {
+      id,
+      request: redactDiskBuildRequest(request),
+      status: 'preparing',
+      message: 'Preparing',
+      created: this.#now(),
+      engineId: engine.id,
+      engineName: engine.name,
+      remote: false,
+      builderImage,
+      artifacts: artifactsFor(request.types).map(artifact => ({
+        type: artifact.type,
+        path: join(request.outputDir, ...artifact.path.split('/')),
+      })),
+      logPath: join(request.outputDir, LOG_FILE_NAME),
+    };
+    await this.store.write(record);
+    const run = new BuildRun(this.#deps, record, { timeoutMs: this.#timeoutMs() });
+    this.#track(run);
+    this.#emit({ id, record: copyRecord(record) });
+    void run.runNew(request, facts, !cacheShared);
+    return id;
+  }
+
+  /** Every build of the store, newest first; damaged records are reported through `warn` and left out. */
+  async list(): Promise<DiskBuildRecord[]> {
+    const { records, problems } = await this.listWithProblems();
+    for (const problem of problems) this.#warn(`skipped the record of build ${problem.id}: ${problem.message}`);
+    return records;
+  }
+
+  async listWithProblems(): Promise<{ records: DiskBuildRecord[]; problems: StoreProblem[] }> {
+    const { records, problems } = await this.store.list();
+    return {
+      records: records.map(record => {
+        const run = this.#runs.get(record.id);
+        return run ? copyRecord(run.record) : record;
+      }),
+      problems,
+    };
+  }
+
+  async get(id: string): Promise<DiskBuildRecord> {
+    const run = this.#runs.get(id);
+    if (run) return copyRecord(run.record);
+    return this.store.read(checkBuildId(id));
+  }
+
+  /** The log from byte `from` on (at most 256 KiB per call) and where to read next. */
+  async readLog(id: string, from: number): Promise<{ text: string; next: number }> {
+    const record = await this.get(id);
+    return readLogFrom(record.logPath, from);
+  }
+
+  /** Whether this service's process runs the build. */
+  isRunningHere(id: string): boolean {
+    return this.#runs.has(id);
+  }
+
+  /**
+   * Cancels a build: stops and removes its builder, removes partial artifacts, records `cancelled`.
+   * A build run by another process is asked through the store (and its builder stopped at once);
+   * a build nobody runs is ended here. A finished build is left as it is.
+   */
+  async cancel(id: string): Promise<DiskBuildRecord> {
+    const run = this.#runs.get(checkBuildId(id));
+    if (run) {
+      run.stop({ status: 'cancelled', error: 'Cancelled' });
+      return run.done;
+    }
+    const record = await this.store.read(id);
+    if (!ACTIVE(record)) return record;
+    const lease = await this.store.readLease(id);
+    if (this.#leaseAlive(lease)) {
+      await this.store.requestCancel(id);
+      if (record.containerId) {
+        await this.#engine
+          .stopContainer(record.engineId, record.containerId, this.#deps.stopTimeoutSeconds)
+          .catch(() => undefined);
+      }
+      return this.#waitForEnd(id, this.#options.remoteCancelWaitMs ?? 60_000);
+    }
+    return this.#endOrphan(record, lease, { status: 'cancelled', error: 'Cancelled', removeArtifacts: true });
+  }
+
+  /** Removes a build's record and, unless `keepFiles`, its artifacts and log. A running build is cancelled first. */
+  async delete(id: string, keepFiles: boolean): Promise<void> {
+    let record = await this.get(checkBuildId(id));
+    if (ACTIVE(record)) record = await this.cancel(id);
+    if (!keepFiles) {
+      const request = record.request;
+      const entries = outputEntriesFor(request.types, builderKindOf(request.builder) === 'bootc-image-builder');
+      for (const entry of [...entries, LOG_FILE_NAME]) {
+        await rm(join(request.outputDir, entry), { recursive: true, force: true });
+      }
+    }
+    await this.store.remove(id);
+    this.#emit({ id });
+  }
+
+  /** Resolves with the final record: at once for a finished build, when it ends for one that runs. */
+  async wait(id: string): Promise<DiskBuildRecord> {
+    const run = this.#runs.get(checkBuildId(id));
+    if (run) return run.done;
+    return this.#waitForEnd(id, Number.POSITIVE_INFINITY);
+  }
+
+  /** See the header. Never rejects: an engine that does not answer leaves the records as they are. */
+  async reconcile(mode: ReconcileMode = 'adopt', onlyId?: string): Promise<void> {
+    if (this.#disposed) return;
+    let engines: EngineInfo[];
+    try {
+      engines = await this.#engine.listEngines();
+    } catch {
+      return;
+    }
+    const { records } = await this.store.list().catch(() => ({ records: [] as DiskBuildRecord[] }));
+    const finishing: Promise<unknown>[] = [];
+    for (const record of records) {
+      if (onlyId !== undefined && record.id !== onlyId) continue;
+      if (!ACTIVE(record) || this.#runs.has(record.id) || this.#disposed) continue;
+      if (!engines.some(engine => engine.id === record.engineId)) continue;
+      try {
+        const lease = await this.store.readLease(record.id);
+        if (this.#leaseAlive(lease)) continue;
+        const containers = await this.#engine.listContainers(record.engineId, `${BUILD_ID_LABEL}=${record.id}`);
+        const container = containers[0];
+        if (!container) {
+          await this.#endOrphan(record, lease, {
+            status: 'lost',
+            error: 'the builder container is gone: the build was interrupted (engine restarted or container removed)',
+            removeArtifacts: false,
+          });
+          continue;
+        }
+        if (container.state === 'created' || container.state === 'unknown') {
+          await this.#engine.removeContainer(record.engineId, container.id).catch(() => undefined);
+          await this.#endOrphan(record, lease, {
+            status: 'lost',
+            error: 'the build was interrupted before its builder started',
+            removeArtifacts: true,
+          });
+          continue;
+        }
+        const running = container.state === 'running' || container.state === 'paused';
+        const timeoutMs = lease?.timeoutMs ?? this.#timeoutMs();
+        if (running && mode === 'observe') {
+          if (record.started !== undefined && this.#now() - record.started > timeoutMs) {
+            await this.#engine
+              .stopContainer(record.engineId, container.id, this.#deps.stopTimeoutSeconds)
+              .catch(() => undefined);
+          } else continue;
+        }
+        const run = new BuildRun(this.#deps, record, {
+          timeoutMs,
+          ...(lease?.configDir ? { configDir: lease.configDir } : {}),
+        });
+        this.#track(run);
+        const note = running
+          ? 'the runner of this build went away: re-attached to the running builder'
+          : 'the runner of this build went away: recording the outcome of the builder';
+        const attached = run.attach(container.id, note);
+        if (!running || mode === 'observe') finishing.push(attached);
+      } catch (error) {
+        this.#warn(`Reconciling build ${record.id}: ${errorMessage(error)}`);
+      }
+    }
+    await Promise.all(finishing);
+  }
+
+  /** Stops running a build here without touching its builder; `handoffPid` takes the lease over. */
+  async detach(id: string, handoffPid?: number): Promise<void> {
+    await this.#runs.get(id)?.detach(handoffPid);
+  }
+
+  /** What the form shows: the exact config.toml and command, passwords masked. */
+  async preview(input: unknown): Promise<DiskBuildPreview> {
+    const checked = validateDiskBuildRequest(input);
+    if (!checked.ok) throw new ValidationError(checked.errors);
+    const request = checked.value;
+    const engine = await chooseEngine(this.#engine, request.engineId).catch(() => undefined);
+    const preview = previewBuild(request, {
+      graphRoot: engine?.graphRoot ?? CONTAINER_STORAGE,
+      engineRootful: engine?.rootful !== false,
+      ...(request.aws ? { awsConfigDir: join(this.#options.home ?? homedir(), '.aws') } : {}),
+    });
+    return { configToml: preview.configToml ?? '', command: preview.command, warnings: preview.warnings };
+  }
+
+  /** Architectures (manifest members or the image's own) and labels of an image, for the form. */
+  async describeImage(engineId: string, ref: string): Promise<BuildableImage> {
+    const engine = await chooseEngine(this.#engine, engineId);
+    const { size: _size, ...facts } = await buildImageFacts(this.#engine, engine.id, ref, engine.name);
+    return facts;
+  }
+
+  onDidChange(listener: (change: BuildChange) => void): { dispose(): void } {
+    this.#listeners.add(listener);
+    return { dispose: () => this.#listeners.delete(listener) };
+  }
+
+  /**
+   * Stops following every build without stopping its builder (Podman Desktop is closing): the
+   * builds go on, and the next start reconciles them.
+   */
+  async dispose(): Promise<void> {
+    this.#disposed = true;
+    await Promise.all([...this.#runs.values()].map(run => run.detach()));
+    this.#listeners.clear();
+  }
+
+  #track(run: BuildRun): void {
+    this.#runs.set(run.id, run);
+    void run.done.then(() => {
+      if (this.#runs.get(run.id) === run) this.#runs.delete(run.id);
+    });
+  }
+
+  #emit(change: BuildChange): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(change);
+      } catch {
+        // a listener's failure is its own
+      }
+    }
+  }
+
+  #timeoutMs(): number {
+    const option = this.#options.timeoutMs;
+    const value = typeof option === 'function' ? option() : option;
+    return value !== undefined && Number.isFinite(value) && value > 0 ? value : DEFAULT_BUILD_TIMEOUT_MINUTES * 60_000;
+  }
+
+  /** Someone else runs the build: a fresh heartbeat, and a process that exists (on this host). */
+  #leaseAlive(lease: RunnerLease | undefined): boolean {
+    if (!lease || lease.pid <= 0) return false;
+    if (this.#now() - lease.heartbeat > (this.#options.leaseStaleMs ?? 45_000)) return false;
+    if (lease.host !== hostname()) return true;
+    // This process's own lease with no run behind it: left by a service instance that is gone.
+    if (lease.pid === process.pid) return false;
+    try {
+      process.kill(lease.pid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  }
+
+  /** Ends a build nobody runs: its builder removed, the record final, the config dir deleted. */
+  async #endOrphan(
+    record: DiskBuildRecord,
+    lease: RunnerLease | undefined,
+    end: { status: 'cancelled' | 'lost'; error: string; removeArtifacts: boolean },
+  ): Promise<DiskBuildRecord> {
+    const id = record.id;
+    await this.store.writeLease(id, { pid: process.pid, host: hostname(), heartbeat: this.#now() });
+    try {
+      const containers = await this.#engine.listContainers(record.engineId, `${BUILD_ID_LABEL}=${id}`).catch(() => []);
+      const ids = new Set([...(record.containerId ? [record.containerId] : []), ...containers.map(c => c.id)]);
+      for (const containerId of ids) {
+        await this.#engine
+          .stopContainer(record.engineId, containerId, this.#deps.stopTimeoutSeconds)
+          .catch(() => undefined);
+        await this.#engine.removeContainer(record.engineId, containerId).catch(() => undefined);
+      }
+      if (end.removeArtifacts) {
+        const request = record.request;
+        for (const entry of outputEntriesFor(request.types, builderKindOf(request.builder) === 'bootc-image-builder')) {
+          await rm(join(request.outputDir, entry), { recursive: true, force: true }).catch(() => undefined);
+        }
+      }
+      await removeConfigDir(lease?.configDir).catch(() => undefined);
+      const log = new BuildLogWriter(record.logPath, false);
+      log.note(`Build ${id} ${end.status}: ${end.error}`);
+      await log.close();
+      const final: DiskBuildRecord = {
+        ...record,
+        status: end.status,
+        error: end.error,
+        ended: this.#now(),
+        artifacts: end.removeArtifacts ? [] : record.artifacts,
+      };
+      delete final.containerId;
+      await this.store.write(final);
+      await this.store.removeCancelRequest(id);
+      this.#emit({ id, record: copyRecord(final) });
+      return final;
+    } finally {
+      await this.store.removeLease(id).catch(() => undefined);
+    }
+  }
+
+  async #waitForEnd(id: string, limitMs: number): Promise<DiskBuildRecord> {
+    const deadline = this.#now() + limitMs;
+    for (;;) {
+      const run = this.#runs.get(id);
+      if (run) return run.done;
+      const record = await this.store.read(id);
+      if (!ACTIVE(record)) return record;
+      if (this.#now() > deadline) {
+        throw new Error(`build ${id} was asked to cancel, but the process that runs it has not recorded it yet`);
+      }
+      await new Promise(resolve => setTimeout(resolve, 500));
+    }
+  }
+
+  async #checkOutputDir(dir: string, create: boolean): Promise<void> {
+    const problem = (message: string) => new ValidationError([{ field: 'outputDir', message }]);
+    if (create) {
+      await mkdir(dir, { recursive: true }).catch((error: unknown) => {
+        throw problem(`cannot create ${dir}: ${errorMessage(error)}`);
+      });
+    }
+    const info = await stat(dir).catch(() => undefined);
+    if (!info) throw problem(`${dir} does not exist`);
+    if (!info.isDirectory()) throw problem(`${dir} is not a folder`);
+    await access(dir, constants.W_OK).catch(() => {
+      throw problem(`${dir} is not writable`);
+    });
+  }
+
+  async #awsConfigDir(): Promise<string> {
+    const dir = join(this.#options.home ?? homedir(), '.aws');
+    const info = await stat(dir).catch(() => undefined);
+    if (!info?.isDirectory()) {
+      throw new ValidationError([
+        { field: 'aws', message: `an AMI upload reads the AWS credentials from ${dir}, which does not exist` },
+      ]);
+    }
+    return dir;
+  }
+}
+
+/** The engine's graph root; refuses an engine the builder cannot run on. */
+function engineProblem(engine: EngineInfo, platform: NodeJS.Platform): string {
+  const major = Number(/^(\d+)\./.exec(engine.version ?? '')?.[1]);
+  if ((platform === 'darwin' || platform === 'win32') && major < 5) {
+    throw new ValidationError([
+      {
+        field: 'engineId',
+        message: `${engine.name} is podman ${engine.version}: building disk images on ${platform === 'darwin' ? 'macOS' : 'Windows'} needs podman 5 or newer; update podman and recreate the machine`,
+      },
+    ]);
+  }
+  if (engine.rootful === false) {
+    throw new ValidationError([
+      {
+        field: 'engineId',
+        message: `${engine.name} is rootless, and the builder needs a rootful podman: on Linux build on root's podman (e.g. sudo, or --url unix:///run/podman/podman.sock); on macOS and Windows make the podman machine rootful (podman machine set --rootful)`,
+      },
+    ]);
+  }
+  if (!engine.graphRoot) {
+    throw new ValidationError([
+      {
+        field: 'engineId',
+        message: `${engine.name} does not say where it stores its images (no graph root in its info): the builder needs a podman engine`,
+      },
+    ]);
+  }
+  return engine.graphRoot;
+}
+
+function checkBuildId(id: unknown): string {
+  if (!isBuildId(id)) throw new BuildNotFoundError(String(id));
+  return id;
+}

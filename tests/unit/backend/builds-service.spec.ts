@@ -1,0 +1,555 @@
+/**
+ * The disk build service's state machine over an in-memory container runtime: checks before
+ * anything starts, the container it creates, the record through preparing → building → an end,
+ * cancel, time limit, reconciliation after a restart, deletion — and secrets kept out of the
+ * record, the log and the files left behind.
+ */
+
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+
+import type { DiskBuildRequest } from '../../../src/api/disk-build';
+import type { DiskBuildRecord } from '../../../src/api/disk-builds';
+import { ValidationError } from '../../../src/api/validation';
+import { OUTPUT_MARKER } from '../../../src/builds/build-log';
+import { BUILD_ID_LABEL } from '../../../src/builds/builder-plan';
+import {
+  DiskBuildService,
+  NotEnoughSpaceError,
+  type DiskBuildServiceOptions,
+} from '../../../src/builds/disk-build-service';
+import { verifyPassword } from '../../../src/builds/password-hash';
+import type { EngineInfo } from '../../../src/engine/container-engine';
+import type { FakeContainer } from './fake-containers';
+import { ENGINE, FakeEngine } from './fake-engine';
+
+const IMAGE = 'quay.io/example/os:1';
+const BUILDER = 'localhost/builder:1';
+const PASSWORD = 'Plain-Secret-9q';
+const GRAPH_ROOT = '/srv/containers/storage';
+
+class BuildEngine extends FakeEngine {
+  info: EngineInfo = { ...ENGINE, graphRoot: GRAPH_ROOT, rootful: true };
+  override async listEngines() {
+    return [this.info];
+  }
+}
+
+let dir: string;
+let out: string;
+let engine: BuildEngine;
+const services: DiskBuildService[] = [];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'build-service-'));
+  out = join(dir, 'out');
+  mkdirSync(out);
+  mkdirSync(join(dir, 'tmp'));
+  engine = new BuildEngine();
+  engine.images.set(IMAGE, { arch: 'amd64', labels: { 'containers.bootc': '1' }, size: 1000 });
+  engine.images.set(BUILDER, { arch: 'amd64' });
+});
+
+afterEach(async () => {
+  for (const service of services.splice(0)) await service.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function service(options: Partial<DiskBuildServiceOptions> = {}): DiskBuildService {
+  const created = new DiskBuildService({
+    engine,
+    storeDir: join(dir, 'store'),
+    configParentDir: join(dir, 'tmp'),
+    heartbeatMs: 50,
+    progressWriteMs: 10,
+    logDrainMs: 50,
+    freeBytes: async () => 1e12,
+    warn: () => undefined,
+    ...options,
+  });
+  services.push(created);
+  return created;
+}
+
+function request(overrides: Partial<DiskBuildRequest> = {}): DiskBuildRequest {
+  return {
+    image: IMAGE,
+    outputDir: out,
+    types: ['qcow2', 'raw'],
+    arch: 'amd64',
+    builder: { image: BUILDER },
+    config: { users: [], groups: [], kernelArgs: [], filesystems: [] },
+    ...overrides,
+  };
+}
+
+const withUser = (): DiskBuildRequest['config'] => ({
+  users: [{ name: 'demo', password: PASSWORD, groups: ['wheel'] }],
+  groups: [],
+  kernelArgs: ['audit=0'],
+  filesystems: [],
+});
+
+function hostPathOf(container: FakeContainer, target: string): string | undefined {
+  const bind = container.spec.binds.find(candidate => candidate.split(':')[1] === target);
+  return bind?.split(':')[0];
+}
+
+/** A builder that prints osbuild's debug progress, writes its artifacts, and exits with `code`. */
+function scriptBuilder(options: { code?: number; lines?: string[]; skipArtifacts?: boolean; hold?: boolean } = {}) {
+  return (container: FakeContainer) => {
+    const output = hostPathOf(container, '/output') as string;
+    container.write(
+      'Generating manifest manifest-qcow2-raw.json\n[0 / 2] Pipeline build\n  [1 / 4] Stage org.osbuild.rpm\n',
+    );
+    mkdirSync(join(output, 'qcow2'), { recursive: true });
+    writeFileSync(join(output, 'qcow2/disk.qcow2'), 'partial');
+    if (options.hold) return;
+    setTimeout(() => {
+      container.write('[1 / 2] Pipeline image\n  [3 / 4] Stage org.osbuild.qemu\n');
+      for (const line of options.lines ?? []) container.write(`${line}\n`);
+      if (!options.skipArtifacts) {
+        writeFileSync(join(output, 'qcow2/disk.qcow2'), 'q'.repeat(100));
+        mkdirSync(join(output, 'image'), { recursive: true });
+        writeFileSync(join(output, 'image/disk.raw'), 'r'.repeat(200));
+      }
+      if ((options.code ?? 0) === 0) container.write('Build complete!\nResults saved in\n/output\n');
+      container.exit(options.code ?? 0);
+    }, 20);
+  };
+}
+
+async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise(resolve => setTimeout(resolve, 5));
+  }
+}
+
+const configDirs = () => readdirSync(join(dir, 'tmp'));
+
+describe('DiskBuildService: start', () => {
+  test('answers with an id at once, the record preparing; the builder container follows the plan', async () => {
+    engine.onStart = scriptBuilder({ hold: true });
+    const builds = service();
+    const id = await builds.start(request({ config: withUser(), rootfs: 'xfs' }));
+    expect(id).toMatch(/^[0-9a-f]{12}$/);
+    const first = await builds.store.read(id);
+    expect(first.status).toBe('preparing');
+    expect(first.logPath).toBe(join(out, 'image-build.log'));
+    expect(first.artifacts).toEqual([
+      { type: 'qcow2', path: join(out, 'qcow2/disk.qcow2') },
+      { type: 'raw', path: join(out, 'image/disk.raw') },
+    ]);
+
+    await until(() => engine.containers.size === 1, 'the container');
+    const [container] = engine.containers.values();
+    expect(container.spec.name).toBe(`bootc-studio-build-${id}`);
+    expect(container.spec.image).toBe(BUILDER);
+    expect(container.spec.privileged).toBe(true);
+    expect(container.spec.securityOpt).toEqual(['label=type:unconfined_t']);
+    expect(container.spec.labels).toEqual({ 'bootc.image.builder': 'true', [BUILD_ID_LABEL]: id });
+    expect(container.spec.binds).toContain(`${out}:/output`);
+    expect(container.spec.binds).toContain(`${GRAPH_ROOT}:/var/lib/containers/storage`);
+    expect(container.spec.volumes.map(volume => volume.target)).toEqual(['/store', '/rpmmd']);
+    expect(container.spec.cmd).toEqual([
+      'build',
+      '--output',
+      '/output',
+      '--progress',
+      'debug',
+      '--type',
+      'qcow2',
+      '--type',
+      'raw',
+      '--target-arch',
+      'amd64',
+      '--rootfs',
+      'xfs',
+      IMAGE,
+    ]);
+    // The config: hashed, 0600, alone in a private 0700 temp dir, mounted read-only.
+    const configPath = hostPathOf(container, '/config.toml') as string;
+    expect(container.spec.binds).toContain(`${configPath}:/config.toml:ro`);
+    expect(statSync(configPath).mode & 0o777).toBe(0o600);
+    expect(statSync(join(configPath, '..')).mode & 0o777).toBe(0o700);
+    const config = readFileSync(configPath, 'utf8');
+    expect(config).not.toContain(PASSWORD);
+    expect(verifyPassword(PASSWORD, /password = "([^"]+)"/.exec(config)?.[1] as string)).toBe(true);
+    await until(async () => (await builds.get(id)).status === 'building', 'building');
+
+    container.exit(0);
+    const end = await builds.wait(id);
+    // Exit 0 without the artifacts: failed, and the config dir is gone all the same.
+    expect(end.status).toBe('failed');
+    expect(end.error).toMatch(/without writing .*image\/disk\.raw/);
+    expect(existsSync(configPath)).toBe(false);
+    expect(configDirs()).toEqual([]);
+  });
+
+  test('a successful build: percentages from the log, artifacts with sizes, the container removed, secrets nowhere', async () => {
+    engine.onStart = scriptBuilder({
+      lines: ['org.osbuild.users: 0123 {"users": {"demo": {"password": "$6$abcdefgh$' + 'x'.repeat(86) + '"}}}'],
+    });
+    const builds = service();
+    const seen: DiskBuildRecord[] = [];
+    builds.onDidChange(change => change.record && seen.push(change.record));
+    const id = await builds.start(request({ config: withUser() }));
+    const record = await builds.wait(id);
+    expect(record.status, record.error).toBe('succeeded');
+    expect(record.percent).toBe(100);
+    expect(record.artifacts).toEqual([
+      { type: 'qcow2', path: join(out, 'qcow2/disk.qcow2'), size: 100 },
+      { type: 'raw', path: join(out, 'image/disk.raw'), size: 200 },
+    ]);
+    expect(record.containerId).toBeUndefined();
+    expect(engine.containers.size).toBe(0);
+    expect(record.started).toBeGreaterThanOrEqual(record.created);
+    expect(record.ended).toBeGreaterThanOrEqual(record.started as number);
+    const percents = seen.map(r => r.percent).filter((p): p is number => p !== undefined);
+    expect(percents).toContain(12);
+    expect(percents.at(-1)).toBe(100);
+    expect(seen.map(r => r.status)).toEqual(expect.arrayContaining(['preparing', 'building', 'succeeded']));
+
+    const log = readFileSync(record.logPath, 'utf8');
+    expect(log).toContain(`Bootc Studio disk build ${id}`);
+    expect(log).toContain(OUTPUT_MARKER);
+    expect(log).toContain('"password": "********"');
+    expect(log).not.toContain('$6$');
+    const stored = readFileSync(join(dir, 'store', 'builds', id, 'build.json'), 'utf8');
+    expect(stored).not.toContain(PASSWORD);
+    expect(stored).not.toContain('$6$');
+    expect(JSON.parse(stored).request.config.users).toEqual([{ name: 'demo', groups: ['wheel'] }]);
+    expect(readdirSync(join(dir, 'store', 'builds', id))).toEqual(['build.json']);
+    expect(configDirs()).toEqual([]);
+  });
+
+  test('an empty config: no config file at all', async () => {
+    engine.onStart = scriptBuilder();
+    const builds = service();
+    const id = await builds.start(request());
+    await until(() => engine.calls.some(call => call.method === 'createContainer'), 'the container');
+    const spec = engine.calls.find(call => call.method === 'createContainer')?.args[1] as FakeContainer['spec'];
+    expect(spec.binds.some(bind => bind.includes('/config.toml'))).toBe(false);
+    expect((await builds.wait(id)).status).toBe('succeeded');
+  });
+
+  test('a failing builder: failed with the reason from the log; partial artifacts removed', async () => {
+    engine.onStart = scriptBuilder({
+      code: 1,
+      skipArtifacts: true,
+      lines: ['manifest - failed', 'error: cannot run osbuild: running osbuild failed: exit status 1'],
+    });
+    const builds = service();
+    const record = await builds.wait(await builds.start(request()));
+    expect(record.status).toBe('failed');
+    expect(record.error).toBe('osbuild failed in stage org.osbuild.qemu (pipeline image)');
+    expect(record.artifacts).toEqual([]);
+    expect(existsSync(join(out, 'qcow2'))).toBe(false);
+    expect(engine.containers.size).toBe(0);
+  });
+
+  test('without a known reason, the exit code and the last line say why', async () => {
+    engine.onStart = scriptBuilder({ code: 2, skipArtifacts: true, lines: ['something odd happened'] });
+    const builds = service();
+    const record = await builds.wait(await builds.start(request()));
+    expect(record.error).toBe('the builder exited with code 2: something odd happened');
+  });
+
+  test('the builder image is pulled first when the engine lacks it', async () => {
+    engine.images.delete(BUILDER);
+    engine.onStart = scriptBuilder();
+    const builds = service();
+    const record = await builds.wait(await builds.start(request()));
+    expect(record.status).toBe('succeeded');
+    const methods = engine.started();
+    expect(methods.indexOf('pullImage')).toBeLessThan(methods.indexOf('createContainer'));
+    expect(readFileSync(record.logPath, 'utf8')).toContain('is not on the engine: pulling it');
+  });
+});
+
+describe('DiskBuildService: refusals before anything starts', () => {
+  async function refused(
+    build: Promise<string>,
+    message: RegExp,
+    type: new (...args: never[]) => Error = ValidationError,
+  ) {
+    await expect(build).rejects.toThrow(type);
+    await expect(build).rejects.toThrow(message);
+  }
+
+  test('bad input names its fields; nothing is created, nothing recorded', async () => {
+    const builds = service();
+    await refused(builds.start({ ...request(), types: [], arch: 'sparc' }), /types: choose at least one.*arch:/);
+    await refused(builds.start(request({ arch: 'arm64' })), /^arch: the image offers amd64, not arm64$/);
+    await refused(builds.start(request({ image: 'quay.io/example/missing:1' })), /^image: .* is not on podman/);
+    await refused(builds.start(request({ outputDir: join(dir, 'nowhere') })), /^outputDir: .* does not exist$/);
+    writeFileSync(join(dir, 'file'), '');
+    await refused(builds.start(request({ outputDir: join(dir, 'file') })), /^outputDir: .* is not a folder$/);
+    await refused(
+      builds.start(request({ config: { ...withUser(), kernelArgs: ['a\nb'] } })),
+      /config\.kernelArgs\.0: a kernel argument has no newline/,
+    );
+    engine.images.set(IMAGE, { arch: 'amd64', labels: { 'redhat.id': 'fedora' } });
+    await refused(builds.start(request()), /^rootfs: Fedora-based images have no default root filesystem/);
+    expect(engine.started().filter(method => method !== 'listContainers')).toEqual([]);
+    expect((await builds.list()).length).toBe(0);
+    expect(configDirs()).toEqual([]);
+  });
+
+  test('a rootless engine, one without a graph root, or podman 4 on a Mac is refused by name', async () => {
+    const builds = service();
+    engine.info = { ...engine.info, rootful: false };
+    await refused(
+      builds.start(request()),
+      /^engineId: podman \(rootful\) is rootless, and the builder needs a rootful podman/,
+    );
+    engine.info = { ...engine.info, rootful: true, graphRoot: undefined };
+    await refused(builds.start(request()), /^engineId: .* does not say where it stores its images/);
+    engine.info = { ...engine.info, graphRoot: GRAPH_ROOT, version: '4.9.3' };
+    await refused(
+      service({ platform: 'darwin' }).start(request()),
+      /^engineId: podman \(rootful\) is podman 4\.9\.3: building disk images on macOS needs podman 5 or newer/,
+    );
+    expect(engine.started()).toEqual([]);
+  });
+
+  test('not twice the image size free in the output folder: refused with how much is missing', async () => {
+    const builds = service({ freeBytes: async () => 1500 });
+    await refused(
+      builds.start(request()),
+      /^outputDir: only 1\.5 kB free in .*; the build needs at least 2 kB \(twice the image's 1 kB\)/,
+      NotEnoughSpaceError,
+    );
+    expect(engine.started()).toEqual([]);
+  });
+
+  test('an output folder another build is writing into is refused', async () => {
+    engine.onStart = scriptBuilder({ hold: true });
+    const builds = service();
+    const id = await builds.start(request());
+    await refused(builds.start(request()), new RegExp(`^outputDir: build ${id} is writing into this folder`));
+    await builds.cancel(id);
+  });
+});
+
+describe('DiskBuildService: cancel, time limit, two builds', () => {
+  test('cancel while building: stopped, removed, partial artifacts gone, cancelled', async () => {
+    engine.onStart = scriptBuilder({ hold: true });
+    const builds = service();
+    const id = await builds.start(request({ config: withUser() }));
+    await until(() => existsSync(join(out, 'qcow2/disk.qcow2')), 'a partial artifact');
+    await until(async () => (await builds.get(id)).status === 'building', 'building');
+    const record = await builds.cancel(id);
+    expect(record.status).toBe('cancelled');
+    expect(record.error).toBe('Cancelled');
+    expect(engine.started()).toEqual(expect.arrayContaining(['stopContainer', 'removeContainer']));
+    expect(engine.containers.size).toBe(0);
+    expect(existsSync(join(out, 'qcow2'))).toBe(false);
+    expect(configDirs()).toEqual([]);
+    expect((await builds.store.read(id)).status).toBe('cancelled');
+    // A finished build is left as it is.
+    expect((await builds.cancel(id)).status).toBe('cancelled');
+  });
+
+  test('cancel while the builder image is being pulled: no container is ever created', async () => {
+    engine.images.delete(BUILDER);
+    let release!: () => void;
+    engine.onPull = (_ref, options) =>
+      new Promise((resolve, reject) => {
+        release = () => resolve({});
+        options.signal?.addEventListener('abort', () => reject(new Error('aborted')));
+      });
+    const builds = service();
+    const id = await builds.start(request());
+    await until(() => engine.started().includes('pullImage'), 'the pull');
+    const record = await builds.cancel(id);
+    expect(record.status).toBe('cancelled');
+    expect(engine.started()).not.toContain('createContainer');
+    void release;
+  });
+
+  test('a build over its time limit is stopped and failed with the reason', async () => {
+    engine.onStart = scriptBuilder({ hold: true });
+    const builds = service({ timeoutMs: 1000 });
+    const record = await builds.wait(await builds.start(request()));
+    expect(record.status).toBe('failed');
+    expect(record.error).toBe('timed out after 1 second');
+    expect(engine.containers.size).toBe(0);
+  });
+
+  test('two builds at once: distinct containers; the second runs without the shared cache volumes', async () => {
+    engine.onStart = scriptBuilder({ hold: true });
+    const builds = service();
+    const other = join(dir, 'other');
+    mkdirSync(other);
+    const [a, b] = await Promise.all([builds.start(request()), builds.start(request({ outputDir: other }))]);
+    await until(() => engine.containers.size === 2, 'two containers');
+    const [first, second] = [...engine.containers.values()];
+    expect(first.spec.name).not.toBe(second.spec.name);
+    expect(first.spec.volumes).toHaveLength(2);
+    expect(second.spec.volumes).toEqual([]);
+    first.exit(1);
+    second.exit(1);
+    expect((await builds.wait(a)).status).toBe('failed');
+    expect((await builds.wait(b)).status).toBe('failed');
+  });
+});
+
+describe('DiskBuildService: restart reconciliation', () => {
+  test('a running builder is taken over by a new service: the log continues without repeating lines', async () => {
+    engine.onStart = scriptBuilder({ hold: true });
+    const first = service();
+    const id = await first.start(request());
+    await until(async () => (await first.get(id)).status === 'building', 'building');
+    await until(() => readFileSync(join(out, 'image-build.log'), 'utf8').includes('Stage org.osbuild.rpm'), 'log');
+    await first.dispose();
+    const [container] = engine.containers.values();
+    expect(container.state).toBe('running');
+    expect((await first.store.readLease(id))?.pid).toBe(0);
+
+    const second = service();
+    await second.reconcile();
+    expect(second.isRunningHere(id)).toBe(true);
+    container.write('[1 / 2] Pipeline image\n');
+    mkdirSync(join(out, 'image'), { recursive: true });
+    writeFileSync(join(out, 'image/disk.raw'), 'raw');
+    container.write('Build complete!\n');
+    container.exit(0);
+    const record = await second.wait(id);
+    expect(record.status, record.error).toBe('succeeded');
+    const log = readFileSync(record.logPath, 'utf8');
+    expect(log.match(/Stage org\.osbuild\.rpm/g)).toHaveLength(1);
+    expect(log.match(/Pipeline image/g)).toHaveLength(1);
+    expect(log).toContain('re-attached to the running builder');
+  });
+
+  test('a builder that is gone: lost; one that never started: lost and removed', async () => {
+    engine.onStart = scriptBuilder({ hold: true });
+    const first = service();
+    const id = await first.start(request());
+    await until(async () => (await first.get(id)).status === 'building', 'building');
+    await first.dispose();
+    engine.containers.clear();
+
+    const second = service();
+    await second.reconcile();
+    const lost = await second.get(id);
+    expect(lost.status).toBe('lost');
+    expect(lost.error).toMatch(/builder container is gone/);
+    expect(lost.ended).toBeDefined();
+    expect(configDirs()).toEqual([]);
+
+    // A runner that died between creating the builder and starting it.
+    const never = '0000000000ff';
+    await second.store.write({ ...lost, id: never, status: 'preparing', error: undefined, ended: undefined });
+    await engine.createContainer(ENGINE.id, {
+      image: BUILDER,
+      cmd: [],
+      binds: [],
+      volumes: [],
+      privileged: true,
+      securityOpt: [],
+      labels: { [BUILD_ID_LABEL]: never },
+    });
+    await second.reconcile();
+    expect((await second.get(never)).status).toBe('lost');
+    expect((await second.get(never)).error).toBe('the build was interrupted before its builder started');
+    expect(engine.containers.size).toBe(0);
+  });
+
+  test('observe mode leaves a running builder alone and records one that has exited', async () => {
+    engine.onStart = scriptBuilder({ hold: true });
+    const first = service();
+    const id = await first.start(request());
+    await until(async () => (await first.get(id)).status === 'building', 'building');
+    await first.dispose();
+
+    const observer = service();
+    await observer.reconcile('observe');
+    expect(observer.isRunningHere(id)).toBe(false);
+    expect((await observer.get(id)).status).toBe('building');
+
+    const [container] = engine.containers.values();
+    container.exit(3);
+    await observer.reconcile('observe');
+    const record = await observer.get(id);
+    expect(record.status).toBe('failed');
+    expect(record.error).toMatch(/exited with code 3/);
+  });
+
+  test('builds of an engine this service does not reach, and builds another process runs, are left alone', async () => {
+    const builds = service();
+    const base = {
+      request: request(),
+      created: 1,
+      engineName: 'x',
+      remote: false,
+      builderImage: BUILDER,
+      artifacts: [],
+      logPath: join(out, 'image-build.log'),
+    };
+    await builds.store.write({ ...base, id: '00000000000a', status: 'building', engineId: 'elsewhere' });
+    await builds.store.write({ ...base, id: '00000000000b', status: 'building', engineId: ENGINE.id });
+    await builds.store.writeLease('00000000000b', {
+      pid: process.ppid,
+      host: (await import('node:os')).hostname(),
+      heartbeat: Date.now(),
+    });
+    await builds.reconcile();
+    expect((await builds.get('00000000000a')).status).toBe('building');
+    expect((await builds.get('00000000000b')).status).toBe('building');
+    expect(engine.started().filter(method => method !== 'listContainers')).toEqual([]);
+  });
+});
+
+describe('DiskBuildService: logs and deletion', () => {
+  test('readLog reads from an offset and answers where to go on', async () => {
+    engine.onStart = scriptBuilder();
+    const builds = service();
+    const id = await builds.start(request());
+    await builds.wait(id);
+    const whole = await builds.readLog(id, 0);
+    expect(whole.text).toContain('Build complete!');
+    const tail = await builds.readLog(id, whole.next - 10);
+    expect(tail.text).toBe(whole.text.slice(-10));
+    expect(await builds.readLog(id, whole.next)).toEqual({ text: '', next: whole.next });
+    await expect(builds.readLog('../../etc', 0)).rejects.toThrow(/no disk build/);
+  });
+
+  test('delete removes the record, and unless keepFiles the artifacts and the log; a running build is cancelled first', async () => {
+    engine.onStart = scriptBuilder();
+    const builds = service();
+    const changes: string[] = [];
+    builds.onDidChange(change => change.record === undefined && changes.push(change.id));
+    const kept = await builds.wait(await builds.start(request()));
+    await builds.delete(kept.id, true);
+    expect(existsSync(join(out, 'qcow2/disk.qcow2'))).toBe(true);
+    await expect(builds.get(kept.id)).rejects.toThrow(/no disk build/);
+
+    const gone = await builds.wait(await builds.start(request()));
+    await builds.delete(gone.id, false);
+    expect(readdirSync(out)).toEqual([]);
+    expect(changes).toEqual([kept.id, gone.id]);
+
+    engine.onStart = scriptBuilder({ hold: true });
+    const running = await builds.start(request());
+    await until(async () => (await builds.get(running)).status === 'building', 'building');
+    await builds.delete(running, false);
+    expect(engine.containers.size).toBe(0);
+    expect(await builds.list()).toEqual([]);
+  });
+});
