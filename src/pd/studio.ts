@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import * as pd from '@podman-desktop/api';
 
 import { PUSH_CHANNELS } from '../api/rpc-protocol';
-import { buildFormRoute } from '../api/routes';
+import { buildFormRoute, ROUTES } from '../api/routes';
+import { DEFAULT_BUILD_TIMEOUT_MINUTES, DiskBuildService } from '../builds/disk-build-service';
 import { PodmanDesktopEngine } from '../engine/podman-desktop';
 import { ImageOperations } from '../images/image-operations';
 import { RouteRegistry } from '../rpc/route-registry';
@@ -13,10 +14,15 @@ import { Throttle } from '../rpc/throttle';
 import { rewriteAssetUrls } from '../rpc/webview-html';
 import { COMMANDS, imageRefFromMenuArgument } from './commands';
 import { pdDialogs } from './dialogs';
+import { followBuildsAsTasks } from './build-tasks';
 import { followOperationsAsTasks } from './operation-tasks';
 
 /** How often, at most, the page hears that image operations changed (progress ticks many times a second). */
 const OPERATIONS_PUSH_INTERVAL_MS = 250;
+/** Disk builds left running by a previous session are looked for this long after activation, not during it. */
+const RECONCILE_DELAY_MS = 1000;
+/** The preference (minutes) after which a disk build is stopped and marked failed. */
+export const BUILD_TIMEOUT_SETTING = 'bootc-studio.build.timeout';
 
 export const WEBVIEW_VIEW_TYPE = 'bootc-studio';
 export const WEBVIEW_TITLE = 'Bootable Containers';
@@ -38,12 +44,19 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
 
   const routes = new RouteRegistry();
   const operations = new ImageOperations();
+  const engine = new PodmanDesktopEngine(pd.containerEngine, pd.provider);
+  const builds = new DiskBuildService({
+    engine,
+    storeDir: context.storagePath,
+    timeoutMs: () => buildTimeoutMinutes() * 60_000,
+  });
   // Called only after the server below exists.
   const pushImagesChanged = () => void server.push(PUSH_CHANNELS.imagesChanged);
   const api = new StudioApi({
-    engine: new PodmanDesktopEngine(pd.containerEngine, pd.provider),
+    engine,
     routes,
     operations,
+    builds,
     dialogs: pdDialogs(pd.window, pd.Uri),
     openExternal: url => pd.env.openExternal(pd.Uri.parse(url)),
     imagesChanged: pushImagesChanged,
@@ -70,6 +83,34 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
     }),
   );
 
+  const buildsChanged = new Throttle(
+    () => void server.push(PUSH_CHANNELS.diskBuildsChanged),
+    OPERATIONS_PUSH_INTERVAL_MS,
+  );
+  const showBuild = (id: string) => {
+    routes.set(`${ROUTES.diskImageDetails}?build=${encodeURIComponent(id)}`);
+    panel.reveal();
+  };
+  // The builds a previous session left running are taken over once activation is done (it waits on nothing).
+  const reconcile = () => void builds.reconcile('adopt');
+  const reconcileTimer = setTimeout(reconcile, RECONCILE_DELAY_MS);
+  reconcileTimer.unref?.();
+  context.subscriptions.push(
+    { dispose: () => clearTimeout(reconcileTimer) },
+    { dispose: () => buildsChanged.dispose() },
+    // The builders go on without the extension; the next activation takes them over.
+    { dispose: () => void builds.dispose() },
+    builds.onDidChange(() => buildsChanged.request()),
+    followBuildsAsTasks(builds, {
+      withProgress: (options, task) => pd.window.withProgress(options, task),
+      taskWidget: () => pd.ProgressLocation.TASK_WIDGET,
+      showInformationMessage: (message, ...items) => pd.window.showInformationMessage(message, ...items),
+      showErrorMessage: (message, ...items) => pd.window.showErrorMessage(message, ...items),
+      openFolder: path => pd.env.openExternal(pd.Uri.file(path)),
+      showBuild,
+    }),
+  );
+
   context.subscriptions.push(
     routes.onDidSet(() => void server.push(PUSH_CHANNELS.routePending)),
     pd.containerEngine.onEvent(event => {
@@ -78,6 +119,8 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
     pd.provider.onDidUpdateContainerConnection(() => {
       void server.push(PUSH_CHANNELS.enginesChanged);
       void server.push(PUSH_CHANNELS.imagesChanged);
+      // An engine that (re)started may hold builds of a previous session.
+      reconcile();
     }),
     pd.commands.registerCommand(COMMANDS.open, () => panel.reveal()),
     pd.commands.registerCommand(COMMANDS.buildDiskImage, (arg: unknown) => {
@@ -90,4 +133,11 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
       panel.reveal();
     }),
   );
+}
+
+/** The build time limit preference, in minutes (the manifest's default when unset or not a positive number). */
+function buildTimeoutMinutes(): number {
+  const [section, ...rest] = BUILD_TIMEOUT_SETTING.split('.');
+  const value = pd.configuration.getConfiguration(section).get<number>(rest.join('.'));
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : DEFAULT_BUILD_TIMEOUT_MINUTES;
 }

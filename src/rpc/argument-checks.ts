@@ -48,3 +48,8 @@ export function checkTitle(field: string, value: unknown): string {
   const schema = z.object({ [field]: z.string().trim().min(1, 'is required').max(200, 'is too long') });
   return parseOrThrow(schema, { [field]: value })[field] as string;
 }
+
+export function checkBoolean(field: string, value: unknown): boolean {
+  const schema = z.object({ [field]: z.boolean({ message: 'is true or false' }) });
+  return parseOrThrow(schema, { [field]: value })[field] as boolean;
+}

@@ -2,8 +2,12 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { BootcStudioApi } from '../api/bootc-studio-api';
+import type { BuildableImage, DiskBuildPreview, DiskBuildRecord, ImportedBuildConfig } from '../api/disk-builds';
 import type { ExampleImage, ImageOperation } from '../api/image-operations';
 import type { BootcImage, EngineSummary, Route } from '../api/models';
+import { exportBuildConfigFile, importBuildConfigFile } from '../builds/build-config-io';
+import type { DiskBuildService } from '../builds/disk-build-service';
+import { listSshPublicKeys } from '../builds/ssh-public-keys';
 import type { ContainerEngine } from '../engine/container-engine';
 import { listBootcImages } from '../images/bootc-images';
 import { detectContainerfile } from '../images/containerfile';
@@ -13,6 +17,7 @@ import type { ImageOperations } from '../images/image-operations';
 import { startPull, startPush } from '../images/image-transfer';
 import {
   checkAbsolutePath,
+  checkBoolean,
   checkId,
   checkLogIndex,
   checkOptionalAbsolutePath,
@@ -25,13 +30,20 @@ import type { RouteRegistry } from './route-registry';
 export interface StudioDialogs {
   /** A folder the user picks; undefined when cancelled. */
   selectFolder(title: string, defaultPath?: string): Promise<string | undefined>;
+  /** A file to open; undefined when cancelled. `extensions` without dots, e.g. `['toml', 'json']`. */
+  selectFile(title: string, filter?: { name: string; extensions: string[] }): Promise<string | undefined>;
+  /** Where to save a file; undefined when cancelled. */
+  saveFile(title: string, defaultPath?: string): Promise<string | undefined>;
 }
 
 export interface StudioApiDeps {
   engine: ContainerEngine;
   routes: RouteRegistry;
   operations: ImageOperations;
+  builds: DiskBuildService;
   dialogs: StudioDialogs;
+  /** The user's home, for `~/.ssh/*.pub`; default os.homedir(). */
+  home?: string;
   openExternal(url: string): Promise<boolean>;
   /** Called after a tag or delete changed the engine's images (the wiring pushes `imagesChanged`). */
   imagesChanged?(): void;
@@ -126,5 +138,56 @@ export class StudioApi implements BootcStudioApi {
       throw error;
     });
     return path;
+  }
+
+  async startDiskBuild(request: unknown): Promise<string> {
+    return this.deps.builds.start(request);
+  }
+
+  async listDiskBuilds(): Promise<DiskBuildRecord[]> {
+    return this.deps.builds.list();
+  }
+
+  async getDiskBuild(buildId: unknown): Promise<DiskBuildRecord> {
+    return this.deps.builds.get(checkId('buildId', buildId));
+  }
+
+  async readDiskBuildLog(buildId: unknown, from: unknown): Promise<{ text: string; next: number }> {
+    return this.deps.builds.readLog(checkId('buildId', buildId), checkLogIndex('from', from));
+  }
+
+  async cancelDiskBuild(buildId: unknown): Promise<void> {
+    await this.deps.builds.cancel(checkId('buildId', buildId));
+  }
+
+  async deleteDiskBuild(buildId: unknown, keepFiles: unknown): Promise<void> {
+    return this.deps.builds.delete(checkId('buildId', buildId), checkBoolean('keepFiles', keepFiles));
+  }
+
+  async previewDiskBuild(request: unknown): Promise<DiskBuildPreview> {
+    return this.deps.builds.preview(request);
+  }
+
+  async describeImageForBuild(engineId: unknown, ref: unknown): Promise<BuildableImage> {
+    return this.deps.builds.describeImage(checkId('engineId', engineId), checkId('ref', ref));
+  }
+
+  async importBuildConfig(): Promise<ImportedBuildConfig | undefined> {
+    const path = await this.deps.dialogs.selectFile('Import a build config', {
+      name: 'Build config (config.toml, config.json)',
+      extensions: ['toml', 'json'],
+    });
+    return path === undefined ? undefined : importBuildConfigFile(checkAbsolutePath('file', path));
+  }
+
+  async exportBuildConfig(config: unknown): Promise<string | undefined> {
+    const path = await this.deps.dialogs.saveFile('Export the build config as config.toml');
+    if (path === undefined) return undefined;
+    await exportBuildConfigFile(config, checkAbsolutePath('file', path));
+    return path;
+  }
+
+  async listSshPublicKeys(): Promise<{ path: string; key: string }[]> {
+    return listSshPublicKeys(this.deps.home);
   }
 }

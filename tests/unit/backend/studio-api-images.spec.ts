@@ -9,6 +9,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 
+import { DiskBuildService } from '../../../src/builds/disk-build-service';
 import { ImageOperations } from '../../../src/images/image-operations';
 import { RouteRegistry } from '../../../src/rpc/route-registry';
 import { StudioApi } from '../../../src/rpc/studio-api';
@@ -31,7 +32,8 @@ function api(folder?: string) {
     engine,
     routes: new RouteRegistry(),
     operations,
-    dialogs: { selectFolder },
+    builds: new DiskBuildService({ engine, storeDir: join(dir, 'store') }),
+    dialogs: { selectFolder, selectFile: async () => undefined, saveFile: async () => undefined },
     openExternal: async () => true,
     imagesChanged,
   });

@@ -1,0 +1,148 @@
+/**
+ * Disk builds as Podman Desktop tasks: one withProgress task per build this process runs, with the
+ * real percentage as Podman Desktop reads it (`increment` is the percentage), cancellable from the
+ * task widget, and a notification when it ends with "Open folder" (and "Show log" on failure).
+ */
+
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+
+import { DiskBuildService } from '../../../src/builds/disk-build-service';
+import { followBuildsAsTasks, OPEN_FOLDER, SHOW_LOG } from '../../../src/pd/build-tasks';
+import type { FakeContainer } from './fake-containers';
+import { ENGINE, FakeEngine } from './fake-engine';
+
+class TaskEngine extends FakeEngine {
+  override async listEngines() {
+    return [{ ...ENGINE, graphRoot: '/var/lib/containers/storage', rootful: true }];
+  }
+}
+
+let dir: string;
+let out: string;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'build-tasks-'));
+  out = join(dir, 'out');
+  mkdirSync(out);
+});
+
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function setup(answer: string | undefined) {
+  const engine = new TaskEngine();
+  engine.images.set('quay.io/x/os:1', { arch: 'amd64', labels: {} });
+  engine.images.set('localhost/builder:1', {});
+  const builds = new DiskBuildService({
+    engine,
+    storeDir: join(dir, 'store'),
+    progressWriteMs: 5,
+    logDrainMs: 10,
+    warn: () => undefined,
+  });
+  const reports: { message?: string; increment?: number }[] = [];
+  const tasks: { title?: string; cancellable?: boolean; result: Promise<string>; cancel(): void }[] = [];
+  const messages: { kind: string; message: string; items: string[] }[] = [];
+  const host = {
+    withProgress: vi.fn(
+      (
+        options: { title?: string; cancellable?: boolean },
+        task: (
+          progress: { report(value: { message?: string; increment?: number }): void },
+          token: { onCancellationRequested(listener: () => void): { dispose(): void } },
+        ) => Promise<unknown>,
+      ) => {
+        const listeners: (() => void)[] = [];
+        const result = task(
+          { report: value => reports.push(value) },
+          { onCancellationRequested: listener => (listeners.push(listener), { dispose: () => undefined }) },
+        );
+        tasks.push({
+          ...options,
+          result: result.then(
+            () => 'resolved',
+            (error: Error) => `rejected: ${error.message}`,
+          ),
+          cancel: () => listeners.forEach(listener => listener()),
+        });
+        return result;
+      },
+    ) as never,
+    taskWidget: () => 2 as never,
+    showInformationMessage: vi.fn(async (message: string, ...items: string[]) => {
+      messages.push({ kind: 'info', message, items });
+      return answer;
+    }),
+    showErrorMessage: vi.fn(async (message: string, ...items: string[]) => {
+      messages.push({ kind: 'error', message, items });
+      return answer;
+    }),
+    openFolder: vi.fn(async () => true),
+    showBuild: vi.fn(),
+  };
+  const subscription = followBuildsAsTasks(builds, host);
+  return { engine, builds, reports, tasks, messages, host, subscription };
+}
+
+const request = () => ({
+  image: 'quay.io/x/os:1',
+  outputDir: out,
+  types: ['qcow2'],
+  arch: 'amd64',
+  builder: { image: 'localhost/builder:1' },
+  config: { users: [], groups: [], kernelArgs: [], filesystems: [] },
+});
+
+describe('followBuildsAsTasks', () => {
+  test('a task with the real percentage; success notifies with "Open folder", which opens it', async () => {
+    const { engine, builds, reports, tasks, messages, host } = setup(OPEN_FOLDER);
+    engine.onStart = (container: FakeContainer) => {
+      container.write('[0 / 2] Pipeline build\n  [1 / 2] Stage org.osbuild.rpm\n');
+      setTimeout(() => {
+        mkdirSync(join(out, 'qcow2'));
+        writeFileSync(join(out, 'qcow2/disk.qcow2'), 'x');
+        container.write('Build complete!\n');
+        container.exit(0);
+      }, 30);
+    };
+    const id = await builds.start(request());
+    await builds.wait(id);
+    await vi.waitFor(() => expect(messages).toHaveLength(1));
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0].title).toBe('Building disk image quay.io/x/os:1 (qcow2)');
+    expect(tasks[0].cancellable).toBe(true);
+    expect(await tasks[0].result).toBe('resolved');
+    expect(reports.map(report => report.increment)).toContain(25);
+    expect(reports.at(-1)?.message).toMatch(/^Building disk image quay\.io\/x\/os:1 \(qcow2\): /);
+    expect(messages[0]).toEqual({
+      kind: 'info',
+      message: `Disk image of quay.io/x/os:1 built in ${out}: qcow2/disk.qcow2`,
+      items: [OPEN_FOLDER],
+    });
+    await vi.waitFor(() => expect(host.openFolder).toHaveBeenCalledWith(out));
+  });
+
+  test('the task widget cancels the build; a failure notifies with "Show log"', async () => {
+    const { engine, builds, tasks, messages, host } = setup(SHOW_LOG);
+    engine.onStart = container => container.write('  [0 / 1] Stage org.osbuild.rpm\n');
+    const id = await builds.start(request());
+    await vi.waitFor(() => expect(tasks).toHaveLength(1));
+    await vi.waitFor(async () => expect((await builds.get(id)).status).toBe('building'));
+    tasks[0].cancel();
+    expect((await builds.wait(id)).status).toBe('cancelled');
+    expect(await tasks[0].result).toBe('resolved');
+    expect(messages).toEqual([]);
+
+    engine.onStart = container => container.exit(1);
+    const failed = await builds.start(request());
+    await builds.wait(failed);
+    await vi.waitFor(() => expect(messages).toHaveLength(1));
+    expect(await tasks[1].result).toMatch(/^rejected: the builder exited with code 1/);
+    expect(messages[0].kind).toBe('error');
+    expect(messages[0].items).toEqual([SHOW_LOG, OPEN_FOLDER]);
+    await vi.waitFor(() => expect(host.showBuild).toHaveBeenCalledWith(failed));
+  });
+});

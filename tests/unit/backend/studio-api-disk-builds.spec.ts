@@ -1,0 +1,167 @@
+/**
+ * The disk-build methods of the webview contract: arguments checked (the field named), delegation
+ * to the build service, the preview with passwords masked, the image's choices, config import and
+ * export through the host's dialogs, and the user's SSH public keys (never a private one).
+ */
+
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+
+import type { DiskBuildRequest } from '../../../src/api/disk-build';
+import { DiskBuildService } from '../../../src/builds/disk-build-service';
+import { verifyPassword } from '../../../src/builds/password-hash';
+import type { ManifestDetails } from '../../../src/engine/container-engine';
+import { ImageOperations } from '../../../src/images/image-operations';
+import { RouteRegistry } from '../../../src/rpc/route-registry';
+import { StudioApi } from '../../../src/rpc/studio-api';
+import { ENGINE, FakeEngine } from './fake-engine';
+
+const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl me@host';
+
+class ManifestEngine extends FakeEngine {
+  override async listEngines() {
+    return [{ ...ENGINE, graphRoot: '/var/lib/containers/storage', rootful: true }];
+  }
+  override async inspectManifest(engineId: string, ref: string): Promise<ManifestDetails> {
+    if (ref !== 'quay.io/x/multi:1') return super.inspectManifest(engineId, ref);
+    return {
+      engineId,
+      members: [
+        { digest: 'sha256:a', arch: 'amd64', os: 'linux' },
+        { digest: 'sha256:b', arch: 'arm64', os: 'linux' },
+      ],
+    };
+  }
+}
+
+let dir: string;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'studio-disk-'));
+});
+
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function api(dialogs: { file?: string; save?: string } = {}) {
+  const engine = new ManifestEngine();
+  engine.images.set('quay.io/x/multi:1', { arch: 'amd64', labels: { 'containers.bootc': '1' } });
+  engine.images.set('quay.io/x/os:1', { arch: 'arm64', labels: { 'redhat.id': 'fedora' } });
+  const builds = new DiskBuildService({ engine, storeDir: join(dir, 'store'), warn: () => undefined });
+  const selectFile = vi.fn(async () => dialogs.file);
+  const saveFile = vi.fn(async () => dialogs.save);
+  const studio = new StudioApi({
+    engine,
+    routes: new RouteRegistry(),
+    operations: new ImageOperations(),
+    builds,
+    dialogs: { selectFolder: async () => undefined, selectFile, saveFile },
+    openExternal: async () => true,
+    home: dir,
+  });
+  return { studio, builds, selectFile, saveFile };
+}
+
+const request: DiskBuildRequest = {
+  image: 'quay.io/x/os:1',
+  outputDir: '/home/me/out',
+  types: ['qcow2'],
+  arch: 'arm64',
+  rootfs: 'xfs',
+  builder: 'centos',
+  config: {
+    users: [{ name: 'demo', password: 'hunter2-plain', sshKey: KEY, groups: ['wheel'] }],
+    groups: [],
+    kernelArgs: ['audit=0'],
+    filesystems: [],
+  },
+};
+
+describe('StudioApi disk builds', () => {
+  test('arguments are checked before anything is done, the field named', async () => {
+    const { studio } = api();
+    await expect(studio.getDiskBuild('')).rejects.toThrow(/^buildId: is required/);
+    await expect(studio.getDiskBuild('../x')).rejects.toThrow(/no disk build/);
+    await expect(studio.readDiskBuildLog('0123456789ab', -1)).rejects.toThrow(/^from: is 0 or more/);
+    await expect(studio.deleteDiskBuild('0123456789ab', 'yes')).rejects.toThrow(/^keepFiles: is true or false/);
+    await expect(studio.startDiskBuild({ ...request, types: [] })).rejects.toThrow(/^types: choose at least one/);
+    expect(await studio.listDiskBuilds()).toEqual([]);
+  });
+
+  test('previewDiskBuild: the exact config.toml and command, passwords masked', async () => {
+    const { studio } = api();
+    const preview = await studio.previewDiskBuild(request);
+    expect(preview.configToml).toContain('password = "********"');
+    expect(preview.configToml).toContain('audit=0');
+    expect(preview.command).toContain('-v ./config.toml:/config.toml:ro');
+    expect(preview.command).toContain('--target-arch arm64');
+    expect(JSON.stringify(preview)).not.toContain('hunter2');
+    expect(
+      (await studio.previewDiskBuild({ ...request, config: { ...request.config, users: [], kernelArgs: [] } }))
+        .configToml,
+    ).toBe('');
+  });
+
+  test('describeImageForBuild: manifest members or the image architecture, and the labels', async () => {
+    const { studio } = api();
+    expect(await studio.describeImageForBuild(ENGINE.id, 'quay.io/x/multi:1')).toEqual({
+      ref: 'quay.io/x/multi:1',
+      engineId: ENGINE.id,
+      architectures: ['amd64', 'arm64'],
+      labels: { 'containers.bootc': '1' },
+    });
+    expect((await studio.describeImageForBuild(ENGINE.id, 'quay.io/x/os:1')).architectures).toEqual(['arm64']);
+    await expect(studio.describeImageForBuild('nope', 'quay.io/x/os:1')).rejects.toThrow(
+      /^engineId: no running engine/,
+    );
+  });
+
+  test('importBuildConfig reads the file the user picks; unknown fields are listed', async () => {
+    const file = join(dir, 'config.toml');
+    writeFileSync(
+      file,
+      '[[customizations.user]]\nname = "ops"\nshell = "/bin/zsh"\n[customizations.kernel]\nappend = "quiet"\n',
+    );
+    const { studio, selectFile } = api({ file });
+    const imported = await studio.importBuildConfig();
+    expect(imported?.config.users[0].name).toBe('ops');
+    expect(imported?.config.kernelArgs).toEqual(['quiet']);
+    expect(imported?.unknownFields).toEqual(['customizations.user[0].shell']);
+    expect(selectFile).toHaveBeenCalledWith(
+      'Import a build config',
+      expect.objectContaining({ extensions: ['toml', 'json'] }),
+    );
+    expect(await api().studio.importBuildConfig()).toBeUndefined();
+    writeFileSync(file, 'not = [valid');
+    await expect(studio.importBuildConfig()).rejects.toThrow(/config\.toml: file: /);
+  });
+
+  test('exportBuildConfig writes config.toml 0600 with the password hashed', async () => {
+    const file = join(dir, 'exported.toml');
+    writeFileSync(file, 'old', { mode: 0o644 });
+    const { studio } = api({ save: file });
+    expect(await studio.exportBuildConfig(request.config)).toBe(file);
+    const text = readFileSync(file, 'utf8');
+    expect(text).not.toContain('hunter2-plain');
+    expect(verifyPassword('hunter2-plain', /password = "([^"]+)"/.exec(text)?.[1] as string)).toBe(true);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    await expect(studio.exportBuildConfig({ ...request.config, kernelArgs: ['a\nb'] })).rejects.toThrow(
+      /kernelArgs\.0: a kernel argument has no newline/,
+    );
+  });
+
+  test('listSshPublicKeys offers ~/.ssh/*.pub public keys only', async () => {
+    mkdirSync(join(dir, '.ssh'));
+    writeFileSync(join(dir, '.ssh', 'id_ed25519.pub'), `${KEY}\n`);
+    writeFileSync(
+      join(dir, '.ssh', 'id_ed25519'),
+      '-----BEGIN OPENSSH PRIVATE KEY-----\nxx\n-----END OPENSSH PRIVATE KEY-----\n',
+    );
+    writeFileSync(join(dir, '.ssh', 'broken.pub'), 'ssh-ed25519 AAAA\n');
+    writeFileSync(join(dir, '.ssh', 'sneaky.pub'), '-----BEGIN OPENSSH PRIVATE KEY-----\n');
+    const { studio } = api();
+    expect(await studio.listSshPublicKeys()).toEqual([{ path: join(dir, '.ssh', 'id_ed25519.pub'), key: KEY }]);
+  });
+});
