@@ -23,6 +23,13 @@ export interface CliContext {
   io: CliIo;
   json: boolean;
   storeDir: string;
+  /** `--url` as given (undefined: CONTAINER_HOST or the standard sockets). */
+  url?: string;
+  /**
+   * Starts `bootc-studio ARGS…` as a detached background process that outlives this one; its pid.
+   * Undefined where that is not possible (tests).
+   */
+  spawnDetached?(args: string[]): number | undefined;
   /** Connects to the engine (`--url`, else CONTAINER_HOST, else the standard podman sockets). */
   engine(): Promise<ContainerEngine>;
 }
@@ -36,6 +43,8 @@ export interface CliCommand {
   /** The argument part of the usage line, e.g. `IMAGE --output DIR`. */
   usage?: string;
   options?: Record<string, OptionSpec>;
+  /** Left out of the command list (internal commands, e.g. `disk attach`). */
+  hidden?: boolean;
   /** How many positional arguments after the command words: [min, max]. */
   positionals?: [number, number];
   run(ctx: CliContext, values: Record<string, unknown>, positionals: string[]): Promise<number>;

@@ -1,4 +1,13 @@
+import { spawn } from 'node:child_process';
+
 import { version } from '../../package.json';
+import { diskAttachCommand } from './commands/disk-attach';
+import { diskBuildCommand } from './commands/disk-build';
+import { diskCancelCommand } from './commands/disk-cancel';
+import { diskLogsCommand } from './commands/disk-logs';
+import { diskLsCommand } from './commands/disk-ls';
+import { diskRmCommand } from './commands/disk-rm';
+import { diskShowCommand } from './commands/disk-show';
 import { imageBuildCommand } from './commands/image-build';
 import { imagePullCommand } from './commands/image-pull';
 import { imagePushCommand } from './commands/image-push';
@@ -19,9 +28,27 @@ runCli(
     },
   },
   {
-    commands: [imagesCommand, imageBuildCommand, imagePushCommand, imagePullCommand],
+    commands: [
+      imagesCommand,
+      imageBuildCommand,
+      imagePushCommand,
+      imagePullCommand,
+      diskBuildCommand,
+      diskLsCommand,
+      diskShowCommand,
+      diskLogsCommand,
+      diskCancelCommand,
+      diskRmCommand,
+      diskAttachCommand,
+    ],
     version,
     connect: connectEngine,
+    spawnDetached(args, env) {
+      // This very script, again, in its own session: it outlives this process and its terminal.
+      const child = spawn(process.execPath, [process.argv[1], ...args], { detached: true, stdio: 'ignore', env });
+      child.unref();
+      return child.pid;
+    },
   },
 ).then(code => {
   process.exitCode = code;

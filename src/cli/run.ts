@@ -30,6 +30,8 @@ export interface CliDeps {
   version: string;
   /** Connects to the engine named by `--url` (undefined: CONTAINER_HOST or the standard sockets). */
   connect(url: string | undefined, env: NodeJS.ProcessEnv): Promise<ContainerEngine>;
+  /** Starts `bootc-studio ARGS…` detached (for `disk build --detach`); its pid. */
+  spawnDetached?(args: string[], env: NodeJS.ProcessEnv): number | undefined;
 }
 
 /**
@@ -72,6 +74,8 @@ export async function runCli(argv: string[], io: CliIo, deps: CliDeps): Promise<
       storeDir:
         (values.store as string | undefined) ??
         defaultStoreDir({ env: io.env, platform: process.platform, home: io.env.HOME ?? '' }),
+      ...(url !== undefined ? { url } : {}),
+      ...(deps.spawnDetached ? { spawnDetached: (args: string[]) => deps.spawnDetached?.(args, io.env) } : {}),
       engine: () => (engine ??= deps.connect(url, io.env)),
     };
     return await command.run(ctx, values, positionals);
@@ -135,14 +139,15 @@ function optionLines(options: Record<string, OptionSpec>): string {
 }
 
 function generalHelp(deps: CliDeps): string {
-  const width = Math.max(...deps.commands.map(command => command.name.length));
+  const listed = deps.commands.filter(command => !command.hidden);
+  const width = Math.max(...listed.map(command => command.name.length));
   return [
     'bootc-studio — bootable containers from Containerfile to running VM',
     '',
     'Usage: bootc-studio [global options] COMMAND [options]',
     '',
     'Commands:',
-    ...deps.commands.map(command => `  ${command.name.padEnd(width)}  ${command.summary}`),
+    ...listed.map(command => `  ${command.name.padEnd(width)}  ${command.summary}`),
     '',
     'Global options:',
     optionLines(GLOBAL_OPTIONS),

@@ -5,9 +5,11 @@ import { imagesCommand } from '../../../src/cli/commands/images';
 import { runCli } from '../../../src/cli/run';
 import type { ContainerEngine, EngineImage } from '../../../src/engine/container-engine';
 import { EngineError } from '../../../src/engine/container-engine';
+import { noContainers } from './fake-containers';
 
 function engineWith(images: EngineImage[]): ContainerEngine {
   return {
+    ...noContainers(),
     listEngines: async () => [],
     listImages: async () => images,
     inspectImage: async (engineId, id) => ({

@@ -1,0 +1,308 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+import {
+  BUILDER_PRESETS,
+  emptyBuildConfig,
+  preselectArchitecture,
+  validateDiskBuildRequest,
+  type BuildConfig,
+  type BuilderChoice,
+  type BuildUser,
+} from '../../api/disk-build';
+import { errorMessage } from '../../api/errors';
+import { ValidationError, type FieldError } from '../../api/validation';
+import { importBuildConfigFile } from '../../builds/build-config-io';
+import { NotEnoughSpaceError, type DiskBuildService } from '../../builds/disk-build-service';
+import type { CliCommand, CliContext } from '../cli-context';
+import { UsageError } from '../cli-context';
+import { describeRecord, followBuild, isFinished, openBuilds } from '../disk-builds';
+
+/**
+ * `bootc-studio disk build IMAGE --output DIR …`: every flag is read and checked before the engine is
+ * contacted (exit 2, nothing started); the build then runs in this process, its log and progress on
+ * the terminal, until it ends (exit 0 succeeded, 1 otherwise). Ctrl-C cancels it cleanly (a second
+ * Ctrl-C quits at once and leaves the builder to the next `disk ls`).
+ *
+ * `--detach` prints the id once the builder runs and exits. The builder container goes on by itself;
+ * a background `bootc-studio disk attach ID` takes the build over (follows the log into
+ * image-build.log, records the outcome, removes the container and the config file). Should that
+ * process not run, any later `disk ls / show / logs` finds the builder by its label and records the
+ * outcome once it has exited.
+ */
+
+export const diskBuildCommand: CliCommand = {
+  name: 'disk build',
+  summary: 'Turn a bootc image into disk images (qcow2, raw, vmdk, vhd, ami, gce, anaconda-iso…)',
+  usage: 'IMAGE --output DIR',
+  positionals: [1, 1],
+  options: {
+    output: {
+      type: 'string',
+      short: 'o',
+      description: 'Folder for the disk images and image-build.log (required; created if missing)',
+    },
+    type: {
+      type: 'string',
+      multiple: true,
+      description:
+        'qcow2 (default), raw, vmdk, vhd, ami, gce, anaconda-iso, iso, bootc-installer; repeatable (ISO types alone)',
+    },
+    arch: { type: 'string', description: "amd64 or arm64 (default: the image's, else the engine's)" },
+    rootfs: { type: 'string', description: 'xfs, ext4 or btrfs (required for Fedora-based images)' },
+    user: {
+      type: 'string',
+      multiple: true,
+      description:
+        'NAME[:PASSWORD[:GROUP,GROUP…]]; repeatable. The password is stored only as a SHA-512 crypt hash; one with a ":" needs a trailing ":" (demo:pa:ss:)',
+    },
+    'ssh-key': {
+      type: 'string',
+      multiple: true,
+      description: 'NAME=PUBKEY_FILE: an SSH public key for user NAME; repeatable',
+    },
+    group: { type: 'string', multiple: true, description: 'NAME[:GID]: a group to create; repeatable' },
+    'kernel-arg': {
+      type: 'string',
+      multiple: true,
+      description: 'A kernel argument to append, e.g. audit=0; repeatable',
+    },
+    filesystem: {
+      type: 'string',
+      multiple: true,
+      description: 'MOUNTPOINT=SIZE: a minimum size, e.g. /=20GiB or /var/data=10GiB; repeatable',
+    },
+    config: { type: 'string', description: 'A config.toml or config.json to start from (the flags above add to it)' },
+    builder: {
+      type: 'string',
+      description: 'centos (default), rhel9, rhel10, or a bootc-image-builder image reference',
+    },
+    chown: { type: 'string', description: 'UID:GID to own the disk images' },
+    'aws-ami-name': { type: 'string', description: 'Upload the ami as this AMI (with --aws-bucket and --aws-region)' },
+    'aws-bucket': { type: 'string', description: 'S3 bucket for the AMI upload' },
+    'aws-region': { type: 'string', description: 'AWS region for the AMI upload' },
+    detach: { type: 'boolean', short: 'd', description: 'Print the build id once the builder runs, and return' },
+  },
+  async run(ctx, values, positionals) {
+    const cwd = ctx.io.cwd ?? process.cwd();
+    const request = await requestFromFlags(values, positionals[0], cwd);
+    // Everything but the image's architectures is checked before the engine is contacted.
+    const early = validateDiskBuildRequest({ ...request, arch: request.arch ?? 'amd64' });
+    if (!early.ok) throw new UsageError(flagErrors(early.errors));
+
+    const builds = await openBuilds(ctx);
+    if (request.arch === undefined) request.arch = await defaultArch(ctx, builds, request.image);
+    let id: string;
+    try {
+      id = await builds.start(request, { createOutputDir: true });
+    } catch (error) {
+      if (error instanceof ValidationError) throw new UsageError(flagErrors(error.errors));
+      if (error instanceof NotEnoughSpaceError)
+        throw new Error(`--output: ${error.message.replace(/^outputDir: /, '')}`);
+      throw error;
+    }
+    if (values.detach === true) return detach(ctx, builds, id);
+
+    // The first Ctrl-C cancels; the handler then steps aside, so a second one ends the process at once.
+    const stopListening = ctx.io.onInterrupt?.(() => {
+      stopListening?.();
+      ctx.io.stderr.write('\nCancelling… (Ctrl-C again to quit at once; the builder then goes on alone)\n');
+      void builds.cancel(id).catch(() => undefined);
+    });
+    let record;
+    try {
+      record = await followBuild(builds, id, ctx.io, { json: ctx.json });
+    } finally {
+      stopListening?.();
+    }
+    return report(ctx, record);
+  },
+};
+
+type Flags = Record<string, unknown>;
+
+/** The request the flags describe (paths resolved against `cwd`); bad flag syntax is a UsageError. */
+export async function requestFromFlags(values: Flags, image: string, cwd: string) {
+  const output = values.output as string | undefined;
+  if (output === undefined || output === '') throw new UsageError('disk build: --output DIR is required');
+  const config: BuildConfig = values.config
+    ? await readConfigFlag(resolve(cwd, values.config as string))
+    : emptyBuildConfig();
+  for (const flag of strings(values.user)) config.users.push(parseUserFlag(flag));
+  for (const flag of strings(values['ssh-key'])) {
+    const { name, key } = parseSshKeyFlag(flag, cwd);
+    const user = config.users.find(candidate => candidate.name === name);
+    if (user) {
+      if (user.sshKey) throw new UsageError(`--ssh-key: user ${name} already has a key (one key per user)`);
+      user.sshKey = key;
+    } else config.users.push({ name, sshKey: key, groups: [] });
+  }
+  for (const flag of strings(values.group)) config.groups.push(parseGroupFlag(flag));
+  config.kernelArgs.push(...strings(values['kernel-arg']));
+  for (const flag of strings(values.filesystem)) config.filesystems.push(parseFilesystemFlag(flag));
+
+  const ami = values['aws-ami-name'] as string | undefined;
+  const bucket = values['aws-bucket'] as string | undefined;
+  const region = values['aws-region'] as string | undefined;
+  const types = strings(values.type);
+  return {
+    image,
+    outputDir: resolve(cwd, output),
+    types: types.length > 0 ? types : ['qcow2'],
+    arch: values.arch as string | undefined,
+    ...(values.rootfs !== undefined ? { rootfs: values.rootfs as string } : {}),
+    builder: builderFlag(values.builder as string | undefined),
+    config,
+    ...(values.chown !== undefined ? { chown: values.chown as string } : {}),
+    ...(ami !== undefined || bucket !== undefined || region !== undefined
+      ? { aws: { amiName: ami ?? '', bucket: bucket ?? '', region: region ?? '' } }
+      : {}),
+  };
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}
+
+/** `NAME[:PASSWORD[:GROUP,GROUP…]]`: the groups follow the last `:` once there are two. */
+export function parseUserFlag(flag: string): BuildUser {
+  const first = flag.indexOf(':');
+  if (first < 0) return { name: flag, groups: [] };
+  const name = flag.slice(0, first);
+  const rest = flag.slice(first + 1);
+  const last = rest.lastIndexOf(':');
+  const password = last < 0 ? rest : rest.slice(0, last);
+  const groups = last < 0 ? '' : rest.slice(last + 1);
+  return {
+    name,
+    ...(password ? { password } : {}),
+    groups: groups
+      .split(',')
+      .map(group => group.trim())
+      .filter(Boolean),
+  };
+}
+
+function parseSshKeyFlag(flag: string, cwd: string): { name: string; key: string } {
+  const equals = flag.indexOf('=');
+  if (equals <= 0 || equals === flag.length - 1) {
+    throw new UsageError(`--ssh-key: expected NAME=PUBKEY_FILE, got ${JSON.stringify(flag)}`);
+  }
+  const path = resolve(cwd, flag.slice(equals + 1));
+  if (!path.endsWith('.pub')) {
+    throw new UsageError(`--ssh-key: ${path} is not a .pub file: give the public key, never the private one`);
+  }
+  let key: string;
+  try {
+    key = readFileSync(path, 'utf8').trim();
+  } catch (error) {
+    throw new UsageError(`--ssh-key: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  return { name: flag.slice(0, equals), key };
+}
+
+function parseGroupFlag(flag: string): { name: string; gid?: number } {
+  const [name, gid, ...rest] = flag.split(':');
+  if (rest.length > 0 || (gid !== undefined && !/^\d{1,10}$/.test(gid))) {
+    throw new UsageError(`--group: expected NAME[:GID] with a numeric GID, got ${JSON.stringify(flag)}`);
+  }
+  return { name, ...(gid !== undefined ? { gid: Number(gid) } : {}) };
+}
+
+function parseFilesystemFlag(flag: string): { mountpoint: string; minSize: string } {
+  const equals = flag.lastIndexOf('=');
+  if (equals <= 0) throw new UsageError(`--filesystem: expected MOUNTPOINT=SIZE, got ${JSON.stringify(flag)}`);
+  return { mountpoint: flag.slice(0, equals), minSize: flag.slice(equals + 1) };
+}
+
+function builderFlag(value: string | undefined): BuilderChoice {
+  if (value === undefined) return 'centos';
+  if (value in BUILDER_PRESETS) return value as keyof typeof BUILDER_PRESETS;
+  return { image: value };
+}
+
+/** A config.toml / config.json, read by the importer the form uses. */
+async function readConfigFlag(path: string): Promise<BuildConfig> {
+  try {
+    return (await importBuildConfigFile(path)).config;
+  } catch (error) {
+    throw new UsageError(`--config: ${errorMessage(error)}`);
+  }
+}
+
+/** The only architecture the image offers, else the engine's own when the image offers it. */
+async function defaultArch(ctx: CliContext, builds: DiskBuildService, image: string): Promise<string> {
+  const engine = await ctx.engine();
+  const [info] = await engine.listEngines();
+  let offered: readonly string[] = [];
+  try {
+    offered = (await builds.describeImage(info?.id ?? '', image)).architectures;
+  } catch {
+    return 'amd64';
+  }
+  const allowed = offered.filter((arch): arch is 'amd64' | 'arm64' => arch === 'amd64' || arch === 'arm64');
+  return preselectArchitecture(allowed.length > 0 ? allowed : ['amd64', 'arm64'], info?.arch) ?? allowed[0] ?? 'amd64';
+}
+
+async function detach(ctx: CliContext, builds: DiskBuildService, id: string): Promise<number> {
+  // Hand over once the builder runs (or the build already ended).
+  let record = await builds.get(id);
+  while (!isFinished(record) && record.status !== 'building') {
+    await new Promise(resolve => setTimeout(resolve, 100));
+    record = await builds.get(id);
+  }
+  if (isFinished(record)) return report(ctx, record);
+  const pid = ctx.spawnDetached?.([
+    'disk',
+    'attach',
+    id,
+    '--store',
+    ctx.storeDir,
+    ...(ctx.url ? ['--url', ctx.url] : []),
+  ]);
+  await builds.detach(id, pid);
+  if (ctx.json) ctx.io.stdout.write(`${JSON.stringify(await builds.get(id), null, 2)}\n`);
+  else ctx.io.stdout.write(`${id}\n`);
+  return 0;
+}
+
+function report(ctx: CliContext, record: Awaited<ReturnType<DiskBuildService['get']>>): number {
+  if (record.status !== 'succeeded')
+    ctx.io.stderr.write(`bootc-studio: build ${record.id} ${record.status}: ${record.error ?? ''}\n`);
+  if (ctx.json) ctx.io.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+  else if (record.status === 'succeeded') ctx.io.stdout.write(describeRecord(record));
+  return record.status === 'succeeded' ? 0 : 1;
+}
+
+/** The request's field names, as the command's flags: `config.users.0.name` → `--user (1)`. */
+export function flagOf(field: string): string {
+  const item = (flag: string, index: string) => `${flag} (${Number(index) + 1})`;
+  let match: RegExpExecArray | null;
+  if ((match = /^config\.users\.(\d+)\.sshKey/.exec(field))) return item('--ssh-key', match[1]);
+  if ((match = /^config\.users\.(\d+)/.exec(field))) return item('--user', match[1]);
+  if ((match = /^config\.groups\.(\d+)/.exec(field))) return item('--group', match[1]);
+  if ((match = /^config\.kernelArgs\.(\d+)/.exec(field))) return item('--kernel-arg', match[1]);
+  if ((match = /^config\.filesystems\.(\d+)/.exec(field))) return item('--filesystem', match[1]);
+  if (field === 'config.kernelArgs') return '--kernel-arg';
+  if (field.startsWith('config.')) return '--config';
+  if (field.startsWith('types')) return '--type';
+  const flags: Record<string, string> = {
+    outputDir: '--output',
+    arch: '--arch',
+    rootfs: '--rootfs',
+    chown: '--chown',
+    aws: '--aws-ami-name',
+    'aws.amiName': '--aws-ami-name',
+    'aws.bucket': '--aws-bucket',
+    'aws.region': '--aws-region',
+    builder: '--builder',
+    'builder.image': '--builder',
+    image: 'IMAGE',
+    engineId: 'the engine (--url)',
+  };
+  return flags[field] ?? field;
+}
+
+export function flagErrors(errors: readonly FieldError[]): string {
+  return errors.map(error => `${flagOf(error.field)}: ${error.message}`).join('; ');
+}

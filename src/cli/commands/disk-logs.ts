@@ -1,0 +1,44 @@
+import type { CliCommand } from '../cli-context';
+import { followBuild, openBuilds, resolveBuildId } from '../disk-builds';
+
+/**
+ * `bootc-studio disk logs ID [--follow]`: the build's image-build.log. With --follow it goes on until
+ * the build ends; a build whose runner went away is taken over for that time, so its log grows.
+ */
+export const diskLogsCommand: CliCommand = {
+  name: 'disk logs',
+  summary: "Print a disk image build's log (--follow: until the build ends)",
+  usage: 'ID',
+  positionals: [1, 1],
+  options: {
+    follow: { type: 'boolean', short: 'f', description: 'Keep printing as the log grows, until the build ends' },
+  },
+  async run(ctx, values, positionals) {
+    const builds = await openBuilds(ctx);
+    const id = await resolveBuildId(builds, positionals[0]);
+    if (values.follow !== true) {
+      let from = 0;
+      for (;;) {
+        const { text, next } = await builds.readLog(id, from);
+        if (!text) break;
+        ctx.io.stdout.write(text);
+        from = next;
+      }
+      return 0;
+    }
+    await builds.reconcile('adopt', id);
+    const abort = new AbortController();
+    const stopListening = ctx.io.onInterrupt?.(() => {
+      stopListening?.();
+      abort.abort();
+    });
+    try {
+      await followBuild(builds, id, ctx.io, { json: false, signal: abort.signal });
+      return 0;
+    } finally {
+      stopListening?.();
+      // A build taken over for the time of --follow goes on without this process.
+      await builds.dispose();
+    }
+  },
+};

@@ -1,0 +1,313 @@
+/**
+ * `bootc-studio disk …` through runCli with an in-memory engine: the seed one-liner parses into the
+ * request it means, bad flags exit 2 before anything starts (most before the engine is contacted),
+ * a build streams its log and exits 0/1, Ctrl-C cancels, --json prints the final record, and
+ * ls / show / logs / cancel / rm work on the store.
+ */
+
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+
+import type { DiskBuildRecord } from '../../../src/api/disk-builds';
+import { diskBuildCommand, flagOf, parseUserFlag, requestFromFlags } from '../../../src/cli/commands/disk-build';
+import { diskCancelCommand } from '../../../src/cli/commands/disk-cancel';
+import { diskLogsCommand } from '../../../src/cli/commands/disk-logs';
+import { diskLsCommand } from '../../../src/cli/commands/disk-ls';
+import { diskRmCommand } from '../../../src/cli/commands/disk-rm';
+import { diskShowCommand } from '../../../src/cli/commands/disk-show';
+import { progressBar } from '../../../src/cli/disk-builds';
+import { runCli } from '../../../src/cli/run';
+import type { EngineInfo } from '../../../src/engine/container-engine';
+import type { FakeContainer } from './fake-containers';
+import { ENGINE, FakeEngine } from './fake-engine';
+
+const SEED = [
+  'disk',
+  'build',
+  'quay.io/fedora/fedora-bootc:42',
+  '--type',
+  'vmdk',
+  '--arch',
+  'arm64',
+  '--rootfs',
+  'xfs',
+  '--user',
+  'demo:changeit:wheel',
+  '--kernel-arg',
+  'audit=0',
+  '--output',
+  './out',
+];
+
+class CliEngine extends FakeEngine {
+  info: EngineInfo = { ...ENGINE, graphRoot: '/var/lib/containers/storage', rootful: true };
+  override async listEngines() {
+    return [this.info];
+  }
+}
+
+let dir: string;
+let engine: CliEngine;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'cli-disk-'));
+  engine = new CliEngine();
+  engine.images.set('quay.io/fedora/fedora-bootc:42', {
+    arch: 'arm64',
+    labels: { 'containers.bootc': '1', 'redhat.id': 'fedora' },
+    size: 10,
+  });
+  engine.images.set('quay.io/centos-bootc/bootc-image-builder:latest', { arch: 'amd64' });
+});
+
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Builds that write their artifacts and exit 0 after a few progress lines. */
+function succeed(container: FakeContainer) {
+  const output = container.spec.binds.find(bind => bind.endsWith(':/output'))?.split(':')[0] as string;
+  container.write('[0 / 2] Pipeline build\n  [1 / 2] Stage org.osbuild.rpm\n');
+  setTimeout(() => {
+    mkdirSync(join(output, 'vmdk'), { recursive: true });
+    writeFileSync(join(output, 'vmdk/disk.vmdk'), 'vmdk');
+    container.write('[1 / 2] Pipeline image\nBuild complete!\n');
+    container.exit(0);
+  }, 30);
+}
+
+function invoke(argv: string[], options: { tty?: boolean } = {}) {
+  let stdout = '';
+  let stderr = '';
+  let connects = 0;
+  let interrupt: (() => void) | undefined;
+  const done = runCli(
+    [...argv, '--store', join(dir, 'store')],
+    {
+      stdout: { write: (text: string) => (stdout += text), isTTY: options.tty, columns: 80 },
+      stderr: { write: (text: string) => (stderr += text) },
+      env: { HOME: dir },
+      cwd: dir,
+      onInterrupt: handler => {
+        interrupt = handler;
+        return () => (interrupt = undefined);
+      },
+    },
+    {
+      commands: [diskBuildCommand, diskLsCommand, diskShowCommand, diskLogsCommand, diskCancelCommand, diskRmCommand],
+      version: '0.0.0',
+      connect: async () => {
+        connects++;
+        return engine;
+      },
+    },
+  ).then(code => ({ code, stdout, stderr, connects }));
+  return { done, interrupt: () => interrupt?.(), stdout: () => stdout };
+}
+
+describe('disk build flags', () => {
+  test('the seed one-liner parses into the request it means', async () => {
+    const values = {
+      type: ['vmdk'],
+      arch: 'arm64',
+      rootfs: 'xfs',
+      user: ['demo:changeit:wheel'],
+      'kernel-arg': ['audit=0'],
+      output: './out',
+    };
+    expect(await requestFromFlags(values, 'quay.io/fedora/fedora-bootc:42', '/home/me')).toEqual({
+      image: 'quay.io/fedora/fedora-bootc:42',
+      outputDir: '/home/me/out',
+      types: ['vmdk'],
+      arch: 'arm64',
+      rootfs: 'xfs',
+      builder: 'centos',
+      config: {
+        users: [{ name: 'demo', password: 'changeit', groups: ['wheel'] }],
+        groups: [],
+        kernelArgs: ['audit=0'],
+        filesystems: [],
+      },
+    });
+  });
+
+  test('--user NAME[:PASSWORD[:GROUP,GROUP…]]', () => {
+    expect(parseUserFlag('demo')).toEqual({ name: 'demo', groups: [] });
+    expect(parseUserFlag('demo:pw')).toEqual({ name: 'demo', password: 'pw', groups: [] });
+    expect(parseUserFlag('demo::wheel,adm')).toEqual({ name: 'demo', groups: ['wheel', 'adm'] });
+    expect(parseUserFlag('demo:pa:ss:')).toEqual({ name: 'demo', password: 'pa:ss', groups: [] });
+  });
+
+  test('the other flags: ssh keys from .pub files, groups, filesystems, builder, chown, AWS, --config', async () => {
+    writeFileSync(
+      join(dir, 'id.pub'),
+      'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl me@host\n',
+    );
+    writeFileSync(
+      join(dir, 'config.toml'),
+      '[[customizations.user]]\nname = "ops"\n[customizations.kernel]\nappend = "quiet"\n',
+    );
+    const request = await requestFromFlags(
+      {
+        output: '/abs',
+        user: ['demo'],
+        'ssh-key': ['demo=id.pub', 'other=id.pub'],
+        group: ['devs:1500', 'ops'],
+        filesystem: ['/var/data=10 GiB'],
+        builder: 'rhel10',
+        chown: '1000:1000',
+        'aws-ami-name': 'x',
+        config: 'config.toml',
+      },
+      'localhost/os:1',
+      dir,
+    );
+    expect(request.config.users.map(user => [user.name, user.sshKey?.slice(0, 11)])).toEqual([
+      ['ops', undefined],
+      ['demo', 'ssh-ed25519'],
+      ['other', 'ssh-ed25519'],
+    ]);
+    expect(request.config.kernelArgs).toEqual(['quiet']);
+    expect(request.config.groups).toEqual([{ name: 'devs', gid: 1500 }, { name: 'ops' }]);
+    expect(request.config.filesystems).toEqual([{ mountpoint: '/var/data', minSize: '10 GiB' }]);
+    expect(request.builder).toBe('rhel10');
+    expect(request.chown).toBe('1000:1000');
+    expect(request.aws).toEqual({ amiName: 'x', bucket: '', region: '' });
+    expect((await requestFromFlags({ output: 'o', builder: 'localhost/b:1' }, 'x', '/')).builder).toEqual({
+      image: 'localhost/b:1',
+    });
+  });
+
+  test('field names become flag names', () => {
+    expect(flagOf('outputDir')).toBe('--output');
+    expect(flagOf('types.1')).toBe('--type');
+    expect(flagOf('config.users.0.name')).toBe('--user (1)');
+    expect(flagOf('config.users.1.sshKey')).toBe('--ssh-key (2)');
+    expect(flagOf('config.kernelArgs.2')).toBe('--kernel-arg (3)');
+    expect(flagOf('config.filesystems.0.minSize')).toBe('--filesystem (1)');
+    expect(flagOf('aws.bucket')).toBe('--aws-bucket');
+    expect(flagOf('config.installer.kickstart')).toBe('--config');
+  });
+
+  test('bad flags exit 2 before the engine is contacted; nothing is started', async () => {
+    const cases: [string[], RegExp][] = [
+      [['disk', 'build', 'x:1'], /--output DIR is required/],
+      [['disk', 'build', 'x:1', '-o', 'o', '--type', 'floppy'], /--type: an image type is one of/],
+      [
+        ['disk', 'build', 'x:1', '-o', 'o', '--type', 'qcow2', '--type', 'iso'],
+        /--type: ISO types cannot be built together/,
+      ],
+      [['disk', 'build', 'x:1', '-o', 'o', '--user', 'Root Beer'], /--user \(1\): a user name/],
+      [['disk', 'build', 'x:1', '-o', 'o', '--ssh-key', 'demo=id_ed25519'], /--ssh-key: .*not a \.pub file/],
+      [['disk', 'build', 'x:1', '-o', 'o', '--group', 'devs:x'], /--group: expected NAME\[:GID\]/],
+      [['disk', 'build', 'x:1', '-o', 'o', '--filesystem', '/var/data'], /--filesystem: expected MOUNTPOINT=SIZE/],
+      [['disk', 'build', 'x:1', '-o', 'o', '--filesystem', '/etc=1GiB'], /--filesystem \(1\)/],
+      [['disk', 'build', 'x:1', '-o', 'o', '--chown', 'me'], /--chown: chown is UID:GID/],
+      [['disk', 'build', 'x:1', '-o', 'o', '--arch', 'mips'], /--arch: the architecture is amd64 or arm64/],
+      [['disk', 'build', 'x:1', '-o', 'o', '--tls-verify'], /Unknown option '--tls-verify'/],
+      [['disk', 'build', 'NOT A REF', '-o', 'o'], /IMAGE: not an image reference/],
+      [['disk', 'build', 'x:1', '-o', 'o', '--config', 'missing.toml'], /--config: /],
+      [['disk', 'build', 'x:1', 'y:2', '-o', 'o'], /unexpected argument 'y:2'/],
+    ];
+    for (const [argv, message] of cases) {
+      const result = await invoke(argv).done;
+      expect(result.code, `${argv.join(' ')}: ${result.stderr}`).toBe(2);
+      expect(result.stderr).toMatch(message);
+      expect(result.connects, argv.join(' ')).toBe(0);
+    }
+    expect(engine.calls).toEqual([]);
+  });
+
+  test('input only the image can refuse (an architecture it lacks) still exits 2 with nothing started', async () => {
+    const result = await invoke([...SEED.filter(word => word !== 'arm64' && word !== '--arch'), '--arch', 'amd64'])
+      .done;
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--arch: the image offers arm64, not amd64/);
+    expect(engine.started()).not.toContain('createContainer');
+  });
+});
+
+describe('disk build', () => {
+  test('the seed one-liner builds: the log streams, the summary names the artifacts, exit 0', async () => {
+    engine.onStart = succeed;
+    const result = await invoke(SEED).done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('--- builder output ---');
+    expect(result.stdout).toContain('Build complete!');
+    expect(result.stdout).toContain(`vmdk     ${join(dir, 'out/vmdk/disk.vmdk')}`);
+    expect(result.stdout + result.stderr).not.toContain('changeit');
+    const spec = engine.calls.find(call => call.method === 'createContainer')?.args[1] as FakeContainer['spec'];
+    expect(spec.cmd).toEqual(expect.arrayContaining(['--target-arch', 'arm64', '--rootfs', 'xfs', '--type', 'vmdk']));
+    expect(spec.image).toBe('quay.io/centos-bootc/bootc-image-builder:latest');
+  });
+
+  test('--json prints only the final record on stdout; the log goes to stderr', async () => {
+    engine.onStart = succeed;
+    const result = await invoke([...SEED, '--json']).done;
+    expect(result.code).toBe(0);
+    const record = JSON.parse(result.stdout) as DiskBuildRecord;
+    expect(record.status).toBe('succeeded');
+    expect(result.stderr).toContain('Build complete!');
+  });
+
+  test('a failed build exits 1 and says why', async () => {
+    engine.onStart = container => {
+      container.write('manifest - failed\n');
+      container.exit(1);
+    };
+    const result = await invoke(SEED).done;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/build [0-9a-f]{12} failed: osbuild failed/);
+  });
+
+  test('Ctrl-C cancels the build: exit 1, record cancelled, builder removed', async () => {
+    engine.onStart = container => container.write('[0 / 2] Pipeline build\n  [1 / 2] Stage org.osbuild.rpm\n');
+    const running = invoke(SEED);
+    while (!running.stdout().includes('Stage org.osbuild.rpm')) await new Promise(resolve => setTimeout(resolve, 20));
+    running.interrupt();
+    const result = await running.done;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Cancelling');
+    expect(result.stderr).toMatch(/cancelled: Cancelled/);
+    expect(engine.containers.size).toBe(0);
+  });
+
+  test('a progress bar on a terminal', () => {
+    const record = { percent: 45, message: 'org.osbuild.rpm' } as DiskBuildRecord;
+    expect(progressBar(record, 60)).toBe('[================>                    ]  45% org.osbuild.rpm'.slice(0, 60));
+  });
+});
+
+describe('disk ls / show / logs / cancel / rm', () => {
+  test('work on the store: list, show by prefix, print the log, cancel, remove', async () => {
+    engine.onStart = succeed;
+    const built = JSON.parse((await invoke([...SEED, '--json']).done).stdout) as DiskBuildRecord;
+
+    const ls = await invoke(['disk', 'ls']).done;
+    expect(ls.code).toBe(0);
+    expect(ls.stdout).toMatch(
+      new RegExp(
+        `^ID +STATUS +IMAGE +TYPES +ARCH +CREATED +DURATION +OUTPUT\\n${built.id} +succeeded +quay.io/fedora/fedora-bootc:42 +vmdk +arm64`,
+      ),
+    );
+    expect(JSON.parse((await invoke(['disk', 'ls', '--json']).done).stdout)).toHaveLength(1);
+
+    const show = await invoke(['disk', 'show', built.id.slice(0, 4)]).done;
+    expect(show.stdout).toContain(`ID:        ${built.id}`);
+    expect(show.stdout).toContain('Status:    succeeded');
+    expect((await invoke(['disk', 'show', 'abc']).done).code).toBe(2);
+
+    const logs = await invoke(['disk', 'logs', built.id]).done;
+    expect(logs.stdout).toContain('Build complete!');
+    const followed = await invoke(['disk', 'logs', built.id, '--follow']).done;
+    expect(followed.stdout).toContain('Build complete!');
+
+    const cancel = await invoke(['disk', 'cancel', built.id]).done;
+    expect(cancel.stdout).toBe(`Build ${built.id} had already ended: succeeded\n`);
+
+    const rm = await invoke(['disk', 'rm', built.id]).done;
+    expect(rm.stdout).toBe(`Deleted ${built.id}\n`);
+    expect((await invoke(['disk', 'ls']).done).stdout).toMatch(/^No disk builds yet/);
+  });
+});
