@@ -6,7 +6,7 @@ import { buildFormRoute, ROUTES } from '../../../src/api/routes';
 import { PUSH_CHANNELS } from '../../../src/api/rpc-protocol';
 import App from '../../../frontend/App.svelte';
 import { router } from '../../../frontend/stores/app-router';
-import { bootcImage, fakeRpc, fedoraExample } from './fake-rpc';
+import { bootcImage, diskBuildRecord, fakeRpc, fedoraExample } from './fake-rpc';
 
 vi.mock('../../../frontend/rpc', async () => (await import('./fake-rpc')).fakeRpc);
 
@@ -48,13 +48,27 @@ describe('App', () => {
     expect(navLink('Virtual Machines')).toHaveAttribute('aria-current', 'page');
   });
 
-  test('Disk Images is an honest placeholder', async () => {
+  test('Disk Images lists the builds, no longer a placeholder; its Build button opens the form', async () => {
     const user = userEvent.setup();
+    fakeRpc.api.listDiskBuilds.mockResolvedValue([diskBuildRecord()]);
     render(App);
     await user.click(navLink('Disk Images'));
     expect(screen.getByRole('heading', { name: 'Disk images' })).toBeInTheDocument();
-    expect(screen.getByText(/Disk-image builds arrive next/)).toBeInTheDocument();
-    expect(screen.queryByRole('textbox')).not.toBeInTheDocument();
+    expect(await screen.findByRole('table', { name: 'Disk image builds' })).toBeInTheDocument();
+    expect(screen.queryByText('Coming soon')).not.toBeInTheDocument();
+
+    await user.click(screen.getByRole('button', { name: 'Build' }));
+    expect(screen.getByRole('heading', { name: 'Build disk image' })).toBeInTheDocument();
+    expect(navLink('Disk Images')).toHaveAttribute('aria-current', 'page');
+  });
+
+  test('a build’s details are a page of their own, still under Disk Images', async () => {
+    fakeRpc.getState.mockReturnValue({ route: `${ROUTES.diskImageDetails}?build=build-1` });
+    fakeRpc.api.getDiskBuild.mockResolvedValue(diskBuildRecord());
+    render(App);
+    expect(await screen.findByRole('region', { name: 'Summary' })).toBeInTheDocument();
+    expect(fakeRpc.api.getDiskBuild).toHaveBeenCalledWith('build-1');
+    expect(navLink('Disk Images')).toHaveAttribute('aria-current', 'page');
   });
 
   test('Examples shows the catalog, no longer a placeholder', async () => {
@@ -84,15 +98,16 @@ describe('App', () => {
     expect(navLink('Images')).toHaveAttribute('aria-current', 'page');
   });
 
-  test('follows a pending deep link to the build form and shows the deep-linked image', async () => {
+  test('follows a pending deep link to the build form, with the deep-linked image chosen', async () => {
     fakeRpc.getState.mockReturnValue({ route: ROUTES.images });
     fakeRpc.api.takePendingRoute.mockResolvedValueOnce(buildFormRoute('quay.io/fedora/fedora-bootc:42', 'podman'));
     render(App);
 
     expect(await screen.findByRole('heading', { name: 'Build disk image' })).toBeInTheDocument();
-    const linked = screen.getByLabelText('Deep-linked image');
-    expect(linked).toHaveTextContent('quay.io/fedora/fedora-bootc:42');
-    expect(linked).toHaveTextContent('podman');
+    expect(screen.getByLabelText('Image')).toHaveTextContent('quay.io/fedora/fedora-bootc:42');
+    await vi.waitFor(() =>
+      expect(fakeRpc.api.describeImageForBuild).toHaveBeenCalledWith('podman', 'quay.io/fedora/fedora-bootc:42'),
+    );
     expect(navLink('Disk Images')).toHaveAttribute('aria-current', 'page');
   });
 
@@ -104,7 +119,21 @@ describe('App', () => {
     fakeRpc.push(PUSH_CHANNELS.routePending);
 
     expect(await screen.findByRole('heading', { name: 'Build disk image' })).toBeInTheDocument();
-    expect(screen.getByText('localhost/my-os:latest')).toBeInTheDocument();
+    expect(screen.getByLabelText('Image')).toHaveTextContent('localhost/my-os:latest');
+  });
+
+  test('a second deep link while the form is open gives a fresh form for the new image', async () => {
+    fakeRpc.api.takePendingRoute.mockResolvedValueOnce(buildFormRoute('quay.io/fedora/fedora-bootc:42'));
+    const user = userEvent.setup();
+    render(App);
+    const folder = await screen.findByLabelText('Output folder');
+    await user.type(folder, '/tmp/x');
+
+    fakeRpc.api.takePendingRoute.mockResolvedValueOnce(buildFormRoute('localhost/my-os:latest'));
+    fakeRpc.push(PUSH_CHANNELS.routePending);
+
+    await vi.waitFor(() => expect(screen.getByLabelText('Image')).toHaveTextContent('localhost/my-os:latest'));
+    expect(screen.getByLabelText('Output folder')).toHaveValue('');
   });
 
   test('the Images page’s Build Disk Image action opens the build form for that image', async () => {
@@ -114,7 +143,12 @@ describe('App', () => {
     await user.click(await screen.findByRole('button', { name: /^Build Disk Image from quay.io\/fedora/ }));
 
     expect(screen.getByRole('heading', { name: 'Build disk image' })).toBeInTheDocument();
-    expect(screen.getByText('quay.io/fedora/fedora-bootc:42')).toBeInTheDocument();
-    expect(screen.getByText('podman.podman-machine-default')).toBeInTheDocument();
+    expect(screen.getByLabelText('Image')).toHaveTextContent('quay.io/fedora/fedora-bootc:42');
+    await vi.waitFor(() =>
+      expect(fakeRpc.api.describeImageForBuild).toHaveBeenCalledWith(
+        'podman.podman-machine-default',
+        'quay.io/fedora/fedora-bootc:42',
+      ),
+    );
   });
 });

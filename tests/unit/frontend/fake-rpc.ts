@@ -1,6 +1,8 @@
 import { vi } from 'vitest';
 
 import type { BootcStudioApi } from '../../../src/api/bootc-studio-api';
+import type { DiskBuildRequest } from '../../../src/api/disk-build';
+import type { DiskBuildRecord } from '../../../src/api/disk-builds';
 import type { ExampleImage, ImageOperation } from '../../../src/api/image-operations';
 import type { BootcImage } from '../../../src/api/models';
 import type { PushChannel } from '../../../src/api/rpc-protocol';
@@ -29,6 +31,17 @@ export const fakeRpc = {
     selectFolder: vi.fn<BootcStudioApi['selectFolder']>(),
     detectContainerfile: vi.fn<BootcStudioApi['detectContainerfile']>(),
     saveExampleContainerfile: vi.fn<BootcStudioApi['saveExampleContainerfile']>(),
+    startDiskBuild: vi.fn<BootcStudioApi['startDiskBuild']>(),
+    listDiskBuilds: vi.fn<BootcStudioApi['listDiskBuilds']>(),
+    getDiskBuild: vi.fn<BootcStudioApi['getDiskBuild']>(),
+    readDiskBuildLog: vi.fn<BootcStudioApi['readDiskBuildLog']>(),
+    cancelDiskBuild: vi.fn<BootcStudioApi['cancelDiskBuild']>(),
+    deleteDiskBuild: vi.fn<BootcStudioApi['deleteDiskBuild']>(),
+    previewDiskBuild: vi.fn<BootcStudioApi['previewDiskBuild']>(),
+    describeImageForBuild: vi.fn<BootcStudioApi['describeImageForBuild']>(),
+    importBuildConfig: vi.fn<BootcStudioApi['importBuildConfig']>(),
+    exportBuildConfig: vi.fn<BootcStudioApi['exportBuildConfig']>(),
+    listSshPublicKeys: vi.fn<BootcStudioApi['listSshPublicKeys']>(),
   } satisfies BootcStudioApi,
   getState: vi.fn<() => unknown>(),
   setState: vi.fn<(state: unknown) => void>(),
@@ -55,6 +68,17 @@ export const fakeRpc = {
     fakeRpc.api.listImageOperations.mockResolvedValue([]);
     fakeRpc.api.readImageOperationLog.mockImplementation(async (_id, from) => ({ lines: [], next: from }));
     fakeRpc.api.listExamples.mockResolvedValue([]);
+    fakeRpc.api.listDiskBuilds.mockResolvedValue([]);
+    fakeRpc.api.readDiskBuildLog.mockImplementation(async (_id, from) => ({ text: '', next: from }));
+    fakeRpc.api.previewDiskBuild.mockResolvedValue({ configToml: '', command: '', warnings: [] });
+    fakeRpc.api.listSshPublicKeys.mockResolvedValue([]);
+    // An image answers with what the images list says about it (one architecture, its labels).
+    fakeRpc.api.describeImageForBuild.mockImplementation(async (engineId, ref) => ({
+      ref,
+      engineId,
+      architectures: ['amd64'],
+      labels: { 'containers.bootc': '1' },
+    }));
   },
 };
 
@@ -129,3 +153,38 @@ export const httpdExample = (): ExampleImage => ({
   containerfile: 'FROM quay.io/fedora/fedora-bootc:42\nRUN dnf -y install httpd && systemctl enable httpd\n',
   sourceUrl: 'https://example.org/httpd',
 });
+
+/** A disk-build request as the form sends it; `overrides` for the fields a test cares about. */
+export function diskBuildRequest(overrides: Partial<DiskBuildRequest> = {}): DiskBuildRequest {
+  return {
+    image: 'quay.io/fedora/fedora-bootc:42',
+    engineId: 'podman.podman-machine-default',
+    outputDir: '/home/me/disks',
+    types: ['qcow2'],
+    arch: 'amd64',
+    rootfs: 'xfs',
+    builder: 'centos',
+    config: { users: [], groups: [], kernelArgs: [], filesystems: [] },
+    ...overrides,
+  };
+}
+
+/** A disk build as the backend records it; `overrides` for the fields a test cares about. */
+export function diskBuildRecord(overrides: Partial<DiskBuildRecord> = {}): DiskBuildRecord {
+  return {
+    id: 'build-1',
+    request: diskBuildRequest(),
+    status: 'building',
+    percent: 40,
+    message: 'org.osbuild.rpm',
+    created: Date.now() - 120_000,
+    started: Date.now() - 110_000,
+    engineId: 'podman.podman-machine-default',
+    engineName: 'Podman',
+    remote: false,
+    builderImage: 'quay.io/centos-bootc/bootc-image-builder:latest',
+    artifacts: [{ type: 'qcow2', path: '/home/me/disks/qcow2/disk.qcow2' }],
+    logPath: '/home/me/disks/image-build.log',
+    ...overrides,
+  };
+}

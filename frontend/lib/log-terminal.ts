@@ -1,0 +1,107 @@
+import '@xterm/xterm/css/xterm.css';
+
+import { Terminal, type ITheme } from '@xterm/xterm';
+
+/** Where a build log is written: an xterm.js terminal in the page, a fake in tests (jsdom cannot run xterm). */
+export interface LogSink {
+  write(text: string): void;
+  dispose(): void;
+}
+
+const FONT_SIZE = 12;
+const FONT_FAMILY = 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace';
+const SCROLLBACK_LINES = 10_000;
+
+const ANSI = [
+  'black',
+  'red',
+  'green',
+  'yellow',
+  'blue',
+  'magenta',
+  'cyan',
+  'white',
+  'brightBlack',
+  'brightRed',
+  'brightGreen',
+  'brightYellow',
+  'brightBlue',
+  'brightMagenta',
+  'brightCyan',
+  'brightWhite',
+] as const;
+
+/** Podman Desktop's terminal colours (`--pd-terminal-*`), so the log looks like PD's own terminals. */
+function pdTheme(): ITheme {
+  const style = getComputedStyle(document.documentElement);
+  const colour = (name: string): string | undefined =>
+    style.getPropertyValue(`--pd-terminal-${name}`).trim() || undefined;
+  const theme: ITheme = {
+    background: colour('background'),
+    foreground: colour('foreground'),
+    cursor: colour('background'),
+    selectionBackground: colour('selectionBackground'),
+    selectionForeground: colour('selectionForeground'),
+  };
+  for (const name of ANSI) {
+    theme[name] = colour(`ansi${name[0].toUpperCase()}${name.slice(1)}`);
+  }
+  return theme;
+}
+
+interface CellSize {
+  width: number;
+  height: number;
+}
+
+/** xterm's own cell size once it rendered (what its fit addon reads), else an estimate from the font. */
+function cellSize(terminal: Terminal): CellSize {
+  const core = (
+    terminal as unknown as {
+      _core?: { _renderService?: { dimensions?: { css?: { cell?: CellSize } } } };
+    }
+  )._core;
+  const cell = core?._renderService?.dimensions?.css?.cell;
+  if (cell && cell.width > 0 && cell.height > 0) return cell;
+  const context = document.createElement('canvas').getContext('2d');
+  if (context) context.font = `${FONT_SIZE}px ${FONT_FAMILY}`;
+  return { width: context?.measureText('W').width || FONT_SIZE * 0.6, height: Math.ceil(FONT_SIZE * 1.2) };
+}
+
+/**
+ * A read-only terminal in `element`, sized to it (and re-sized with it), for a build log with its
+ * colours and progress lines. The page writes text; nothing is ever read from the user.
+ */
+export function openLogTerminal(element: HTMLElement, label: string): LogSink {
+  const terminal = new Terminal({
+    convertEol: true,
+    disableStdin: true,
+    cursorBlink: false,
+    cursorInactiveStyle: 'none',
+    fontSize: FONT_SIZE,
+    fontFamily: FONT_FAMILY,
+    scrollback: SCROLLBACK_LINES,
+    screenReaderMode: true,
+    theme: pdTheme(),
+  });
+  terminal.open(element);
+  terminal.textarea?.setAttribute('aria-label', label);
+
+  const fit = (): void => {
+    const cell = cellSize(terminal);
+    const cols = Math.max(20, Math.floor((element.clientWidth - 14) / cell.width));
+    const rows = Math.max(5, Math.floor(element.clientHeight / cell.height));
+    if (cols !== terminal.cols || rows !== terminal.rows) terminal.resize(cols, rows);
+  };
+  const observer = new ResizeObserver(() => fit());
+  observer.observe(element);
+  fit();
+
+  return {
+    write: text => terminal.write(text),
+    dispose: () => {
+      observer.disconnect();
+      terminal.dispose();
+    },
+  };
+}

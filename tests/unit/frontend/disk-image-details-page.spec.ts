@@ -1,0 +1,173 @@
+import { render, screen, waitFor, within } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { beforeEach, describe, expect, test, vi } from 'vitest';
+
+import { ROUTES } from '../../../src/api/routes';
+import { PUSH_CHANNELS } from '../../../src/api/rpc-protocol';
+import DiskImageDetailsPage from '../../../frontend/pages/DiskImageDetailsPage.svelte';
+import { router } from '../../../frontend/stores/app-router';
+import { diskBuildRecord, diskBuildRequest, fakeRpc } from './fake-rpc';
+
+vi.mock('../../../frontend/rpc', async () => (await import('./fake-rpc')).fakeRpc);
+
+// jsdom cannot run xterm.js: the log goes into a plain element instead, through the same seam.
+vi.mock('../../../frontend/lib/log-terminal', () => ({
+  openLogTerminal(element: HTMLElement) {
+    const out = document.createElement('pre');
+    out.setAttribute('aria-label', 'Terminal');
+    element.appendChild(out);
+    return {
+      write: (text: string) => {
+        out.textContent += text;
+      },
+      dispose: () => out.remove(),
+    };
+  },
+}));
+
+const ROUTE = `${ROUTES.diskImageDetails}?build=build-1`;
+
+beforeEach(() => {
+  fakeRpc.reset();
+  fakeRpc.api.getDiskBuild.mockResolvedValue(diskBuildRecord());
+  router.route = ROUTE;
+});
+
+describe('DiskImageDetailsPage', () => {
+  test('the summary says what the build was asked to do and where it stands', async () => {
+    render(DiskImageDetailsPage);
+    const summary = await screen.findByRole('region', { name: 'Summary' });
+    expect(fakeRpc.api.getDiskBuild).toHaveBeenCalledWith('build-1');
+    expect(screen.getByRole('heading', { name: 'quay.io/fedora/fedora-bootc:42' })).toBeInTheDocument();
+    expect(within(summary).getByLabelText('Status')).toHaveTextContent('Building 40%');
+    expect(within(summary).getByRole('progressbar')).toHaveAttribute('aria-valuenow', '40');
+    expect(within(summary).getByLabelText('Current step')).toHaveTextContent('org.osbuild.rpm');
+    for (const text of ['qcow2', 'amd64', 'xfs', '/home/me/disks', 'Podman', 'bootc-image-builder:latest']) {
+      expect(summary).toHaveTextContent(text);
+    }
+  });
+
+  test('a failed build says why; a remote build says where its folder is', async () => {
+    fakeRpc.api.getDiskBuild.mockResolvedValue(
+      diskBuildRecord({
+        status: 'failed',
+        ended: Date.now(),
+        error: 'No space left on device in /home/me/disks',
+        remote: true,
+        engineName: 'build-server',
+      }),
+    );
+    render(DiskImageDetailsPage);
+    const summary = await screen.findByRole('region', { name: 'Summary' });
+    expect(within(summary).getByLabelText('Status')).toHaveTextContent('Failed');
+    expect(within(summary).getByRole('alert', { name: 'Why it ended' })).toHaveTextContent('No space left on device');
+    expect(summary).toHaveTextContent('/home/me/disks on build-server');
+    expect(screen.queryByRole('button', { name: 'Cancel build' })).not.toBeInTheDocument();
+  });
+
+  test('artifacts are listed with their sizes', async () => {
+    fakeRpc.api.getDiskBuild.mockResolvedValue(
+      diskBuildRecord({
+        status: 'succeeded',
+        percent: 100,
+        ended: Date.now(),
+        request: diskBuildRequest({ types: ['qcow2', 'raw'] }),
+        artifacts: [
+          { type: 'qcow2', path: '/home/me/disks/qcow2/disk.qcow2', size: 1_234_000_000 },
+          { type: 'raw', path: '/home/me/disks/image/disk.raw', size: 10_737_418_240 },
+        ],
+      }),
+    );
+    render(DiskImageDetailsPage);
+    const files = await screen.findByRole('table', { name: 'Files' });
+    const qcow2 = within(files).getByRole('row', { name: 'qcow2' });
+    expect(qcow2).toHaveTextContent('/home/me/disks/qcow2/disk.qcow2');
+    expect(qcow2).toHaveTextContent('1.2 GB');
+    expect(within(files).getByRole('row', { name: 'raw' })).toHaveTextContent('10.7 GB');
+  });
+
+  test('an artifact not written yet says so', async () => {
+    render(DiskImageDetailsPage);
+    const files = await screen.findByRole('table', { name: 'Files' });
+    expect(within(files).getByRole('row', { name: 'qcow2' })).toHaveTextContent('not written yet');
+  });
+
+  test('the status follows the pushes', async () => {
+    render(DiskImageDetailsPage);
+    const summary = await screen.findByRole('region', { name: 'Summary' });
+    expect(within(summary).getByLabelText('Status')).toHaveTextContent('Building 40%');
+
+    fakeRpc.api.getDiskBuild.mockResolvedValue(diskBuildRecord({ percent: 75, message: 'org.osbuild.qemu' }));
+    fakeRpc.push(PUSH_CHANNELS.diskBuildsChanged);
+    await waitFor(() => expect(within(summary).getByLabelText('Status')).toHaveTextContent('Building 75%'));
+    expect(within(summary).getByLabelText('Current step')).toHaveTextContent('org.osbuild.qemu');
+
+    fakeRpc.api.getDiskBuild.mockResolvedValue(
+      diskBuildRecord({ status: 'succeeded', percent: 100, ended: Date.now() }),
+    );
+    fakeRpc.push(PUSH_CHANNELS.diskBuildsChanged);
+    await waitFor(() => expect(within(summary).getByLabelText('Status')).toHaveTextContent('Succeeded'));
+    expect(screen.queryByRole('button', { name: 'Cancel build' })).not.toBeInTheDocument();
+  });
+
+  test('the log is read from the start once, then only from where the last read ended', async () => {
+    const log = 'Generating manifest manifest-qcow2.json\nDone generating manifest\n';
+    const more = '[3 / 12] org.osbuild.rpm\n';
+    let written = log;
+    fakeRpc.api.readDiskBuildLog.mockImplementation(async (_id, from) => {
+      const bytes = new TextEncoder().encode(written);
+      return { text: new TextDecoder().decode(bytes.slice(from)), next: bytes.length };
+    });
+    render(DiskImageDetailsPage);
+
+    const terminal = await screen.findByLabelText('Terminal');
+    await waitFor(() => expect(terminal).toHaveTextContent('Done generating manifest'));
+
+    written = log + more;
+    fakeRpc.push(PUSH_CHANNELS.diskBuildsChanged);
+    await waitFor(() => expect(terminal.textContent).toBe(log + more));
+
+    const offsets = fakeRpc.api.readDiskBuildLog.mock.calls.map(([id, from]) => {
+      expect(id).toBe('build-1');
+      return from;
+    });
+    expect(offsets[0]).toBe(0);
+    // Never from the start again: every later read starts at an offset the backend gave.
+    expect(offsets.slice(1).every(from => from === log.length || from === (log + more).length)).toBe(true);
+    expect(offsets).toContain(log.length);
+  });
+
+  test('Cancel build cancels it and re-reads the record', async () => {
+    const user = userEvent.setup();
+    fakeRpc.api.cancelDiskBuild.mockResolvedValue();
+    render(DiskImageDetailsPage);
+    await user.click(await screen.findByRole('button', { name: 'Cancel build' }));
+    expect(fakeRpc.api.cancelDiskBuild).toHaveBeenCalledWith('build-1');
+    await waitFor(() => expect(fakeRpc.api.getDiskBuild).toHaveBeenCalledTimes(2));
+  });
+
+  test('Delete asks, deletes the files unless kept, and goes back to the list', async () => {
+    const user = userEvent.setup();
+    fakeRpc.api.getDiskBuild.mockResolvedValue(diskBuildRecord({ status: 'cancelled', ended: Date.now() }));
+    fakeRpc.api.deleteDiskBuild.mockResolvedValue();
+    render(DiskImageDetailsPage);
+    await user.click(await screen.findByRole('button', { name: 'Delete' }));
+    const dialog = screen.getByRole('dialog', { name: 'Delete disk image build' });
+    await user.click(within(dialog).getByRole('button', { name: 'Delete' }));
+    expect(fakeRpc.api.deleteDiskBuild).toHaveBeenCalledWith('build-1', false);
+    await waitFor(() => expect(router.route).toBe(ROUTES.diskImages));
+  });
+
+  test('Rebuild opens the form for this build', async () => {
+    const user = userEvent.setup();
+    render(DiskImageDetailsPage);
+    await user.click(await screen.findByRole('button', { name: 'Rebuild' }));
+    expect(router.route).toBe(`${ROUTES.buildDiskImage}?rebuild=build-1`);
+  });
+
+  test('an unknown build says so', async () => {
+    fakeRpc.api.getDiskBuild.mockRejectedValue(new Error('no build build-1'));
+    render(DiskImageDetailsPage);
+    expect(await screen.findByText(/Could not read the build: no build build-1/)).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,203 @@
+import { render, screen, waitFor, within } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { beforeEach, describe, expect, test, vi } from 'vitest';
+
+import { ROUTES } from '../../../src/api/routes';
+import { PUSH_CHANNELS } from '../../../src/api/rpc-protocol';
+import App from '../../../frontend/App.svelte';
+import DiskImagesPage from '../../../frontend/pages/DiskImagesPage.svelte';
+import { router } from '../../../frontend/stores/app-router';
+import { bootcImage, diskBuildRecord, diskBuildRequest, fakeRpc } from './fake-rpc';
+
+vi.mock('../../../frontend/rpc', async () => (await import('./fake-rpc')).fakeRpc);
+
+const NOW = Date.now();
+
+const running = () =>
+  diskBuildRecord({
+    id: 'build-new',
+    created: NOW - 60_000,
+    started: NOW - 50_000,
+    status: 'building',
+    percent: 42,
+    request: diskBuildRequest({ image: 'quay.io/me/web:2', types: ['qcow2', 'raw'], arch: 'arm64' }),
+  });
+
+const done = () =>
+  diskBuildRecord({
+    id: 'build-old',
+    created: NOW - 3_600_000,
+    started: NOW - 3_590_000,
+    ended: NOW - 3_590_000 + 185_000,
+    status: 'succeeded',
+    percent: 100,
+    request: diskBuildRequest({ image: 'quay.io/me/db:1', types: ['anaconda-iso'], outputDir: '/srv/out' }),
+    artifacts: [{ type: 'anaconda-iso', path: '/srv/out/bootiso/install.iso', size: 2_100_000_000 }],
+    remote: true,
+    engineName: 'build-server',
+  });
+
+beforeEach(() => {
+  fakeRpc.reset();
+  // The backend's order is not trusted: the page sorts newest first.
+  fakeRpc.api.listDiskBuilds.mockResolvedValue([done(), running()]);
+  router.route = ROUTES.diskImages;
+});
+
+function cells(row: HTMLElement): string[] {
+  return within(row)
+    .getAllByRole('cell')
+    .map(cell => cell.textContent?.replace(/\s+/g, ' ').trim() ?? '');
+}
+
+describe('DiskImagesPage', () => {
+  test('lists every build newest first: status with percent, image, types, arch, folder, duration', async () => {
+    render(DiskImagesPage);
+    const table = await screen.findByRole('table', { name: 'Disk image builds' });
+    const rows = within(table).getAllByRole('row').slice(1);
+    expect(rows.map(row => row.getAttribute('aria-label'))).toEqual([
+      'quay.io/me/web:2 qcow2, raw',
+      'quay.io/me/db:1 anaconda-iso',
+    ]);
+
+    const [status, image, types, arch, folder, duration] = cells(rows[0]);
+    expect(status).toContain('Building 42%');
+    expect(within(rows[0]).getByRole('progressbar')).toHaveAttribute('aria-valuenow', '42');
+    expect(image).toContain('quay.io/me/web:2');
+    expect(types).toBe('qcow2, raw');
+    expect(arch).toBe('arm64');
+    expect(folder).toBe('/home/me/disks');
+    expect(duration).toMatch(/^5\d s$/);
+
+    const old = cells(rows[1]);
+    expect(old[0]).toBe('Succeeded');
+    // The engine runs elsewhere: the folder is on that machine.
+    expect(old[4]).toBe('/srv/out on build-server');
+    expect(old[5]).toBe('3 min 05 s');
+  });
+
+  test('the search box filters by image, type, status or folder', async () => {
+    const user = userEvent.setup();
+    render(DiskImagesPage);
+    await screen.findByRole('table', { name: 'Disk image builds' });
+    const search = screen.getByRole('textbox');
+
+    await user.type(search, 'iso');
+    expect(
+      screen
+        .getAllByRole('row')
+        .slice(1)
+        .map(row => row.getAttribute('aria-label')),
+    ).toEqual(['quay.io/me/db:1 anaconda-iso']);
+    await user.clear(search);
+    await user.type(search, 'building');
+    expect(
+      screen
+        .getAllByRole('row')
+        .slice(1)
+        .map(row => row.getAttribute('aria-label')),
+    ).toEqual(['quay.io/me/web:2 qcow2, raw']);
+    await user.clear(search);
+    await user.type(search, 'nothing like this');
+    expect(screen.queryByRole('table')).not.toBeInTheDocument();
+  });
+
+  test('Cancel is offered while a build runs, and cancels that build', async () => {
+    const user = userEvent.setup();
+    fakeRpc.api.cancelDiskBuild.mockResolvedValue();
+    render(DiskImagesPage);
+    await user.click(await screen.findByRole('button', { name: 'Cancel the build of quay.io/me/web:2' }));
+    expect(fakeRpc.api.cancelDiskBuild).toHaveBeenCalledWith('build-new');
+    await waitFor(() => expect(fakeRpc.api.listDiskBuilds).toHaveBeenCalledTimes(2));
+    // A finished build cannot be cancelled; a running one is not deleted under the builder's feet.
+    expect(screen.queryByRole('button', { name: 'Cancel the build of quay.io/me/db:1' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Delete the build of quay.io/me/web:2' })).not.toBeInTheDocument();
+  });
+
+  test('Delete asks first, with the files deleted unless "Keep the files" is checked', async () => {
+    const user = userEvent.setup();
+    fakeRpc.api.deleteDiskBuild.mockResolvedValue();
+    render(DiskImagesPage);
+    await user.click(await screen.findByRole('button', { name: 'Delete the build of quay.io/me/db:1' }));
+    const dialog = screen.getByRole('dialog', { name: 'Delete disk image build' });
+    expect(dialog).toHaveTextContent('/srv/out/bootiso/install.iso');
+    expect(fakeRpc.api.deleteDiskBuild).not.toHaveBeenCalled();
+
+    await user.click(within(dialog).getByRole('checkbox', { name: 'Keep the files' }));
+    await user.click(within(dialog).getByRole('button', { name: 'Delete' }));
+
+    expect(fakeRpc.api.deleteDiskBuild).toHaveBeenCalledWith('build-old', true);
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+  });
+
+  test('Delete without keeping the files, and a refusal stays in the dialog', async () => {
+    const user = userEvent.setup();
+    fakeRpc.api.deleteDiskBuild.mockRejectedValue(new Error('permission denied: /srv/out/bootiso'));
+    render(DiskImagesPage);
+    await user.click(await screen.findByRole('button', { name: 'Delete the build of quay.io/me/db:1' }));
+    const dialog = screen.getByRole('dialog', { name: 'Delete disk image build' });
+    await user.click(within(dialog).getByRole('button', { name: 'Delete' }));
+    expect(fakeRpc.api.deleteDiskBuild).toHaveBeenCalledWith('build-old', false);
+    expect(await within(dialog).findByText(/permission denied/)).toBeInTheDocument();
+  });
+
+  test('cancelling the confirmation deletes nothing', async () => {
+    const user = userEvent.setup();
+    render(DiskImagesPage);
+    await user.click(await screen.findByRole('button', { name: 'Delete the build of quay.io/me/db:1' }));
+    await user.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    expect(fakeRpc.api.deleteDiskBuild).not.toHaveBeenCalled();
+  });
+
+  test('Logs opens the build’s details', async () => {
+    const user = userEvent.setup();
+    render(DiskImagesPage);
+    await user.click(await screen.findByRole('button', { name: 'Details of the build of quay.io/me/db:1' }));
+    expect(router.route).toBe(`${ROUTES.diskImageDetails}?build=build-old`);
+  });
+
+  test('a diskBuildsChanged push re-reads the list', async () => {
+    render(DiskImagesPage);
+    await screen.findByRole('table', { name: 'Disk image builds' });
+    fakeRpc.api.listDiskBuilds.mockResolvedValue([{ ...running(), status: 'succeeded', ended: NOW }, done()]);
+    fakeRpc.push(PUSH_CHANNELS.diskBuildsChanged);
+    await waitFor(() => expect(screen.queryByText('Building 42%')).not.toBeInTheDocument());
+    expect(screen.getAllByText('Succeeded')).toHaveLength(2);
+  });
+
+  test('no builds yet: says what the page is for, and Build opens the form', async () => {
+    const user = userEvent.setup();
+    fakeRpc.api.listDiskBuilds.mockResolvedValue([]);
+    render(DiskImagesPage);
+    expect(await screen.findByText('No disk images yet')).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Build a disk image' }));
+    expect(router.route).toBe(ROUTES.buildDiskImage);
+  });
+
+  test('a failed list says why and offers Retry', async () => {
+    const user = userEvent.setup();
+    fakeRpc.api.listDiskBuilds.mockRejectedValueOnce(new Error('store unreadable'));
+    render(DiskImagesPage);
+    expect(await screen.findByText(/Could not list the disk image builds: store unreadable/)).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Retry' }));
+    expect(await screen.findByRole('table', { name: 'Disk image builds' })).toBeInTheDocument();
+  });
+
+  test('Rebuild opens the form pre-filled with the build’s settings', async () => {
+    const user = userEvent.setup();
+    fakeRpc.api.listBootcImages.mockResolvedValue([bootcImage({ ref: 'quay.io/me/db:1', name: 'quay.io/me/db' })]);
+    fakeRpc.api.getDiskBuild.mockResolvedValue(done());
+    render(App);
+    await user.click(screen.getByRole('link', { name: 'Disk Images' }));
+    await user.click(await screen.findByRole('button', { name: 'Rebuild quay.io/me/db:1' }));
+
+    expect(router.route).toBe(`${ROUTES.buildDiskImage}?rebuild=build-old`);
+    expect(await screen.findByRole('heading', { name: 'Build disk image' })).toBeInTheDocument();
+    await waitFor(() => expect(screen.getByLabelText('Output folder')).toHaveValue('/srv/out'));
+    expect(fakeRpc.api.getDiskBuild).toHaveBeenCalledWith('build-old');
+    expect(screen.getByLabelText('Image')).toHaveTextContent('quay.io/me/db:1');
+    expect(screen.getByRole('checkbox', { name: 'anaconda-iso' })).toBeChecked();
+    expect(screen.getByRole('checkbox', { name: 'qcow2' })).not.toBeChecked();
+  });
+});
