@@ -58,6 +58,8 @@ export default defineConfig({
           name: 'e2e',
           environment: 'node',
           include: ['tests/e2e/**/*.spec.ts'],
+          // A page answers through the bridge and the engine: poll for seconds, not vitest's 1 s.
+          expect: { poll: { timeout: 15_000, interval: 100 } },
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: false,
