@@ -1,8 +1,8 @@
 import type { ImageOperation } from '../../src/api/image-operations';
 import { errorMessage } from '../../src/api/errors';
 import { PUSH_CHANNELS } from '../../src/api/rpc-protocol';
-import { refreshOnPush } from './refresh-on-push';
-import { api, subscribe } from '../rpc';
+import { api } from '../rpc';
+import { PushFeed } from './push-feed.svelte';
 
 /** Re-reads after a burst of `imageOperationsChanged` pushes, and at least this often while they keep coming. */
 export const OPERATIONS_DEBOUNCE_MS = 100;
@@ -13,35 +13,19 @@ export const OPERATIONS_MAX_WAIT_MS = 500;
  * records, so a page that Podman Desktop destroyed and re-created finds its operations again: it
  * pulls the list when it mounts and again whenever a push says the list changed.
  */
-export class ImageOperationsFeed {
+export class ImageOperationsFeed extends PushFeed<ImageOperation[]> {
   operations: ImageOperation[] | undefined = $state.raw();
-  error: string | undefined = $state();
-  // Only the latest request may update the feed: an older, slower answer must not win.
-  #latestRequest = 0;
 
-  async load(): Promise<void> {
-    const request = ++this.#latestRequest;
-    try {
-      const operations = await api.listImageOperations();
-      if (request !== this.#latestRequest) return;
-      this.operations = operations;
-      this.error = undefined;
-    } catch (err: unknown) {
-      if (request !== this.#latestRequest) return;
-      this.error = errorMessage(err);
-    }
+  constructor() {
+    super(PUSH_CHANNELS.imageOperationsChanged, OPERATIONS_DEBOUNCE_MS, OPERATIONS_MAX_WAIT_MS);
   }
 
-  /** Loads now and on every change; returns the function that stops following. */
-  start(): () => void {
-    void this.load();
-    return refreshOnPush(
-      subscribe,
-      [PUSH_CHANNELS.imageOperationsChanged],
-      () => void this.load(),
-      OPERATIONS_DEBOUNCE_MS,
-      OPERATIONS_MAX_WAIT_MS,
-    );
+  protected fetch(): Promise<ImageOperation[]> {
+    return api.listImageOperations();
+  }
+
+  protected accept(operations: ImageOperation[]): void {
+    this.operations = operations;
   }
 
   find(id: string | undefined): ImageOperation | undefined {
