@@ -397,8 +397,11 @@ describe('DiskBuildService: cancel, time limit, two builds', () => {
     const other = join(dir, 'other');
     mkdirSync(other);
     const [a, b] = await Promise.all([builds.start(request()), builds.start(request({ outputDir: other }))]);
-    await until(() => engine.containers.size === 2, 'two containers');
-    const [first, second] = [...engine.containers.values()];
+    // Both started (a container the test ended before its start would run again once started).
+    const running = () => [...engine.containers.values()].filter(container => container.state === 'running');
+    await until(() => running().length === 2, 'two running containers');
+    const builderOf = (id: string) => running().find(container => container.spec.labels[BUILD_ID_LABEL] === id)!;
+    const [first, second] = [builderOf(a), builderOf(b)];
     expect(first.spec.name).not.toBe(second.spec.name);
     expect(first.spec.volumes).toHaveLength(2);
     expect(second.spec.volumes).toEqual([]);
