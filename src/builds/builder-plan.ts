@@ -222,8 +222,19 @@ export interface RunCommandOptions {
  * shellQuote. The config appears only as its file path, so no password or hash is ever in it.
  */
 export function renderRunCommand(plan: BuilderPlan, options: RunCommandOptions = {}): string {
+  const [privileged, ...rest] = runArgGroups(plan);
   const groups: string[][] = [
-    [...(options.sudo ? ['sudo'] : []), options.engine ?? 'podman', 'run', '--rm', '--privileged'],
+    [...(options.sudo ? ['sudo'] : []), options.engine ?? 'podman', 'run', '--rm', ...privileged],
+    ...rest,
+  ];
+  const lines = groups.map(group => group.map(shellQuote).join(' '));
+  return options.multiline === false ? lines.join(' ') : lines.join(' \\\n  ');
+}
+
+/** `podman run`'s arguments for this plan after `run` and its own options: privileges, mounts, image, command. */
+export function runArgGroups(plan: BuilderPlan): string[][] {
+  return [
+    ['--privileged'],
     ...plan.securityOpt.map(opt => ['--security-opt', opt]),
     ...Object.entries(plan.labels).map(([key, value]) => ['--label', `${key}=${value}`]),
     ...plan.binds.map(bind => ['-v', bind]),
@@ -231,8 +242,6 @@ export function renderRunCommand(plan: BuilderPlan, options: RunCommandOptions =
     [plan.builderImage],
     ...argvGroups(plan.argv),
   ];
-  const lines = groups.map(group => group.map(shellQuote).join(' '));
-  return options.multiline === false ? lines.join(' ') : lines.join(' \\\n  ');
 }
 
 /** `--flag value` pairs on one line each, other words alone. */

@@ -76,3 +76,11 @@ export function buildShellScript(commands: readonly ScriptCommand[], options: Sh
   lines.push(...commands.map(scriptLine));
   return `${lines.join('\n')}\n`;
 }
+
+const VARIABLE_NAME = /^[a-z_][a-z0-9_]*$/;
+
+/** `name='value'`: a shell variable holding exactly `value`. Names are lower-case identifiers only. */
+export function shellAssign(name: string, value: string): string {
+  if (!VARIABLE_NAME.test(name)) throw new Error(`not a shell variable name: ${name}`);
+  return `${name}=${shellQuote(value)}`;
+}
