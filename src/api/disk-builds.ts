@@ -33,6 +33,8 @@ export interface DiskBuildRecord {
   engineName: string;
   /** True when the engine runs on another machine: the output folder is on that machine. */
   remote: boolean;
+  /** The engine is a rootless podman on Linux: the image was handed to root's podman, where the builder ran. */
+  handoff?: boolean;
   builderImage: string;
   /** The builder container, while it exists. */
   containerId?: string;

@@ -32,17 +32,30 @@ export async function writeBuildConfig(
 ): Promise<WrittenConfig | undefined> {
   if (isBuildConfigEmpty(config)) return undefined;
   const toml = buildConfigToToml(hashConfigPasswords(config));
-  // mkdtemp creates the dir 0700.
-  const dir = await mkdtemp(join(parentDir, CONFIG_DIR_PREFIX));
+  const dir = await makeConfigDir(parentDir, remember);
   const path = join(dir, 'config.toml');
   try {
-    await remember(dir);
     await writeFile(path, toml, { mode: 0o600, flag: 'wx' });
   } catch (error) {
     await removeConfigDir(dir);
     throw error;
   }
   return { dir, path };
+}
+
+/** A new private (0700) dir of the kind removeConfigDir removes, `remember`ed before it is used. */
+export async function makeConfigDir(
+  parentDir = tmpdir(),
+  remember: (dir: string) => Promise<void> = async () => undefined,
+): Promise<string> {
+  const dir = await mkdtemp(join(parentDir, CONFIG_DIR_PREFIX));
+  try {
+    await remember(dir);
+  } catch (error) {
+    await removeConfigDir(dir);
+    throw error;
+  }
+  return dir;
 }
 
 /** Removes a config dir made by writeBuildConfig; only such a dir (its name says so), and a missing one is fine. */

@@ -12,6 +12,8 @@ import type { ContainerEngine, ImageDetails } from '../engine/container-engine';
 export interface BuildImageFacts extends BuildableImage {
   /** Bytes of the image (of the local member of a manifest list). */
   size: number;
+  /** The image's ID in the engine's store (of the local member of a manifest list), without `sha256:`. */
+  id: string;
 }
 
 export async function buildImageFacts(
@@ -36,5 +38,12 @@ export async function buildImageFacts(
     .then(manifest => manifest.members.map(member => member.arch).filter(arch => arch && arch !== 'unknown'))
     .catch(() => [] as string[]);
   const architectures = [...new Set(members.length > 0 ? members : details.arch ? [details.arch] : [])];
-  return { ref, engineId, architectures, labels: details.labels, size: details.size };
+  return {
+    ref,
+    engineId,
+    architectures,
+    labels: details.labels,
+    size: details.size,
+    id: details.id.replace(/^sha256:/, ''),
+  };
 }

@@ -17,7 +17,7 @@
  */
 
 import { hostname } from 'node:os';
-import { chown, lstat, readdir, rm, stat } from 'node:fs/promises';
+import { chown, lstat, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { DiskBuildRequest } from '../api/disk-build';
@@ -26,11 +26,20 @@ import type { DiskBuildRecord, DiskBuildStatus } from '../api/disk-builds';
 import { errorMessage } from '../api/errors';
 import type { ContainerEngine } from '../engine/container-engine';
 import { outputEntriesFor } from './artifacts';
-import { removeConfigDir, writeBuildConfig } from './build-config-writer';
+import { makeConfigDir, removeConfigDir, writeBuildConfig } from './build-config-writer';
 import { BuildLogWriter, countBuilderLines, LineSkipper, OUTPUT_MARKER } from './build-log';
 import { BuildProgressParser } from './build-progress';
 import type { BuildStore, RunnerLease } from './build-store';
 import { planBuild, renderRunCommand, type BuilderPlan } from './builder-plan';
+import {
+  CANCEL_FILE,
+  HANDOFF_FAILURE_PREFIX,
+  handoffNotice,
+  handoffScript,
+  ROOT_GRAPH_ROOT,
+  type AdminRunner,
+  type HandoffFacts,
+} from './linux-handoff';
 import { createLogRedactor } from './secret-masking';
 
 export interface RunnerDeps {
@@ -49,6 +58,8 @@ export interface RunnerDeps {
   configParentDir?: string;
   emit(record: DiskBuildRecord): void;
   warn(message: string): void;
+  /** Runs the Linux hand-off script as root; required for builds with `EngineFacts.handoff`. */
+  admin?: AdminRunner;
 }
 
 /** What start() learnt about the engine, for the plan. */
@@ -56,6 +67,8 @@ export interface EngineFacts {
   graphRoot: string;
   rootful: boolean;
   awsConfigDir?: string;
+  /** The engine is a rootless podman on Linux: the builder runs on root's podman after the hand-off. */
+  handoff?: HandoffFacts;
 }
 
 export interface StopReason {
@@ -74,6 +87,8 @@ export class BuildRun {
   #stopReason: StopReason | undefined;
   #detached = false;
   #handoffPid: number | undefined;
+  /** A hand-off build: the private dir where the cancel file goes. */
+  #handoffDir: string | undefined;
   /** Ends following and waiting: on detach only (a stop lets the container end by itself). */
   readonly #follow = new AbortController();
   #heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -102,13 +117,15 @@ export class BuildRun {
   async runNew(request: DiskBuildRequest, facts: EngineFacts, cacheVolumes: boolean): Promise<void> {
     try {
       await this.#begin();
-      const config = await writeBuildConfig(request.config, this.deps.configParentDir, async dir => {
+      const remember = async (dir: string) => {
         this.#lease.configDir = dir;
         await this.deps.store.writeLease(this.id, this.#lease);
-      });
+      };
+      const config = await writeBuildConfig(request.config, this.deps.configParentDir, remember);
+      const handoff = facts.handoff;
       const plan = planBuild(request, {
-        graphRoot: facts.graphRoot,
-        engineRootful: facts.rootful,
+        graphRoot: handoff ? ROOT_GRAPH_ROOT : facts.graphRoot,
+        engineRootful: facts.rootful || !!handoff,
         buildId: this.id,
         ...(config ? { configPath: config.path } : {}),
         ...(facts.awsConfigDir ? { awsConfigDir: facts.awsConfigDir } : {}),
@@ -118,6 +135,10 @@ export class BuildRun {
         this.deps.warn(`Cannot write ${this.record.logPath}: ${errorMessage(error)}`),
       );
       this.#log.write(logHeader(this.record, plan, cacheVolumes));
+      if (handoff) {
+        const dir = config?.dir ?? (await makeConfigDir(this.deps.configParentDir, remember));
+        return await this.#runHandoff(request, plan, handoff, dir);
+      }
       await this.#ensureBuilder(plan.builderImage);
       if (this.#stopReason) return await this.#finish(undefined);
 
@@ -149,6 +170,59 @@ export class BuildRun {
     }
   }
 
+  /**
+   * The builder on root's podman, through the hand-off script run as root (one prompt): its output
+   * goes through the same log and progress pipeline, its exit code ends the build.
+   */
+  async #runHandoff(request: DiskBuildRequest, plan: BuilderPlan, handoff: HandoffFacts, dir: string): Promise<void> {
+    const admin = this.deps.admin;
+    if (!admin) throw new Error('this build needs administrator rights, and nothing here can ask for them');
+    const scriptPath = join(dir, 'handoff.sh');
+    const script = handoffScript({
+      image: request.image,
+      imageId: handoff.imageId,
+      owner: handoff.owner,
+      workDir: dir,
+      archive: join(request.outputDir, `.bootc-studio-image-${this.id}.tar`),
+      outputDir: request.outputDir,
+      plan,
+      stopTimeoutSeconds: this.deps.stopTimeoutSeconds,
+      ...(request.chown ? { chownTo: request.chown } : {}),
+    });
+    await writeFile(scriptPath, script, { mode: 0o600, flag: 'wx' });
+    this.#handoffDir = dir;
+    if (this.#stopReason || this.#detached) return await this.#finish(undefined);
+    const purpose = handoffNotice(this.record.engineName, request.image);
+    this.#log?.note(purpose);
+    this.record.status = 'building';
+    this.record.started = this.deps.now();
+    this.record.message = 'Waiting for administrator rights';
+    await this.#changed(true);
+    this.#armDeadline();
+    const output = this.#outputPipeline(0);
+    let said = false;
+    let exitCode: number;
+    try {
+      exitCode = await admin.run(
+        ['/bin/sh', scriptPath],
+        text => {
+          said ||= text.length > 0;
+          output.push(text);
+        },
+        purpose,
+      );
+    } finally {
+      output.end();
+    }
+    // pkexec's "not authorized" (the prompt dismissed or refused): nothing of the script ran.
+    if (exitCode === 126 && !said) this.#failureReason = 'administrator rights were not given, so nothing was run';
+    const own = this.#tail.findLast(line => line.startsWith(HANDOFF_FAILURE_PREFIX));
+    if (exitCode !== 0 && own && !this.#failureReason) {
+      this.#failureReason = `the hand-off to root's podman failed: ${own.slice(HANDOFF_FAILURE_PREFIX.length)}`;
+    }
+    await this.#finish(exitCode);
+  }
+
   /** Takes over a build whose builder container exists (running or exited). Never rejects. */
   async attach(containerId: string, note: string): Promise<void> {
     try {
@@ -176,6 +250,13 @@ export class BuildRun {
   stop(reason: StopReason): void {
     if (this.#stopReason || this.#detached) return;
     this.#stopReason = reason;
+    if (this.#handoffDir) {
+      // The script, running as root, stops the builder when it sees this file.
+      writeFile(join(this.#handoffDir, CANCEL_FILE), '').catch((error: unknown) =>
+        this.deps.warn(`Stopping the builder of ${this.id}: ${errorMessage(error)}`),
+      );
+      return;
+    }
     const containerId = this.record.containerId;
     if (containerId) {
       this.deps.engine
@@ -189,6 +270,12 @@ export class BuildRun {
    * handed to `handoffPid`, a process that takes it over). The config dir stays for the next runner.
    */
   async detach(handoffPid?: number): Promise<void> {
+    if (this.#handoffDir) {
+      // The builder runs under this process's admin invocation, which ends with it: stop it cleanly.
+      this.stop({ status: 'failed', error: HANDOFF_DETACHED });
+      await this.done;
+      return;
+    }
     if (this.#detached) return;
     this.#detached = true;
     this.#handoffPid = handoffPid;
@@ -256,9 +343,11 @@ export class BuildRun {
     }
   }
 
-  /** Follows the log until the builder exits; its exit code, or undefined after a detach. */
-  async #followBuilder(containerId: string, skipLines: number): Promise<number | undefined> {
-    const engineId = this.record.engineId;
+  /**
+   * The builder's output → secrets masked → the progress parser, the log (without the first
+   * `skipLines` lines, which it has already) and the last lines for a failure message. `end()` flushes.
+   */
+  #outputPipeline(skipLines: number): { push: (raw: string) => void; end: () => void } {
     const redactor = createLogRedactor();
     const parser = new BuildProgressParser();
     const skipper = new LineSkipper(skipLines);
@@ -278,10 +367,28 @@ export class BuildRun {
       }
       void this.#changed(false);
     };
-    const onText = (raw: string) => take(redactor.push(raw).replace(/\r\n/g, '\n'));
+    return {
+      push: (raw: string) => take(redactor.push(raw).replace(/\r\n/g, '\n')),
+      end: () => {
+        take(redactor.end().replace(/\r\n/g, '\n'));
+        for (const update of parser.end()) {
+          this.record.percent = update.percent;
+          this.record.message = update.message;
+        }
+        this.#failureReason = parser.failureReason;
+        this.#tail = tail;
+      },
+    };
+  }
 
+  /** Follows the log until the builder exits; its exit code, or undefined after a detach. */
+  async #followBuilder(containerId: string, skipLines: number): Promise<number | undefined> {
+    // Detached while the record was being written: do not start following at all.
+    if (this.#follow.signal.aborted) return undefined;
+    const engineId = this.record.engineId;
+    const output = this.#outputPipeline(skipLines);
     const logs = this.deps.engine
-      .followContainerLogs(engineId, containerId, onText, this.#follow.signal)
+      .followContainerLogs(engineId, containerId, output.push, this.#follow.signal)
       .catch((error: unknown) => {
         if (!this.#follow.signal.aborted) this.deps.warn(`Following the builder of ${this.id}: ${errorMessage(error)}`);
       });
@@ -298,14 +405,7 @@ export class BuildRun {
     await Promise.race([logs, new Promise(resolve => (timer = setTimeout(resolve, this.deps.logDrainMs)))]);
     clearTimeout(timer);
     this.#follow.abort();
-    take(redactor.end().replace(/\r\n/g, '\n'));
-    const last = parser.end();
-    for (const update of last) {
-      this.record.percent = update.percent;
-      this.record.message = update.message;
-    }
-    this.#failureReason = parser.failureReason;
-    this.#tail = tail;
+    output.end();
     if (this.#detached) return undefined;
     return exitCode;
   }
@@ -461,6 +561,9 @@ export class BuildRun {
 }
 
 class LostError extends Error {}
+
+export const HANDOFF_DETACHED =
+  'stopped: the builder ran as root under this runner, which was closing (a hand-off build cannot be left running)';
 
 async function chownTree(path: string, uid: number, gid: number): Promise<void> {
   const info = await lstat(path);

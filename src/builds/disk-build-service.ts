@@ -53,6 +53,7 @@ import {
 } from './build-store';
 import { BUILD_ID_LABEL, CONTAINER_STORAGE } from './builder-plan';
 import { freeBytesIn, outputSpaceProblem } from './free-space';
+import { handoffNotice, ROOT_GRAPH_ROOT, type AdminRunner, type HandoffFacts } from './linux-handoff';
 
 export const DEFAULT_BUILD_TIMEOUT_MINUTES = 30;
 export const LOG_FILE_NAME = 'image-build.log';
@@ -81,11 +82,18 @@ export interface DiskBuildServiceOptions {
   platform?: NodeJS.Platform;
   /** Where problems nobody asked about go (a damaged record, a failed write). Default console.warn. */
   warn?: (message: string) => void;
+  /**
+   * Linux with a rootless engine: how to run the hand-off as root. Without it, such an engine is refused
+   * with what to do instead.
+   */
+  handoff?: { admin: AdminRunner };
 }
 
 export interface StartOptions {
   /** Create the output folder when it does not exist (the CLI's `--output ./out`). */
   createOutputDir?: boolean;
+  /** The caller will detach (`disk build --detach`): refused for a hand-off build, which ends with its runner. */
+  detach?: boolean;
 }
 
 export type ReconcileMode = 'adopt' | 'observe';
@@ -137,6 +145,7 @@ export class DiskBuildService {
       ...(options.configParentDir ? { configParentDir: options.configParentDir } : {}),
       emit: record => this.#emit({ id: record.id, record }),
       warn: this.#warn,
+      ...(options.handoff ? { admin: options.handoff.admin } : {}),
     };
   }
 
@@ -152,7 +161,8 @@ export class DiskBuildService {
     const first = validateDiskBuildRequest(input);
     if (!first.ok) throw new ValidationError(first.errors);
     const engine = await chooseEngine(this.#engine, first.value.engineId);
-    const graphRoot = engineProblem(engine, this.#options.platform ?? process.platform);
+    const platform = this.#options.platform ?? process.platform;
+    const graphRoot = engineProblem(engine, platform, !!this.#options.handoff);
     const image = await buildImageFacts(this.#engine, engine.id, first.value.image, engine.name);
     const checked = validateDiskBuildRequest(input, image);
     if (!checked.ok) throw new ValidationError(checked.errors);
@@ -173,6 +183,17 @@ export class DiskBuildService {
     const space = await outputSpaceProblem(request.outputDir, image.size, this.#options.freeBytes ?? freeBytesIn);
     if (space) throw new NotEnoughSpaceError(space);
     const facts: EngineFacts = { graphRoot, rootful: engine.rootful !== false };
+    if (!facts.rootful) {
+      if (options.detach) {
+        throw new ValidationError([
+          {
+            field: 'detach',
+            message: `${engine.name} is rootless: the build runs on root's podman under this command, so it cannot be detached; run it in the foreground, or build on root's podman (--url unix:///run/podman/podman.sock)`,
+          },
+        ]);
+      }
+      facts.handoff = await this.#handoffFacts(engine, graphRoot, image.id);
+    }
     if (request.aws) facts.awsConfigDir = await this.#awsConfigDir();
     const builderImage = builderImageOf(request.builder);
     const cacheShared = active.some(record => record.engineId === engine.id && record.builderImage === builderImage);
@@ -187,6 +208,7 @@ export class DiskBuildService {
       engineId: engine.id,
       engineName: engine.name,
       remote: false,
+      ...(facts.handoff ? { handoff: true } : {}),
       builderImage,
       artifacts: artifactsFor(request.types).map(artifact => ({
         type: artifact.type,
@@ -200,6 +222,20 @@ export class DiskBuildService {
     this.#emit({ id, record: copyRecord(record) });
     void run.runNew(request, facts, !cacheShared);
     return id;
+  }
+
+  /** The owner of the rootless store (it must be on this machine) and root's podman, for the hand-off. */
+  async #handoffFacts(engine: EngineInfo, graphRoot: string, imageId: string): Promise<HandoffFacts> {
+    const store = await stat(graphRoot).catch(() => undefined);
+    if (!store?.isDirectory()) {
+      throw new ValidationError([
+        {
+          field: 'engineId',
+          message: `${engine.name} is rootless and its image store ${graphRoot} is not on this machine: the image can be handed to root's podman only on the machine that runs the engine`,
+        },
+      ]);
+    }
+    return { imageId, owner: { uid: store.uid, gid: store.gid } };
   }
 
   /** Every build of the store, newest first; damaged records are reported through `warn` and left out. */
@@ -303,6 +339,16 @@ export class DiskBuildService {
       try {
         const lease = await this.store.readLease(record.id);
         if (this.#leaseAlive(lease)) continue;
+        if (record.handoff) {
+          // Its builder ran on root's podman under the runner's admin invocation, which ended with the runner.
+          await this.#endOrphan(record, lease, {
+            status: 'lost',
+            error:
+              "the runner of this build went away, and its builder on root's podman was stopped with it: start the build again",
+            removeArtifacts: false,
+          });
+          continue;
+        }
         const containers = await this.#engine.listContainers(record.engineId, `${BUILD_ID_LABEL}=${record.id}`);
         const container = containers[0];
         if (!container) {
@@ -359,18 +405,25 @@ export class DiskBuildService {
     if (!checked.ok) throw new ValidationError(checked.errors);
     const request = checked.value;
     const engine = await chooseEngine(this.#engine, request.engineId).catch(() => undefined);
-    const preview = previewBuild(request, {
-      graphRoot: engine?.graphRoot ?? CONTAINER_STORAGE,
-      engineRootful: engine?.rootful !== false,
-      ...(request.aws ? { awsConfigDir: join(this.#options.home ?? homedir(), '.aws') } : {}),
-    });
-    return { configToml: preview.configToml ?? '', command: preview.command, warnings: preview.warnings };
+    const handoff =
+      engine?.rootful === false && (this.#options.platform ?? process.platform) === 'linux' && !!this.#options.handoff;
+    const preview = previewBuild(
+      request,
+      {
+        graphRoot: handoff ? ROOT_GRAPH_ROOT : (engine?.graphRoot ?? CONTAINER_STORAGE),
+        engineRootful: engine?.rootful !== false || handoff,
+        ...(request.aws ? { awsConfigDir: join(this.#options.home ?? homedir(), '.aws') } : {}),
+      },
+      handoff ? { sudo: true } : {},
+    );
+    const warnings = handoff ? [handoffNotice(engine.name, request.image), ...preview.warnings] : preview.warnings;
+    return { configToml: preview.configToml ?? '', command: preview.command, warnings };
   }
 
   /** Architectures (manifest members or the image's own) and labels of an image, for the form. */
   async describeImage(engineId: string, ref: string): Promise<BuildableImage> {
     const engine = await chooseEngine(this.#engine, engineId);
-    const { size: _size, ...facts } = await buildImageFacts(this.#engine, engine.id, ref, engine.name);
+    const { size: _size, id: _id, ...facts } = await buildImageFacts(this.#engine, engine.id, ref, engine.name);
     return facts;
   }
 
@@ -512,8 +565,11 @@ export class DiskBuildService {
   }
 }
 
-/** The engine's graph root; refuses an engine the builder cannot run on. */
-function engineProblem(engine: EngineInfo, platform: NodeJS.Platform): string {
+/**
+ * The engine's graph root; refuses an engine the builder cannot run on. A rootless engine on Linux
+ * is fine when the hand-off can run (`handoff`).
+ */
+function engineProblem(engine: EngineInfo, platform: NodeJS.Platform, handoff: boolean): string {
   const major = Number(/^(\d+)\./.exec(engine.version ?? '')?.[1]);
   if ((platform === 'darwin' || platform === 'win32') && major < 5) {
     throw new ValidationError([
@@ -523,12 +579,13 @@ function engineProblem(engine: EngineInfo, platform: NodeJS.Platform): string {
       },
     ]);
   }
-  if (engine.rootful === false) {
+  if (engine.rootful === false && !(platform === 'linux' && handoff)) {
+    const fix =
+      platform === 'linux'
+        ? "build on root's podman (sudo, or --url unix:///run/podman/podman.sock)"
+        : 'make the podman machine rootful (podman machine stop; podman machine set --rootful; podman machine start)';
     throw new ValidationError([
-      {
-        field: 'engineId',
-        message: `${engine.name} is rootless, and the builder needs a rootful podman: on Linux build on root's podman (e.g. sudo, or --url unix:///run/podman/podman.sock); on macOS and Windows make the podman machine rootful (podman machine set --rootful)`,
-      },
+      { field: 'engineId', message: `${engine.name} is rootless, and the builder needs a rootful podman: ${fix}` },
     ]);
   }
   if (!engine.graphRoot) {

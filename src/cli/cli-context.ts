@@ -1,3 +1,4 @@
+import type { AdminRunner } from '../builds/linux-handoff';
 import type { ContainerEngine } from '../engine/container-engine';
 
 /** Bad input: a flag, argument or value the CLI cannot accept. Exit code 2; nothing is started. */
@@ -32,6 +33,8 @@ export interface CliContext {
   spawnDetached?(args: string[]): number | undefined;
   /** Connects to the engine (`--url`, else CONTAINER_HOST, else the standard podman sockets). */
   engine(): Promise<ContainerEngine>;
+  /** Linux: how a build on a rootless engine runs its hand-off to root's podman. */
+  handoff?: { admin: AdminRunner };
 }
 
 export type OptionSpec = { type: 'string' | 'boolean'; short?: string; multiple?: boolean; description: string };

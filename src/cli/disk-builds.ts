@@ -17,6 +17,7 @@ export async function openBuilds(ctx: CliContext): Promise<DiskBuildService> {
     engine: await ctx.engine(),
     storeDir: ctx.storeDir,
     warn: message => ctx.io.stderr.write(`bootc-studio: warning: ${message}\n`),
+    ...(ctx.handoff ? { handoff: ctx.handoff } : {}),
   });
 }
 

@@ -12,6 +12,7 @@ import { imageBuildCommand } from './commands/image-build';
 import { imagePullCommand } from './commands/image-pull';
 import { imagePushCommand } from './commands/image-push';
 import { imagesCommand } from './commands/images';
+import { processAdminRunner } from '../platform/admin';
 import { connectEngine } from './connect';
 import { runCli } from './run';
 
@@ -49,6 +50,9 @@ runCli(
       child.unref();
       return child.pid;
     },
+    ...(process.platform === 'linux'
+      ? { handoff: { admin: processAdminRunner(message => process.stderr.write(`bootc-studio: ${message}\n`)) } }
+      : {}),
   },
 ).then(code => {
   process.exitCode = code;

@@ -32,6 +32,8 @@ export interface CliDeps {
   connect(url: string | undefined, env: NodeJS.ProcessEnv): Promise<ContainerEngine>;
   /** Starts `bootc-studio ARGS…` detached (for `disk build --detach`); its pid. */
   spawnDetached?(args: string[], env: NodeJS.ProcessEnv): number | undefined;
+  /** Linux: runs the hand-off of builds on a rootless engine as root. */
+  handoff?: CliContext['handoff'];
 }
 
 /**
@@ -77,6 +79,7 @@ export async function runCli(argv: string[], io: CliIo, deps: CliDeps): Promise<
       ...(url !== undefined ? { url } : {}),
       ...(deps.spawnDetached ? { spawnDetached: (args: string[]) => deps.spawnDetached?.(args, io.env) } : {}),
       engine: () => (engine ??= deps.connect(url, io.env)),
+      ...(deps.handoff ? { handoff: deps.handoff } : {}),
     };
     return await command.run(ctx, values, positionals);
   } catch (err: unknown) {

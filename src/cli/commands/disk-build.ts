@@ -94,7 +94,7 @@ export const diskBuildCommand: CliCommand = {
     if (request.arch === undefined) request.arch = await defaultArch(ctx, builds, request.image);
     let id: string;
     try {
-      id = await builds.start(request, { createOutputDir: true });
+      id = await builds.start(request, { createOutputDir: true, detach: values.detach === true });
     } catch (error) {
       if (error instanceof ValidationError) throw new UsageError(flagErrors(error.errors));
       if (error instanceof NotEnoughSpaceError)
@@ -299,6 +299,7 @@ export function flagOf(field: string): string {
     'builder.image': '--builder',
     image: 'IMAGE',
     engineId: 'the engine (--url)',
+    detach: '--detach',
   };
   return flags[field] ?? field;
 }

@@ -16,7 +16,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 
@@ -30,6 +30,7 @@ import {
   NotEnoughSpaceError,
   type DiskBuildServiceOptions,
 } from '../../../src/builds/disk-build-service';
+import { CANCEL_FILE, HANDOFF_FAILURE_PREFIX, type AdminRunner } from '../../../src/builds/linux-handoff';
 import { verifyPassword } from '../../../src/builds/password-hash';
 import type { EngineInfo } from '../../../src/engine/container-engine';
 import type { FakeContainer } from './fake-containers';
@@ -137,6 +138,15 @@ async function until(check: () => boolean | Promise<boolean>, what: string): Pro
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise(resolve => setTimeout(resolve, 5));
   }
+}
+
+async function refused(
+  build: Promise<string>,
+  message: RegExp,
+  type: new (...args: never[]) => Error = ValidationError,
+) {
+  await expect(build).rejects.toThrow(type);
+  await expect(build).rejects.toThrow(message);
 }
 
 const configDirs = () => readdirSync(join(dir, 'tmp'));
@@ -282,15 +292,6 @@ describe('DiskBuildService: start', () => {
 });
 
 describe('DiskBuildService: refusals before anything starts', () => {
-  async function refused(
-    build: Promise<string>,
-    message: RegExp,
-    type: new (...args: never[]) => Error = ValidationError,
-  ) {
-    await expect(build).rejects.toThrow(type);
-    await expect(build).rejects.toThrow(message);
-  }
-
   test('bad input names its fields; nothing is created, nothing recorded', async () => {
     const builds = service();
     await refused(builds.start({ ...request(), types: [], arch: 'sparc' }), /types: choose at least one.*arch:/);
@@ -554,5 +555,133 @@ describe('DiskBuildService: logs and deletion', () => {
     await builds.delete(running, false);
     expect(engine.containers.size).toBe(0);
     expect(await builds.list()).toEqual([]);
+  });
+});
+
+describe('DiskBuildService: a rootless engine', () => {
+  const IMAGE_ID = 'c'.repeat(64);
+
+  /** An admin step that plays the hand-off: prints, writes the artifacts, ends — or waits for the cancel file. */
+  function admin(behaviour: { code?: number; hold?: boolean } = {}) {
+    const runs: { argv: string[]; purpose?: string; script: string }[] = [];
+    const runner: AdminRunner = {
+      async run(argv, onOutput, purpose) {
+        const script = readFileSync(argv[1], 'utf8');
+        runs.push({ argv, ...(purpose ? { purpose } : {}), script });
+        onOutput("bootc-studio: copying quay.io/example/os:1 to root's podman\n[0 / 2] Pipeline build\n");
+        if (behaviour.hold) {
+          const cancel = join(dirname(argv[1]), CANCEL_FILE);
+          await until(() => existsSync(cancel), 'the cancel file');
+          return 143;
+        }
+        mkdirSync(join(out, 'qcow2'), { recursive: true });
+        writeFileSync(join(out, 'qcow2/disk.qcow2'), 'q'.repeat(10));
+        mkdirSync(join(out, 'image'), { recursive: true });
+        writeFileSync(join(out, 'image/disk.raw'), 'r'.repeat(20));
+        onOutput('[2 / 2] Pipeline image\nBuild complete!\n');
+        return behaviour.code ?? 0;
+      },
+    };
+    return { runner, runs };
+  }
+
+  beforeEach(() => {
+    const store = join(dir, 'user-store');
+    mkdirSync(store);
+    engine.info = { ...engine.info, rootful: false, graphRoot: store, name: 'podman (rootless)' };
+    engine.images.set(IMAGE, { id: IMAGE_ID, arch: 'amd64', labels: { 'containers.bootc': '1' }, size: 1000 });
+  });
+
+  test('without a hand-off, or not on Linux, it is refused with what to do instead', async () => {
+    await refused(service({ platform: 'linux' }).start(request()), /^engineId: .*rootless.*build on root's podman/);
+    const { runner } = admin();
+    await refused(
+      service({ platform: 'darwin', handoff: { admin: runner } }).start(request()),
+      /^engineId: .*make the podman machine rootful \(podman machine stop; podman machine set --rootful/,
+    );
+    expect(engine.started()).toEqual([]);
+  });
+
+  test('on Linux the admin step runs the hand-off script once; the build succeeds and is recorded as a hand-off', async () => {
+    const { runner, runs } = admin();
+    const builds = service({ platform: 'linux', handoff: { admin: runner } });
+    const record = await builds.wait(await builds.start(request({ config: withUser() })));
+    expect(record.status, record.error).toBe('succeeded');
+    expect(record.handoff).toBe(true);
+    expect(record.artifacts.map(artifact => artifact.size)).toEqual([10, 20]);
+    expect(runs).toHaveLength(1);
+    expect(runs[0].argv[0]).toBe('/bin/sh');
+    expect(runs[0].purpose).toMatch(/podman \(rootless\) is rootless.*asks once for administrator rights/);
+    expect(runs[0].script).toContain(`image_id=${IMAGE_ID}`);
+    expect(runs[0].script).not.toContain(PASSWORD);
+    // No container on the rootless engine: the builder ran on root's podman.
+    expect(engine.started()).not.toContain('createContainer');
+    const log = readFileSync(record.logPath, 'utf8');
+    expect(log).toContain('asks once for administrator rights');
+    expect(log).toContain('Build complete!');
+    expect(configDirs()).toEqual([]);
+  });
+
+  test('cancel writes the cancel file the script watches; the build ends cancelled', async () => {
+    const { runner } = admin({ hold: true });
+    const builds = service({ platform: 'linux', handoff: { admin: runner } });
+    const id = await builds.start(request());
+    await until(async () => (await builds.get(id)).status === 'building', 'building');
+    const record = await builds.cancel(id);
+    expect(record.status).toBe('cancelled');
+    expect(configDirs()).toEqual([]);
+  });
+
+  test('a refused administrator prompt, and a failed hand-off step, fail with their reasons', async () => {
+    const refusedPrompt: AdminRunner = { run: async () => 126 };
+    let builds = service({ platform: 'linux', handoff: { admin: refusedPrompt } });
+    let record = await builds.wait(await builds.start(request()));
+    expect(record.error).toBe('administrator rights were not given, so nothing was run');
+
+    const failing: AdminRunner = {
+      async run(_argv, onOutput) {
+        onOutput(`${HANDOFF_FAILURE_PREFIX}loading quay.io/example/os:1 into root's podman failed\n`);
+        return 1;
+      },
+    };
+    builds = service({ platform: 'linux', handoff: { admin: failing } });
+    record = await builds.wait(await builds.start(request({ outputDir: out })));
+    expect(record.status).toBe('failed');
+    expect(record.error).toBe(
+      "the hand-off to root's podman failed: loading quay.io/example/os:1 into root's podman failed",
+    );
+  });
+
+  test('a store that is not on this machine, and --detach, are refused before anything starts', async () => {
+    const { runner, runs } = admin();
+    engine.info = { ...engine.info, graphRoot: join(dir, 'not-here') };
+    await refused(
+      service({ platform: 'linux', handoff: { admin: runner } }).start(request()),
+      /^engineId: .*its image store .* is not on this machine/,
+    );
+    engine.info = { ...engine.info, graphRoot: join(dir, 'user-store') };
+    await refused(
+      service({ platform: 'linux', handoff: { admin: runner } }).start(request(), { detach: true }),
+      /^detach: .*cannot be detached/,
+    );
+    expect(runs).toEqual([]);
+  });
+
+  test('a hand-off build whose runner went away is lost, with why', async () => {
+    const { runner } = admin({ hold: true });
+    const first = service({ platform: 'linux', handoff: { admin: runner } });
+    const id = await first.start(request());
+    await until(async () => (await first.get(id)).status === 'building', 'building');
+    // The runner's process is gone without ending the build (a crash): its record says building.
+    const crashed = await first.store.read(id);
+    await first.dispose();
+    await first.store.write({ ...crashed, status: 'building', error: undefined, ended: undefined });
+    await first.store.writeLease(id, { pid: 0, host: 'x', heartbeat: 0 });
+
+    const second = service({ platform: 'linux', handoff: { admin: runner } });
+    await second.reconcile();
+    const lost = await second.get(id);
+    expect(lost.status).toBe('lost');
+    expect(lost.error).toMatch(/its builder on root's podman was stopped with it/);
   });
 });

@@ -82,7 +82,7 @@ export class FakeContainers implements ContainerRuntime {
     this.calls.push({ method: 'followContainerLogs', args: [engineId, id] });
     const container = this.#get(id);
     if (container.output) onText(container.output);
-    if (container.state === 'exited') return Promise.resolve();
+    if (container.state === 'exited' || signal?.aborted) return Promise.resolve();
     return new Promise(resolve => {
       const stopText = container.onText(onText);
       const done = () => {
@@ -100,6 +100,7 @@ export class FakeContainers implements ContainerRuntime {
     const container = this.containers.get(id);
     if (!container) return Promise.reject(new EngineError(`no container ${id}`, 404));
     if (container.state === 'exited') return Promise.resolve(container.exitCode ?? 0);
+    if (signal?.aborted) return Promise.reject(new CancelledError('cancelled'));
     return new Promise((resolve, reject) => {
       const stop = container.onExit(code => resolve(code));
       signal?.addEventListener(

@@ -1,0 +1,71 @@
+/**
+ * Running a command as root, asking for the rights at most once: directly when already root, else
+ * through `sudo` on a terminal (its prompt reads /dev/tty), `pkexec` when a graphical session can
+ * answer its prompt, or `sudo -n` (which works only without a password prompt) — otherwise it says
+ * what is missing. Linux only: macOS and Windows prompt through Podman Desktop.
+ */
+
+import { spawn } from 'node:child_process';
+
+import type { AdminRunner } from '../builds/linux-handoff';
+import { findExecutable } from './executables';
+
+export interface AdminHost {
+  uid?: number;
+  platform: NodeJS.Platform;
+  /** A terminal can answer sudo's prompt. */
+  interactive?: boolean;
+}
+
+/** The program and arguments that run `command args…` as root. */
+export function adminArgv(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  which: (name: string, path?: string) => string | undefined = findExecutable,
+  host: AdminHost = { uid: process.getuid?.(), platform: process.platform },
+): [string, string[]] {
+  if (host.uid === 0) return [command, args];
+  if (host.platform !== 'linux') {
+    throw new Error(
+      `Bootc Studio cannot ask for administrator rights on ${host.platform}; run ${command} as an administrator.`,
+    );
+  }
+  const sudo = which('sudo', env.PATH);
+  if (sudo && host.interactive) return [sudo, [command, ...args]];
+  const graphical = Boolean(env.DISPLAY || env.WAYLAND_DISPLAY);
+  const pkexec = which('pkexec', env.PATH);
+  if (pkexec && graphical) return [pkexec, [command, ...args]];
+  if (sudo) return [sudo, ['-n', command, ...args]];
+  throw new Error(
+    `${command} needs administrator rights, and neither pkexec (with a graphical session) nor sudo is available. Run Bootc Studio as root or install sudo.`,
+  );
+}
+
+/**
+ * An AdminRunner over child processes (the CLI): `purpose` is printed through `tell` before any
+ * prompt can appear; the command's stdout and stderr go to onOutput as they come.
+ */
+export function processAdminRunner(
+  tell: (message: string) => void,
+  host: AdminHost = { uid: process.getuid?.(), platform: process.platform, interactive: process.stdin.isTTY === true },
+  env: NodeJS.ProcessEnv = process.env,
+): AdminRunner {
+  return {
+    run(argv, onOutput, purpose) {
+      const [file, args] = adminArgv(argv[0], argv.slice(1), env, findExecutable, host);
+      if (purpose && host.uid !== 0) tell(purpose);
+      return new Promise((resolve, reject) => {
+        const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env, shell: false });
+        child.stdout.setEncoding('utf8').on('data', onOutput);
+        child.stderr.setEncoding('utf8').on('data', onOutput);
+        child.on('error', error => reject(new Error(`could not run ${file}: ${error.message}`)));
+        child.on('close', (code, signal) => resolve(code ?? (signal ? 128 + signalNumber(signal) : 1)));
+      });
+    },
+  };
+}
+
+function signalNumber(signal: NodeJS.Signals): number {
+  return { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGPIPE: 13, SIGTERM: 15 }[signal as string] ?? 0;
+}
