@@ -65,6 +65,12 @@ export interface BootcStudioApi {
   cancelDiskBuild(buildId: string): Promise<void>;
   /** Removes the record and, unless `keepFiles`, the artifacts (the page confirms first). */
   deleteDiskBuild(buildId: string, keepFiles: boolean): Promise<void>;
+  /**
+   * Opens the build's output folder in the file manager of this machine. Refuses, naming the
+   * folder, when it is on a remote engine's machine or no longer exists. Answers whether the host
+   * opened it; when it could not, the host has told the user (or the user declined).
+   */
+  openDiskBuildFolder(buildId: string): Promise<boolean>;
   /** The exact config.toml and builder command the request would run, passwords masked. */
   previewDiskBuild(request: DiskBuildRequest): Promise<DiskBuildPreview>;
   /** Architectures and labels of an image, for the form's choices. */

@@ -52,6 +52,7 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
   });
   // Called only after the server below exists.
   const pushImagesChanged = () => void server.push(PUSH_CHANNELS.imagesChanged);
+  const openFolder = (path: string) => pd.env.openExternal(pd.Uri.file(path));
   const api = new StudioApi({
     engine,
     routes,
@@ -59,6 +60,7 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
     builds,
     dialogs: pdDialogs(pd.window, pd.Uri),
     openExternal: url => pd.env.openExternal(pd.Uri.parse(url)),
+    openFolder,
     imagesChanged: pushImagesChanged,
   });
   const server = new RpcServer(panel.webview, api);
@@ -106,7 +108,7 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
       taskWidget: () => pd.ProgressLocation.TASK_WIDGET,
       showInformationMessage: (message, ...items) => pd.window.showInformationMessage(message, ...items),
       showErrorMessage: (message, ...items) => pd.window.showErrorMessage(message, ...items),
-      openFolder: path => pd.env.openExternal(pd.Uri.file(path)),
+      openFolder,
       showBuild,
     }),
   );

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { BootcStudioApi } from '../api/bootc-studio-api';
@@ -45,6 +45,11 @@ export interface StudioApiDeps {
   /** The user's home, for `~/.ssh/*.pub`; default os.homedir(). */
   home?: string;
   openExternal(url: string): Promise<boolean>;
+  /**
+   * Opens a folder of this machine in its file manager; whether it did. A host that cannot says
+   * so to the user itself, naming the folder.
+   */
+  openFolder(path: string): Promise<boolean>;
   /** Called after a tag or delete changed the engine's images (the wiring pushes `imagesChanged`). */
   imagesChanged?(): void;
 }
@@ -162,6 +167,20 @@ export class StudioApi implements BootcStudioApi {
 
   async deleteDiskBuild(buildId: unknown, keepFiles: unknown): Promise<void> {
     return this.deps.builds.delete(checkId('buildId', buildId), checkBoolean('keepFiles', keepFiles));
+  }
+
+  async openDiskBuildFolder(buildId: unknown): Promise<boolean> {
+    // The folder comes from the record, never from the page.
+    const record = await this.deps.builds.get(checkId('buildId', buildId));
+    const folder = record.request.outputDir;
+    if (record.remote) {
+      throw new Error(
+        `The output folder ${folder} is on the machine of ${record.engineName}, not this one; open it there.`,
+      );
+    }
+    const folderStats = await stat(folder).catch(() => undefined);
+    if (!folderStats?.isDirectory()) throw new Error(`The output folder ${folder} no longer exists.`);
+    return this.deps.openFolder(folder);
   }
 
   async previewDiskBuild(request: unknown): Promise<DiskBuildPreview> {

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 
 import type { DiskBuildRequest } from '../../../src/api/disk-build';
+import type { DiskBuildRecord } from '../../../src/api/disk-builds';
+import { BuildStore } from '../../../src/builds/build-store';
 import { DiskBuildService } from '../../../src/builds/disk-build-service';
 import { verifyPassword } from '../../../src/builds/password-hash';
 import type { ManifestDetails } from '../../../src/engine/container-engine';
@@ -52,6 +54,7 @@ function api(dialogs: { file?: string; save?: string } = {}) {
   const builds = new DiskBuildService({ engine, storeDir: join(dir, 'store'), warn: () => undefined });
   const selectFile = vi.fn(async () => dialogs.file);
   const saveFile = vi.fn(async () => dialogs.save);
+  const openFolder = vi.fn(async (_path: string) => true);
   const studio = new StudioApi({
     engine,
     routes: new RouteRegistry(),
@@ -59,9 +62,10 @@ function api(dialogs: { file?: string; save?: string } = {}) {
     builds,
     dialogs: { selectFolder: async () => undefined, selectFile, saveFile },
     openExternal: async () => true,
+    openFolder,
     home: dir,
   });
-  return { studio, builds, selectFile, saveFile };
+  return { studio, builds, selectFile, saveFile, openFolder };
 }
 
 const request: DiskBuildRequest = {
@@ -163,5 +167,76 @@ describe('StudioApi disk builds', () => {
     writeFileSync(join(dir, '.ssh', 'sneaky.pub'), '-----BEGIN OPENSSH PRIVATE KEY-----\n');
     const { studio } = api();
     expect(await studio.listSshPublicKeys()).toEqual([{ path: join(dir, '.ssh', 'id_ed25519.pub'), key: KEY }]);
+  });
+});
+
+describe('StudioApi openDiskBuildFolder', () => {
+  /** A finished build's record in the store, its output folder `outputDir`. */
+  async function recordBuild(overrides: Partial<DiskBuildRecord> & { outputDir: string }): Promise<string> {
+    const { outputDir, ...rest } = overrides;
+    const record: DiskBuildRecord = {
+      id: '0123456789ab',
+      request: { ...request, outputDir, config: { users: [], groups: [], kernelArgs: [], filesystems: [] } },
+      status: 'succeeded',
+      created: Date.now(),
+      engineId: ENGINE.id,
+      engineName: ENGINE.name,
+      remote: false,
+      builderImage: 'quay.io/centos-bootc/bootc-image-builder:latest',
+      artifacts: [],
+      logPath: join(outputDir, 'image-build.log'),
+      ...rest,
+    };
+    await new BuildStore(join(dir, 'store')).write(record);
+    return record.id;
+  }
+
+  test('opens the folder of the record, exactly, through the host', async () => {
+    const outputDir = join(dir, 'out');
+    mkdirSync(outputDir);
+    const id = await recordBuild({ outputDir });
+    const { studio, openFolder } = api();
+    expect(await studio.openDiskBuildFolder(id)).toBe(true);
+    expect(openFolder).toHaveBeenCalledTimes(1);
+    expect(openFolder).toHaveBeenCalledWith(outputDir);
+  });
+
+  test('answers what the host answered when it did not open it', async () => {
+    const outputDir = join(dir, 'out');
+    mkdirSync(outputDir);
+    const id = await recordBuild({ outputDir });
+    const { studio, openFolder } = api();
+    openFolder.mockResolvedValueOnce(false);
+    expect(await studio.openDiskBuildFolder(id)).toBe(false);
+  });
+
+  test('an unknown or malformed id is refused; nothing is opened', async () => {
+    const { studio, openFolder } = api();
+    await expect(studio.openDiskBuildFolder('fedcba987654')).rejects.toThrow(/no disk build "fedcba987654"/);
+    await expect(studio.openDiskBuildFolder('../../etc')).rejects.toThrow(/no disk build/);
+    await expect(studio.openDiskBuildFolder('')).rejects.toThrow(/^buildId: is required/);
+    await expect(studio.openDiskBuildFolder(42)).rejects.toThrow(/^buildId: /);
+    expect(openFolder).not.toHaveBeenCalled();
+  });
+
+  test('a folder on a remote engine’s machine is refused, naming the folder and the machine', async () => {
+    const outputDir = join(dir, 'out');
+    mkdirSync(outputDir);
+    const id = await recordBuild({ outputDir, remote: true, engineName: 'build-server' });
+    const { studio, openFolder } = api();
+    await expect(studio.openDiskBuildFolder(id)).rejects.toThrow(
+      `The output folder ${outputDir} is on the machine of build-server, not this one; open it there.`,
+    );
+    expect(openFolder).not.toHaveBeenCalled();
+  });
+
+  test('a folder that no longer exists (or is no folder) is refused, naming it', async () => {
+    const gone = join(dir, 'gone');
+    const id = await recordBuild({ outputDir: gone });
+    const { studio, openFolder } = api();
+    await expect(studio.openDiskBuildFolder(id)).rejects.toThrow(`The output folder ${gone} no longer exists.`);
+    writeFileSync(gone, 'a file now');
+    await expect(studio.openDiskBuildFolder(id)).rejects.toThrow(`The output folder ${gone} no longer exists.`);
+    expect(openFolder).not.toHaveBeenCalled();
   });
 });

@@ -35,6 +35,7 @@ function api(folder?: string) {
     builds: new DiskBuildService({ engine, storeDir: join(dir, 'store') }),
     dialogs: { selectFolder, selectFile: async () => undefined, saveFile: async () => undefined },
     openExternal: async () => true,
+    openFolder: async () => true,
     imagesChanged,
   });
   return { studio, engine, operations, imagesChanged, selectFolder };

@@ -37,6 +37,7 @@ export const fakeRpc = {
     readDiskBuildLog: vi.fn<BootcStudioApi['readDiskBuildLog']>(),
     cancelDiskBuild: vi.fn<BootcStudioApi['cancelDiskBuild']>(),
     deleteDiskBuild: vi.fn<BootcStudioApi['deleteDiskBuild']>(),
+    openDiskBuildFolder: vi.fn<BootcStudioApi['openDiskBuildFolder']>(),
     previewDiskBuild: vi.fn<BootcStudioApi['previewDiskBuild']>(),
     describeImageForBuild: vi.fn<BootcStudioApi['describeImageForBuild']>(),
     importBuildConfig: vi.fn<BootcStudioApi['importBuildConfig']>(),
