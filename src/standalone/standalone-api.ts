@@ -15,6 +15,11 @@ export interface StandaloneApiDeps {
   configuration: StandaloneConfiguration;
   /** Opens a URL for the user (standalone: the host page opens it in a new tab). */
   openExternal(url: string): Promise<boolean>;
+  /**
+   * Opens a local folder or file for the user (the desktop's opener) and tells the user when it
+   * cannot. Without it, file URIs go to `openExternal` like any other.
+   */
+  openPath?(path: string): Promise<boolean>;
 }
 
 type Command = (...args: unknown[]) => unknown;
@@ -135,7 +140,9 @@ export function createStandaloneApi(deps: StandaloneApiDeps) {
       isWindows: process.platform === 'win32',
       isFlatpak: false,
       appName: 'Bootc Studio (standalone)',
-      openExternal: async (uri: PdUri) => deps.openExternal(uri.toString()),
+      // Podman Desktop hands file: URIs to the desktop (a folder opens in the file manager).
+      openExternal: async (uri: PdUri) =>
+        uri.scheme === 'file' && deps.openPath ? deps.openPath(uri.fsPath) : deps.openExternal(uri.toString()),
       clipboard: clipboard(),
       // Standalone mode sends no telemetry anywhere.
       createTelemetryLogger: () => ({

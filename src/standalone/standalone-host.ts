@@ -5,6 +5,7 @@ import { join } from 'node:path';
 
 import { engineIdFor } from '../engine/podman-socket';
 import type { EngineEndpoint } from '../engine/engine-endpoint';
+import { openOnDesktop } from './desktop-opener';
 import { HostUi } from './host-ui';
 import type { MenuTarget } from './host-ui';
 import { overrideModuleLoad } from './module-loader';
@@ -91,6 +92,7 @@ export async function startStandalone(options: StandaloneOptions): Promise<Runni
     connections: [containerConnectionFor({ endpoint: options.endpoint, engineName })],
     configuration,
     openExternal: async url => ui.openUrl(url),
+    openPath: path => openOnDesktop(path, message => void ui.showMessage('error', message), { env }),
   });
 
   ui.menus = {

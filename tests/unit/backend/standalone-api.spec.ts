@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test, vi } from 'vitest';
 
 import type { HostEvent } from '../../../src/standalone/host-ui';
 import { HostUi } from '../../../src/standalone/host-ui';
@@ -23,6 +23,8 @@ function setup() {
   const configuration = new StandaloneConfiguration(join(dir, `settings-${Math.random()}.json`), {
     'bootc-studio.build.timeout': { default: 30 },
   });
+  const openExternal = vi.fn(async (_url: string) => true);
+  const openPath = vi.fn(async (_path: string) => false);
   const webviews = new WebviewRegistry({ origin: () => 'http://127.0.0.1:1', extensionRoot: dir, changed: () => {} });
   const { api } = createStandaloneApi({
     ui,
@@ -30,11 +32,12 @@ function setup() {
     containerEngine: {} as StandaloneContainerEngine,
     connections: [],
     configuration,
-    openExternal: async () => true,
+    openExternal,
+    openPath,
   });
   const last = <T extends HostEvent['type']>(type: T) =>
     events.filter((event): event is Extract<HostEvent, { type: T }> => event.type === type).at(-1)!;
-  return { ui, api, events, last, configuration };
+  return { ui, api, events, last, configuration, openExternal, openPath };
 }
 
 describe('standalone @podman-desktop/api', () => {
@@ -134,6 +137,16 @@ describe('standalone @podman-desktop/api', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(changes).toEqual([true]);
     expect(new StandaloneConfiguration(file, {}).getConfiguration('bootc-studio').get('build.timeout')).toBe(45);
+  });
+
+  test('env.openExternal: a file URI goes to the desktop opener as a path, a link to the host page', async () => {
+    const { api, openExternal, openPath } = setup();
+    expect(await api.env.openExternal(api.Uri.file('/home/me/disks with space'))).toBe(false);
+    expect(openPath).toHaveBeenCalledWith('/home/me/disks with space');
+    expect(openExternal).not.toHaveBeenCalled();
+    expect(await api.env.openExternal(api.Uri.parse('https://docs.fedoraproject.org/en-US/bootc/'))).toBe(true);
+    expect(openExternal).toHaveBeenCalledWith('https://docs.fedoraproject.org/en-US/bootc/');
+    expect(openPath).toHaveBeenCalledTimes(1);
   });
 
   test('anything the stand-in does not implement fails loudly, naming it', () => {
