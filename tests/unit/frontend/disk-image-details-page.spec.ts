@@ -165,6 +165,29 @@ describe('DiskImageDetailsPage', () => {
     expect(router.route).toBe(`${ROUTES.buildDiskImage}?rebuild=build-1`);
   });
 
+  test('Open folder asks the backend to open this build’s folder; a refusal is shown', async () => {
+    const user = userEvent.setup();
+    fakeRpc.api.openDiskBuildFolder.mockResolvedValueOnce(true);
+    render(DiskImageDetailsPage);
+    const open = await screen.findByRole('button', { name: 'Open folder' });
+    await user.click(open);
+    expect(fakeRpc.api.openDiskBuildFolder).toHaveBeenCalledWith('build-1');
+
+    fakeRpc.api.openDiskBuildFolder.mockRejectedValueOnce(
+      new Error('The output folder /home/me/disks no longer exists.'),
+    );
+    await user.click(open);
+    expect(await screen.findByText(/The output folder \/home\/me\/disks no longer exists\./)).toBeInTheDocument();
+  });
+
+  test('Open folder is disabled when the folder is on a remote engine’s machine', async () => {
+    fakeRpc.api.getDiskBuild.mockResolvedValue(diskBuildRecord({ remote: true, engineName: 'build-server' }));
+    render(DiskImageDetailsPage);
+    const open = await screen.findByRole('button', { name: 'Open folder' });
+    expect(open).toBeDisabled();
+    expect(open).toHaveAttribute('title', 'The folder is on the machine of build-server, not on this one');
+  });
+
   test('an unknown build says so', async () => {
     fakeRpc.api.getDiskBuild.mockRejectedValue(new Error('no build build-1'));
     render(DiskImageDetailsPage);

@@ -157,6 +157,42 @@ describe('DiskImagesPage', () => {
     expect(router.route).toBe(`${ROUTES.diskImageDetails}?build=build-old`);
   });
 
+  test('Open folder asks the backend to open that build’s folder, by id; keyboard works too', async () => {
+    const user = userEvent.setup();
+    fakeRpc.api.openDiskBuildFolder.mockResolvedValue(true);
+    render(DiskImagesPage);
+    const open = await screen.findByRole('button', { name: 'Open the folder of the build of quay.io/me/web:2' });
+    expect(open).toHaveTextContent('Open folder');
+    expect(open).toHaveAttribute('title', 'Open /home/me/disks in the file manager');
+    await user.click(open);
+    expect(fakeRpc.api.openDiskBuildFolder).toHaveBeenCalledWith('build-new');
+
+    open.focus();
+    await user.keyboard('{Enter}');
+    await waitFor(() => expect(fakeRpc.api.openDiskBuildFolder).toHaveBeenCalledTimes(2));
+    expect(fakeRpc.api.openDiskBuildFolder).toHaveBeenLastCalledWith('build-new');
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+  });
+
+  test('Open folder is disabled for a build whose folder is on a remote engine’s machine, and says why', async () => {
+    render(DiskImagesPage);
+    const open = await screen.findByRole('button', { name: 'Open the folder of the build of quay.io/me/db:1' });
+    expect(open).toBeDisabled();
+    expect(open).toHaveAttribute('title', 'The folder is on the machine of build-server, not on this one');
+  });
+
+  test('a refusal to open the folder is shown above the list', async () => {
+    const user = userEvent.setup();
+    fakeRpc.api.openDiskBuildFolder.mockRejectedValue(new Error('The output folder /home/me/disks no longer exists.'));
+    render(DiskImagesPage);
+    await user.click(await screen.findByRole('button', { name: 'Open the folder of the build of quay.io/me/web:2' }));
+    expect(
+      await screen.findByText(
+        'Could not open the folder of the build of quay.io/me/web:2: The output folder /home/me/disks no longer exists.',
+      ),
+    ).toBeInTheDocument();
+  });
+
   test('a diskBuildsChanged push re-reads the list', async () => {
     render(DiskImagesPage);
     await screen.findByRole('table', { name: 'Disk image builds' });
