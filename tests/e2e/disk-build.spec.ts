@@ -3,11 +3,22 @@
  * The seed walkthrough's disk build in the browser: from the image's "Build Disk Image" action,
  * fill the form as a user would (user demo / changeit / wheel, kernel argument audit=0), build with
  * the stand-in builder, watch the progress reach 100 % and open the log. The artifact and the
- * config the builder received are then checked on disk.
+ * config the builder received are then checked on disk. "Open folder" runs against a desktop
+ * opener that fails (as xdg-open does with no desktop), so the user must be told the folder.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
@@ -20,6 +31,7 @@ import {
   STAND_IN_BUILDER,
   tempOutput,
 } from '../integration/support/stand-in-builder';
+import { desktopOpener } from '../../src/standalone/desktop-opener';
 import type { BrowserSession } from './support/session';
 import { openStandalone } from './support/session';
 
@@ -29,6 +41,7 @@ describe('disk build from the UI with the stand-in builder', () => {
   let podman: PodmanService;
   let session: BrowserSession;
   let output: string;
+  let openerBin: string;
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
@@ -37,12 +50,18 @@ describe('disk build from the UI with the stand-in builder', () => {
     await createStandInBuilder(podman);
     await createBootcTestImage(podman, 'quay.io/demo/fedora-bootc:42');
     output = await tempOutput(podman);
-    session = await openStandalone(podman);
+    // Whatever this machine's desktop would do, its opener here fails the way xdg-open does without one.
+    openerBin = mkdtempSync(join(tmpdir(), 'bootc-studio-e2e-opener-'));
+    const opener = join(openerBin, desktopOpener(process.platform));
+    writeFileSync(opener, `#!/bin/sh\necho "xdg-open: no method available for opening '$1'" >&2\nexit 3\n`);
+    chmodSync(opener, 0o755);
+    session = await openStandalone(podman, { PATH: `${openerBin}${delimiter}${process.env.PATH}` });
   });
 
   afterAll(async () => {
     const code = await session?.close();
     await podman?.stop();
+    if (openerBin) rmSync(openerBin, { recursive: true, force: true });
     expect(code, session?.standalone.output()).toBe(0);
   });
 
@@ -102,6 +121,16 @@ describe('disk build from the UI with the stand-in builder', () => {
     await expect
       .poll(() => webview.getByRole('row').filter({ hasText: 'quay.io/demo/fedora-bootc:42' }).count())
       .toBe(1);
+  });
+
+  test('Open folder: when the desktop cannot open it, a message names the folder', async () => {
+    await session.dismissToasts();
+    const webview = session.webview();
+    await webview.getByRole('button', { name: 'Open the folder of the build of quay.io/demo/fedora-bootc:42' }).click();
+    const message = session.page.getByRole('alert').filter({ hasText: `Could not open ${output}: ` });
+    await expect.poll(() => message.count()).toBe(1);
+    expect(await message.innerText()).toContain(`${desktopOpener(process.platform)} exited with code 3`);
+    await session.page.screenshot({ path: join(SCREENSHOTS, 'disk-build-open-folder-dark.png') });
   });
 });
 

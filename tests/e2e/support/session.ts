@@ -22,11 +22,14 @@ export interface BrowserSession {
   close(): Promise<number | null>;
 }
 
-/** Standalone mode (`node dist/standalone.js`) on `podman`, opened in Chromium at its URL. */
-export async function openStandalone(podman: PodmanService): Promise<BrowserSession> {
+/**
+ * Standalone mode (`node dist/standalone.js`) on `podman`, opened in Chromium at its URL.
+ * `env` adds to (or overrides) the environment standalone mode runs in.
+ */
+export async function openStandalone(podman: PodmanService, env: NodeJS.ProcessEnv = {}): Promise<BrowserSession> {
   const store = mkdtempSync(join(tmpdir(), 'bootc-studio-e2e-store-'));
-  const { CONTAINER_HOST: _unused, ...env } = process.env;
-  const standalone = await startStandaloneProcess(['--url', podman.url, '--store', store], env);
+  const { CONTAINER_HOST: _unused, ...inherited } = process.env;
+  const standalone = await startStandaloneProcess(['--url', podman.url, '--store', store], { ...inherited, ...env });
   const browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
