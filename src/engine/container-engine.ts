@@ -20,6 +20,8 @@ export interface EngineInfo {
   arch?: string;
   /** The engine's actual image store root, e.g. /var/lib/containers/storage. */
   graphRoot?: string;
+  /** True when the engine runs on another machine (ssh://): its paths are that machine's. */
+  remote?: boolean;
 }
 
 export interface EngineImage {

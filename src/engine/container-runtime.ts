@@ -22,6 +22,12 @@ export interface ContainerSpec {
   /** `KEY=value`; never secrets (they would show in `podman inspect`). */
   env?: string[];
   /**
+   * Files written into the container after it is created and before it starts (`path` absolute in
+   * the container): how a config reaches an engine on another machine, where a bind of a local
+   * file cannot. Not shown by `podman inspect`; gone with the container.
+   */
+  files?: { path: string; content: string; mode: number }[];
+  /**
    * Seconds a stop waits after SIGTERM before SIGKILL when the stop itself names no timeout (Podman
    * Desktop's stopContainer names none). Default 10: podman's compat API otherwise records 0, and
    * such a stop kills at once.

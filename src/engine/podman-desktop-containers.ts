@@ -79,6 +79,9 @@ export class PdContainers {
   ) {}
 
   async create(engineId: string, spec: ContainerSpec): Promise<string> {
+    if (spec.files?.length) {
+      throw new EngineError("Podman Desktop's API cannot copy files into a container: bind them instead");
+    }
     const created = await this.api
       .createContainer(engineId, {
         ...(spec.name ? { name: spec.name } : {}),

@@ -27,7 +27,7 @@ export const COMPAT = '/v1.41';
 export type QueryValue = string | number | boolean | string[] | Record<string, string> | undefined;
 
 export interface SocketRequest {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Path without query, e.g. `/v4.0.0/libpod/images/pull` or `/v1.41/images/json`. */
   path: string;
   /**

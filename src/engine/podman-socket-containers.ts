@@ -11,6 +11,8 @@
 
 import { StringDecoder } from 'node:string_decoder';
 
+import { pack } from 'tar-stream';
+
 import type { ContainerSpec, ContainerSummary } from './container-runtime';
 import { containerState } from './container-runtime';
 import { EngineError } from './container-engine';
@@ -48,7 +50,33 @@ export async function socketCreateContainer(
   );
   const id = typeof created.Id === 'string' ? created.Id : '';
   if (!id) throw new EngineError(`Creating a container on ${engineName}: the engine answered without an id`);
+  if (spec.files?.length) {
+    try {
+      await putFiles(client, id, spec.files);
+    } catch (error) {
+      await socketRemoveContainer(client, engineName, id).catch(() => undefined);
+      throw error;
+    }
+  }
   return id;
+}
+
+/** The files as one tar extracted at `/` of the container (Docker's PUT …/archive). */
+async function putFiles(client: PodmanSocketClient, id: string, files: NonNullable<ContainerSpec['files']>) {
+  const archive = pack();
+  for (const file of files) {
+    if (!file.path.startsWith('/')) throw new EngineError(`Not an absolute path in the container: ${file.path}`);
+    archive.entry({ name: file.path.slice(1), mode: file.mode, uid: 0, gid: 0 }, file.content);
+  }
+  archive.finalize();
+  await client.json({
+    method: 'PUT',
+    path: `${COMPAT}/containers/${encodeURIComponent(id)}/archive`,
+    query: { path: '/' },
+    file: archive,
+    headers: { 'Content-Type': 'application/x-tar' },
+    doing: `Copying ${files.map(file => file.path).join(', ')} into container ${id}`,
+  });
 }
 
 export async function socketStartContainer(client: PodmanSocketClient, engineName: string, id: string): Promise<void> {

@@ -319,6 +319,7 @@ export class PodmanSocketEngine implements ContainerEngine {
       os: optionalString(host.os),
       arch: optionalString(host.arch),
       graphRoot: optionalString(store.graphRoot),
+      remote: this.endpoint.kind === 'ssh',
     };
     return this.known;
   }

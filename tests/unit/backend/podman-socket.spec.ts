@@ -75,6 +75,7 @@ describe('PodmanSocketEngine', () => {
         os: 'linux',
         arch: 'arm64',
         graphRoot: '/home/me/.local/share/containers/storage',
+        remote: false,
       },
     ]);
   });
