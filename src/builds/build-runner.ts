@@ -17,7 +17,7 @@
  */
 
 import { hostname } from 'node:os';
-import { chown, lstat, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chown, lstat, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { DiskBuildRequest } from '../api/disk-build';
@@ -30,7 +30,7 @@ import { makeConfigDir, removeConfigDir, writeBuildConfig } from './build-config
 import { BuildLogWriter, countBuilderLines, LineSkipper, OUTPUT_MARKER } from './build-log';
 import { BuildProgressParser } from './build-progress';
 import type { BuildStore, RunnerLease } from './build-store';
-import { planBuild, renderRunCommand, type BuilderPlan } from './builder-plan';
+import { CONFIG_TARGET, planBuild, renderRunCommand, type BuilderPlan } from './builder-plan';
 import {
   CANCEL_FILE,
   HANDOFF_FAILURE_PREFIX,
@@ -69,6 +69,8 @@ export interface EngineFacts {
   awsConfigDir?: string;
   /** The engine is a rootless podman on Linux: the builder runs on root's podman after the hand-off. */
   handoff?: HandoffFacts;
+  /** The engine runs on another machine: the config is copied into the builder, the output stays there. */
+  remote?: boolean;
 }
 
 export interface StopReason {
@@ -142,7 +144,15 @@ export class BuildRun {
       await this.#ensureBuilder(plan.builderImage);
       if (this.#stopReason) return await this.#finish(undefined);
 
+      // An engine on another machine cannot see the config file: it is copied into the builder instead.
+      let files: { path: string; content: string; mode: number }[] | undefined;
+      if (facts.remote && config) {
+        const bind = `${config.path}:${CONFIG_TARGET}:ro`;
+        plan.binds = plan.binds.filter(candidate => candidate !== bind);
+        files = [{ path: CONFIG_TARGET, content: await readFile(config.path, 'utf8'), mode: 0o600 }];
+      }
       const containerId = await this.deps.engine.createContainer(this.record.engineId, {
+        ...(files ? { files } : {}),
         ...(plan.containerName ? { name: plan.containerName } : {}),
         image: plan.builderImage,
         cmd: plan.argv,
@@ -421,6 +431,11 @@ export class BuildRun {
     if (this.#stopReason) {
       record.status = this.#stopReason.status;
       record.error = this.#stopReason.error;
+    } else if (exitCode === 0 && record.remote) {
+      // On the engine's machine: the builder's success is all this side can know of them.
+      record.status = 'succeeded';
+      record.percent = 100;
+      record.message = 'Build complete';
     } else if (exitCode === 0) {
       const missing = await this.#measureArtifacts();
       if (missing.length > 0) {
@@ -440,7 +455,7 @@ export class BuildRun {
     if (record.status !== 'succeeded') {
       await this.#removePartialArtifacts();
       record.artifacts = [];
-    } else if (record.request.chown && builderKindOf(record.request.builder) === 'image-builder') {
+    } else if (!record.remote && record.request.chown && builderKindOf(record.request.builder) === 'image-builder') {
       await this.#chownArtifacts(record.request.chown);
     }
     await this.#removeContainer();
@@ -534,6 +549,10 @@ export class BuildRun {
 
   async #removePartialArtifacts(): Promise<void> {
     const request = this.record.request;
+    if (this.record.remote) {
+      this.#log?.note(`partial results may remain in ${request.outputDir} on ${this.record.engineName}`);
+      return;
+    }
     const entries = outputEntriesFor(request.types, builderKindOf(request.builder) === 'bootc-image-builder');
     for (const entry of entries) {
       await rm(join(request.outputDir, entry), { recursive: true, force: true }).catch((error: unknown) =>

@@ -22,7 +22,7 @@
 import { access, mkdir, rm, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { homedir, hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, posix, resolve } from 'node:path';
 
 import {
   builderImageOf,
@@ -166,12 +166,23 @@ export class DiskBuildService {
     const image = await buildImageFacts(this.#engine, engine.id, first.value.image, engine.name);
     const checked = validateDiskBuildRequest(input, image);
     if (!checked.ok) throw new ValidationError(checked.errors);
-    const request: DiskBuildRequest = { ...checked.value, outputDir: resolve(checked.value.outputDir) };
+    const remote = engine.remote === true;
+    if (remote) remoteProblem(engine, checked.value);
+    const request: DiskBuildRequest = {
+      ...checked.value,
+      outputDir: remote ? posix.normalize(checked.value.outputDir) : resolve(checked.value.outputDir),
+    };
 
-    await this.#checkOutputDir(request.outputDir, options.createOutputDir === true);
+    // A remote engine's output folder is on its machine: the builder's mount shows whether it exists.
+    if (!remote) await this.#checkOutputDir(request.outputDir, options.createOutputDir === true);
     const { records } = await this.store.list();
     const active = records.filter(ACTIVE);
-    const sameFolder = active.find(record => resolve(record.request.outputDir) === request.outputDir);
+    // One folder, one build: on this machine whatever the engine, on another machine per engine.
+    const sameFolder = active.find(record =>
+      record.remote || remote
+        ? record.engineId === engine.id && record.request.outputDir === request.outputDir
+        : resolve(record.request.outputDir) === request.outputDir,
+    );
     if (sameFolder) {
       throw new ValidationError([
         {
@@ -180,9 +191,11 @@ export class DiskBuildService {
         },
       ]);
     }
-    const space = await outputSpaceProblem(request.outputDir, image.size, this.#options.freeBytes ?? freeBytesIn);
-    if (space) throw new NotEnoughSpaceError(space);
-    const facts: EngineFacts = { graphRoot, rootful: engine.rootful !== false };
+    if (!remote) {
+      const space = await outputSpaceProblem(request.outputDir, image.size, this.#options.freeBytes ?? freeBytesIn);
+      if (space) throw new NotEnoughSpaceError(space);
+    }
+    const facts: EngineFacts = { graphRoot, rootful: engine.rootful !== false, remote };
     if (!facts.rootful) {
       if (options.detach) {
         throw new ValidationError([
@@ -207,14 +220,15 @@ export class DiskBuildService {
       created: this.#now(),
       engineId: engine.id,
       engineName: engine.name,
-      remote: false,
+      remote,
       ...(facts.handoff ? { handoff: true } : {}),
       builderImage,
       artifacts: artifactsFor(request.types).map(artifact => ({
         type: artifact.type,
         path: join(request.outputDir, ...artifact.path.split('/')),
       })),
-      logPath: join(request.outputDir, LOG_FILE_NAME),
+      // A remote build's log stays here, beside its record.
+      logPath: remote ? join(this.store.dirOf(id), LOG_FILE_NAME) : join(request.outputDir, LOG_FILE_NAME),
     };
     await this.store.write(record);
     const run = new BuildRun(this.#deps, record, { timeoutMs: this.#timeoutMs() });
@@ -303,7 +317,8 @@ export class DiskBuildService {
   async delete(id: string, keepFiles: boolean): Promise<void> {
     let record = await this.get(checkBuildId(id));
     if (ACTIVE(record)) record = await this.cancel(id);
-    if (!keepFiles) {
+    // A remote build's files are on the engine's machine: only its record (and log) go.
+    if (!keepFiles && !record.remote) {
       const request = record.request;
       const entries = outputEntriesFor(request.types, builderKindOf(request.builder) === 'bootc-image-builder');
       for (const entry of [...entries, LOG_FILE_NAME]) {
@@ -497,7 +512,7 @@ export class DiskBuildService {
           .catch(() => undefined);
         await this.#engine.removeContainer(record.engineId, containerId).catch(() => undefined);
       }
-      if (end.removeArtifacts) {
+      if (end.removeArtifacts && !record.remote) {
         const request = record.request;
         for (const entry of outputEntriesFor(request.types, builderKindOf(request.builder) === 'bootc-image-builder')) {
           await rm(join(request.outputDir, entry), { recursive: true, force: true }).catch(() => undefined);
@@ -565,6 +580,18 @@ export class DiskBuildService {
   }
 }
 
+/** What a build on an engine on another machine cannot do: refused before anything starts. */
+function remoteProblem(engine: EngineInfo, request: DiskBuildRequest): void {
+  if (request.aws) {
+    throw new ValidationError([
+      {
+        field: 'aws',
+        message: `${engine.name} runs on another machine: an AMI upload reads ~/.aws on this one, so build the AMI on a local engine`,
+      },
+    ]);
+  }
+}
+
 /**
  * The engine's graph root; refuses an engine the builder cannot run on. A rootless engine on Linux
  * is fine when the hand-off can run (`handoff`).
@@ -576,6 +603,14 @@ function engineProblem(engine: EngineInfo, platform: NodeJS.Platform, handoff: b
       {
         field: 'engineId',
         message: `${engine.name} is podman ${engine.version}: building disk images on ${platform === 'darwin' ? 'macOS' : 'Windows'} needs podman 5 or newer; update podman and recreate the machine`,
+      },
+    ]);
+  }
+  if (engine.rootful === false && engine.remote) {
+    throw new ValidationError([
+      {
+        field: 'engineId',
+        message: `${engine.name} is a rootless podman on another machine, and the builder needs a rootful one: connect to root's podman socket there (ssh://root@host/run/podman/podman.sock)`,
       },
     ]);
   }

@@ -279,6 +279,39 @@ describe('disk builds on a real podman with the stand-in builder', () => {
     expect(existsSync(join(out, 'manifest-qcow2.json'))).toBe(false);
   });
 
+  test('an engine on another machine: the config is copied into the builder, the log stays with the record', async () => {
+    // The same podman, reported as remote: everything but the SSH transport is the remote path.
+    class RemoteEngine extends PodmanSocketEngine {
+      override async listEngines() {
+        return (await super.listEngines()).map(info => ({ ...info, remote: true }));
+      }
+    }
+    const builds = service({ engine: new RemoteEngine(podman.url) });
+    const out = await outputDir('remote');
+    const id = await builds.start(
+      request(out, {
+        config: {
+          users: [{ name: 'demo', password: PASSWORD, groups: [] }],
+          groups: [],
+          kernelArgs: [],
+          filesystems: [],
+        },
+      }),
+    );
+    const record = await builds.wait(id);
+    expect(record.status, record.error).toBe('succeeded');
+    expect(record.remote).toBe(true);
+    expect(record.logPath).toBe(join(builds.store.dirOf(id), 'image-build.log'));
+    expect(await readFile(record.logPath, 'utf8')).toContain('Build complete!');
+    expect(existsSync(join(out, 'image-build.log'))).toBe(false);
+    const received = await readFile(join(out, 'stand-in-config.toml'), 'utf8');
+    const hash = /password = "(\$6\$[^"]+)"/.exec(received)?.[1];
+    expect(verifyPassword(PASSWORD, hash as string)).toBe(true);
+    await rm(join(out, 'stand-in-config.toml'));
+    expect(existsSync(join(out, 'qcow2/disk.qcow2'))).toBe(true);
+    expect(await builderContainers()).toEqual([]);
+  });
+
   test('no secret in any file the builds left behind: outputs, store, temp dir', async () => {
     const found: string[] = [];
     async function walk(dir: string): Promise<void> {

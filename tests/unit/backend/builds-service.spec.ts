@@ -33,6 +33,7 @@ import {
 import { CANCEL_FILE, HANDOFF_FAILURE_PREFIX, type AdminRunner } from '../../../src/builds/linux-handoff';
 import { verifyPassword } from '../../../src/builds/password-hash';
 import type { EngineInfo } from '../../../src/engine/container-engine';
+import type { ContainerSpec } from '../../../src/engine/container-runtime';
 import type { FakeContainer } from './fake-containers';
 import { ENGINE, FakeEngine } from './fake-engine';
 
@@ -683,5 +684,68 @@ describe('DiskBuildService: a rootless engine', () => {
     const lost = await second.get(id);
     expect(lost.status).toBe('lost');
     expect(lost.error).toMatch(/its builder on root's podman was stopped with it/);
+  });
+});
+
+describe('DiskBuildService: an engine on another machine', () => {
+  const REMOTE_OUT = '/srv/builds/out';
+
+  beforeEach(() => {
+    engine.info = { ...engine.info, remote: true, name: 'podman (rootful) on build-box' };
+  });
+
+  test('the folder is the remote machine’s: not checked here; the config is copied in, the log kept here', async () => {
+    engine.onStart = container => {
+      container.write('[0 / 1] Pipeline build\nBuild complete!\n');
+      container.exit(0);
+    };
+    const builds = service({ freeBytes: async () => 0 });
+    const id = await builds.start(request({ outputDir: REMOTE_OUT, config: withUser() }));
+    const record = await builds.wait(id);
+    expect(record.status, record.error).toBe('succeeded');
+    expect(record.remote).toBe(true);
+    expect(record.artifacts).toEqual([
+      { type: 'qcow2', path: '/srv/builds/out/qcow2/disk.qcow2' },
+      { type: 'raw', path: '/srv/builds/out/image/disk.raw' },
+    ]);
+    expect(record.logPath).toBe(join(builds.store.dirOf(id), 'image-build.log'));
+    expect(readFileSync(record.logPath, 'utf8')).toContain('Build complete!');
+    const spec = engine.calls.find(call => call.method === 'createContainer')?.args[1] as ContainerSpec;
+    expect(spec.binds).toContain('/srv/builds/out:/output');
+    expect(spec.binds.some(bind => bind.endsWith(':/config.toml:ro'))).toBe(false);
+    const [file] = spec.files ?? [];
+    expect(file.path).toBe('/config.toml');
+    expect(file.mode).toBe(0o600);
+    expect(file.content).not.toContain(PASSWORD);
+    const hash = /password = "(\$6\$[^"]+)"/.exec(file.content)?.[1] as string;
+    expect(verifyPassword(PASSWORD, hash)).toBe(true);
+    expect(configDirs()).toEqual([]);
+  });
+
+  test('a failed build leaves the remote folder alone and says so', async () => {
+    engine.onStart = container => container.exit(1);
+    const builds = service();
+    const record = await builds.wait(await builds.start(request({ outputDir: REMOTE_OUT })));
+    expect(record.status).toBe('failed');
+    expect(readFileSync(record.logPath, 'utf8')).toContain(
+      'partial results may remain in /srv/builds/out on podman (rootful) on build-box',
+    );
+  });
+
+  test('an AMI upload and a rootless remote podman are refused', async () => {
+    const builds = service();
+    await refused(
+      builds.start(
+        request({
+          outputDir: REMOTE_OUT,
+          types: ['ami'],
+          aws: { amiName: 'fedora-bootc-ami', bucket: 'my-bucket', region: 'us-east-1' },
+        }),
+      ),
+      /^aws: .*reads ~\/\.aws on this one/,
+    );
+    engine.info = { ...engine.info, rootful: false };
+    await refused(builds.start(request({ outputDir: REMOTE_OUT })), /^engineId: .*rootless podman on another machine/);
+    expect(engine.started()).toEqual([]);
   });
 });
