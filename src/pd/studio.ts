@@ -12,6 +12,7 @@ import { RpcServer } from '../rpc/rpc-server';
 import { StudioApi } from '../rpc/studio-api';
 import { Throttle } from '../rpc/throttle';
 import { rewriteAssetUrls } from '../rpc/webview-html';
+import { pdAdminRunner } from './admin-runner';
 import { COMMANDS, imageRefFromMenuArgument } from './commands';
 import { pdDialogs } from './dialogs';
 import { followBuildsAsTasks } from './build-tasks';
@@ -49,6 +50,8 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
     engine,
     storeDir: context.storagePath,
     timeoutMs: () => buildTimeoutMinutes() * 60_000,
+    // A rootless podman on Linux: the builder runs on root's podman, through one pkexec prompt.
+    ...(pd.env.isLinux ? { handoff: { admin: pdAdminRunner(pd.process) } } : {}),
   });
   // Called only after the server below exists.
   const pushImagesChanged = () => void server.push(PUSH_CHANNELS.imagesChanged);
