@@ -104,17 +104,20 @@ function notify(host: BuildTaskHost, record: DiskBuildRecord): void {
     if (choice === OPEN_FOLDER) void host.openFolder(folder);
     else if (choice === SHOW_LOG) host.showBuild(record.id);
   };
+  // A remote build's folder is on the engine's machine: nothing here can open it.
+  const folderItems = record.remote ? [] : [OPEN_FOLDER];
+  const where = record.remote ? `${folder} on ${record.engineName}` : folder;
   if (record.status === 'succeeded') {
     const files = record.artifacts.map(artifact => artifact.path.slice(folder.length + 1)).join(', ');
     void host
-      .showInformationMessage(`Disk image of ${image} built in ${folder}: ${files}`, OPEN_FOLDER)
+      .showInformationMessage(`Disk image of ${image} built in ${where}: ${files}`, ...folderItems)
       .then(act, () => undefined);
   } else if (record.status === 'failed' || record.status === 'lost') {
     void host
       .showErrorMessage(
         `The disk image build of ${image} ${record.status === 'lost' ? 'was lost' : 'failed'}: ${record.error ?? ''}`,
         SHOW_LOG,
-        OPEN_FOLDER,
+        ...folderItems,
       )
       .then(act, () => undefined);
   }

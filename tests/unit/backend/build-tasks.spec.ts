@@ -16,8 +16,9 @@ import type { FakeContainer } from './fake-containers';
 import { ENGINE, FakeEngine } from './fake-engine';
 
 class TaskEngine extends FakeEngine {
+  remote = false;
   override async listEngines() {
-    return [{ ...ENGINE, graphRoot: '/var/lib/containers/storage', rootful: true }];
+    return [{ ...ENGINE, graphRoot: '/var/lib/containers/storage', rootful: true, remote: this.remote }];
   }
 }
 
@@ -87,9 +88,10 @@ function setup(answer: string | undefined) {
   return { engine, builds, reports, tasks, messages, host, subscription };
 }
 
-const request = () => ({
+const request = (overrides: { outputDir?: string } = {}) => ({
   image: 'quay.io/x/os:1',
   outputDir: out,
+  ...overrides,
   types: ['qcow2'],
   arch: 'amd64',
   builder: { image: 'localhost/builder:1' },
@@ -144,5 +146,24 @@ describe('followBuildsAsTasks', () => {
     expect(messages[0].kind).toBe('error');
     expect(messages[0].items).toEqual([SHOW_LOG, OPEN_FOLDER]);
     await vi.waitFor(() => expect(host.showBuild).toHaveBeenCalledWith(failed));
+  });
+
+  test('a build on another machine: no "Open folder" — its folder is there', async () => {
+    const { engine, builds, messages } = setup(undefined);
+    engine.remote = true;
+    engine.onStart = container => {
+      container.write('Build complete!\n');
+      container.exit(0);
+    };
+    await builds.wait(await builds.start(request({ outputDir: '/srv/out' })));
+    engine.onStart = container => container.exit(1);
+    await builds.wait(await builds.start(request({ outputDir: '/srv/out' })));
+    await vi.waitFor(() => expect(messages).toHaveLength(2));
+    expect(messages[0]).toEqual({
+      kind: 'info',
+      message: `Disk image of quay.io/x/os:1 built in /srv/out on ${ENGINE.name}: qcow2/disk.qcow2`,
+      items: [],
+    });
+    expect(messages[1].items).toEqual([SHOW_LOG]);
   });
 });
