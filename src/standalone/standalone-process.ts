@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 
-import { findExecutable } from '../platform/executables';
+import { adminArgv } from '../platform/admin';
 import type { CancellationToken } from './pd-primitives';
 
 export interface ExecOptions {
@@ -103,27 +103,4 @@ export async function exec(
       );
     });
   });
-}
-
-export function adminArgv(
-  command: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  which: (name: string, path?: string) => string | undefined = findExecutable,
-  host: { uid?: number; platform: NodeJS.Platform } = { uid: process.getuid?.(), platform: process.platform },
-): [string, string[]] {
-  if (host.uid === 0) return [command, args];
-  if (host.platform !== 'linux') {
-    throw new Error(
-      `Standalone mode cannot ask for administrator rights on ${host.platform}; run ${command} as an administrator.`,
-    );
-  }
-  const graphical = Boolean(env.DISPLAY || env.WAYLAND_DISPLAY);
-  const pkexec = which('pkexec', env.PATH);
-  if (pkexec && graphical) return [pkexec, [command, ...args]];
-  const sudo = which('sudo', env.PATH);
-  if (sudo) return [sudo, ['-n', command, ...args]];
-  throw new Error(
-    `${command} needs administrator rights, and neither pkexec (with a graphical session) nor sudo is available. Run Bootc Studio as root or install sudo.`,
-  );
 }

@@ -9,7 +9,7 @@ import { HostUi } from '../../../src/standalone/host-ui';
 import { createStandaloneApi } from '../../../src/standalone/standalone-api';
 import { StandaloneConfiguration } from '../../../src/standalone/standalone-configuration';
 import type { StandaloneContainerEngine } from '../../../src/standalone/standalone-container-engine';
-import { adminArgv, exec, RunError } from '../../../src/standalone/standalone-process';
+import { exec, RunError } from '../../../src/standalone/standalone-process';
 import { WebviewRegistry } from '../../../src/standalone/webview-host';
 
 const dir = mkdtempSync(join(tmpdir(), 'standalone-api-'));
@@ -182,18 +182,5 @@ describe('standalone process.exec', () => {
     const running = exec('sleep', ['30'], { token: token as never });
     setTimeout(() => cancel(), 50);
     await expect(running).rejects.toMatchObject({ cancelled: true });
-  });
-
-  test('administrator rights: pkexec in a graphical session, else sudo -n, else a clear error', () => {
-    const user = { uid: 1000, platform: 'linux' as const };
-    const which = (name: string) => (name === 'pkexec' || name === 'sudo' ? `/usr/bin/${name}` : undefined);
-    expect(adminArgv('podman', ['load'], {}, which, { uid: 0, platform: 'linux' })).toEqual(['podman', ['load']]);
-    expect(adminArgv('podman', ['load'], { DISPLAY: ':0' }, which, user)).toEqual([
-      '/usr/bin/pkexec',
-      ['podman', 'load'],
-    ]);
-    expect(adminArgv('podman', ['load'], {}, which, user)).toEqual(['/usr/bin/sudo', ['-n', 'podman', 'load']]);
-    expect(() => adminArgv('podman', ['load'], {}, () => undefined, user)).toThrow('needs administrator rights');
-    expect(() => adminArgv('podman', ['load'], {}, which, { uid: 501, platform: 'darwin' })).toThrow('on darwin');
   });
 });
