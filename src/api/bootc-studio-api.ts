@@ -73,6 +73,11 @@ export interface BootcStudioApi {
   openDiskBuildFolder(buildId: string): Promise<boolean>;
   /** The exact config.toml and builder command the request would run, passwords masked. */
   previewDiskBuild(request: DiskBuildRequest): Promise<DiskBuildPreview>;
+  /**
+   * Makes the podman machine behind the engine rootful (asks first; stops it, sets it, starts it
+   * again, as a task). Answers whether it did; refuses an engine that is not a podman machine.
+   */
+  makeMachineRootful(engineId: string): Promise<boolean>;
   /** Architectures and labels of an image, for the form's choices. */
   describeImageForBuild(engineId: string, ref: string): Promise<BuildableImage>;
   /** Asks for a config.toml / config.json and reads it into the form's model. */
@@ -89,6 +94,7 @@ export const NO_TIMEOUT_METHODS: readonly (keyof BootcStudioApi)[] = [
   'saveExampleContainerfile',
   'importBuildConfig',
   'exportBuildConfig',
+  'makeMachineRootful',
 ];
 
 /** Default time a call may take before the page gives up on it, in milliseconds. */

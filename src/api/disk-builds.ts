@@ -50,6 +50,15 @@ export interface DiskBuildPreview {
   configToml: string;
   command: string;
   warnings: string[];
+  /** A fix the extension can apply for the first warning (a rootless podman machine). */
+  fix?: EngineFix;
+}
+
+/** The engine is a rootless podman machine: it can be made rootful (stopped, set, started). */
+export interface EngineFix {
+  kind: 'make-machine-rootful';
+  engineId: string;
+  machine: string;
 }
 
 /** An image as the build form needs it: which architectures and filesystems to offer. */

@@ -432,7 +432,14 @@ export class DiskBuildService {
       handoff ? { sudo: true } : {},
     );
     const warnings = handoff ? [handoffNotice(engine.name, request.image), ...preview.warnings] : preview.warnings;
-    return { configToml: preview.configToml ?? '', command: preview.command, warnings };
+    const answer: DiskBuildPreview = { configToml: preview.configToml ?? '', command: preview.command, warnings };
+    if (engine?.rootful === false && engine.machine && !handoff) {
+      warnings.unshift(
+        `${engine.name} runs in the rootless podman machine ${engine.machine.name}, and the builder needs a rootful one`,
+      );
+      answer.fix = { kind: 'make-machine-rootful', engineId: engine.id, machine: engine.machine.name };
+    }
+    return answer;
   }
 
   /** Architectures (manifest members or the image's own) and labels of an image, for the form. */

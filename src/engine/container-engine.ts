@@ -22,6 +22,8 @@ export interface EngineInfo {
   graphRoot?: string;
   /** True when the engine runs on another machine (ssh://): its paths are that machine's. */
   remote?: boolean;
+  /** The podman machine that runs the engine (macOS, Windows), as Podman Desktop names it. */
+  machine?: { name: string; vmType: string };
 }
 
 export interface EngineImage {

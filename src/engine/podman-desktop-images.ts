@@ -44,6 +44,8 @@ interface Connection {
   status(): string;
   /** The engine's socket (a named pipe on Windows), where Podman Desktop knows it. */
   endpoint?: { socketPath?: string };
+  /** Set for a podman machine: its provider (`applehv`, `libkrun`, `wsl`, `hyperv`, `qemu`). */
+  vmType?: string;
 }
 interface CancellationToken {
   isCancellationRequested: boolean;

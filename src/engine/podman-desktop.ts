@@ -126,7 +126,8 @@ export class PodmanDesktopEngine implements ContainerEngine {
     return Promise.all(
       infos.map(async info => {
         const engine: EngineInfo = { id: info.engineId, name: info.engineName, type: info.engineType };
-        const socketPath = sockets.get(info.engineId);
+        const { socketPath, machine } = sockets.get(info.engineId) ?? {};
+        if (machine) engine.machine = machine;
         const facts =
           info.engineType === 'podman' && socketPath ? await this.factsOf(info.engineId, socketPath) : undefined;
         if (facts?.graphRoot) engine.graphRoot = facts.graphRoot;
@@ -139,15 +140,16 @@ export class PodmanDesktopEngine implements ContainerEngine {
     );
   }
 
-  /** engineId → the socket of the started connection that serves it. */
-  private async socketsByEngine(): Promise<Map<string, string>> {
-    const sockets = new Map<string, string>();
+  /** engineId → the socket of the started connection that serves it, and its podman machine if it is one. */
+  private async socketsByEngine(): Promise<Map<string, { socketPath: string; machine?: EngineInfo['machine'] }>> {
+    const sockets = new Map<string, { socketPath: string; machine?: EngineInfo['machine'] }>();
     if (!this.provider) return sockets;
     for (const { connection } of this.provider.getContainerConnections()) {
       const socketPath = connection.endpoint?.socketPath;
       if (!socketPath || connection.status() !== 'started') continue;
+      const machine = connection.vmType ? { name: connection.name, vmType: connection.vmType } : undefined;
       const served = await (this.api as PdContainerEngineApi).listInfos({ provider: connection }).catch(() => []);
-      for (const info of served) sockets.set(info.engineId, socketPath);
+      for (const info of served) sockets.set(info.engineId, { socketPath, ...(machine ? { machine } : {}) });
     }
     return sockets;
   }

@@ -14,6 +14,7 @@ import { Throttle } from '../rpc/throttle';
 import { rewriteAssetUrls } from '../rpc/webview-html';
 import { pdAdminRunner } from './admin-runner';
 import { COMMANDS, imageRefFromMenuArgument } from './commands';
+import { makeMachineRootful } from './machine-fix';
 import { pdDialogs } from './dialogs';
 import { followBuildsAsTasks } from './build-tasks';
 import { followOperationsAsTasks } from './operation-tasks';
@@ -65,6 +66,19 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
     openExternal: url => pd.env.openExternal(pd.Uri.parse(url)),
     openFolder,
     imagesChanged: pushImagesChanged,
+    makeMachineRootful: async machine => {
+      const done = await makeMachineRootful(
+        {
+          exec: (command, args, options) => pd.process.exec(command, args, options),
+          withProgress: pd.window.withProgress,
+          taskWidget: () => pd.ProgressLocation.TASK_WIDGET,
+          showWarningMessage: (message, ...items) => pd.window.showWarningMessage(message, ...items),
+        },
+        machine,
+      );
+      if (done) void server.push(PUSH_CHANNELS.enginesChanged);
+      return done;
+    },
   });
   const server = new RpcServer(panel.webview, api);
   context.subscriptions.push(server);

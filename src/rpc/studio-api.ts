@@ -52,6 +52,8 @@ export interface StudioApiDeps {
   openFolder(path: string): Promise<boolean>;
   /** Called after a tag or delete changed the engine's images (the wiring pushes `imagesChanged`). */
   imagesChanged?(): void;
+  /** Makes a podman machine rootful (asks first); whether it did. Absent where machines cannot be changed. */
+  makeMachineRootful?(machine: { name: string; vmType: string }): Promise<boolean>;
 }
 
 /** The backend's implementation of the webview contract; it only checks arguments and delegates to the core. */
@@ -185,6 +187,16 @@ export class StudioApi implements BootcStudioApi {
 
   async previewDiskBuild(request: unknown): Promise<DiskBuildPreview> {
     return this.deps.builds.preview(request);
+  }
+
+  async makeMachineRootful(engineId: unknown): Promise<boolean> {
+    const id = checkId('engineId', engineId);
+    const engine = (await this.deps.engine.listEngines()).find(candidate => candidate.id === id);
+    if (!engine) throw new Error(`No running engine ${id}`);
+    if (!engine.machine || !this.deps.makeMachineRootful) {
+      throw new Error(`${engine.name} is not a podman machine Bootc Studio can change: make it rootful yourself`);
+    }
+    return this.deps.makeMachineRootful(engine.machine);
   }
 
   async describeImageForBuild(engineId: unknown, ref: unknown): Promise<BuildableImage> {

@@ -653,6 +653,22 @@ describe('DiskBuildService: a rootless engine', () => {
     );
   });
 
+  test('a rootless podman machine (macOS): the preview offers to make it rootful', async () => {
+    engine.info = { ...engine.info, machine: { name: 'podman-machine-default', vmType: 'applehv' } };
+    const preview = await service({ platform: 'darwin' }).preview(request());
+    expect(preview.warnings[0]).toBe(
+      'podman (rootless) runs in the rootless podman machine podman-machine-default, and the builder needs a rootful one',
+    );
+    expect(preview.fix).toEqual({
+      kind: 'make-machine-rootful',
+      engineId: ENGINE.id,
+      machine: 'podman-machine-default',
+    });
+    // A rootful machine needs nothing.
+    engine.info = { ...engine.info, rootful: true };
+    expect((await service({ platform: 'darwin' }).preview(request())).fix).toBeUndefined();
+  });
+
   test('a store that is not on this machine, and --detach, are refused before anything starts', async () => {
     const { runner, runs } = admin();
     engine.info = { ...engine.info, graphRoot: join(dir, 'not-here') };

@@ -210,6 +210,25 @@ describe('PodmanDesktopEngine containers', () => {
     // Without a provider (or a socket) nothing is guessed.
     expect((await new PodmanDesktopEngine(api).listEngines())[0].graphRoot).toBeUndefined();
   });
+
+  test('a connection with a vmType is a podman machine: its name and provider come along', async () => {
+    const { api } = pdApi();
+    const machine = {
+      name: 'podman-machine-default',
+      status: () => 'started',
+      endpoint: { socketPath: '/run/machine.sock' },
+      vmType: 'applehv',
+    };
+    const readFacts = vi.fn(async () => ({ graphRoot: '/var/lib/containers/storage', rootful: false }));
+    const engine = new PodmanDesktopEngine(
+      api,
+      { getContainerConnections: () => [{ connection: machine }] },
+      readFacts,
+    );
+    const [info] = await engine.listEngines();
+    expect(info.machine).toEqual({ name: 'podman-machine-default', vmType: 'applehv' });
+    expect(info.rootful).toBe(false);
+  });
 });
 
 describe('readLibpodFacts', () => {

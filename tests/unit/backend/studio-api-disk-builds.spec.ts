@@ -24,8 +24,16 @@ import { ENGINE, FakeEngine } from './fake-engine';
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl me@host';
 
 class ManifestEngine extends FakeEngine {
+  machine: { name: string; vmType: string } | undefined;
   override async listEngines() {
-    return [{ ...ENGINE, graphRoot: '/var/lib/containers/storage', rootful: true }];
+    return [
+      {
+        ...ENGINE,
+        graphRoot: '/var/lib/containers/storage',
+        rootful: !this.machine,
+        ...(this.machine ? { machine: this.machine } : {}),
+      },
+    ];
   }
   override async inspectManifest(engineId: string, ref: string): Promise<ManifestDetails> {
     if (ref !== 'quay.io/x/multi:1') return super.inspectManifest(engineId, ref);
@@ -47,8 +55,10 @@ beforeEach(() => {
 
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-function api(dialogs: { file?: string; save?: string } = {}) {
+function api(dialogs: { file?: string; save?: string } = {}, machine?: { name: string; vmType: string }) {
   const engine = new ManifestEngine();
+  engine.machine = machine;
+  const makeMachineRootful = vi.fn(async (_machine: { name: string; vmType: string }) => true);
   engine.images.set('quay.io/x/multi:1', { arch: 'amd64', labels: { 'containers.bootc': '1' } });
   engine.images.set('quay.io/x/os:1', { arch: 'arm64', labels: { 'redhat.id': 'fedora' } });
   const builds = new DiskBuildService({ engine, storeDir: join(dir, 'store'), warn: () => undefined });
@@ -63,9 +73,10 @@ function api(dialogs: { file?: string; save?: string } = {}) {
     dialogs: { selectFolder: async () => undefined, selectFile, saveFile },
     openExternal: async () => true,
     openFolder,
+    makeMachineRootful,
     home: dir,
   });
-  return { studio, builds, selectFile, saveFile, openFolder };
+  return { studio, builds, selectFile, saveFile, openFolder, makeMachineRootful };
 }
 
 const request: DiskBuildRequest = {
@@ -167,6 +178,25 @@ describe('StudioApi disk builds', () => {
     writeFileSync(join(dir, '.ssh', 'sneaky.pub'), '-----BEGIN OPENSSH PRIVATE KEY-----\n');
     const { studio } = api();
     expect(await studio.listSshPublicKeys()).toEqual([{ path: join(dir, '.ssh', 'id_ed25519.pub'), key: KEY }]);
+  });
+});
+
+describe('StudioApi makeMachineRootful', () => {
+  test('the engine’s podman machine, as the engine list names it, goes to the host', async () => {
+    const machine = { name: 'podman-machine-default', vmType: 'wsl' };
+    const { studio, makeMachineRootful } = api({}, machine);
+    expect(await studio.makeMachineRootful(ENGINE.id)).toBe(true);
+    expect(makeMachineRootful).toHaveBeenCalledWith(machine);
+  });
+
+  test('an unknown engine, or one that is not a podman machine, is refused; nothing runs', async () => {
+    const { studio, makeMachineRootful } = api();
+    await expect(studio.makeMachineRootful('nope')).rejects.toThrow('No running engine nope');
+    await expect(studio.makeMachineRootful(ENGINE.id)).rejects.toThrow(
+      /is not a podman machine Bootc Studio can change/,
+    );
+    await expect(studio.makeMachineRootful(7)).rejects.toThrow(/^engineId: /);
+    expect(makeMachineRootful).not.toHaveBeenCalled();
   });
 });
 

@@ -424,6 +424,43 @@ describe('BuildDiskImagePage: preview and Build', () => {
     expect(fakeRpc.api.previewDiskBuild.mock.calls.length).toBeLessThan(5);
   });
 
+  test('a rootless podman machine: the fix is offered, applied through the backend, and the preview asked again', async () => {
+    fakeRpc.api.previewDiskBuild.mockResolvedValueOnce({
+      configToml: '',
+      command: 'podman run --rm --privileged …',
+      warnings: [
+        'podman runs in the rootless podman machine podman-machine-default, and the builder needs a rootful one',
+      ],
+      fix: { kind: 'make-machine-rootful', engineId: 'podman.podman', machine: 'podman-machine-default' },
+    });
+    fakeRpc.api.previewDiskBuild.mockResolvedValue({
+      configToml: '',
+      command: 'podman run --rm --privileged …',
+      warnings: [],
+    });
+    fakeRpc.api.makeMachineRootful.mockResolvedValue(true);
+    const user = await validForm();
+    const fix = await screen.findByRole('button', { name: 'Make podman-machine-default rootful' });
+    const calls = fakeRpc.api.previewDiskBuild.mock.calls.length;
+    await user.click(fix);
+    expect(fakeRpc.api.makeMachineRootful).toHaveBeenCalledWith('podman.podman');
+    await waitFor(() => expect(fakeRpc.api.previewDiskBuild.mock.calls.length).toBe(calls + 1));
+    await waitFor(() => expect(screen.queryByRole('button', { name: /rootful/ })).not.toBeInTheDocument());
+  });
+
+  test('a fix that fails says why, next to its button', async () => {
+    fakeRpc.api.previewDiskBuild.mockResolvedValue({
+      configToml: '',
+      command: 'podman run',
+      warnings: ['rootless machine'],
+      fix: { kind: 'make-machine-rootful', engineId: 'podman.podman', machine: 'm1' },
+    });
+    fakeRpc.api.makeMachineRootful.mockRejectedValue(new Error('podman machine set --rootful m1 failed: busy'));
+    const user = await validForm();
+    await user.click(await screen.findByRole('button', { name: 'Make m1 rootful' }));
+    expect(await screen.findByText(/podman machine set --rootful m1 failed: busy/)).toBeInTheDocument();
+  });
+
   test('no preview is asked while the form is invalid', async () => {
     renderForm();
     await waitFor(() => expect(screen.getByRole('radio', { name: 'XFS' })).toBeChecked());

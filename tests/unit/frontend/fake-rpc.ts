@@ -39,6 +39,7 @@ export const fakeRpc = {
     deleteDiskBuild: vi.fn<BootcStudioApi['deleteDiskBuild']>(),
     openDiskBuildFolder: vi.fn<BootcStudioApi['openDiskBuildFolder']>(),
     previewDiskBuild: vi.fn<BootcStudioApi['previewDiskBuild']>(),
+    makeMachineRootful: vi.fn<BootcStudioApi['makeMachineRootful']>(),
     describeImageForBuild: vi.fn<BootcStudioApi['describeImageForBuild']>(),
     importBuildConfig: vi.fn<BootcStudioApi['importBuildConfig']>(),
     exportBuildConfig: vi.fn<BootcStudioApi['exportBuildConfig']>(),
