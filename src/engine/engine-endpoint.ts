@@ -7,6 +7,8 @@
 
 import { existsSync } from 'node:fs';
 
+import { isSshConnectionError } from './ssh-errors';
+
 /** A podman service reached through a local unix socket. */
 export interface UnixEndpoint {
   kind: 'unix';
@@ -25,7 +27,7 @@ export interface SshEndpoint {
   port: number;
   /** The podman socket path on the remote host. */
   socketPath: string;
-  /** Private key file, from podman's `CONTAINER_SSHKEY`. */
+  /** Private key file, from podman's `CONTAINER_SSHKEY` (ssh-auth.ts says which keys are tried without). */
   identityFile?: string;
 }
 
@@ -62,18 +64,21 @@ const EXAMPLES = '`unix:///run/podman/podman.sock` or `ssh://user@host:22/run/us
 /**
  * The endpoint to use: `url` when given, else `CONTAINER_HOST`, else the caller's rootless socket
  * when it exists (`$XDG_RUNTIME_DIR/podman/podman.sock`, or `/run/user/<uid>/podman/podman.sock`),
- * else the rootful socket. Throws EndpointError for a value it cannot use.
+ * else the rootful socket. An ssh:// endpoint takes its key from `CONTAINER_SSHKEY` whichever way
+ * it came (podman's `--identity` defaults to it too). Throws EndpointError for a value it cannot use.
  */
 export function resolveEndpoint(url: string | undefined, environment: EndpointEnvironment): ResolvedEndpoint {
+  const withKey = (endpoint: EngineEndpoint): EngineEndpoint => {
+    const identityFile = environment.env.CONTAINER_SSHKEY;
+    if (endpoint.kind === 'ssh' && identityFile) endpoint.identityFile = identityFile;
+    return endpoint;
+  };
   if (url !== undefined) {
-    return { endpoint: parseEndpointUrl(url, '--url'), source: 'url' };
+    return { endpoint: withKey(parseEndpointUrl(url, '--url')), source: 'url' };
   }
   const containerHost = environment.env.CONTAINER_HOST;
   if (containerHost) {
-    const endpoint = parseEndpointUrl(containerHost, 'CONTAINER_HOST');
-    const identityFile = environment.env.CONTAINER_SSHKEY;
-    if (endpoint.kind === 'ssh' && identityFile) endpoint.identityFile = identityFile;
-    return { endpoint, source: 'CONTAINER_HOST' };
+    return { endpoint: withKey(parseEndpointUrl(containerHost, 'CONTAINER_HOST')), source: 'CONTAINER_HOST' };
   }
   for (const socketPath of rootlessSocketCandidates(environment)) {
     if (environment.exists(socketPath)) {
@@ -202,6 +207,15 @@ export function noServiceMessage(endpoint: EngineEndpoint, cause: string): strin
     `No podman service at ${endpoint.url} (${cause}). ` +
     `Start one with ${start} or \`podman system service --time=0 ${endpoint.url} &\`, or pass --url.`
   );
+}
+
+/**
+ * The message for a request that reached no service: an SSH failure's own message (it names the
+ * endpoint and what failed: host key, authentication, socket path…), else noServiceMessage.
+ */
+export function connectionFailureMessage(endpoint: EngineEndpoint, error: unknown, timeoutMs?: number): string {
+  if (isSshConnectionError(error)) return error.message;
+  return noServiceMessage(endpoint, describeConnectionError(error, timeoutMs));
 }
 
 /** A short human reason for a connection failure, from a Node error code. */

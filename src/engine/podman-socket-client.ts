@@ -17,7 +17,8 @@ import type Dockerode from 'dockerode';
 import { errorMessage } from '../api/errors';
 import { CancelledError, EngineError } from './container-engine';
 import type { EngineEndpoint } from './engine-endpoint';
-import { describeConnectionError, noServiceMessage } from './engine-endpoint';
+import { connectionFailureMessage } from './engine-endpoint';
+import { tunnelFailureOf } from './ssh-tunnel';
 
 /** podman's versioned libpod API prefix; v4.0.0 is answered by podman 4 and 5. */
 export const LIBPOD = '/v4.0.0/libpod';
@@ -142,7 +143,7 @@ export class PodmanSocketClient {
         }
         return this.abortError(request.doing);
       }
-      return new EngineError(`${request.doing}: ${noServiceMessage(this.endpoint, describeConnectionError(error))}`);
+      return new EngineError(`${request.doing}: ${connectionFailureMessage(this.endpoint, error)}`);
     }
     // A streaming request's error body is not kept as `json`: docker-modem folds it into the
     // message, as `(HTTP code 500) unexpected - <podman's message> `.
@@ -212,19 +213,25 @@ export function readStream(
       }
     });
     response.on('end', () => settle());
+    // Over SSH, Node reports a dropped connection only as "aborted"; the tunnel knows why.
     response.on('error', error =>
       settle(
         signal?.aborted
           ? new CancelledError(`${doing}: cancelled`)
-          : new EngineError(`${doing}: the connection broke (${errorMessage(error)})`),
+          : new EngineError(`${doing}: the connection broke (${errorMessage(tunnelFailureOf(response) ?? error)})`),
       ),
     );
     response.on('close', () => {
       if (!response.readableEnded) {
+        const failure = tunnelFailureOf(response);
         settle(
           signal?.aborted
             ? new CancelledError(`${doing}: cancelled`)
-            : new EngineError(`${doing}: the engine closed the connection before the end`),
+            : new EngineError(
+                failure
+                  ? `${doing}: the connection broke (${failure.message})`
+                  : `${doing}: the engine closed the connection before the end`,
+              ),
         );
       }
     });

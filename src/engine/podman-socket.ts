@@ -4,14 +4,14 @@
  * API lacks data (architecture, digest, manifest lists, graph root) it calls podman's libpod
  * endpoints through dockerode's modem.
  *
+ * An ssh:// endpoint is reached through an SSH tunnel to the remote podman socket (ssh-tunnel.ts),
+ * as podman's own remote client does; dispose() closes it.
+ *
  * One instance serves exactly one engine. A service that does not answer is an error here, not an
  * empty engine list: the CLI must tell the user that the podman it was pointed at is not running
  * (with how to start it), rather than report "no images". Callers that aggregate several engines
  * (listBootcImages' callers) catch the EngineError.
  */
-
-import { readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
 
 import Dockerode from 'dockerode';
 
@@ -33,7 +33,7 @@ import type {
 } from './container-engine';
 import { EngineError } from './container-engine';
 import type { EngineEndpoint } from './engine-endpoint';
-import { describeConnectionError, noServiceMessage, parseEndpointUrl } from './engine-endpoint';
+import { connectionFailureMessage, parseEndpointUrl } from './engine-endpoint';
 import { LIBPOD, PodmanSocketClient, podmanMessage } from './podman-socket-client';
 import type { ContainerSpec, ContainerSummary } from './container-runtime';
 import {
@@ -47,58 +47,80 @@ import {
   socketWaitContainer,
 } from './podman-socket-containers';
 import { socketBuild, socketDelete, socketPull, socketPush, socketTag } from './podman-socket-images';
+import { acquireSshTunnel, SshSocketAgent } from './ssh-tunnel';
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 const DEFAULT_PING_TIMEOUT_MS = 3_000;
+/** An SSH ping includes the TCP connect, the handshake and authentication. */
+const DEFAULT_SSH_PING_TIMEOUT_MS = 15_000;
+/** How long checkEndpoint keeps its SSH connection for the engine that usually follows it. */
+const CHECK_LINGER_MS = 10_000;
 
 export interface PodmanSocketEngineOptions {
   /** Per-request timeout; a request that takes longer fails with an EngineError. */
   requestTimeoutMs?: number;
-  /** The environment for SSH: SSH_AUTH_SOCK. Defaults to process.env. */
+  /** The environment for SSH: HOME, SSH_AUTH_SOCK, CONTAINER_SSHKEY. Defaults to process.env. */
   env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Dockerode for an endpoint, and how to let go of its connection. */
+export interface EngineConnection {
+  docker: Dockerode;
+  /**
+   * Closes an SSH tunnel once no other user of the same endpoint holds it (after `lingerMs`, if
+   * given). Nothing to do for a unix socket. Safe to call twice.
+   */
+  close(lingerMs?: number): void;
 }
 
 /**
  * Dockerode for an endpoint. Every connection option is set explicitly, because docker-modem
  * merges in DOCKER_HOST / DOCKER_TLS_VERIFY / DOCKER_CERT_PATH from the environment otherwise, and
  * a DOCKER_HOST meant for another tool would silently redirect or break the podman connection.
+ *
+ * ssh:// goes through an SSH tunnel to the remote podman socket (unix-socket forwarding, like
+ * podman's remote client), not docker-modem's SSH transport: that one runs `docker system
+ * dial-stdio` on the remote host and ignores the socket path.
  */
-export function createDockerode(
+export function openEngineConnection(
   endpoint: EngineEndpoint,
   env: Readonly<Record<string, string | undefined>> = process.env,
-): Dockerode {
+): EngineConnection {
   const neutral = { ca: undefined, cert: undefined, key: undefined, timeout: undefined, version: undefined };
   if (endpoint.kind === 'unix') {
-    return new Dockerode({
+    const docker = new Dockerode({
       ...neutral,
       socketPath: endpoint.socketPath,
       host: undefined,
       port: undefined,
       protocol: 'http',
     });
+    return { docker, close: () => undefined };
   }
-  // docker-modem's SSH transport runs `docker system dial-stdio` on the remote host, so the remote
-  // needs a `docker` command that proxies to podman (podman-docker with podman ≥ 5, which has
-  // `podman system dial-stdio`); the socket path of the URL is not used by that transport.
-  let privateKey: Buffer | undefined;
-  if (endpoint.identityFile) {
-    try {
-      privateKey = readFileSync(endpoint.identityFile);
-    } catch (error) {
-      throw new EngineError(
-        `Cannot read the SSH key ${endpoint.identityFile} (CONTAINER_SSHKEY): ${describeConnectionError(error)}.`,
-      );
-    }
-  }
-  return new Dockerode({
+  const lease = acquireSshTunnel(endpoint, { env });
+  // docker-modem hands `agent` to every http.request; @types/dockerode does not declare it.
+  const options: Dockerode.DockerOptions & { agent: SshSocketAgent } = {
     ...neutral,
     socketPath: undefined,
-    protocol: 'ssh',
-    host: endpoint.host,
-    port: endpoint.port,
-    username: endpoint.user ?? userInfo().username,
-    sshOptions: { agent: env.SSH_AUTH_SOCK, privateKey },
-  });
+    // Requests go to this name over the tunnel's channels; nothing resolves or dials it.
+    host: 'podman',
+    port: undefined,
+    protocol: 'http',
+    agent: new SshSocketAgent(lease.tunnel, endpoint.socketPath),
+  };
+  const docker = new Dockerode(options);
+  return { docker, close: lingerMs => lease.release(lingerMs) };
+}
+
+/**
+ * Dockerode for an endpoint, for callers that never close it. Over SSH the tunnel disconnects by
+ * itself when idle and never keeps the process alive while no request is open.
+ */
+export function createDockerode(
+  endpoint: EngineEndpoint,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Dockerode {
+  return openEngineConnection(endpoint, env).docker;
 }
 
 export interface EndpointCheck {
@@ -114,8 +136,9 @@ export async function checkEndpoint(
   endpoint: EngineEndpoint,
   options: { timeoutMs?: number; env?: Readonly<Record<string, string | undefined>> } = {},
 ): Promise<EndpointCheck> {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
-  const docker = createDockerode(endpoint, options.env);
+  const timeoutMs =
+    options.timeoutMs ?? (endpoint.kind === 'ssh' ? DEFAULT_SSH_PING_TIMEOUT_MS : DEFAULT_PING_TIMEOUT_MS);
+  const { docker, close } = openEngineConnection(endpoint, options.env);
   const headers = await new Promise<Record<string, string | string[] | undefined>>((resolve, reject) => {
     docker.modem.dial(
       {
@@ -131,7 +154,7 @@ export async function checkEndpoint(
           reject(
             new EngineError(
               status === undefined
-                ? noServiceMessage(endpoint, describeConnectionError(error, timeoutMs))
+                ? connectionFailureMessage(endpoint, error, timeoutMs)
                 : `The service at ${endpoint.url} answered /_ping with HTTP ${status}; is it podman?`,
               status,
             ),
@@ -143,7 +166,7 @@ export async function checkEndpoint(
         resolve(stream.headers ?? {});
       },
     );
-  });
+  }).finally(() => close(CHECK_LINGER_MS));
   const apiVersion = headers['libpod-api-version'];
   if (typeof apiVersion !== 'string' || apiVersion === '') {
     throw new EngineError(
@@ -158,6 +181,7 @@ export class PodmanSocketEngine implements ContainerEngine {
   /** Stable for the endpoint: `podman:/run/podman/podman.sock`, `podman:ssh://core@host:22/…`. */
   readonly id: string;
   private readonly docker: Dockerode;
+  private readonly connection: EngineConnection;
   private readonly client: PodmanSocketClient;
   private readonly requestTimeoutMs: number;
   private known?: EngineInfo;
@@ -166,8 +190,17 @@ export class PodmanSocketEngine implements ContainerEngine {
     this.endpoint = typeof endpoint === 'string' ? parseEndpointUrl(endpoint) : endpoint;
     this.id = engineIdFor(this.endpoint);
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    this.docker = createDockerode(this.endpoint, options.env);
+    this.connection = openEngineConnection(this.endpoint, options.env);
+    this.docker = this.connection.docker;
     this.client = new PodmanSocketClient(this.docker, this.endpoint, this.requestTimeoutMs);
+  }
+
+  /**
+   * Lets go of the connection: an SSH tunnel is closed (unless another engine or check on the same
+   * endpoint still holds it), and its open streams end. Nothing to do for a unix socket.
+   */
+  dispose(): void {
+    this.connection.close();
   }
 
   /** The engine's name as far as known: `podman (rootful)` once the service has answered. */
@@ -350,9 +383,7 @@ export class PodmanSocketEngine implements ContainerEngine {
           }
           const status = (error as { statusCode?: unknown }).statusCode;
           if (typeof status !== 'number') {
-            reject(
-              new EngineError(noServiceMessage(this.endpoint, describeConnectionError(error, this.requestTimeoutMs))),
-            );
+            reject(new EngineError(connectionFailureMessage(this.endpoint, error, this.requestTimeoutMs)));
             return;
           }
           const known = messages[status];

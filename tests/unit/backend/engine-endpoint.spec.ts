@@ -1,7 +1,9 @@
 import { describe, expect, test } from 'vitest';
 
 import type { EndpointEnvironment } from '../../../src/engine/engine-endpoint';
+import { SshConnectionError } from '../../../src/engine/ssh-errors';
 import {
+  connectionFailureMessage,
   describeConnectionError,
   EndpointError,
   noServiceMessage,
@@ -119,6 +121,39 @@ describe('resolveEndpoint', () => {
       socketPath: '/run/user/1000/podman/podman.sock',
       identityFile: '/home/me/.ssh/id_ed25519',
     });
+  });
+});
+
+describe('CONTAINER_SSHKEY', () => {
+  test('applies to an ssh:// --url too, as podman --identity defaults to it', () => {
+    const resolved = resolveEndpoint(
+      'ssh://core@vm.example/run/podman/podman.sock',
+      environment({ CONTAINER_SSHKEY: '/keys/vm', CONTAINER_HOST: 'unix:///ignored.sock' }),
+    );
+    expect(resolved.endpoint).toMatchObject({ kind: 'ssh', identityFile: '/keys/vm' });
+  });
+
+  test('never to a unix socket', () => {
+    const resolved = resolveEndpoint('unix:///run/podman/podman.sock', environment({ CONTAINER_SSHKEY: '/keys/vm' }));
+    expect(resolved.endpoint).not.toHaveProperty('identityFile');
+  });
+});
+
+describe('connectionFailureMessage', () => {
+  const ssh = parseEndpointUrl('ssh://core@vm:22/run/user/1000/podman/podman.sock');
+
+  test("an SSH failure's own message, as it is", () => {
+    const error = new SshConnectionError('SSH authentication as core@vm:22 failed for ssh://…', 'auth');
+    expect(connectionFailureMessage(ssh, error)).toBe('SSH authentication as core@vm:22 failed for ssh://…');
+  });
+
+  test('anything else: no service, with the short reason', () => {
+    expect(connectionFailureMessage(unixEndpoint('/tmp/p.sock'), { code: 'ENOENT' })).toContain(
+      'No podman service at unix:///tmp/p.sock (the socket does not exist).',
+    );
+    expect(connectionFailureMessage(ssh, Object.assign(new Error('x'), { name: 'TimeoutError' }), 15_000)).toContain(
+      '(no answer within 15 s)',
+    );
   });
 });
 

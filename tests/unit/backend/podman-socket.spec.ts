@@ -265,6 +265,22 @@ describe('PodmanSocketEngine', () => {
 });
 
 describe('engineIdFor', () => {
+  test('an ssh:// engine connects on its first request, not when made; dispose closes it, twice is fine', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'podman-socket-spec-home-'));
+    try {
+      // Port 1 on loopback: nothing listens, so a connection attempt would fail at once.
+      const remote = new PodmanSocketEngine('ssh://core@127.0.0.1:1/run/podman/podman.sock', { env: { HOME: home } });
+      await expect(remote.listImages()).rejects.toThrow(
+        'Cannot reach the SSH server of ssh://core@127.0.0.1:1/run/podman/podman.sock at 127.0.0.1:1 (connection refused)',
+      );
+      remote.dispose();
+      remote.dispose();
+      await expect(remote.listImages()).rejects.toThrow('has been closed');
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
   test('unix: the socket path; ssh: the normalised URL', () => {
     expect(engineIdFor(unixEndpoint('/run/podman/podman.sock'))).toBe('podman:/run/podman/podman.sock');
     expect(new PodmanSocketEngine('ssh://core@vm/run/user/1000/podman/podman.sock').id).toBe(
