@@ -26,7 +26,7 @@ import { join } from 'node:path';
 
 import { afterAll, bench, describe } from 'vitest';
 
-import { createBusyboxRootfs } from '../integration/support/images';
+import { createBusyboxRootfs, tarRootfs } from '../integration/support/images';
 import { machineContainersConf } from '../integration/support/podman-service';
 import type { RootlessUser } from '../integration/support/rootless-user';
 import { asUser, checkRootlessPodman, ensureRootlessUser } from '../integration/support/rootless-user';
@@ -444,17 +444,7 @@ async function createTestImage(ctx: Context, spec: SizeSpec): Promise<TestImage>
       await writeFile(join(rootfs, 'data', `random-${i}.bin`), buffer);
     }
     const tarball = join(work, 'rootfs.tar');
-    await runProcess(requireExecutable('tar', 'tar'), [
-      '--create',
-      '--file',
-      tarball,
-      '--directory',
-      rootfs,
-      '--numeric-owner',
-      '--owner=0',
-      '--group=0',
-      '.',
-    ]);
+    await tarRootfs(rootfs, tarball);
     await rm(rootfs, { recursive: true, force: true });
     await chmod(tarball, 0o644);
     await userPodman(ctx, ['import', '--quiet', '--change', 'CMD ["/bin/sh"]', tarball, ref]);

@@ -18,10 +18,10 @@ import { DiskBuildService } from '../../src/builds/disk-build-service';
 import { verifyPassword } from '../../src/builds/password-hash';
 import { PodmanSocketEngine } from '../../src/engine/podman-socket';
 import { processAdminRunner } from '../../src/platform/admin';
-import { createBusyboxRootfs } from './support/images';
+import { createBusyboxRootfs, tarRootfs } from './support/images';
 import { ping, startPodmanService, type PodmanService } from './support/podman-service';
 import { asUser, checkRootlessPodman, ensureRootlessUser, type RootlessUser } from './support/rootless-user';
-import { ProcessError, runProcess, requireExecutable } from './support/run-process';
+import { ProcessError, runProcess } from './support/run-process';
 import { createStandInBuilder, STAND_IN_BUILDER, standInVariant } from './support/stand-in-builder';
 
 const IMAGE = 'localhost/handoff-os:1';
@@ -62,7 +62,7 @@ describe.skipIf(!isRoot)('the Linux hand-off from a rootless podman to root’s 
     const rootfs = join(userDir, 'rootfs');
     await createBusyboxRootfs(rootfs);
     const tarball = join(userDir, 'rootfs.tar');
-    await runProcess(requireExecutable('tar', 'tar'), ['--create', '--file', tarball, '--directory', rootfs, '.']);
+    await tarRootfs(rootfs, tarball);
     await chown(userDir, user.uid, user.gid);
     await asUserRun(['podman', 'rmi', '--force', IMAGE]).catch(() => undefined);
     await asUserRun(['podman', 'import', '--quiet', '--change', 'LABEL containers.bootc=1', tarball, IMAGE]);

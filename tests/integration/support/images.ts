@@ -53,6 +53,21 @@ export async function createBusyboxRootfs(dir: string, files: Record<string, Fil
  * Imports a busybox root filesystem (plus `files`) as image `ref` with CMD /bin/sh; no labels.
  * Returns the image id.
  */
+/** `rootfs` as a tarball for `podman import`, every file owned by root. */
+export async function tarRootfs(rootfs: string, tarball: string): Promise<void> {
+  await runProcess(requireExecutable('tar', 'tar'), [
+    '--create',
+    '--file',
+    tarball,
+    '--directory',
+    rootfs,
+    '--numeric-owner',
+    '--owner=0',
+    '--group=0',
+    '.',
+  ]);
+}
+
 export async function createBusyboxBase(
   service: PodmanService,
   ref = BUSYBOX_BASE,
@@ -63,17 +78,7 @@ export async function createBusyboxBase(
     const rootfs = join(work, 'rootfs');
     await createBusyboxRootfs(rootfs, files);
     const tarball = join(work, 'rootfs.tar');
-    await runProcess(requireExecutable('tar', 'tar'), [
-      '--create',
-      '--file',
-      tarball,
-      '--directory',
-      rootfs,
-      '--numeric-owner',
-      '--owner=0',
-      '--group=0',
-      '.',
-    ]);
+    await tarRootfs(rootfs, tarball);
     const { stdout } = await service.podman(['import', '--quiet', '--change', 'CMD ["/bin/sh"]', tarball, ref]);
     return lastLine(stdout);
   } finally {
