@@ -333,8 +333,11 @@ describe('podman over ssh:// (OpenSSH unix-socket forwarding)', () => {
       }
     }
 
-    test('images --url ssh://… --json lists the bootc image, and the CLI exits', async () => {
+    test('images --url ssh://… --json lists the bootc image over one SSH login, and the CLI exits', async () => {
+      const before = sshd.acceptedLogins();
       const { code, stdout, stderr } = await bootcStudio(['images', '--url', url, '--json']);
+      // The endpoint check and the engine after it share the connection.
+      expect(sshd.acceptedLogins() - before).toBe(1);
       expect(stderr).toBe('');
       expect(code).toBe(0);
       const refs = (JSON.parse(stdout) as { ref: string }[]).map(image => image.ref);
