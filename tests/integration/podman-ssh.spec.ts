@@ -13,6 +13,8 @@ import { join, resolve } from 'node:path';
 
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 
+import type { DiskBuildRecord } from '../../src/api/disk-builds';
+import { verifyPassword } from '../../src/builds/password-hash';
 import { EngineError } from '../../src/engine/container-engine';
 import type { SshEndpoint } from '../../src/engine/engine-endpoint';
 import { parseEndpointUrl } from '../../src/engine/engine-endpoint';
@@ -23,6 +25,7 @@ import type { PodmanService } from './support/podman-service';
 import { startPodmanService } from './support/podman-service';
 import type { LocalRegistry } from './support/registry';
 import { startRegistry } from './support/registry';
+import { createStandInBuilder, STAND_IN_BUILDER } from './support/stand-in-builder';
 import { ProcessError, requireExecutable, runProcess } from './support/run-process';
 import type { SshServer } from './support/sshd';
 import { SSHD_APT_PACKAGES, startSshServer, writeKnownHosts } from './support/sshd';
@@ -350,6 +353,46 @@ describe('podman over ssh:// (OpenSSH unix-socket forwarding)', () => {
       expect(code).toBe(0);
       expect((JSON.parse(stdout) as { ref: string }[]).map(image => image.ref)).toContain(BOOTC);
     });
+
+    test('disk build on the ssh:// engine: remote record, config copied in over SSH, artifacts on that machine', async () => {
+      await createStandInBuilder(podman);
+      const out = join(podman.dir, 'remote-out');
+      mkdirSync(out);
+      const store = join(home, 'store');
+      const build = await bootcStudio([
+        'disk',
+        'build',
+        BOOTC,
+        '--type',
+        'qcow2',
+        '--user',
+        'demo:changeit:wheel',
+        '--output',
+        out,
+        '--builder',
+        STAND_IN_BUILDER,
+        '--url',
+        url,
+        '--store',
+        store,
+        '--json',
+      ]);
+      expect(build.code, build.stderr).toBe(0);
+      const record = JSON.parse(build.stdout) as DiskBuildRecord;
+      expect(record.status).toBe('succeeded');
+      expect(record.remote).toBe(true);
+      expect(record.engineName).toContain('127.0.0.1');
+      expect(record.logPath.startsWith(store)).toBe(true);
+      expect(readFileSync(record.logPath, 'utf8')).toContain('Build complete!');
+      expect(existsSync(join(out, 'qcow2/disk.qcow2'))).toBe(true);
+      expect(existsSync(join(out, 'image-build.log'))).toBe(false);
+      const received = readFileSync(join(out, 'stand-in-config.toml'), 'utf8');
+      const hash = /password = "(\$6\$[^"]+)"/.exec(received)?.[1] as string;
+      expect(verifyPassword('changeit', hash)).toBe(true);
+      expect(build.stdout + build.stderr).not.toContain('changeit');
+      const show = await bootcStudio(['disk', 'show', record.id, '--url', url, '--store', store]);
+      expect(show.stdout).toContain('(remote: the output folder is on that machine)');
+    }, 120_000);
 
     test('an unknown host: exit 1 with how to add its key', async () => {
       await writeKnownHosts(knownHosts, []);
