@@ -7,7 +7,6 @@
 
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -24,23 +23,12 @@ import { BUSYBOX_BASE, buildImage, createBusyboxBase, machineArch } from './supp
 import type { PodmanService } from './support/podman-service';
 import { startPodmanService } from './support/podman-service';
 import type { LocalRegistry } from './support/registry';
+import { freePort } from './support/free-port';
 import { startRegistry } from './support/registry';
 import { createStandInBuilder, STAND_IN_BUILDER } from './support/stand-in-builder';
 import { ProcessError, requireExecutable, runProcess } from './support/run-process';
 import type { SshServer } from './support/sshd';
 import { SSHD_APT_PACKAGES, startSshServer, writeKnownHosts } from './support/sshd';
-
-/** A loopback port nothing listens on (it was free a moment ago). */
-function closedPort(): Promise<number> {
-  return new Promise((done, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 const cli = resolve(__dirname, '../../dist/cli.js');
 const BOOTC = 'localhost/ssh-bootc:1';
@@ -304,7 +292,7 @@ describe('podman over ssh:// (OpenSSH unix-socket forwarding)', () => {
   });
 
   test('nothing listening on the port: connection refused, naming the endpoint', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const refused = `ssh://${sshd.user}@127.0.0.1:${port}${podman.socketPath}`;
     const error = await failure(engine({ url: refused }).listImages());
     expect(error.message).toContain(

@@ -14,10 +14,11 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 
+import { freePort } from './free-port';
 import { findExecutable, requireExecutable, runProcess } from './run-process';
 
 export interface LocalRegistry {
@@ -227,22 +228,4 @@ async function listTags(url: string, name: string, authHeader?: string): Promise
   if (!response.ok) throw new Error(`GET /v2/${name}/tags/list on ${url}: HTTP ${response.status}`);
   const body = (await response.json()) as { tags?: string[] | null };
   return body.tags ?? [];
-}
-
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
-    });
-  });
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise(resolve => setTimeout(resolve, ms));
 }
