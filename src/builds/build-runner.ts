@@ -204,11 +204,10 @@ export class BuildRun {
     if (this.#stopReason || this.#detached) return await this.#finish(undefined);
     const purpose = handoffNotice(this.record.engineName, request.image);
     this.#log?.note(purpose);
-    this.record.status = 'building';
-    this.record.started = this.deps.now();
+    // Still preparing while the prompt waits (a terminal's progress bar would draw over sudo's
+    // prompt); building, with the time limit running, from the script's first word.
     this.record.message = 'Waiting for administrator rights';
     await this.#changed(true);
-    this.#armDeadline();
     const output = this.#outputPipeline(0);
     let said = false;
     let exitCode: number;
@@ -216,7 +215,13 @@ export class BuildRun {
       exitCode = await admin.run(
         ['/bin/sh', scriptPath],
         text => {
-          said ||= text.length > 0;
+          if (!said && text.length > 0) {
+            said = true;
+            this.record.status = 'building';
+            this.record.started = this.deps.now();
+            this.record.message = 'Handing the image to root’s podman';
+            this.#armDeadline();
+          }
           output.push(text);
         },
         purpose,
