@@ -5,7 +5,7 @@ import type {
   ImagePullRequest,
   ImagePushRequest,
 } from './image-operations';
-import type { BuildConfig, DiskBuildRequest } from './disk-build';
+import type { BuildConfig, BuilderPreset, DiskBuildRequest } from './disk-build';
 import type { BuildableImage, DiskBuildPreview, DiskBuildRecord, ImportedBuildConfig } from './disk-builds';
 import type { BootcImage, EngineSummary, Route } from './models';
 
@@ -73,6 +73,8 @@ export interface BootcStudioApi {
   openDiskBuildFolder(buildId: string): Promise<boolean>;
   /** The exact config.toml and builder command the request would run, passwords masked. */
   previewDiskBuild(request: DiskBuildRequest): Promise<DiskBuildPreview>;
+  /** What a new build form starts with: the builder of the preferences. */
+  getBuildDefaults(): Promise<{ builder: BuilderPreset }>;
   /**
    * Makes the podman machine behind the engine rootful (asks first; stops it, sets it, starts it
    * again, as a task). Answers whether it did; refuses an engine that is not a podman machine.

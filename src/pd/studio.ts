@@ -25,6 +25,8 @@ const OPERATIONS_PUSH_INTERVAL_MS = 250;
 const RECONCILE_DELAY_MS = 1000;
 /** The preference (minutes) after which a disk build is stopped and marked failed. */
 export const BUILD_TIMEOUT_SETTING = 'bootc-studio.build.timeout';
+/** The preference naming the builder a new build form starts with (a BUILDER_PRESETS key). */
+export const BUILD_BUILDER_SETTING = 'bootc-studio.build.builder';
 
 export const WEBVIEW_VIEW_TYPE = 'bootc-studio';
 export const WEBVIEW_TITLE = 'Bootable Containers';
@@ -66,6 +68,7 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
     openExternal: url => pd.env.openExternal(pd.Uri.parse(url)),
     openFolder,
     imagesChanged: pushImagesChanged,
+    defaultBuilder: () => setting(BUILD_BUILDER_SETTING),
     makeMachineRootful: async machine => {
       const done = await makeMachineRootful(
         {
@@ -155,8 +158,13 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
 }
 
 /** The build time limit preference, in minutes (the manifest's default when unset or not a positive number). */
+/** A preference by its full key (`bootc-studio.build.timeout`), as Podman Desktop has it. */
+function setting(key: string): unknown {
+  const [section, ...rest] = key.split('.');
+  return pd.configuration.getConfiguration(section).get<unknown>(rest.join('.'));
+}
+
 function buildTimeoutMinutes(): number {
-  const [section, ...rest] = BUILD_TIMEOUT_SETTING.split('.');
-  const value = pd.configuration.getConfiguration(section).get<number>(rest.join('.'));
+  const value = setting(BUILD_TIMEOUT_SETTING);
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : DEFAULT_BUILD_TIMEOUT_MINUTES;
 }

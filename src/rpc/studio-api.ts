@@ -2,6 +2,7 @@ import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { BootcStudioApi } from '../api/bootc-studio-api';
+import { BUILDER_PRESETS, type BuilderPreset } from '../api/disk-build';
 import type { BuildableImage, DiskBuildPreview, DiskBuildRecord, ImportedBuildConfig } from '../api/disk-builds';
 import type { ExampleImage, ImageOperation } from '../api/image-operations';
 import type { BootcImage, EngineSummary, Route } from '../api/models';
@@ -52,6 +53,8 @@ export interface StudioApiDeps {
   openFolder(path: string): Promise<boolean>;
   /** Called after a tag or delete changed the engine's images (the wiring pushes `imagesChanged`). */
   imagesChanged?(): void;
+  /** The builder preference; anything but a preset's name counts as unset. */
+  defaultBuilder?(): unknown;
   /** Makes a podman machine rootful (asks first); whether it did. Absent where machines cannot be changed. */
   makeMachineRootful?(machine: { name: string; vmType: string }): Promise<boolean>;
 }
@@ -187,6 +190,12 @@ export class StudioApi implements BootcStudioApi {
 
   async previewDiskBuild(request: unknown): Promise<DiskBuildPreview> {
     return this.deps.builds.preview(request);
+  }
+
+  async getBuildDefaults(): Promise<{ builder: BuilderPreset }> {
+    const chosen = this.deps.defaultBuilder?.();
+    const builder = typeof chosen === 'string' && Object.hasOwn(BUILDER_PRESETS, chosen) ? chosen : 'centos';
+    return { builder: builder as BuilderPreset };
   }
 
   async makeMachineRootful(engineId: unknown): Promise<boolean> {

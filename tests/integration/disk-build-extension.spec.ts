@@ -170,6 +170,13 @@ describe('disk builds through the built extension on Podman Desktop’s API (sta
     expect(JSON.stringify(preview)).not.toContain('bridge-secret-1');
   });
 
+  test('the builder preference is what a new form starts with (the manifest’s default first)', async () => {
+    expect(await call('getBuildDefaults')).toEqual({ builder: 'centos' });
+    await configuration.getConfiguration('bootc-studio').update('build.builder', 'rhel9');
+    expect(await call('getBuildDefaults')).toEqual({ builder: 'rhel9' });
+    await configuration.getConfiguration('bootc-studio').update('build.builder', 'centos');
+  });
+
   test('a build: id at once, pushes, a host task with percentages, "Open folder", the log from offsets', async () => {
     const out = join(podman.dir, 'out');
     await mkdir(out);

@@ -65,7 +65,7 @@ function api(dialogs: { file?: string; save?: string } = {}, machine?: { name: s
   const selectFile = vi.fn(async () => dialogs.file);
   const saveFile = vi.fn(async () => dialogs.save);
   const openFolder = vi.fn(async (_path: string) => true);
-  const studio = new StudioApi({
+  const deps = {
     engine,
     routes: new RouteRegistry(),
     operations: new ImageOperations(),
@@ -75,8 +75,9 @@ function api(dialogs: { file?: string; save?: string } = {}, machine?: { name: s
     openFolder,
     makeMachineRootful,
     home: dir,
-  });
-  return { studio, builds, selectFile, saveFile, openFolder, makeMachineRootful };
+  };
+  const studio = new StudioApi(deps);
+  return { studio, deps, builds, selectFile, saveFile, openFolder, makeMachineRootful };
 }
 
 const request: DiskBuildRequest = {
@@ -178,6 +179,17 @@ describe('StudioApi disk builds', () => {
     writeFileSync(join(dir, '.ssh', 'sneaky.pub'), '-----BEGIN OPENSSH PRIVATE KEY-----\n');
     const { studio } = api();
     expect(await studio.listSshPublicKeys()).toEqual([{ path: join(dir, '.ssh', 'id_ed25519.pub'), key: KEY }]);
+  });
+});
+
+describe('StudioApi getBuildDefaults', () => {
+  test('the builder preference when it names a preset; else the CentOS builder', async () => {
+    const studio = (value: unknown) => new StudioApi({ ...api().deps, defaultBuilder: () => value }).getBuildDefaults();
+    expect(await studio('rhel9')).toEqual({ builder: 'rhel9' });
+    expect(await studio('image-builder')).toEqual({ builder: 'image-builder' });
+    expect(await studio('toString')).toEqual({ builder: 'centos' });
+    expect(await studio(undefined)).toEqual({ builder: 'centos' });
+    expect(await studio(42)).toEqual({ builder: 'centos' });
   });
 });
 

@@ -509,6 +509,15 @@ describe('BuildDiskImagePage: preview and Build', () => {
     expect(fakeRpc.setState).toHaveBeenCalledWith(expect.objectContaining({ diskBuildOutputDir: '/home/me/disks' }));
   });
 
+  test('a new form starts with the builder of the preferences', async () => {
+    fakeRpc.api.getBuildDefaults.mockResolvedValue({ builder: 'rhel10' });
+    fakeRpc.api.startDiskBuild.mockResolvedValue('build-9');
+    const user = await validForm();
+    await waitFor(() => expect(screen.getByLabelText('Builder')).toHaveTextContent('RHEL 10 bootc-image-builder'));
+    await user.click(buildButton());
+    expect(fakeRpc.api.startDiskBuild).toHaveBeenCalledWith(expect.objectContaining({ builder: 'rhel10' }));
+  });
+
   test('another builder image and the advanced settings go with the request', async () => {
     fakeRpc.api.startDiskBuild.mockResolvedValue('build-8');
     const user = await validForm();

@@ -40,6 +40,7 @@ export const fakeRpc = {
     openDiskBuildFolder: vi.fn<BootcStudioApi['openDiskBuildFolder']>(),
     previewDiskBuild: vi.fn<BootcStudioApi['previewDiskBuild']>(),
     makeMachineRootful: vi.fn<BootcStudioApi['makeMachineRootful']>(),
+    getBuildDefaults: vi.fn<BootcStudioApi['getBuildDefaults']>(),
     describeImageForBuild: vi.fn<BootcStudioApi['describeImageForBuild']>(),
     importBuildConfig: vi.fn<BootcStudioApi['importBuildConfig']>(),
     exportBuildConfig: vi.fn<BootcStudioApi['exportBuildConfig']>(),
@@ -74,6 +75,7 @@ export const fakeRpc = {
     fakeRpc.api.readDiskBuildLog.mockImplementation(async (_id, from) => ({ text: '', next: from }));
     fakeRpc.api.previewDiskBuild.mockResolvedValue({ configToml: '', command: '', warnings: [] });
     fakeRpc.api.listSshPublicKeys.mockResolvedValue([]);
+    fakeRpc.api.getBuildDefaults.mockResolvedValue({ builder: 'centos' });
     // An image answers with what the images list says about it (one architecture, its labels).
     fakeRpc.api.describeImageForBuild.mockImplementation(async (engineId, ref) => ({
       ref,
