@@ -65,6 +65,15 @@ describe('DiskImageDetailsPage', () => {
     expect(screen.queryByRole('button', { name: 'Cancel build' })).not.toBeInTheDocument();
   });
 
+  test('a hand-off build says its builder ran on root’s podman', async () => {
+    fakeRpc.api.getDiskBuild.mockResolvedValue(diskBuildRecord({ handoff: true, engineName: 'podman (rootless)' }));
+    render(DiskImageDetailsPage);
+    const summary = await screen.findByRole('region', { name: 'Summary' });
+    expect(within(summary).getByLabelText('Engine')).toHaveTextContent(
+      'podman (rootless), the builder ran on root’s podman (Linux hand-off)',
+    );
+  });
+
   test('artifacts are listed with their sizes', async () => {
     fakeRpc.api.getDiskBuild.mockResolvedValue(
       diskBuildRecord({
