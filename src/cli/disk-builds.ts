@@ -56,7 +56,9 @@ export function describeRecord(record: DiskBuildRecord): string {
     `Status:    ${statusText(record)}${record.message && !isFinished(record) ? ` — ${record.message}` : ''}`,
     ...(record.error ? [`Error:     ${record.error}`] : []),
     `Image:     ${request.image}`,
-    `Engine:    ${record.engineName}${record.remote ? ' (remote: the output folder is on that machine)' : ''}`,
+    `Engine:    ${record.engineName}${record.remote ? ' (remote: the output folder is on that machine)' : ''}${
+      record.handoff ? " (the builder ran on root's podman: Linux hand-off)" : ''
+    }`,
     `Types:     ${request.types.join(', ')}`,
     `Arch:      ${request.arch}`,
     ...(request.rootfs ? [`Root fs:   ${request.rootfs}`] : []),

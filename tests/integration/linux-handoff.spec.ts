@@ -240,6 +240,7 @@ describe.skipIf(!isRoot)('the Linux hand-off from a rootless podman to root’s 
     const result = await bootcStudio([...seed, ...builder]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('Build complete!');
+    expect(result.stdout).toContain("(the builder ran on root's podman: Linux hand-off)");
     expect(result.stdout + result.stderr).not.toContain('changeit');
     const info = await stat(join(out, 'out/vmdk/disk.vmdk'));
     expect([info.uid, info.gid]).toEqual([user.uid, user.gid]);
