@@ -13,6 +13,12 @@
  * over (`adopt`; in `observe` mode, used by short CLI commands, it is left running and only its time
  * limit is enforced); exited → taken over to record its outcome; missing (or never started) → `lost`.
  *
+ * Where the builder runs: on the engine that holds the image, when it is rootful. A rootless podman
+ * on Linux: on root's podman, through the hand-off (linux-handoff.ts; one admin step, so such a build
+ * cannot be detached and is lost if its runner dies). An engine on another machine (ssh://): there,
+ * with the output folder a path on that machine, the config copied into the builder and the log kept
+ * beside the record. A rootless podman machine (macOS, Windows): refused; the preview offers the fix.
+ *
  * Cache volumes: osbuild's store and DNF cache are named volumes per builder image, reused by
  * every build. A build that starts while another build of this store with the same builder runs
  * gets none (its osbuild store then lives in its container and goes with it): two osbuilds never
