@@ -5,9 +5,8 @@
  * AdminRunner, which runs the script directly because the test is root (pkexec would prompt a user).
  */
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -18,9 +17,14 @@ import { DiskBuildService } from '../../src/builds/disk-build-service';
 import { verifyPassword } from '../../src/builds/password-hash';
 import { PodmanSocketEngine } from '../../src/engine/podman-socket';
 import { processAdminRunner } from '../../src/platform/admin';
-import { createBusyboxRootfs, tarRootfs } from './support/images';
-import { ping, startPodmanService, type PodmanService } from './support/podman-service';
-import { asUser, checkRootlessPodman, ensureRootlessUser, type RootlessUser } from './support/rootless-user';
+import { startPodmanService, type PodmanService } from './support/podman-service';
+import {
+  checkRootlessPodman,
+  ensureRootlessUser,
+  startRootlessPodman,
+  type RootlessPodman,
+  type RootlessUser,
+} from './support/rootless-user';
 import { ProcessError, runProcess } from './support/run-process';
 import { createStandInBuilder, STAND_IN_BUILDER, standInVariant } from './support/stand-in-builder';
 
@@ -36,18 +40,13 @@ if (!isRoot)
 describe.skipIf(!isRoot)('the Linux hand-off from a rootless podman to root’s podman', () => {
   let user: RootlessUser;
   let root: PodmanService;
+  let rootless: RootlessPodman;
   let userDir: string;
-  let userService: ChildProcess | undefined;
   let engine: PodmanSocketEngine;
   let engineUrl: string;
   let imageId: string;
   let work: string;
   const services: DiskBuildService[] = [];
-
-  const asUserRun = (argv: string[]) => {
-    const [command, ...args] = asUser(user, argv);
-    return runProcess(command, args, { timeoutMs: 180_000 });
-  };
 
   beforeAll(async () => {
     user = await ensureRootlessUser();
@@ -55,29 +54,11 @@ describe.skipIf(!isRoot)('the Linux hand-off from a rootless podman to root’s 
     root = await startPodmanService();
     await createStandInBuilder(root);
     await standInVariant(root, SLOW, { STANDIN_STEP_SECONDS: '0.5', STANDIN_STAGES: '6' });
-
-    // The user's image, in the user's own store.
-    userDir = await mkdtemp(join('/tmp', 'bootc-handoff-user-'));
-    await chmod(userDir, 0o755);
-    const rootfs = join(userDir, 'rootfs');
-    await createBusyboxRootfs(rootfs);
-    const tarball = join(userDir, 'rootfs.tar');
-    await tarRootfs(rootfs, tarball);
-    await chown(userDir, user.uid, user.gid);
-    await asUserRun(['podman', 'rmi', '--force', IMAGE]).catch(() => undefined);
-    await asUserRun(['podman', 'import', '--quiet', '--change', 'LABEL containers.bootc=1', tarball, IMAGE]);
-    imageId = (await asUserRun(['podman', 'image', 'inspect', '--format', '{{.Id}}', IMAGE])).stdout.trim();
-
-    // The user's podman service: the engine the build is asked on.
-    const socket = join(userDir, 'podman.sock');
-    const [command, ...args] = asUser(user, ['podman', 'system', 'service', '--time=0', `unix://${socket}`]);
-    userService = spawn(command, args, { stdio: 'ignore' });
-    const deadline = Date.now() + 30_000;
-    while (!(await ping(socket).catch(() => false))) {
-      if (Date.now() > deadline) throw new Error("the user's podman service did not answer");
-      await new Promise(resolve => setTimeout(resolve, 200));
-    }
-    engineUrl = `unix://${socket}`;
+    // The user's podman service (the engine the build is asked on), and the image in the user's store.
+    rootless = await startRootlessPodman(user);
+    imageId = await rootless.importImage(IMAGE, { 'containers.bootc': '1' });
+    userDir = rootless.dir;
+    engineUrl = rootless.url;
     engine = new PodmanSocketEngine(engineUrl);
     work = await mkdtemp(join(root.dir, 'work-'));
     await mkdir(join(work, 'tmp'));
@@ -85,9 +66,7 @@ describe.skipIf(!isRoot)('the Linux hand-off from a rootless podman to root’s 
 
   afterAll(async () => {
     for (const service of services) await service.dispose();
-    userService?.kill('SIGTERM');
-    if (user) await asUserRun(['podman', 'rmi', '--force', IMAGE]).catch(() => undefined);
-    if (userDir) await rm(userDir, { recursive: true, force: true });
+    await rootless?.stop();
     await root?.stop();
   });
 

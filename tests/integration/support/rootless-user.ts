@@ -10,11 +10,15 @@
  * Processes run from argv arrays only (runuser + env), never through a shell.
  */
 
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { chown, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 
-import { machineContainersConf } from './podman-service';
+import { createBusyboxRootfs, tarRootfs } from './images';
+import { machineContainersConf, ping } from './podman-service';
 import { ProcessError, requireExecutable, runProcess } from './run-process';
 
 export const ROOTLESS_USER = 'bootc-studio-rootless';
@@ -120,6 +124,75 @@ export async function checkRootlessPodman(user: RootlessUser): Promise<string> {
     const detail = error instanceof ProcessError ? error.message : String(error);
     throw new Error(`rootless podman does not work for ${user.name}: ${detail}`);
   }
+}
+
+/** The user's own podman service, as a desktop session would run it, and their podman CLI. */
+export interface RootlessPodman {
+  /** `unix://<dir>/podman.sock`: the engine URL (the socket belongs to the user). */
+  readonly url: string;
+  /** A private dir of the user's (0755, so root and the user can reach it); removed by stop(). */
+  readonly dir: string;
+  /** The user's podman CLI (argv, as the user); resolves its stdout and stderr. */
+  podman(args: readonly string[]): Promise<{ stdout: string; stderr: string }>;
+  /** Imports a busybox root filesystem as `ref` in the user's store with `labels`; resolves its full ID. */
+  importImage(ref: string, labels?: Record<string, string>): Promise<string>;
+  /** Stops the service, removes the images this helper imported and `dir`. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Starts `podman system service` as the user on a socket in a dir of theirs, once it answers. */
+export async function startRootlessPodman(user: RootlessUser, readyTimeoutMs = 30_000): Promise<RootlessPodman> {
+  const dir = await mkdtemp(join(tmpdir(), 'bootc-studio-rootless-'));
+  await chmod(dir, 0o755);
+  await chown(dir, user.uid, user.gid);
+  const socket = join(dir, 'podman.sock');
+  const [command, ...args] = asUser(user, ['podman', 'system', 'service', '--time=0', `unix://${socket}`]);
+  const service = spawn(command, args, { stdio: 'ignore' });
+  const imported: string[] = [];
+  const podman = (podmanArgs: readonly string[]) => {
+    const [file, ...rest] = asUser(user, ['podman', ...podmanArgs]);
+    return runProcess(file, rest, { timeoutMs: 180_000 });
+  };
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    service.kill('SIGTERM');
+    for (const ref of imported) await podman(['rmi', '--force', ref]).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + readyTimeoutMs;
+  while (!(await ping(socket).catch(() => false))) {
+    if (Date.now() > deadline || service.exitCode !== null) {
+      await stop();
+      throw new Error(`the podman service of ${user.name} did not answer on ${socket}`);
+    }
+    await delay(200);
+  }
+  return {
+    url: `unix://${socket}`,
+    dir,
+    podman,
+    async importImage(ref, labels = {}) {
+      const work = await mkdtemp(join(dir, 'image-'));
+      try {
+        const rootfs = join(work, 'rootfs');
+        await createBusyboxRootfs(rootfs);
+        const tarball = join(work, 'rootfs.tar');
+        await tarRootfs(rootfs, tarball);
+        await chmod(work, 0o755);
+        await chmod(tarball, 0o644);
+        await podman(['rmi', '--force', ref]).catch(() => undefined);
+        const changes = Object.entries(labels).flatMap(([key, value]) => ['--change', `LABEL ${key}=${value}`]);
+        await podman(['import', '--quiet', ...changes, tarball, ref]);
+        imported.push(ref);
+        return (await podman(['image', 'inspect', '--format', '{{.Id}}', ref])).stdout.trim();
+      } finally {
+        await rm(work, { recursive: true, force: true });
+      }
+    },
+    stop,
+  };
 }
 
 async function lookUpUser(name: string): Promise<RootlessUser | undefined> {
