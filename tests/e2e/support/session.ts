@@ -26,7 +26,10 @@ export interface BrowserSession {
  * Standalone mode (`node dist/standalone.js`) on `podman`, opened in Chromium at its URL.
  * `env` adds to (or overrides) the environment standalone mode runs in.
  */
-export async function openStandalone(podman: PodmanService, env: NodeJS.ProcessEnv = {}): Promise<BrowserSession> {
+export async function openStandalone(
+  podman: Pick<PodmanService, 'url'>,
+  env: NodeJS.ProcessEnv = {},
+): Promise<BrowserSession> {
   const store = mkdtempSync(join(tmpdir(), 'bootc-studio-e2e-store-'));
   const { CONTAINER_HOST: _unused, ...inherited } = process.env;
   const standalone = await startStandaloneProcess(['--url', podman.url, '--store', store], { ...inherited, ...env });
