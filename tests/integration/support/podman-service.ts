@@ -32,7 +32,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
 import type { RunOptions, RunResult } from './run-process';
-import { findExecutable, ProcessError, requireExecutable, runProcess } from './run-process';
+import { findExecutable, ProcessError, requireExecutable, runProcess, terminate } from './run-process';
 
 export const PODMAN_APT_PACKAGES = 'podman runc uidmap slirp4netns fuse-overlayfs';
 
@@ -182,7 +182,7 @@ export async function startPodmanService(options: PodmanServiceOptions = {}): Pr
         // Containers hold mounts (shm) under the store; remove them before deleting it.
         await podman(['pod', 'rm', '--all', '--force', '--time', '0']).catch(() => undefined);
         await podman(['rm', '--all', '--force', '--time', '0']).catch(() => undefined);
-        await terminate(service, exited);
+        await terminate(service, 10_000);
         await unmountBelow(dir);
         await removeTree(dir, podmanPath, globalArgs, env);
       } finally {
@@ -337,16 +337,6 @@ export function ping(socketPath: string, timeoutMs = 2000): Promise<boolean> {
     req.on('error', () => resolve(false));
     req.end();
   });
-}
-
-async function terminate(child: ChildProcess, exited: Promise<string>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const gone = await Promise.race([exited.then(() => true), delay(10_000).then(() => false)]);
-  if (!gone) {
-    child.kill('SIGKILL');
-    await exited;
-  }
 }
 
 /** Unmounts whatever is still mounted below `dir` (deepest first), e.g. a container's shm. */

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 
 import { freePort } from './free-port';
-import { findExecutable, requireExecutable, runProcess } from './run-process';
+import { findExecutable, requireExecutable, runProcess, terminate } from './run-process';
 
 export interface LocalRegistry {
   /** `127.0.0.1:PORT`: the registry part of image references (`${url}/name:tag`). */
@@ -79,16 +79,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Loca
     if (stopped) return;
     stopped = true;
     process.removeListener('exit', kill);
-    const running = child;
-    if (running && running.exitCode === null && running.signalCode === null) {
-      const exited = new Promise(resolve => running.once('exit', resolve));
-      running.kill('SIGTERM');
-      const gone = await Promise.race([exited.then(() => true), delay(5_000).then(() => false)]);
-      if (!gone) {
-        running.kill('SIGKILL');
-        await exited;
-      }
-    }
+    if (child) await terminate(child);
     rmSync(dir, { recursive: true, force: true });
   };
 

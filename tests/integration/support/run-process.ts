@@ -3,7 +3,8 @@
  * never a shell string, and failures that say what ran and what it printed.
  */
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { setTimeout as delay } from 'node:timers/promises';
 
 import { findExecutable as findOnPath } from '../../../src/platform/executables';
 
@@ -108,4 +109,19 @@ function describeCommand(command: string, args: readonly string[]): string {
 
 function tail(text: string, lines = 20): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/**
+ * Ends a child the test started: SIGTERM, then SIGKILL when it is still there after `graceMs`.
+ * Resolves once it has exited; at once when it already had.
+ */
+export async function terminate(child: ChildProcess, graceMs = 5_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise(resolve => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const gone = await Promise.race([exited.then(() => true), delay(graceMs).then(() => false)]);
+  if (!gone) {
+    child.kill('SIGKILL');
+    await exited;
+  }
 }

@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 
 import { freePort } from './free-port';
-import { findExecutable, requireExecutable, runProcess } from './run-process';
+import { findExecutable, requireExecutable, runProcess, terminate } from './run-process';
 
 export const SSHD_APT_PACKAGES = 'openssh-server openssh-client';
 
@@ -92,15 +92,7 @@ export async function startSshServer(options: SshServerOptions = {}): Promise<Ss
     if (running?.pid !== undefined) {
       // Connection processes outlive the listener: end them first, then the listener.
       for (const pid of descendants(running.pid)) signal(pid, 'SIGKILL');
-      if (running.exitCode === null && running.signalCode === null) {
-        const exited = new Promise(resolve => running.once('exit', resolve));
-        running.kill('SIGTERM');
-        const gone = await Promise.race([exited.then(() => true), delay(5_000).then(() => false)]);
-        if (!gone) {
-          running.kill('SIGKILL');
-          await exited;
-        }
-      }
+      await terminate(running);
     }
     rmSync(dir, { recursive: true, force: true });
   };
