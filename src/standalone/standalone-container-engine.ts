@@ -413,21 +413,11 @@ class StandaloneEngine {
       doing: `Pushing ${imageTag}`,
       messages: { 404: `Image ${imageTag} not found on ${this.options.engineName}` },
     });
-    const decoder = new StringDecoder('utf8');
-    let first = true;
+    const text = textEvents(callback);
     this.follow(response, {
-      data: chunk => {
-        const text = decoder.write(chunk);
-        if (text === '') return;
-        if (first) {
-          first = false;
-          callback('first-message', '');
-        }
-        callback('data', text);
-      },
+      data: text.data,
       end: () => {
-        const rest = decoder.end();
-        if (rest) callback('data', rest);
+        text.end();
         callback('end', '');
       },
       // Podman Desktop has no handler here (a broken stream would be an uncaught error); the
@@ -607,19 +597,13 @@ class StandaloneEngine {
       })
       .then(
         response => {
-          const decoder = new StringDecoder('utf8');
-          let first = true;
+          const text = textEvents(callback);
           this.follow(response, {
-            data: chunk => {
-              const text = decoder.write(chunk);
-              if (text === '') return;
-              if (first) {
-                first = false;
-                callback('first-message', '');
-              }
-              callback('data', text);
+            data: text.data,
+            end: () => {
+              text.end();
+              callback('end', '');
             },
-            end: () => callback('end', ''),
             error: () => callback('end', ''),
           });
         },
@@ -700,4 +684,25 @@ function contain(run: () => void, warn?: (message: string) => void): void {
       `A container engine callback failed: ${errorMessage(error)}`,
     );
   }
+}
+
+/**
+ * A byte stream as Podman Desktop's text events: `first-message` before the first text, then
+ * `data` per chunk of whole UTF-8 characters; `end()` flushes what the decoder still holds.
+ */
+function textEvents(callback: (name: 'first-message' | 'data', data: string) => void): {
+  data: (chunk: Buffer) => void;
+  end: () => void;
+} {
+  const decoder = new StringDecoder('utf8');
+  let first = true;
+  const emit = (text: string) => {
+    if (text === '') return;
+    if (first) {
+      first = false;
+      callback('first-message', '');
+    }
+    callback('data', text);
+  };
+  return { data: chunk => emit(decoder.write(chunk)), end: () => emit(decoder.end()) };
 }
