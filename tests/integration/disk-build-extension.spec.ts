@@ -9,32 +9,21 @@
  */
 
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 import type { DiskBuildRequest } from '../../src/api/disk-build';
 import type { BuildableImage, DiskBuildPreview, DiskBuildRecord } from '../../src/api/disk-builds';
 import { PUSH_CHANNELS } from '../../src/api/rpc-protocol';
-import type { RpcMessage, RpcResponse } from '../../src/api/rpc-protocol';
+import type { RpcMessage } from '../../src/api/rpc-protocol';
 import { BUILD_ID_LABEL } from '../../src/builds/builder-plan';
 import { unixEndpoint } from '../../src/engine/engine-endpoint';
 import { engineIdFor } from '../../src/engine/podman-socket';
-import type { HostEvent, HostTask } from '../../src/standalone/host-ui';
-import { HostUi } from '../../src/standalone/host-ui';
-import { overrideModuleLoad } from '../../src/standalone/module-loader';
-import { PdUri } from '../../src/standalone/pd-uri';
-import { createStandaloneApi } from '../../src/standalone/standalone-api';
-import { StandaloneConfiguration } from '../../src/standalone/standalone-configuration';
-import type { StandaloneContainerEngine } from '../../src/standalone/standalone-container-engine';
-import {
-  containerConnectionFor,
-  createStandaloneContainerEngine,
-} from '../../src/standalone/standalone-container-engine';
-import type { StandalonePanel } from '../../src/standalone/webview-host';
-import { WebviewRegistry } from '../../src/standalone/webview-host';
+import type { HostEvent, HostTask, HostUi } from '../../src/standalone/host-ui';
+import type { StandaloneConfiguration } from '../../src/standalone/standalone-configuration';
+import { startExtension, waitFor, type ExtensionDriver } from './support/extension-driver';
 import { createBusyboxBase } from './support/images';
 import type { PodmanService } from './support/podman-service';
 import { startPodmanService } from './support/podman-service';
@@ -45,46 +34,25 @@ import {
   standInVariant,
 } from './support/stand-in-builder';
 
-const ROOT = resolve(__dirname, '../..');
 const IMAGE = 'localhost/test-bootc:1';
 const SLOW = 'localhost/stand-in-slow:latest';
-const manifest = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
-  contributes: { configuration: { properties: Record<string, { default?: unknown }> } };
-};
 
 describe('disk builds through the built extension on Podman Desktop’s API (standalone)', () => {
   let podman: PodmanService;
-  let engine: StandaloneContainerEngine;
-  let panel: StandalonePanel;
-  let restore: () => void;
-  let configuration: StandaloneConfiguration;
-  const subscriptions: { dispose(): unknown }[] = [];
-  const posted: RpcMessage[] = [];
-  const hostEvents: HostEvent[] = [];
-  const opened: string[] = [];
+  let driver: ExtensionDriver;
+  let posted: RpcMessage[];
+  let hostEvents: HostEvent[];
+  let opened: string[];
   let ui: HostUi;
-  let nextId = 1;
-
-  function call<T>(method: string, ...args: unknown[]): Promise<T> {
-    const id = nextId++;
-    panel.receive({ kind: 'rpc-request', id, method, args });
-    return waitFor(() => posted.find((m): m is RpcResponse => m.kind === 'rpc-response' && m.id === id)).then(
-      response => {
-        if (!response.ok) throw new Error(response.error);
-        return response.result as T;
-      },
-    );
-  }
+  let configuration: StandaloneConfiguration;
+  const call = <T>(method: string, ...args: unknown[]): Promise<T> => driver.call<T>(method, ...args);
+  const tasks = (): HostTask[] => driver.tasks();
 
   async function ended(id: string): Promise<DiskBuildRecord> {
     return waitFor(async () => {
       const record = await call<DiskBuildRecord>('getDiskBuild', id);
       return ['succeeded', 'failed', 'cancelled', 'lost'].includes(record.status) ? record : undefined;
     });
-  }
-
-  function tasks(): HostTask[] {
-    return hostEvents.filter((e): e is Extract<HostEvent, { type: 'task' }> => e.type === 'task').map(e => e.task);
   }
 
   function request(outputDir: string, overrides: Partial<DiskBuildRequest> = {}): DiskBuildRequest {
@@ -105,57 +73,18 @@ describe('disk builds through the built extension on Podman Desktop’s API (sta
   }
 
   beforeAll(async () => {
-    if (!existsSync(join(ROOT, 'dist/extension.js')))
-      throw new Error('dist/extension.js is missing: run `npm run build` first');
     podman = await startPodmanService();
     await createBusyboxBase(podman);
     await createBootcTestImage(podman, IMAGE);
     await createStandInBuilder(podman);
     await standInVariant(podman, SLOW, { STANDIN_STEP_SECONDS: '0.3', STANDIN_STAGES: '5' });
 
-    const endpoint = unixEndpoint(podman.socketPath);
-    engine = createStandaloneContainerEngine({ endpoint, engineId: engineIdFor(endpoint), engineName: 'podman' });
-    ui = new HostUi();
-    ui.attach(event => hostEvents.push(event));
-    const webviews = new WebviewRegistry({
-      origin: () => 'http://127.0.0.1:1',
-      extensionRoot: ROOT,
-      changed: () => undefined,
-    });
-    configuration = new StandaloneConfiguration(
-      join(podman.dir, 'settings.json'),
-      manifest.contributes.configuration.properties,
-    );
-    const { api } = createStandaloneApi({
-      ui,
-      webviews,
-      containerEngine: engine,
-      connections: [containerConnectionFor({ endpoint, engineName: 'podman' })],
-      configuration,
-      openExternal: async url => {
-        opened.push(url);
-        return true;
-      },
-    });
-    restore = overrideModuleLoad(ROOT, api);
-    const main = join(ROOT, 'dist/extension.js');
-    const requireFromRoot = createRequire(main);
-    delete requireFromRoot.cache[main];
-    const extension = requireFromRoot(main) as { activate(context: unknown): Promise<void> };
-    await extension.activate({
-      subscriptions,
-      storagePath: join(podman.dir, 'store'),
-      extensionUri: PdUri.file(ROOT),
-      secrets: {},
-    });
-    panel = webviews.all()[0];
-    panel.connections.add({ send: message => posted.push(message as RpcMessage), reload: () => undefined });
+    driver = await startExtension(podman);
+    ({ posted, hostEvents, opened, ui, configuration } = driver);
   });
 
   afterAll(async () => {
-    for (const subscription of subscriptions.splice(0)) subscription.dispose();
-    restore?.();
-    engine?.dispose();
+    driver?.stop();
     await podman?.stop();
   });
 
@@ -245,13 +174,3 @@ describe('disk builds through the built extension on Podman Desktop’s API (sta
     expect(stdout.trim()).toBe('');
   });
 });
-
-async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
-    await new Promise(done => setTimeout(done, 50));
-  }
-}

@@ -7,60 +7,29 @@
  */
 
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 import type { ImageOperation } from '../../src/api/image-operations';
 import { PUSH_CHANNELS } from '../../src/api/rpc-protocol';
-import type { RpcMessage, RpcResponse } from '../../src/api/rpc-protocol';
-import { unixEndpoint } from '../../src/engine/engine-endpoint';
-import { engineIdFor } from '../../src/engine/podman-socket';
+import type { RpcMessage } from '../../src/api/rpc-protocol';
 import type { HostEvent } from '../../src/standalone/host-ui';
-import { HostUi } from '../../src/standalone/host-ui';
-import { overrideModuleLoad } from '../../src/standalone/module-loader';
-import { PdUri } from '../../src/standalone/pd-uri';
-import { createStandaloneApi } from '../../src/standalone/standalone-api';
-import { StandaloneConfiguration } from '../../src/standalone/standalone-configuration';
-import type { StandaloneContainerEngine } from '../../src/standalone/standalone-container-engine';
-import {
-  containerConnectionFor,
-  createStandaloneContainerEngine,
-} from '../../src/standalone/standalone-container-engine';
-import type { StandalonePanel } from '../../src/standalone/webview-host';
-import { WebviewRegistry } from '../../src/standalone/webview-host';
+import { startExtension, waitFor, type ExtensionDriver } from './support/extension-driver';
 import { BUSYBOX_BASE, createBusyboxBase, machineArch } from './support/images';
 import type { PodmanService } from './support/podman-service';
 import { startPodmanService } from './support/podman-service';
 import type { LocalRegistry } from './support/registry';
 import { startRegistry } from './support/registry';
-
-const ROOT = resolve(__dirname, '../..');
 const PASSWORD = 'extension-pa55-not-to-be-seen';
 
 describe('the built extension runs image operations through the webview bridge', () => {
   let podman: PodmanService;
   let registry: LocalRegistry;
-  let engine: StandaloneContainerEngine;
-  let panel: StandalonePanel;
-  let restore: () => void;
-  const subscriptions: { dispose(): unknown }[] = [];
-  const posted: RpcMessage[] = [];
-  const hostEvents: HostEvent[] = [];
-  let nextId = 1;
-
-  function call<T>(method: string, ...args: unknown[]): Promise<T> {
-    const id = nextId++;
-    panel.receive({ kind: 'rpc-request', id, method, args });
-    return waitFor(() => posted.find((m): m is RpcResponse => m.kind === 'rpc-response' && m.id === id)).then(
-      response => {
-        if (!response.ok) throw new Error(response.error);
-        return response.result as T;
-      },
-    );
-  }
+  let driver: ExtensionDriver;
+  let posted: RpcMessage[];
+  let hostEvents: HostEvent[];
+  const call = <T>(method: string, ...args: unknown[]): Promise<T> => driver.call<T>(method, ...args);
 
   async function finished(id: string): Promise<ImageOperation> {
     return waitFor(async () => {
@@ -70,49 +39,16 @@ describe('the built extension runs image operations through the webview bridge',
   }
 
   beforeAll(async () => {
-    if (!existsSync(join(ROOT, 'dist/extension.js')))
-      throw new Error('dist/extension.js is missing: run `npm run build` first');
     registry = await startRegistry({ htpasswd: { username: 'tester', password: PASSWORD } });
     podman = await startPodmanService();
     await createBusyboxBase(podman);
 
-    const endpoint = unixEndpoint(podman.socketPath);
-    engine = createStandaloneContainerEngine({ endpoint, engineId: engineIdFor(endpoint), engineName: 'podman' });
-    const ui = new HostUi();
-    ui.attach(event => hostEvents.push(event));
-    const webviews = new WebviewRegistry({
-      origin: () => 'http://127.0.0.1:1',
-      extensionRoot: ROOT,
-      changed: () => undefined,
-    });
-    const { api } = createStandaloneApi({
-      ui,
-      webviews,
-      containerEngine: engine,
-      connections: [containerConnectionFor({ endpoint, engineName: 'podman' })],
-      configuration: new StandaloneConfiguration(join(podman.dir, 'settings.json'), {}),
-      openExternal: async () => true,
-    });
-    restore = overrideModuleLoad(ROOT, api);
-    const main = join(ROOT, 'dist/extension.js');
-    const requireFromRoot = createRequire(main);
-    delete requireFromRoot.cache[main];
-    const extension = requireFromRoot(main) as { activate(context: unknown): Promise<void> };
-    await extension.activate({
-      subscriptions,
-      storagePath: join(podman.dir, 'store'),
-      extensionUri: PdUri.file(ROOT),
-      secrets: {},
-    });
-    panel = webviews.all()[0];
-    // A page is shown: pushes reach it.
-    panel.connections.add({ send: message => posted.push(message as RpcMessage), reload: () => undefined });
+    driver = await startExtension(podman);
+    ({ posted, hostEvents } = driver);
   });
 
   afterAll(async () => {
-    for (const subscription of subscriptions.splice(0)) subscription.dispose();
-    restore?.();
-    engine?.dispose();
+    driver?.stop();
     await Promise.all([podman?.stop(), registry?.stop()]);
   });
 
@@ -204,13 +140,3 @@ describe('the built extension runs image operations through the webview bridge',
     expect(JSON.stringify([posted, hostEvents, logs])).not.toContain(PASSWORD);
   });
 });
-
-async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
-    await new Promise(done => setTimeout(done, 50));
-  }
-}
