@@ -130,6 +130,8 @@ export class BuildRun {
         engineRootful: facts.rootful || !!handoff,
         buildId: this.id,
         ...(config ? { configPath: config.path } : {}),
+        // An engine on another machine cannot see the config file: it is copied into the builder.
+        ...(config && facts.remote ? { configCopiedIn: true } : {}),
         ...(facts.awsConfigDir ? { awsConfigDir: facts.awsConfigDir } : {}),
       });
       if (!cacheVolumes) plan.volumes = [];
@@ -144,13 +146,10 @@ export class BuildRun {
       await this.#ensureBuilder(plan.builderImage);
       if (this.#stopReason) return await this.#finish(undefined);
 
-      // An engine on another machine cannot see the config file: it is copied into the builder instead.
-      let files: { path: string; content: string; mode: number }[] | undefined;
-      if (facts.remote && config) {
-        const bind = `${config.path}:${CONFIG_TARGET}:ro`;
-        plan.binds = plan.binds.filter(candidate => candidate !== bind);
-        files = [{ path: CONFIG_TARGET, content: await readFile(config.path, 'utf8'), mode: 0o600 }];
-      }
+      const files =
+        config && facts.remote
+          ? [{ path: CONFIG_TARGET, content: await readFile(config.path, 'utf8'), mode: 0o600 }]
+          : undefined;
       const containerId = await this.deps.engine.createContainer(this.record.engineId, {
         ...(files ? { files } : {}),
         ...(plan.containerName ? { name: plan.containerName } : {}),

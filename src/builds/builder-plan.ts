@@ -33,6 +33,8 @@ export interface BuildFacts {
   graphRoot: string;
   /** The config file as the engine's host sees it (written 0600 by the runner); absent: no config. */
   configPath?: string;
+  /** The config reaches the builder at CONFIG_TARGET by a copy, not a bind (an engine on another machine). */
+  configCopiedIn?: boolean;
   engineRootful: boolean;
   /** The output folder as the engine's host sees it, when that differs from the request's (remote engines). */
   outputDirOnEngine?: string;
@@ -96,7 +98,7 @@ export function planBuild(request: PlannedRequest, facts: BuildFacts): BuilderPl
   const outputDir = facts.outputDirOnEngine ?? request.outputDir;
 
   const binds = [`${outputDir}:/output`, `${facts.graphRoot}:${CONTAINER_STORAGE}`];
-  if (facts.configPath) binds.push(`${facts.configPath}:${CONFIG_TARGET}:ro`);
+  if (facts.configPath && !facts.configCopiedIn) binds.push(`${facts.configPath}:${CONFIG_TARGET}:ro`);
   if (request.aws) {
     if (!facts.awsConfigDir) throw new BuildPlanError('an AMI upload needs the AWS credentials folder (~/.aws)');
     binds.push(`${facts.awsConfigDir}:/root/.aws:ro`);
