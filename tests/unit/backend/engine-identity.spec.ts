@@ -110,6 +110,7 @@ describe('a disk build record after its engine moved to another socket', () => {
         outputDir: join(dir, 'out'),
         types: ['qcow2'],
         arch: 'amd64',
+        builder: { image: 'quay.io/centos-bootc/bootc-image-builder:latest' },
         engineId,
         config: { users: [], groups: [], kernelArgs: [], filesystems: [] },
       },
