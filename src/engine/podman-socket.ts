@@ -354,8 +354,7 @@ export class PodmanSocketEngine implements ContainerEngine {
     const rootful = typeof rootless === 'boolean' ? !rootless : undefined;
     const graphRoot = optionalString(store.graphRoot);
     const hostname = optionalString(host.hostname);
-    const stableId =
-      this.endpoint.kind === 'unix' ? localEngineId({ hostname, graphRoot, rootful }) : undefined;
+    const stableId = this.endpoint.kind === 'unix' ? localEngineId({ hostname, graphRoot, rootful }) : undefined;
     this.known = {
       id: stableId ?? this.endpointId,
       ...(stableId ? { aliases: [this.endpointId] } : {}),
