@@ -23,5 +23,16 @@ if (outputs.includes(0) || Math.min(...outputs) < sources) {
 const child = spawn(process.execPath, [join(root, 'dist/standalone.js'), ...process.argv.slice(2)], {
   stdio: 'inherit',
 });
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+// `npm start` stopped by SIGTERM: npm and its `sh -c` end without passing the signal on, and this
+// process is left to init. Noticing that is the only way to hear of it: stop standalone mode (and
+// with it the podman service it started) as if the signal had come here.
+const parent = process.ppid;
+const orphaned = setInterval(() => {
+  if (process.ppid !== parent) {
+    clearInterval(orphaned);
+    child.kill('SIGTERM');
+  }
+}, 500);
+orphaned.unref();
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
