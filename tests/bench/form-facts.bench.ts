@@ -36,6 +36,8 @@ afterAll(async () => {
 const visits = { iterations: 10, warmupIterations: 1 };
 
 describe('a visit to the Dashboard and the disk build form', () => {
+  // The bridge's own cost, for comparison: a call that asks no engine.
+  bench('baseline: getBuildDefaults', async () => void (await extension.call('getBuildDefaults')), visits);
   bench('Dashboard: listEngines', async () => void (await extension.call('listEngines')), visits);
   bench(
     'form: describeImageForBuild (architectures)',
