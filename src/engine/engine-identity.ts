@@ -8,6 +8,8 @@
  * Records written before that kept `podman:<socket path>`; findEngine() still resolves them.
  */
 
+import { existsSync } from 'node:fs';
+
 import type { EngineInfo } from './container-engine';
 
 /** What makes a local podman the same engine, whichever socket serves it. */
@@ -43,10 +45,14 @@ export function isLocalPodmanId(id: string): boolean {
  * 1. the same id, or one the engine also answers to (`aliases`: the socket it is reached by);
  * 2. a local id (`podman:rootful@host:/store`) → the local podman with that store and mode, even
  *    where the engine reports another id (Podman Desktop names its connections itself);
- * 3. an old socket-path id whose socket serves nothing now → the only local podman, when there is
- *    exactly one (the service standalone mode started is the user's own podman on another socket).
+ * 3. an old socket-path id whose socket is gone → the only local podman, when there is exactly one
+ *    (the service standalone mode started is the user's own podman, now on another socket).
  */
-export function findEngine(engines: readonly EngineInfo[], id: string): EngineInfo | undefined {
+export function findEngine(
+  engines: readonly EngineInfo[],
+  id: string,
+  socketExists: (path: string) => boolean = existsSync,
+): EngineInfo | undefined {
   const exact = engines.find(engine => engine.id === id || engine.aliases?.includes(id));
   if (exact) return exact;
   const localPodman = engines.filter(engine => engine.type === 'podman' && engine.remote !== true);
@@ -60,7 +66,10 @@ export function findEngine(engines: readonly EngineInfo[], id: string): EngineIn
         (engine.hostname === undefined || engine.hostname === hostname),
     );
   }
-  if (isSocketPathId(id) && localPodman.length === 1) return localPodman[0];
+  // A socket that is still there serves some other podman (another store): not a guess to make.
+  if (isSocketPathId(id) && localPodman.length === 1 && !socketExists(id.slice('podman:'.length))) {
+    return localPodman[0];
+  }
   return undefined;
 }
 

@@ -64,6 +64,8 @@ describe('engine identity', () => {
     expect(findEngine([REMOTE], OLD_ID)).toBeUndefined();
     expect(findEngine([LOCAL, { ...LOCAL, id: 'podman:rootless@box:/home/me/s' }], OLD_ID)).toBeUndefined();
     expect(findEngine([LOCAL], 'podman:ssh://core@gone:22/run/podman/podman.sock')).toBeUndefined();
+    // An old socket that is still there serves another podman.
+    expect(findEngine([LOCAL], OLD_ID, path => path === '/tmp/bootc-studio-service-OLD/podman.sock')).toBeUndefined();
   });
 
   test('an engine that is really gone: the message names it and offers the running ones', async () => {
