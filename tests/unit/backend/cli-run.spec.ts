@@ -32,6 +32,7 @@ function engineWith(images: EngineImage[]): ContainerEngine {
     pushImage: async () => ({}),
     pullImage: async () => ({}),
     tagImage: async () => undefined,
+    untagImage: async () => undefined,
     deleteImage: async () => undefined,
   };
 }
