@@ -3,6 +3,7 @@ import type {
   BuildResult,
   BuildSink,
   ContainerEngine,
+  EngineImage,
   EngineInfo,
   ImageDetails,
   ManifestDetails,
@@ -44,7 +45,7 @@ export class FakeEngine extends FakeContainers implements ContainerEngine {
   async listEngines() {
     return [ENGINE];
   }
-  async listImages() {
+  async listImages(): Promise<EngineImage[]> {
     return [];
   }
   async inspectImage(engineId: string, idOrRef: string): Promise<ImageDetails> {
