@@ -324,7 +324,7 @@ describe.each(adapters)('$name', adapter => {
 
   test('untagImage refuses the only tag of an image and leaves it', async () => {
     const ref = `localhost/${adapter.prefix}-only:1`;
-    await podman.podman(['tag', baseId, ref]);
+    await buildImage(podman, { Containerfile: `FROM ${BUSYBOX_BASE}\nLABEL only=${adapter.prefix}\n` }, ref);
     const engineId = (await engine.listEngines())[0].id;
     await expect(engine.untagImage(engineId, ref)).rejects.toThrow(/only tag/);
     await podman.podman(['image', 'exists', ref]);
