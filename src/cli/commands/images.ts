@@ -6,9 +6,7 @@ import { formatTable } from '../table';
 
 export const imagesCommand: CliCommand = {
   name: 'images',
-  summary:
-    'List the bootc images (labelled containers.bootc or ostree.bootable) of the engine, one row per tag ' +
-    '(an untagged image as <none>, by its IMAGE ID)',
+  summary: 'List the bootc images (labelled containers.bootc or ostree.bootable) of the engine, one row per tag',
   positionals: [0, 0],
   async run(ctx) {
     const images = await listBootcImages(await ctx.engine());
