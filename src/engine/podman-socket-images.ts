@@ -11,7 +11,7 @@
  * - a manifest list is pushed with libpod's manifest push (`all=true`), since the image push of a
  *   list sends only the local platform's member;
  * - deleting an image a container uses is refused with 409; the adapter names the containers;
- * - a compat `DELETE` by reference (forced or not) removes only that tag while others remain;
+ * - a compat `DELETE` by reference (forced too, podman 4.3) removes only that tag while others remain;
  *   untag uses libpod's `POST /images/{name}/untag`, which never removes the image.
  */
 

@@ -61,7 +61,9 @@ async function toManifestListImage(
   image: EngineImage,
   bootcByDigest: Map<string, BootcImage>,
 ): Promise<BootcImage | undefined> {
-  const manifest = await engine.inspectManifest(image.engineId, image.repoTags[0] ?? image.id).catch(() => undefined);
+  const manifest = await engine
+    .inspectManifest(image.engineId, identity(image).tags[0] ?? image.id)
+    .catch(() => undefined);
   if (!manifest) return undefined;
   const members = manifest.members
     .map(member => ({ member, local: bootcByDigest.get(`${image.engineId}|${member.digest}`) }))
