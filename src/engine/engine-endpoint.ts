@@ -7,7 +7,7 @@
 
 import { existsSync } from 'node:fs';
 
-import { isSshConnectionError } from './ssh-errors';
+import { isSshConnectionError } from '../ssh/ssh-errors';
 
 /** A podman service reached through a local unix socket. */
 export interface UnixEndpoint {

@@ -47,7 +47,7 @@ import {
   socketWaitContainer,
 } from './podman-socket-containers';
 import { socketBuild, socketDelete, socketUntag, socketPull, socketPush, socketTag } from './podman-socket-images';
-import { acquireSshTunnel, SshSocketAgent } from './ssh-tunnel';
+import { acquireSshTunnel, SshSocketAgent } from '../ssh/ssh-tunnel';
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 const DEFAULT_PING_TIMEOUT_MS = 3_000;

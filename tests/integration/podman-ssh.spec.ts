@@ -18,7 +18,7 @@ import { EngineError } from '../../src/engine/container-engine';
 import type { SshEndpoint } from '../../src/engine/engine-endpoint';
 import { parseEndpointUrl } from '../../src/engine/engine-endpoint';
 import { checkEndpoint, PodmanSocketEngine } from '../../src/engine/podman-socket';
-import { closeSharedSshTunnels } from '../../src/engine/ssh-tunnel';
+import { closeSharedSshTunnels } from '../../src/ssh/ssh-tunnel';
 import { BUSYBOX_BASE, buildImage, createBusyboxBase, machineArch } from './support/images';
 import type { PodmanService } from './support/podman-service';
 import { startPodmanService } from './support/podman-service';

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 
 import type { EndpointEnvironment } from '../../../src/engine/engine-endpoint';
-import { SshConnectionError } from '../../../src/engine/ssh-errors';
+import { SshConnectionError } from '../../../src/ssh/ssh-errors';
 import {
   connectionFailureMessage,
   describeConnectionError,

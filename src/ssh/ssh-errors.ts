@@ -3,8 +3,8 @@
  * endpoint (its URL never holds a password: parseEndpointUrl refuses one) and says what to do.
  */
 
-import { EngineError } from './container-engine';
-import type { SshEndpoint } from './engine-endpoint';
+import { EngineError } from '../engine/container-engine';
+import type { SshEndpoint } from '../engine/engine-endpoint';
 
 export type SshFailure =
   /** The host name does not resolve. */

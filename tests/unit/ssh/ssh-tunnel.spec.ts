@@ -20,7 +20,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 import type { SshEndpoint } from '../../../src/engine/engine-endpoint';
 import { parseEndpointUrl } from '../../../src/engine/engine-endpoint';
 import { checkEndpoint, PodmanSocketEngine } from '../../../src/engine/podman-socket';
-import { acquireSshTunnel, closeSharedSshTunnels, SshSocketAgent, SshTunnel } from '../../../src/engine/ssh-tunnel';
+import { acquireSshTunnel, closeSharedSshTunnels, SshSocketAgent, SshTunnel } from '../../../src/ssh/ssh-tunnel';
 
 const INFO = {
   host: { arch: 'amd64', os: 'linux', security: { rootless: false } },
