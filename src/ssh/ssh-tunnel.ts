@@ -27,15 +27,15 @@ import { Duplex } from 'node:stream';
 import type { AnyAuthMethod, AuthenticationType, ClientChannel, NextAuthHandler } from 'ssh2';
 import { Client } from 'ssh2';
 
-import type { SshEndpoint } from '../engine/engine-endpoint';
-import { describeConnectionError } from '../engine/engine-endpoint';
 import type { LoadedAuth, SshAuthSource } from './ssh-auth';
 import { chooseSshAuth, describeAuthSource, loadSshAuth } from './ssh-auth';
+import type { SshEndpoint } from './ssh-endpoint';
 import type { SshConnectionError } from './ssh-errors';
 import {
   authFailure,
   connectionClosed,
   connectionLost,
+  describeConnectionError,
   forwardingRefused,
   isSshConnectionError,
   mismatchedHostKey,

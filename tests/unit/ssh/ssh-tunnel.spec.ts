@@ -17,9 +17,9 @@ import type { AuthContext, Connection, ParsedKey } from 'ssh2';
 import { Server, utils } from 'ssh2';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 
-import type { SshEndpoint } from '../../../src/engine/engine-endpoint';
 import { parseEndpointUrl } from '../../../src/engine/engine-endpoint';
 import { checkEndpoint, PodmanSocketEngine } from '../../../src/engine/podman-socket';
+import type { SshEndpoint } from '../../../src/ssh/ssh-endpoint';
 import { acquireSshTunnel, closeSharedSshTunnels, SshSocketAgent, SshTunnel } from '../../../src/ssh/ssh-tunnel';
 
 const INFO = {
