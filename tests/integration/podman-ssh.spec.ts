@@ -18,7 +18,7 @@ import { EngineError } from '../../src/engine/container-engine';
 import { parseEndpointUrl } from '../../src/engine/engine-endpoint';
 import { checkEndpoint, PodmanSocketEngine } from '../../src/engine/podman-socket';
 import type { SshEndpoint } from '../../src/ssh/ssh-endpoint';
-import { closeSharedSshTunnels } from '../../src/ssh/ssh-tunnel';
+import { closeSharedSshTunnels } from '../../src/ssh/ssh-tunnel-leases';
 import { BUSYBOX_BASE, buildImage, createBusyboxBase, machineArch } from './support/images';
 import type { PodmanService } from './support/podman-service';
 import { startPodmanService } from './support/podman-service';

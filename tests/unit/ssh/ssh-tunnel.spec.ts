@@ -19,8 +19,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 
 import { parseEndpointUrl } from '../../../src/engine/engine-endpoint';
 import { checkEndpoint, PodmanSocketEngine } from '../../../src/engine/podman-socket';
+import { SshSocketAgent } from '../../../src/ssh/ssh-channel';
 import type { SshEndpoint } from '../../../src/ssh/ssh-endpoint';
-import { acquireSshTunnel, closeSharedSshTunnels, SshSocketAgent, SshTunnel } from '../../../src/ssh/ssh-tunnel';
+import { SshTunnel } from '../../../src/ssh/ssh-tunnel';
+import { acquireSshTunnel, closeSharedSshTunnels } from '../../../src/ssh/ssh-tunnel-leases';
 
 const INFO = {
   host: { arch: 'amd64', os: 'linux', security: { rootless: false } },
