@@ -47,7 +47,8 @@ import {
   socketWaitContainer,
 } from './podman-socket-containers';
 import { socketBuild, socketDelete, socketUntag, socketPull, socketPush, socketTag } from './podman-socket-images';
-import { acquireSshTunnel, SshSocketAgent } from './ssh-tunnel';
+import { SshSocketAgent } from '../ssh/ssh-channel';
+import { acquireSshTunnel } from '../ssh/ssh-tunnel-leases';
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 const DEFAULT_PING_TIMEOUT_MS = 3_000;

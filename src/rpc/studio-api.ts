@@ -9,7 +9,7 @@ import type { ImageDeleteResult } from '../api/image-delete';
 import type { BootcImage, EngineSummary, Route } from '../api/models';
 import { exportBuildConfigFile, importBuildConfigFile } from '../builds/build-config-io';
 import type { DiskBuildService } from '../builds/disk-build-service';
-import { listSshPublicKeys } from '../builds/ssh-public-keys';
+import { listSshPublicKeys } from '../ssh/ssh-public-keys';
 import type { ContainerEngine } from '../engine/container-engine';
 import { listBootcImages } from '../images/bootc-images';
 import { detectContainerfile } from '../images/containerfile';
