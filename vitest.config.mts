@@ -11,7 +11,7 @@ export default defineConfig({
         test: {
           name: 'backend',
           environment: 'node',
-          include: ['tests/unit/backend/**/*.spec.ts'],
+          include: ['tests/unit/backend/**/*.spec.ts', 'tests/unit/ssh/**/*.spec.ts'],
         },
         resolve: { alias: { '@podman-desktop/api': apiMock } },
       },

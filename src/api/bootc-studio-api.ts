@@ -7,6 +7,7 @@ import type {
 } from './image-operations';
 import type { BuildConfig, BuilderPreset, DiskBuildRequest } from './disk-build';
 import type { BuildableImage, DiskBuildPreview, DiskBuildRecord, ImportedBuildConfig } from './disk-builds';
+import type { ImageDeleteResult } from './image-delete';
 import type { BootcImage, EngineSummary, Route } from './models';
 
 /**
@@ -41,8 +42,13 @@ export interface BootcStudioApi {
   readImageOperationLog(operationId: string, from: number): Promise<{ lines: string[]; next: number }>;
   /** Tags an image with another full reference (e.g. for a registry, before pushing a localhost/ image). */
   tagImage(engineId: string, source: string, target: string): Promise<void>;
-  /** Deletes an image; refuses, saying why, when a container uses it. The page confirms first. */
-  deleteImage(engineId: string, imageId: string): Promise<void>;
+  /**
+   * Deletes one tag (`target` a tag: the image stays while it has others) or a whole image with all
+   * its tags (`target` its id, or its last tag); answers what went. `shownTags`, the image's tags as
+   * the user saw them: when the engine's differ, nothing is deleted. Refuses, saying why, when a
+   * container uses the image. The page confirms first.
+   */
+  deleteImage(engineId: string, target: string, shownTags?: string[]): Promise<ImageDeleteResult>;
   /** The examples catalog, which ships with the extension (works offline). */
   listExamples(): Promise<ExampleImage[]>;
   /** Asks the user for a folder (Podman Desktop's dialog); undefined when cancelled. */

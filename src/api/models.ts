@@ -14,6 +14,11 @@ export interface BootcImage {
   tag: string;
   /** The full reference `name:tag`, or the id when the image is untagged. */
   ref: string;
+  /**
+   * Every tag of the image (this row's among them); empty when untagged. The list has one row per
+   * tag, so an image with three tags is three rows that share `id` and `tags`.
+   */
+  tags: string[];
   /** Architectures: one for a plain image, each member's for a manifest list. */
   architectures: string[];
   /** Bytes; for a manifest list, the sum of its local members. */

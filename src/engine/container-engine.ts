@@ -111,6 +111,12 @@ export interface ContainerEngine extends ContainerRuntime {
   /** Adds the full reference `target` to the image `source` (an id or a reference). */
   tagImage(engineId: string, source: string, target: string): Promise<void>;
   /**
+   * Removes the tag `ref` (a full `name:tag` reference) from its image and nothing else: the image
+   * and its other tags stay. Refuses with an EngineError when `ref` is the image's only tag (that
+   * would remove the image: deleteImage does that, after its in-use check).
+   */
+  untagImage(engineId: string, ref: string): Promise<void>;
+  /**
    * Removes an image (an id, or a reference: then only that tag, unless it is the last one). Refuses
    * with an ImageInUseError naming the containers when a container uses it.
    */

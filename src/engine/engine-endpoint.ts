@@ -7,7 +7,8 @@
 
 import { existsSync } from 'node:fs';
 
-import { isSshConnectionError } from './ssh-errors';
+import type { SshEndpoint } from '../ssh/ssh-endpoint';
+import { describeConnectionError, isSshConnectionError } from '../ssh/ssh-errors';
 
 /** A podman service reached through a local unix socket. */
 export interface UnixEndpoint {
@@ -15,20 +16,6 @@ export interface UnixEndpoint {
   /** Normalised `unix:///absolute/path`. */
   url: string;
   socketPath: string;
-}
-
-/** A podman service on another host, reached over SSH (podman's `ssh://user@host:port/socket`). */
-export interface SshEndpoint {
-  kind: 'ssh';
-  /** Normalised `ssh://[user@]host:port/socket`; never contains a password. */
-  url: string;
-  user?: string;
-  host: string;
-  port: number;
-  /** The podman socket path on the remote host. */
-  socketPath: string;
-  /** Private key file, from podman's `CONTAINER_SSHKEY` (ssh-auth.ts says which keys are tried without). */
-  identityFile?: string;
 }
 
 export type EngineEndpoint = UnixEndpoint | SshEndpoint;
@@ -216,39 +203,6 @@ export function noServiceMessage(endpoint: EngineEndpoint, cause: string): strin
 export function connectionFailureMessage(endpoint: EngineEndpoint, error: unknown, timeoutMs?: number): string {
   if (isSshConnectionError(error)) return error.message;
   return noServiceMessage(endpoint, describeConnectionError(error, timeoutMs));
-}
-
-/** A short human reason for a connection failure, from a Node error code. */
-export function describeConnectionError(error: unknown, timeoutMs?: number): string {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  const name = (error as { name?: unknown } | undefined)?.name;
-  if (name === 'TimeoutError' || name === 'AbortError' || code === 'ABORT_ERR' || code === 'ETIMEDOUT') {
-    return timeoutMs ? `no answer within ${formatSeconds(timeoutMs)}` : 'no answer in time';
-  }
-  switch (code) {
-    case 'ENOENT':
-      return 'the socket does not exist';
-    case 'ECONNREFUSED':
-      return 'connection refused';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied on the socket';
-    case 'ENOTSOCK':
-      return 'the path is not a socket';
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return 'host unreachable';
-    case 'ENOTFOUND':
-      return 'host not found';
-    case 'ECONNRESET':
-      return 'connection reset';
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0].slice(0, 200) || 'unknown error';
-}
-
-function formatSeconds(ms: number): string {
-  return `${Number((ms / 1000).toFixed(2))} s`;
 }
 
 /** The value with any `user:password@` password replaced, so messages never carry it. */

@@ -9,6 +9,7 @@
  *   the credentials saved in its registry settings;
  * - `pullImage` takes a connection, not an engine id, and a CancellationToken;
  * - `deleteImage` is forced: an image a container uses is refused here first;
+ * - there is no untag: `deleteImage` with a tag reference untags while other tags remain;
  * - several platforms: one build per platform, joined with `createManifest`; a manifest list is
  *   pushed with `pushManifest` (an image push sends only the local platform's member).
  */
@@ -60,7 +61,7 @@ interface AuthInfo {
 export interface PdContainerEngineApi {
   listImages(): Promise<{ engineId: string; RepoTags?: string[]; isManifest?: boolean }[]>;
   listInfos(options?: { provider?: Connection }): Promise<{ engineId: string }[]>;
-  getImageInspect(engineId: string, id: string): Promise<{ Id: string }>;
+  getImageInspect(engineId: string, id: string): Promise<{ Id: string; RepoTags?: string[] }>;
   inspectManifest(engineId: string, id: string): Promise<{ manifests: unknown[] }>;
   buildImage(
     containerBuildContextDirectory: string,
@@ -313,6 +314,30 @@ export class PdImageOperations {
     await this.api.tagImage(engineId, source, repository, tag).catch((error: unknown) => {
       throw new EngineError(`Tagging ${source} as ${target} failed: ${errorMessage(error)}`);
     });
+  }
+
+  /**
+   * Podman Desktop's API has no untag. Its `deleteImage` with a tag reference is the engine's
+   * `DELETE /images/{name}`, which both podman and Docker answer by untagging only, while the image
+   * has other tags; so this removes a tag that way, after checking the image keeps others, and
+   * then checks that the image is still there.
+   */
+  async untag(engineId: string, ref: string): Promise<void> {
+    const image = await this.api.getImageInspect(engineId, ref).catch((error: unknown) => {
+      throw new EngineError(`Cannot remove the tag ${ref}: ${errorMessage(error)}`);
+    });
+    const tags = (image.RepoTags ?? []).filter(tag => !tag.startsWith('<none>'));
+    if (!tags.includes(ref)) {
+      throw new EngineError(`${ref} is not a tag of its image; the image's tags are ${tags.join(', ') || 'none'}`);
+    }
+    if (tags.length === 1) {
+      throw new EngineError(`${ref} is the image's only tag: removing it would delete the image`);
+    }
+    await this.api.deleteImage(engineId, ref).catch((error: unknown) => {
+      throw new EngineError(`Removing the tag ${ref} failed: ${errorMessage(error)}`);
+    });
+    const after = await this.api.getImageInspect(engineId, image.Id).catch(() => undefined);
+    if (!after) throw new EngineError(`Removing the tag ${ref} removed the image ${image.Id} too`);
   }
 
   async delete(engineId: string, idOrRef: string): Promise<void> {

@@ -112,6 +112,10 @@ export class PodmanDesktopEngine implements ContainerEngine {
     return this.images.tag(engineId, source, target);
   }
 
+  untagImage(engineId: string, ref: string): Promise<void> {
+    return this.images.untag(engineId, ref);
+  }
+
   deleteImage(engineId: string, idOrRef: string): Promise<void> {
     return this.images.delete(engineId, idOrRef);
   }

@@ -10,7 +10,9 @@
  *   (no byte counts on podman 4; Docker-style `progressDetail` where an engine sends it is used);
  * - a manifest list is pushed with libpod's manifest push (`all=true`), since the image push of a
  *   list sends only the local platform's member;
- * - deleting an image a container uses is refused with 409; the adapter names the containers.
+ * - deleting an image a container uses is refused with 409; the adapter names the containers;
+ * - a compat `DELETE` by reference (forced too, podman 4.3) removes only that tag while others remain;
+ *   untag uses libpod's `POST /images/{name}/untag`, which never removes the image.
  */
 
 import type { IncomingMessage } from 'node:http';
@@ -236,6 +238,34 @@ export async function socketTag(
     query: { repo: repository, tag },
     doing: `Tagging ${source} as ${target}`,
     messages: { 404: `Image ${source} not found on ${engineName}` },
+  });
+}
+
+/**
+ * Removes one tag with libpod's untag, which leaves the image and its other tags (a compat
+ * `DELETE` by reference does the same, but removes the image with its last tag).
+ */
+export async function socketUntag(client: PodmanSocketClient, engineName: string, ref: string): Promise<void> {
+  const image = (await client.json({
+    method: 'GET',
+    path: `${COMPAT}/images/${encodeURIComponent(ref)}/json`,
+    doing: `Inspecting image ${ref}`,
+    messages: { 404: `Image ${ref} not found on ${engineName}` },
+  })) as { RepoTags?: string[] | null };
+  const tags = (image.RepoTags ?? []).filter(tag => !tag.startsWith('<none>'));
+  if (!tags.includes(ref)) {
+    throw new EngineError(`${ref} is not a tag on ${engineName}; the image's tags are ${tags.join(', ') || 'none'}`);
+  }
+  if (tags.length === 1) {
+    throw new EngineError(`${ref} is the image's only tag: removing it would delete the image`);
+  }
+  const { repository, tag } = splitRepositoryTag(ref);
+  await client.json({
+    method: 'POST',
+    path: `${LIBPOD}/images/${encodeURIComponent(ref)}/untag`,
+    query: { repo: repository, tag },
+    doing: `Removing the tag ${ref}`,
+    messages: { 404: `Image ${ref} not found on ${engineName}` },
   });
 }
 

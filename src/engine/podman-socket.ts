@@ -47,8 +47,9 @@ import {
   socketStopContainer,
   socketWaitContainer,
 } from './podman-socket-containers';
-import { socketBuild, socketDelete, socketPull, socketPush, socketTag } from './podman-socket-images';
-import { acquireSshTunnel, SshSocketAgent } from './ssh-tunnel';
+import { socketBuild, socketDelete, socketUntag, socketPull, socketPush, socketTag } from './podman-socket-images';
+import { SshSocketAgent } from '../ssh/ssh-channel';
+import { acquireSshTunnel } from '../ssh/ssh-tunnel-leases';
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 const DEFAULT_PING_TIMEOUT_MS = 3_000;
@@ -285,6 +286,13 @@ export class PodmanSocketEngine implements ContainerEngine {
     checkReference(target);
     const info = await this.info();
     await socketTag(this.client, info.name, source, target);
+  }
+
+  async untagImage(engineId: string, ref: string): Promise<void> {
+    this.checkEngine(engineId);
+    checkReference(ref);
+    const info = await this.info();
+    await socketUntag(this.client, info.name, ref);
   }
 
   async deleteImage(engineId: string, idOrRef: string): Promise<void> {

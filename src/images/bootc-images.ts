@@ -7,6 +7,8 @@ import { splitRepositoryTag } from '../engine/registry-auth';
  * Finds the bootc images of every running engine: images labelled `containers.bootc` or
  * `ostree.bootable`, and manifest lists whose members are such images (shown with each member's
  * architecture). Architectures the list answer lacks come from one inspect per bootc image.
+ * One row per tag, as Podman Desktop's Images page has it: an image with three tags is three rows
+ * (sharing id and `tags`); an untagged one is one `<none>` row named by its id.
  */
 export async function listBootcImages(engine: ContainerEngine): Promise<BootcImage[]> {
   const images = await engine.listImages();
@@ -23,7 +25,16 @@ export async function listBootcImages(engine: ContainerEngine): Promise<BootcIma
       .map(image => toManifestListImage(engine, image, bootcByDigest)),
   );
   for (const list of lists) if (list) result.push(list);
-  return result.sort((a, b) => b.created - a.created || a.ref.localeCompare(b.ref));
+  return result.flatMap(rowsPerTag).sort((a, b) => b.created - a.created || a.ref.localeCompare(b.ref));
+}
+
+/** One row per tag of the image; one `<none>` row when it has none. */
+function rowsPerTag(image: BootcImage): BootcImage[] {
+  if (image.tags.length === 0) return [image];
+  return image.tags.map(ref => {
+    const { repository: name, tag } = splitRepositoryTag(ref);
+    return { ...image, name, tag, ref, tags: [...image.tags] };
+  });
 }
 
 async function toBootcImage(engine: ContainerEngine, image: EngineImage): Promise<BootcImage> {
@@ -50,7 +61,9 @@ async function toManifestListImage(
   image: EngineImage,
   bootcByDigest: Map<string, BootcImage>,
 ): Promise<BootcImage | undefined> {
-  const manifest = await engine.inspectManifest(image.engineId, image.repoTags[0] ?? image.id).catch(() => undefined);
+  const manifest = await engine
+    .inspectManifest(image.engineId, identity(image).tags[0] ?? image.id)
+    .catch(() => undefined);
   if (!manifest) return undefined;
   const members = manifest.members
     .map(member => ({ member, local: bootcByDigest.get(`${image.engineId}|${member.digest}`) }))
@@ -85,17 +98,18 @@ function digestsOf(image: EngineImage): string[] {
   return digests;
 }
 
-function identity(image: EngineImage): Pick<BootcImage, 'id' | 'engineId' | 'engineName' | 'name' | 'tag' | 'ref'> {
-  const ref = image.repoTags.find(tag => !tag.startsWith('<none>'));
-  if (!ref)
-    return {
-      id: image.id,
-      engineId: image.engineId,
-      engineName: image.engineName,
-      name: '<none>',
-      tag: '<none>',
-      ref: image.id,
-    };
-  const { repository: name, tag } = splitRepositoryTag(ref);
-  return { id: image.id, engineId: image.engineId, engineName: image.engineName, name, tag, ref };
+/** The image as an untagged row; rowsPerTag names it after each tag. */
+function identity(
+  image: EngineImage,
+): Pick<BootcImage, 'id' | 'engineId' | 'engineName' | 'name' | 'tag' | 'ref' | 'tags'> {
+  const tags = [...new Set(image.repoTags.filter(tag => !tag.startsWith('<none>')))];
+  return {
+    id: image.id,
+    engineId: image.engineId,
+    engineName: image.engineName,
+    name: '<none>',
+    tag: '<none>',
+    ref: image.id,
+    tags,
+  };
 }

@@ -16,6 +16,11 @@ export function checkId(field: string, value: unknown): string {
   return parseOrThrow(z.object({ [field]: idSchema }), { [field]: value })[field] as string;
 }
 
+/** A list of image tags (as shown to the user), at most 1000. */
+export function checkTagList(field: string, value: unknown): string[] {
+  return parseOrThrow(z.object({ [field]: z.array(idSchema).max(1000) }), { [field]: value })[field] as string[];
+}
+
 /** A full reference to give an image (a tag, not a digest). */
 export function checkTagTarget(field: string, value: unknown): string {
   const schema = z.object({

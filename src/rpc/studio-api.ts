@@ -5,13 +5,15 @@ import type { BootcStudioApi } from '../api/bootc-studio-api';
 import { BUILDER_PRESETS, type BuilderPreset } from '../api/disk-build';
 import type { BuildableImage, DiskBuildPreview, DiskBuildRecord, ImportedBuildConfig } from '../api/disk-builds';
 import type { ExampleImage, ImageOperation } from '../api/image-operations';
+import type { ImageDeleteResult } from '../api/image-delete';
 import type { BootcImage, EngineSummary, Route } from '../api/models';
 import { exportBuildConfigFile, importBuildConfigFile } from '../builds/build-config-io';
 import type { DiskBuildService } from '../builds/disk-build-service';
-import { listSshPublicKeys } from '../builds/ssh-public-keys';
+import { listSshPublicKeys } from '../ssh/ssh-public-keys';
 import type { ContainerEngine } from '../engine/container-engine';
 import { listBootcImages } from '../images/bootc-images';
 import { detectContainerfile } from '../images/containerfile';
+import { deleteImageOrTag } from '../images/image-delete';
 import { findExample, listExamples } from '../images/examples';
 import { startBuild } from '../images/image-build';
 import type { ImageOperations } from '../images/image-operations';
@@ -22,6 +24,7 @@ import {
   checkId,
   checkLogIndex,
   checkOptionalAbsolutePath,
+  checkTagList,
   checkTagTarget,
   checkTitle,
 } from './argument-checks';
@@ -114,9 +117,16 @@ export class StudioApi implements BootcStudioApi {
     this.deps.imagesChanged?.();
   }
 
-  async deleteImage(engineId: unknown, imageId: unknown): Promise<void> {
-    await this.deps.engine.deleteImage(checkId('engineId', engineId), checkId('imageId', imageId));
+  async deleteImage(engineId: unknown, target: unknown, shownTags?: unknown): Promise<ImageDeleteResult> {
+    const tags = shownTags === undefined ? undefined : checkTagList('shownTags', shownTags);
+    const result = await deleteImageOrTag(
+      this.deps.engine,
+      checkId('engineId', engineId),
+      checkId('imageId', target),
+      tags,
+    );
     this.deps.imagesChanged?.();
+    return result;
   }
 
   async listExamples(): Promise<ExampleImage[]> {

@@ -86,4 +86,43 @@ describe('Containerfile → image → registry in standalone mode', () => {
     expect(digest).toMatch(/^sha256:/);
     expect(await dialog.getByLabel('Push log').innerText()).toContain(digest!);
   });
+
+  test('every tag of the image is a row, the pushed one searchable; Delete on a tag removes just that tag', async () => {
+    await session.dismissToasts();
+    const local = 'localhost/demo/bootc-os:1';
+    const latest = 'localhost/demo/bootc-os:latest';
+    await podman.podman(['tag', ref, local, latest]);
+    const webview = session.webview();
+    // The push dialog of the test before is still open.
+    const pushDialog = webview.getByRole('dialog', { name: 'Push image' });
+    if ((await pushDialog.count()) > 0)
+      await pushDialog.getByRole('button', { name: 'Close', exact: true }).last().click();
+    // Tags added outside the page: open the page afresh.
+    await webview.getByRole('link', { name: 'Disk Images', exact: true }).click();
+    await webview.getByRole('link', { name: 'Images', exact: true }).click();
+    const rows = webview.getByRole('row').filter({ hasText: 'demo/bootc-os' });
+    await expect.poll(() => rows.count()).toBe(3);
+    for (const tag of [ref, local, latest])
+      expect(await webview.getByRole('row', { name: tag, exact: true }).count()).toBe(1);
+
+    const search = webview.getByRole('textbox', { name: 'search Bootc images' });
+    await search.fill(registry.url);
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await webview.getByRole('row', { name: ref, exact: true }).count()).toBe(1);
+    await search.fill('');
+    await expect.poll(() => rows.count()).toBe(3);
+
+    await webview.getByRole('button', { name: `Delete ${latest}`, exact: true }).click();
+    const dialog = webview.getByRole('dialog', { name: 'Delete image' });
+    const text = await dialog.innerText();
+    expect(text).toContain(`Remove the tag ${latest}`);
+    expect(text).toContain('Only this tag goes');
+    expect(text).toContain(ref);
+    expect(text).toContain(local);
+    await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+    await expect.poll(() => rows.count()).toBe(2);
+    await podman.podman(['image', 'exists', ref]);
+    await podman.podman(['image', 'exists', local]);
+    await expect(podman.podman(['image', 'exists', latest])).rejects.toThrow();
+  });
 });

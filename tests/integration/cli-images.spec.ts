@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BUSYBOX_BASE, buildImage, createBusyboxBase } from './support/images';
 import type { PodmanService } from './support/podman-service';
 import { startPodmanService } from './support/podman-service';
+import { startRegistry } from './support/registry';
 import { ProcessError, runProcess } from './support/run-process';
 
 const cli = resolve(__dirname, '../../dist/cli.js');
@@ -60,10 +61,47 @@ describe('bootc-studio images against a real podman', () => {
   test('CONTAINER_HOST is used when --url is absent; the table names each image', async () => {
     const { code, stdout } = await bootcStudio(['images'], { CONTAINER_HOST: podman.url });
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^NAME\s+TAG\s+ARCH\s+SIZE\s+AGE\s+ENGINE\n/);
+    expect(stdout).toMatch(/^NAME\s+TAG\s+IMAGE ID\s+ARCH\s+SIZE\s+AGE\s+ENGINE\n/);
     expect(stdout).toContain('localhost/os');
     expect(stdout).toContain('quay.io/team/os');
     expect(stdout).not.toContain('localhost/app');
+  });
+
+  test('an image with three tags (one pushed to a registry) is three rows; an untagged one is <none>', async () => {
+    const registry = await startRegistry();
+    try {
+      const id = await buildImage(
+        podman,
+        { Containerfile: `FROM ${BUSYBOX_BASE}\nLABEL containers.bootc=1\nLABEL demo=1\n` },
+        'localhost/demo:1',
+      );
+      const pushed = `${registry.url}/demo:1`;
+      await podman.podman(['tag', id, 'localhost/demo:latest', pushed]);
+      await podman.podman(['push', '--tls-verify=false', pushed]);
+      const untagged = await buildImage(
+        podman,
+        { Containerfile: `FROM ${BUSYBOX_BASE}\nLABEL containers.bootc=1\nLABEL untagged=1\n` },
+        'localhost/soon-untagged:1',
+      );
+      await podman.podman(['untag', untagged]);
+
+      const { code, stdout } = await bootcStudio(['images', '--json', '--url', podman.url]);
+      expect(code).toBe(0);
+      const images = JSON.parse(stdout) as { id: string; ref: string; name: string; tag: string; tags: string[] }[];
+      const demo = images.filter(image => image.id.replace(/^sha256:/, '') === id);
+      expect(demo.map(image => image.ref).sort()).toEqual(['localhost/demo:1', 'localhost/demo:latest', pushed].sort());
+      for (const image of demo) expect(image.tags).toHaveLength(3);
+      const none = images.filter(image => image.id.replace(/^sha256:/, '') === untagged);
+      expect(none).toMatchObject([{ name: '<none>', tag: '<none>', tags: [] }]);
+
+      const table = await bootcStudio(['images', '--url', podman.url]);
+      expect(table.stdout).toMatch(
+        new RegExp(`^${registry.url.replace(/\./g, '\\.')}/demo\\s+1\\s+${id.slice(0, 12)}\\s`, 'm'),
+      );
+      expect(table.stdout).toMatch(new RegExp(`^<none>\\s+<none>\\s+${untagged.slice(0, 12)}\\s`, 'm'));
+    } finally {
+      await registry.stop();
+    }
   });
 
   test('no service at the socket: exit 1 with how to start one', async () => {

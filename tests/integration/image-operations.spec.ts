@@ -17,7 +17,9 @@ import { ImageInUseError } from '../../src/engine/container-engine';
 import { unixEndpoint } from '../../src/engine/engine-endpoint';
 import { PodmanDesktopEngine } from '../../src/engine/podman-desktop';
 import { engineIdFor, PodmanSocketEngine } from '../../src/engine/podman-socket';
+import { listBootcImages } from '../../src/images/bootc-images';
 import { NOT_BOOTC_WARNING, startBuild } from '../../src/images/image-build';
+import { deleteImageOrTag } from '../../src/images/image-delete';
 import { ImageOperations } from '../../src/images/image-operations';
 import { startPull, startPush } from '../../src/images/image-transfer';
 import type { StandaloneContainerEngine } from '../../src/standalone/standalone-container-engine';
@@ -25,7 +27,7 @@ import {
   containerConnectionFor,
   createStandaloneContainerEngine,
 } from '../../src/standalone/standalone-container-engine';
-import { BUSYBOX_BASE, createBusyboxBase, machineArch } from './support/images';
+import { BUSYBOX_BASE, buildImage, createBusyboxBase, machineArch } from './support/images';
 import type { PodmanService } from './support/podman-service';
 import { startPodmanService } from './support/podman-service';
 import type { LocalRegistry } from './support/registry';
@@ -266,6 +268,66 @@ describe.each(adapters)('$name', adapter => {
       wrong,
     ]);
     expect(everything).not.toContain(PASSWORD);
+  });
+
+  test('every tag is a row; Delete on a tag untags just it, the last tag takes the image, by id every tag goes', async () => {
+    const id = await buildImage(
+      podman,
+      { Containerfile: `FROM ${BUSYBOX_BASE}\nLABEL containers.bootc=1\nLABEL tags=${adapter.prefix}\n` },
+      `localhost/${adapter.prefix}-demo:1`,
+    );
+    const tags = [`localhost/${adapter.prefix}-demo:1`, `localhost/${adapter.prefix}-demo:latest`];
+    const pushed = `${registry.url}/${adapter.prefix}-demo:1`;
+    await podman.podman(['tag', id, tags[1], pushed]);
+    await podman.podman(['push', '--tls-verify=false', pushed]);
+    const engineId = (await engine.listEngines())[0].id;
+    const rowsOf = async () =>
+      (await listBootcImages(engine)).filter(image => image.id.replace(/^sha256:/, '') === id.replace(/^sha256:/, ''));
+
+    const rows = await rowsOf();
+    expect(rows.map(row => row.ref).sort()).toEqual([...tags, pushed].sort());
+    for (const row of rows) expect(row.tags.sort()).toEqual([...tags, pushed].sort());
+
+    // One tag: only it goes; the image and its two other tags stay.
+    const untagged = await deleteImageOrTag(engine, engineId, pushed, rows[0].tags);
+    expect(untagged).toMatchObject({ untag: [pushed], removesImage: false });
+    expect((await rowsOf()).map(row => row.ref).sort()).toEqual(tags);
+    await podman.podman(['image', 'exists', id]);
+    await expect(podman.podman(['image', 'exists', pushed])).rejects.toThrow();
+
+    // Tags that changed since they were shown: nothing goes.
+    await expect(deleteImageOrTag(engine, engineId, tags[1], [...tags, pushed])).rejects.toThrow(/Nothing was deleted/);
+    expect((await rowsOf()).map(row => row.ref).sort()).toEqual(tags);
+
+    await deleteImageOrTag(engine, engineId, tags[1], tags);
+    expect((await rowsOf()).map(row => row.ref)).toEqual([tags[0]]);
+    await podman.podman(['image', 'exists', id]);
+
+    // The last tag takes the image with it.
+    const last = await deleteImageOrTag(engine, engineId, tags[0], [tags[0]]);
+    expect(last).toMatchObject({ untag: [tags[0]], removesImage: true });
+    expect(await rowsOf()).toEqual([]);
+    await expect(podman.podman(['image', 'exists', id])).rejects.toThrow();
+
+    // By id: the answer names every tag that went with the image.
+    const again = await buildImage(
+      podman,
+      { Containerfile: `FROM ${BUSYBOX_BASE}\nLABEL containers.bootc=1\nLABEL byid=${adapter.prefix}\n` },
+      tags[0],
+    );
+    await podman.podman(['tag', again, tags[1]]);
+    const byId = await deleteImageOrTag(engine, engineId, again);
+    expect(byId.removesImage).toBe(true);
+    expect(byId.untag.sort()).toEqual(tags);
+    await expect(podman.podman(['image', 'exists', again])).rejects.toThrow();
+  });
+
+  test('untagImage refuses the only tag of an image and leaves it', async () => {
+    const ref = `localhost/${adapter.prefix}-only:1`;
+    await buildImage(podman, { Containerfile: `FROM ${BUSYBOX_BASE}\nLABEL only=${adapter.prefix}\n` }, ref);
+    const engineId = (await engine.listEngines())[0].id;
+    await expect(engine.untagImage(engineId, ref)).rejects.toThrow(/only tag/);
+    await podman.podman(['image', 'exists', ref]);
   });
 
   test('deleting an image a container uses is refused, naming the container; unused it goes', async () => {

@@ -15,10 +15,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 import type { DiskBuildRecord } from '../../src/api/disk-builds';
 import { verifyPassword } from '../../src/builds/password-hash';
 import { EngineError } from '../../src/engine/container-engine';
-import type { SshEndpoint } from '../../src/engine/engine-endpoint';
 import { parseEndpointUrl } from '../../src/engine/engine-endpoint';
 import { checkEndpoint, PodmanSocketEngine } from '../../src/engine/podman-socket';
-import { closeSharedSshTunnels } from '../../src/engine/ssh-tunnel';
+import type { SshEndpoint } from '../../src/ssh/ssh-endpoint';
+import { closeSharedSshTunnels } from '../../src/ssh/ssh-tunnel-leases';
 import { BUSYBOX_BASE, buildImage, createBusyboxBase, machineArch } from './support/images';
 import type { PodmanService } from './support/podman-service';
 import { startPodmanService } from './support/podman-service';

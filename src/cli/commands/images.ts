@@ -1,4 +1,4 @@
-import { formatAge, formatBytes } from '../../api/format';
+import { formatAge, formatBytes, shortImageId } from '../../api/format';
 import type { BootcImage } from '../../api/models';
 import { listBootcImages } from '../../images/bootc-images';
 import type { CliCommand } from '../cli-context';
@@ -6,7 +6,7 @@ import { formatTable } from '../table';
 
 export const imagesCommand: CliCommand = {
   name: 'images',
-  summary: 'List the bootc images (labelled containers.bootc or ostree.bootable) of the engine',
+  summary: 'List the bootc images (labelled containers.bootc or ostree.bootable) of the engine, one row per tag',
   positionals: [0, 0],
   async run(ctx) {
     const images = await listBootcImages(await ctx.engine());
@@ -22,7 +22,7 @@ export const imagesCommand: CliCommand = {
       );
       return 0;
     }
-    ctx.io.stdout.write(formatTable(['NAME', 'TAG', 'ARCH', 'SIZE', 'AGE', 'ENGINE'], images.map(row)));
+    ctx.io.stdout.write(formatTable(['NAME', 'TAG', 'IMAGE ID', 'ARCH', 'SIZE', 'AGE', 'ENGINE'], images.map(row)));
     return 0;
   },
 };
@@ -32,6 +32,7 @@ function row(image: BootcImage): string[] {
   return [
     image.name,
     image.tag,
+    shortImageId(image.id),
     image.isManifestList ? `${arch} (manifest list)` : arch,
     formatBytes(image.size),
     formatAge(image.created),

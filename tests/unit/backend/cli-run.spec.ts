@@ -32,6 +32,7 @@ function engineWith(images: EngineImage[]): ContainerEngine {
     pushImage: async () => ({}),
     pullImage: async () => ({}),
     tagImage: async () => undefined,
+    untagImage: async () => undefined,
     deleteImage: async () => undefined,
   };
 }
@@ -79,9 +80,29 @@ describe('bootc-studio CLI', () => {
     const { code, stdout } = await run(['images']);
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^NAME\s+TAG\s+ARCH\s+SIZE\s+AGE\s+ENGINE$/);
+    expect(lines[0]).toMatch(/^NAME\s+TAG\s+IMAGE ID\s+ARCH\s+SIZE\s+AGE\s+ENGINE$/);
     expect(lines).toHaveLength(2);
-    expect(lines[1]).toMatch(/^registry\.local:5000\/team\/os\s+1\s+arm64\s+1\.2 GB\s+3 days\s+podman \(rootful\)$/);
+    expect(lines[1]).toMatch(
+      /^registry\.local:5000\/team\/os\s+1\s+b\s+arm64\s+1\.2 GB\s+3 days\s+podman \(rootful\)$/,
+    );
+  });
+
+  test('images: one row per tag, and an untagged bootc image as <none> with its id', async () => {
+    const id = 'sha256:3b9fb24a51a7994c1f3f4e50c012220559f8a226cb5aec40a697a225702795ff';
+    const tagged = { ...bootc, id, repoTags: ['localhost/demo:1', '127.0.0.1:5000/demo:1'] };
+    const untagged = { ...bootc, id: 'sha256:9f8e7d6c5b4a39281706f5e4d3c2b1a0', repoTags: [] };
+    const { code, stdout } = await run(['images'], async () => engineWith([tagged, untagged, plain]));
+    expect(code).toBe(0);
+    const rows = stdout
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map(line => line.split(/\s{2,}/).slice(0, 3));
+    expect(rows).toEqual([
+      ['127.0.0.1:5000/demo', '1', '3b9fb24a51a7'],
+      ['localhost/demo', '1', '3b9fb24a51a7'],
+      ['<none>', '<none>', '9f8e7d6c5b4a'],
+    ]);
   });
 
   test('--json prints the records, before or after the command', async () => {

@@ -1,10 +1,9 @@
 import { describe, expect, test } from 'vitest';
 
 import type { EndpointEnvironment } from '../../../src/engine/engine-endpoint';
-import { SshConnectionError } from '../../../src/engine/ssh-errors';
+import { SshConnectionError } from '../../../src/ssh/ssh-errors';
 import {
   connectionFailureMessage,
-  describeConnectionError,
   EndpointError,
   noServiceMessage,
   parseEndpointUrl,
@@ -248,30 +247,5 @@ describe('noServiceMessage', () => {
       'No podman service reachable at ssh://core@vm:22/run/user/1000/podman/podman.sock (host unreachable).',
     );
     expect(message).toContain('On vm, start one with');
-  });
-});
-
-describe('describeConnectionError', () => {
-  test.each([
-    [{ code: 'ENOENT' }, 'the socket does not exist'],
-    [{ code: 'ECONNREFUSED' }, 'connection refused'],
-    [{ code: 'EACCES' }, 'permission denied on the socket'],
-    [{ code: 'ENOTFOUND' }, 'host not found'],
-    [Object.assign(new Error('aborted'), { name: 'AbortError' }), 'no answer in time'],
-  ])('%j → %s', (error, text) => {
-    expect(describeConnectionError(error)).toBe(text);
-  });
-
-  test('a timeout names the limit', () => {
-    expect(describeConnectionError(Object.assign(new Error('x'), { name: 'TimeoutError' }), 3000)).toBe(
-      'no answer within 3 s',
-    );
-    expect(describeConnectionError(Object.assign(new Error('x'), { name: 'AbortError' }), 1500)).toBe(
-      'no answer within 1.5 s',
-    );
-  });
-
-  test('anything else: the first line of the message', () => {
-    expect(describeConnectionError(new Error('socket hang up\nmore'))).toBe('socket hang up');
   });
 });

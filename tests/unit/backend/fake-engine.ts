@@ -3,6 +3,7 @@ import type {
   BuildResult,
   BuildSink,
   ContainerEngine,
+  EngineImage,
   EngineInfo,
   ImageDetails,
   ManifestDetails,
@@ -44,7 +45,7 @@ export class FakeEngine extends FakeContainers implements ContainerEngine {
   async listEngines() {
     return [ENGINE];
   }
-  async listImages() {
+  async listImages(): Promise<EngineImage[]> {
     return [];
   }
   async inspectImage(engineId: string, idOrRef: string): Promise<ImageDetails> {
@@ -80,6 +81,9 @@ export class FakeEngine extends FakeContainers implements ContainerEngine {
   }
   async tagImage(engineId: string, source: string, target: string) {
     this.calls.push({ method: 'tagImage', args: [engineId, source, target] });
+  }
+  async untagImage(engineId: string, ref: string) {
+    this.calls.push({ method: 'untagImage', args: [engineId, ref] });
   }
   async deleteImage(engineId: string, idOrRef: string) {
     this.calls.push({ method: 'deleteImage', args: [engineId, idOrRef] });

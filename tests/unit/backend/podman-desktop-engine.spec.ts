@@ -445,6 +445,38 @@ describe('PodmanDesktopEngine image operations', () => {
     expect(api.deleteImage).toHaveBeenCalledWith(ENGINE_ID, 'quay.io/me/os:1');
   });
 
+  test('untag: Podman Desktop has none, so deleteImage with the tag, only while the image keeps other tags', async () => {
+    const tags = ['localhost/os:1', '127.0.0.1:5000/os:1'];
+    const inspected: Record<string, ImageInspectInfo | undefined> = {
+      'localhost/os:1': { Id: 'sha256:os', RepoTags: tags } as ImageInspectInfo,
+      'localhost/lonely:1': { Id: 'sha256:lonely', RepoTags: ['localhost/lonely:1'] } as ImageInspectInfo,
+      'sha256:os': { Id: 'sha256:os', RepoTags: ['127.0.0.1:5000/os:1'] } as ImageInspectInfo,
+    };
+    const api = imageApi({
+      getImageInspect: vi.fn(async (_engineId: string, id: string) => {
+        const found = inspected[id];
+        if (!found) throw new Error(`no such image ${id}`);
+        return found;
+      }),
+    });
+    const engine = new PodmanDesktopEngine(api, provider);
+    await engine.untagImage(ENGINE_ID, 'localhost/os:1');
+    expect(api.deleteImage).toHaveBeenCalledWith(ENGINE_ID, 'localhost/os:1');
+    expect(api.getImageInspect).toHaveBeenLastCalledWith(ENGINE_ID, 'sha256:os');
+
+    api.deleteImage.mockClear();
+    await expect(engine.untagImage(ENGINE_ID, 'localhost/lonely:1')).rejects.toThrow(
+      "localhost/lonely:1 is the image's only tag: removing it would delete the image",
+    );
+    expect(api.deleteImage).not.toHaveBeenCalled();
+
+    // An engine that removed the image with the tag is not hidden.
+    inspected['sha256:os'] = undefined;
+    await expect(engine.untagImage(ENGINE_ID, 'localhost/os:1')).rejects.toThrow(
+      'Removing the tag localhost/os:1 removed the image sha256:os too',
+    );
+  });
+
   test('tag splits the target into repository and tag, a registry port kept', async () => {
     const api = imageApi();
     await new PodmanDesktopEngine(api, provider).tagImage(ENGINE_ID, 'sha256:abc', 'registry.lan:5000/me/os:2');

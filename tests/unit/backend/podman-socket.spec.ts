@@ -526,6 +526,26 @@ describe('PodmanSocketEngine image operations', () => {
     });
   });
 
+  test('untag: libpod untag of that tag only; the only tag of an image is refused, nothing sent', async () => {
+    routes['GET /v1.41/images/127.0.0.1%3A5000%2Fdemo%3A1/json'] = (_req, res) =>
+      json(res, 200, { Id: 'sha256:abc', RepoTags: ['localhost/demo:1', '127.0.0.1:5000/demo:1'] });
+    routes['POST /v4.0.0/libpod/images/127.0.0.1%3A5000%2Fdemo%3A1/untag'] = (_req, res) => {
+      res.statusCode = 201;
+      res.end();
+    };
+    routes['GET /v1.41/images/localhost%2Fonly%3A1/json'] = (_req, res) =>
+      json(res, 200, { Id: 'sha256:def', RepoTags: ['localhost/only:1'] });
+    const engine = new PodmanSocketEngine(`unix://${socketPath}`);
+    await engine.untagImage(engine.id, '127.0.0.1:5000/demo:1');
+    const untag = requests.find(request => request.method === 'POST')!;
+    expect(untag.url.pathname).toBe('/v4.0.0/libpod/images/127.0.0.1%3A5000%2Fdemo%3A1/untag');
+    expect(Object.fromEntries(untag.url.searchParams)).toEqual({ repo: '127.0.0.1:5000/demo', tag: '1' });
+
+    requests.length = 0;
+    await expect(engine.untagImage(engine.id, 'localhost/only:1')).rejects.toThrow(/only tag/);
+    expect(requests.some(request => request.method !== 'GET')).toBe(false);
+  });
+
   test('delete: refuses an image a container uses, naming it; otherwise deletes (forced when by id)', async () => {
     routes['GET /v1.41/images/sha256%3Aabc/json'] = (_req, res) =>
       json(res, 200, { Id: 'sha256:abc', RepoTags: ['a:1', 'b:1'] });

@@ -43,6 +43,7 @@ const image: BootcImage = {
   name: 'quay.io/fedora/fedora-bootc',
   tag: '42',
   ref: 'quay.io/fedora/fedora-bootc:42',
+  tags: ['quay.io/fedora/fedora-bootc:42'],
   architectures: ['amd64'],
   size: 1_500_000_000,
   created: 1_700_000_000_000,

@@ -87,13 +87,21 @@ describe('StudioApi image methods', () => {
 
   test('tagImage and deleteImage go to the engine and say the images changed', async () => {
     const { studio, engine, imagesChanged } = api();
-    await studio.tagImage('e', 'sha256:abc', 'quay.io/me/os:2');
-    await studio.deleteImage('e', 'sha256:abc');
+    const id = 'sha256:abcdef0123456789';
+    const repoTags = ['quay.io/me/os:1', 'quay.io/me/os:2'];
+    engine.listImages = async () => [
+      { id, engineId: 'e', engineName: 'E', repoTags, repoDigests: [], labels: {}, size: 1, created: 1 },
+    ];
+    await studio.tagImage('e', id, 'quay.io/me/os:2');
+    expect(await studio.deleteImage('e', 'quay.io/me/os:2', repoTags)).toMatchObject({ removesImage: false });
+    expect(await studio.deleteImage('e', id)).toMatchObject({ removesImage: true, untag: repoTags });
     expect(engine.calls).toEqual([
-      { method: 'tagImage', args: ['e', 'sha256:abc', 'quay.io/me/os:2'] },
-      { method: 'deleteImage', args: ['e', 'sha256:abc'] },
+      { method: 'tagImage', args: ['e', id, 'quay.io/me/os:2'] },
+      { method: 'untagImage', args: ['e', 'quay.io/me/os:2'] },
+      { method: 'deleteImage', args: ['e', id] },
     ]);
-    expect(imagesChanged).toHaveBeenCalledTimes(2);
+    expect(imagesChanged).toHaveBeenCalledTimes(3);
+    await expect(studio.deleteImage('e', id, 'quay.io/me/os:1')).rejects.toThrow(/^shownTags: /);
   });
 
   test('cancelImageOperation stops a running operation', async () => {

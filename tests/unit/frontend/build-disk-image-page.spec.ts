@@ -79,6 +79,17 @@ describe('BuildDiskImagePage: image, types, architecture, filesystem', () => {
     expect(await screen.findByRole('radio', { name: 'arm64' })).toBeInTheDocument();
   });
 
+  test('an image with several tags is offered under each tag, and the chosen tag is the one inspected', async () => {
+    const pushed = '127.0.0.1:5000/fedora-bootc:42';
+    const tags = [FEDORA, pushed];
+    fakeRpc.api.listBootcImages.mockResolvedValue(tags.map(ref => ({ ...fedora(), ref, tags })));
+    const user = renderForm();
+    await user.click(await screen.findByLabelText('Image'));
+    await user.click(await screen.findByRole('button', { name: `${pushed} (Podman)` }));
+    await waitFor(() => expect(fakeRpc.api.describeImageForBuild).toHaveBeenLastCalledWith(ENGINE, pushed));
+    expect(screen.getByLabelText('Image')).toHaveTextContent(pushed);
+  });
+
   test('only the image’s architectures are offered; the only one is pre-selected', async () => {
     fakeRpc.api.describeImageForBuild.mockResolvedValue({
       ref: FEDORA,

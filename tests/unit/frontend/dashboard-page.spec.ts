@@ -32,6 +32,17 @@ describe('DashboardPage', () => {
     ]);
   });
 
+  test('an image with several tags (one row each) counts once', async () => {
+    const tags = ['localhost/demo:1', '127.0.0.1:5000/demo:1'];
+    fakeRpc.api.listBootcImages.mockResolvedValue([
+      ...tags.map(ref => bootcImage({ ref, tags })),
+      centosManifestList(),
+    ]);
+    fakeRpc.api.listEngines.mockResolvedValue([podman]);
+    render(DashboardPage);
+    expect(await screen.findByLabelText('Bootc image count')).toHaveTextContent(/^2 bootc images/);
+  });
+
   test('one failing call does not hide the other figure', async () => {
     fakeRpc.api.listBootcImages.mockResolvedValue([bootcImage()]);
     fakeRpc.api.listEngines.mockRejectedValue(new Error('listEngines did not answer within 10 s'));

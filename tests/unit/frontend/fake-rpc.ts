@@ -90,7 +90,9 @@ const DAY = 24 * 60 * 60 * 1000;
 
 /** A bootc image as the backend reports it; `overrides` for the fields a test cares about. */
 export function bootcImage(overrides: Partial<BootcImage> = {}): BootcImage {
+  const ref = overrides.ref ?? 'quay.io/fedora/fedora-bootc:42';
   return {
+    tags: overrides.name === '<none>' ? [] : [ref],
     id: 'sha256:3f2b9c1d0e8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c',
     engineId: 'podman.podman-machine-default',
     engineName: 'Podman',

@@ -277,16 +277,22 @@ describe('ImagesPage: recent operations', () => {
 describe('ImagesPage: Delete', () => {
   test('asks first; Delete deletes the image on its engine and re-reads the list', async () => {
     const user = userEvent.setup();
-    fakeRpc.api.deleteImage.mockResolvedValue();
+    fakeRpc.api.deleteImage.mockResolvedValue({
+      imageId: 'sha256:0123456789abcdef',
+      untag: [LOCAL_REF],
+      remaining: [],
+      removesImage: true,
+    });
     render(ImagesPage);
     await user.click(await screen.findByRole('button', { name: `Delete ${LOCAL_REF}` }));
 
     const dialog = screen.getByRole('dialog', { name: 'Delete image' });
-    expect(dialog).toHaveTextContent(`Delete image ${LOCAL_REF} from Podman? This cannot be undone.`);
+    expect(dialog).toHaveTextContent(`Delete image ${LOCAL_REF} from Podman?`);
+    expect(dialog).toHaveTextContent('This cannot be undone.');
     expect(fakeRpc.api.deleteImage).not.toHaveBeenCalled();
     await user.click(within(dialog).getByRole('button', { name: 'Delete' }));
 
-    expect(fakeRpc.api.deleteImage).toHaveBeenCalledWith(ENGINE, 'sha256:0123456789abcdef');
+    expect(fakeRpc.api.deleteImage).toHaveBeenCalledWith(ENGINE, LOCAL_REF, [LOCAL_REF]);
     await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
     expect(fakeRpc.api.listBootcImages).toHaveBeenCalledTimes(2);
   });

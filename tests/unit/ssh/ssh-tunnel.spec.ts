@@ -17,10 +17,12 @@ import type { AuthContext, Connection, ParsedKey } from 'ssh2';
 import { Server, utils } from 'ssh2';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 
-import type { SshEndpoint } from '../../../src/engine/engine-endpoint';
 import { parseEndpointUrl } from '../../../src/engine/engine-endpoint';
 import { checkEndpoint, PodmanSocketEngine } from '../../../src/engine/podman-socket';
-import { acquireSshTunnel, closeSharedSshTunnels, SshSocketAgent, SshTunnel } from '../../../src/engine/ssh-tunnel';
+import { SshSocketAgent } from '../../../src/ssh/ssh-channel';
+import type { SshEndpoint } from '../../../src/ssh/ssh-endpoint';
+import { SshTunnel } from '../../../src/ssh/ssh-tunnel';
+import { acquireSshTunnel, closeSharedSshTunnels } from '../../../src/ssh/ssh-tunnel-leases';
 
 const INFO = {
   host: { arch: 'amd64', os: 'linux', security: { rootless: false } },

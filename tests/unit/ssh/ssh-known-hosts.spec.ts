@@ -11,7 +11,7 @@ import {
   parseKnownHosts,
   preferredHostKeyAlgorithms,
   verifyHostKey,
-} from '../../../src/engine/ssh-known-hosts';
+} from '../../../src/ssh/ssh-known-hosts';
 
 // Real keys; the hashed lines and the fingerprint are what OpenSSH 9.2's ssh-keygen -H / -l wrote.
 const ED25519 = 'AAAAC3NzaC1lZDI1NTE5AAAAIFBKuAj2WUXiLSiuCHIzwQLRDuGb/Kv+u0ClT77F0ETu';

@@ -3,8 +3,7 @@
  * endpoint (its URL never holds a password: parseEndpointUrl refuses one) and says what to do.
  */
 
-import { EngineError } from './container-engine';
-import type { SshEndpoint } from './engine-endpoint';
+import type { SshEndpoint } from './ssh-endpoint';
 
 export type SshFailure =
   /** The host name does not resolve. */
@@ -31,8 +30,11 @@ export type SshFailure =
   /** Anything else the SSH layer reported. */
   | 'protocol';
 
-/** A failure of the SSH transport; its message is complete and meant for the user as it is. */
-export class SshConnectionError extends EngineError {
+/**
+ * A failure of the SSH transport; its message is complete and meant for the user as it is. A
+ * container engine's request wraps it in an EngineError (engine/podman-socket-client.ts).
+ */
+export class SshConnectionError extends Error {
   constructor(
     message: string,
     readonly failure: SshFailure,
@@ -171,4 +173,37 @@ export function protocolFailure(endpoint: SshEndpoint, reason: string): SshConne
     `SSH to ${endpoint.host}:${endpoint.port} failed for ${endpoint.url}: ${reason}.`,
     'protocol',
   );
+}
+
+/** A short human reason for a connection failure, from a Node error code. */
+export function describeConnectionError(error: unknown, timeoutMs?: number): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const name = (error as { name?: unknown } | undefined)?.name;
+  if (name === 'TimeoutError' || name === 'AbortError' || code === 'ABORT_ERR' || code === 'ETIMEDOUT') {
+    return timeoutMs ? `no answer within ${formatSeconds(timeoutMs)}` : 'no answer in time';
+  }
+  switch (code) {
+    case 'ENOENT':
+      return 'the socket does not exist';
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied on the socket';
+    case 'ENOTSOCK':
+      return 'the path is not a socket';
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return 'host unreachable';
+    case 'ENOTFOUND':
+      return 'host not found';
+    case 'ECONNRESET':
+      return 'connection reset';
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0].slice(0, 200) || 'unknown error';
+}
+
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(2))} s`;
 }

@@ -1,11 +1,11 @@
 import { utils } from 'ssh2';
 import { describe, expect, test } from 'vitest';
 
-import type { SshEndpoint } from '../../../src/engine/engine-endpoint';
 import { parseEndpointUrl } from '../../../src/engine/engine-endpoint';
-import type { SshAuthSource } from '../../../src/engine/ssh-auth';
-import { chooseSshAuth, describeAuthSource, expandHome, loadSshAuth } from '../../../src/engine/ssh-auth';
-import { SshConnectionError } from '../../../src/engine/ssh-errors';
+import type { SshAuthSource } from '../../../src/ssh/ssh-auth';
+import { chooseSshAuth, describeAuthSource, expandHome, loadSshAuth } from '../../../src/ssh/ssh-auth';
+import type { SshEndpoint } from '../../../src/ssh/ssh-endpoint';
+import { SshConnectionError } from '../../../src/ssh/ssh-errors';
 
 const HOME = '/home/me';
 const endpoint = parseEndpointUrl('ssh://core@vm.example:2222/run/user/1000/podman/podman.sock') as SshEndpoint;

@@ -6,36 +6,33 @@
  *
  * - The host key must be in ~/.ssh/known_hosts (ssh-known-hosts.ts); an unknown or changed key is
  *   refused with how to add it, never accepted silently.
- * - Keys: ssh-auth.ts (CONTAINER_SSHKEY, else the ssh-agent, then the default keys).
+ * - Keys: ssh-auth.ts (CONTAINER_SSHKEY, else the ssh-agent, then the default keys), offered in
+ *   turn by ssh-login.ts.
  * - The connection is opened on the first request, shared by every request after it (streams and
  *   many at once), opened again on the next request once it has dropped, and closed after a while
  *   without requests. While no request is open its TCP socket does not keep Node running, so a CLI
  *   exits when its work is done.
- * - SshSocketAgent hands dockerode's HTTP requests those channels; acquireSshTunnel shares one
- *   tunnel among the users of an endpoint (checkEndpoint, then the engine) and closes it when the
- *   last lets go.
+ * - SshSocketAgent (ssh-channel.ts) hands dockerode's HTTP requests those channels;
+ *   acquireSshTunnel (ssh-tunnel-leases.ts) shares one tunnel among the users of an endpoint
+ *   (checkEndpoint, then the engine) and closes it when the last lets go.
  */
 
-import { existsSync, readFileSync } from 'node:fs';
-import type { ClientRequestArgs } from 'node:http';
-import { Agent } from 'node:http';
-import { homedir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 
-import type { AnyAuthMethod, AuthenticationType, ClientChannel, NextAuthHandler } from 'ssh2';
+import type { AnyAuthMethod, AuthenticationType, NextAuthHandler } from 'ssh2';
 import { Client } from 'ssh2';
 
-import type { SshEndpoint } from './engine-endpoint';
-import { describeConnectionError } from './engine-endpoint';
-import type { LoadedAuth, SshAuthSource } from './ssh-auth';
-import { chooseSshAuth, describeAuthSource, loadSshAuth } from './ssh-auth';
+import { loadSshAuth } from './ssh-auth';
+import { ChannelSocket, forwardTo } from './ssh-channel';
+import type { SshEndpoint } from './ssh-endpoint';
 import type { SshConnectionError } from './ssh-errors';
 import {
   authFailure,
   connectionClosed,
   connectionLost,
+  describeConnectionError,
   forwardingRefused,
   isSshConnectionError,
   mismatchedHostKey,
@@ -52,6 +49,7 @@ import {
   preferredHostKeyAlgorithms,
   verifyHostKey,
 } from './ssh-known-hosts';
+import { AuthAttempts, readKnownHosts, sshSettings } from './ssh-login';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -71,29 +69,6 @@ export interface SshTunnelOptions {
   readyTimeoutMs?: number;
   /** The SSH connection is closed after this long without any open request. Default 60 s. */
   idleDisconnectMs?: number;
-}
-
-/** Where an SSH connection for `endpoint` looks for its settings, from `env`. */
-export interface SshSettings {
-  user: string;
-  home: string;
-  knownHostsPath: string;
-  auth: SshAuthSource[];
-}
-
-export function sshSettings(endpoint: SshEndpoint, env: Env): SshSettings {
-  const home = env.HOME || homedir();
-  return {
-    user: endpoint.user ?? userInfo().username,
-    home,
-    knownHostsPath: join(home, '.ssh', 'known_hosts'),
-    auth: chooseSshAuth({
-      identityFile: endpoint.identityFile ?? (env.CONTAINER_SSHKEY || undefined),
-      agentSocket: env.SSH_AUTH_SOCK || undefined,
-      home,
-      exists: existsSync,
-    }),
-  };
 }
 
 interface Live {
@@ -339,88 +314,6 @@ export class SshTunnel {
   }
 }
 
-/** The keys to offer, one after the other, and what became of each for the failure message. */
-class AuthAttempts {
-  private readonly queue: LoadedAuth[];
-  private readonly tried: string[] = [];
-  private current?: LoadedAuth;
-  private refusedAll?: AuthenticationType[];
-
-  constructor(
-    methods: readonly LoadedAuth[],
-    private readonly user: string,
-  ) {
-    this.queue = [...methods];
-  }
-
-  /** The next method, or false when none is left (ssh2 then fails authentication). */
-  next(methodsLeft: AuthenticationType[] | null): AnyAuthMethod | false {
-    if (methodsLeft && !methodsLeft.includes('publickey')) {
-      this.refusedAll = methodsLeft;
-      return false;
-    }
-    const method = this.queue.shift();
-    this.current = method;
-    if (!method) return false;
-    this.tried.push(describeAuthSource(method.source));
-    return method.type === 'agent'
-      ? { type: 'agent', username: this.user, agent: method.agent }
-      : { type: 'publickey', username: this.user, key: method.key };
-  }
-
-  noteAgentProblem(problem: string): void {
-    if (this.current?.type === 'agent' && this.tried.length > 0) {
-      this.tried[this.tried.length - 1] += ` (unusable: ${problem})`;
-    }
-  }
-
-  describeTried(): string[] {
-    const tried = [...this.tried];
-    if (this.refusedAll) tried.push(`the server accepts no keys, only: ${this.refusedAll.join(', ') || 'nothing'}`);
-    return tried;
-  }
-}
-
-/**
- * Opens a channel to `socketPath`. A server that never answers counts as a dead connection after
- * `timeoutMs` (the request would otherwise hold the process open forever).
- */
-function forwardTo(client: Client, socketPath: string, timeoutMs: number): Promise<ClientChannel> {
-  return new Promise<ClientChannel>((resolve, reject) => {
-    let done = false;
-    const timer = setTimeout(() => {
-      done = true;
-      reject(new Error(`no answer to the channel request within ${timeoutMs / 1000} s`));
-    }, timeoutMs);
-    try {
-      client.openssh_forwardOutStreamLocal(socketPath, (error, channel) => {
-        clearTimeout(timer);
-        if (done) {
-          channel?.destroy();
-          return;
-        }
-        done = true;
-        if (error) reject(error);
-        else resolve(channel);
-      });
-    } catch (error) {
-      // "Not connected": the socket closed since the last request.
-      clearTimeout(timer);
-      done = true;
-      reject(error instanceof Error ? error : new Error(String(error)));
-    }
-  });
-}
-
-function readKnownHosts(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    // No file (or an unreadable one): every host is unknown, and the message says how to add it.
-    return '';
-  }
-}
-
 function shortMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return (
@@ -429,186 +322,4 @@ function shortMessage(error: unknown): string {
       .replace(/^\(SSH\) /, '')
       .slice(0, 200) || 'unknown error'
   );
-}
-
-/**
- * An SSH channel as the socket of one HTTP request: a plain Duplex whose destroy() closes the
- * channel and emits 'close' (an ssh2 channel's own destroy does neither at once), with the socket
- * methods Node's HTTP client may call. `failure` keeps why it was failed, for the reader of a
- * response cut short (Node reports that only as "aborted").
- */
-export class ChannelSocket extends Duplex {
-  failure?: Error;
-  private readonly channel: ClientChannel;
-
-  constructor(
-    channel: ClientChannel,
-    /** The SSH connection the channel belongs to. */
-    readonly client: Client,
-  ) {
-    super({ allowHalfOpen: false });
-    this.channel = channel;
-    channel.on('data', (chunk: Buffer) => {
-      if (!this.push(chunk)) channel.pause();
-    });
-    channel.on('end', () => this.push(null));
-    channel.on('error', (error: Error) => this.destroy(error));
-    channel.on('close', () => {
-      // Whatever the server sent is read before the stream ends; writes after this go nowhere.
-      if (!this.writableEnded) this.end();
-    });
-  }
-
-  /** Ends the stream with `error` (a dropped or closed connection). */
-  fail(error: Error): void {
-    this.failure ??= error;
-    this.destroy(error);
-  }
-
-  override _read(): void {
-    this.channel.resume();
-  }
-
-  override _write(chunk: Buffer, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    // ssh2 drops writes to a channel that is no longer open without calling back.
-    if ((this.channel.outgoing as { state?: string } | undefined)?.state !== 'open') {
-      callback(new Error('the SSH channel is closed'));
-      return;
-    }
-    this.channel.write(chunk, encoding, callback);
-  }
-
-  override _final(callback: (error?: Error | null) => void): void {
-    this.channel.end();
-    callback();
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.channel.destroy();
-    callback(error);
-  }
-
-  setTimeout(_ms: number, _callback?: () => void): this {
-    return this;
-  }
-
-  setNoDelay(_noDelay?: boolean): this {
-    return this;
-  }
-
-  setKeepAlive(_enable?: boolean, _delay?: number): this {
-    return this;
-  }
-
-  ref(): this {
-    return this;
-  }
-
-  unref(): this {
-    return this;
-  }
-}
-
-/** The reason a response's socket was failed by the tunnel, if it was. */
-export function tunnelFailureOf(response: { socket?: unknown }): Error | undefined {
-  return response.socket instanceof ChannelSocket ? response.socket.failure : undefined;
-}
-
-/**
- * An HTTP agent whose every connection is a new channel to the remote podman socket: Node's HTTP
- * client, and dockerode with it, run unchanged over SSH, streaming and concurrent requests included.
- */
-export class SshSocketAgent extends Agent {
-  constructor(
-    private readonly tunnel: SshTunnel,
-    private readonly socketPath: string,
-  ) {
-    super({ keepAlive: false });
-  }
-
-  override createConnection(
-    _options: ClientRequestArgs,
-    callback?: (err: Error | null, stream: Duplex) => void,
-  ): Duplex | null | undefined {
-    this.tunnel.openStream(this.socketPath).then(
-      stream => callback?.(null, stream),
-      (error: unknown) => callback?.(error instanceof Error ? error : new Error(String(error)), undefined as never),
-    );
-    return undefined;
-  }
-}
-
-export interface SshTunnelLease {
-  readonly tunnel: SshTunnel;
-  /**
-   * Lets go of the tunnel. When no lease is left it is closed — after `lingerMs` if given, so that
-   * a quick check followed by real work (the CLI's checkEndpoint, then the engine) shares one
-   * connection. Safe to call twice.
-   */
-  release(lingerMs?: number): void;
-}
-
-interface Shared {
-  tunnel: SshTunnel;
-  leases: number;
-  linger?: NodeJS.Timeout;
-}
-
-const shared = new Map<string, Shared>();
-
-/** A lease on the tunnel for `endpoint` with these settings, shared with other users of the same. */
-export function acquireSshTunnel(endpoint: SshEndpoint, options: SshTunnelOptions = {}): SshTunnelLease {
-  const env = options.env ?? process.env;
-  const settings = sshSettings(endpoint, env);
-  const key = JSON.stringify([
-    settings.user,
-    endpoint.url,
-    settings.auth,
-    settings.knownHostsPath,
-    options.readyTimeoutMs,
-    options.idleDisconnectMs,
-  ]);
-  let entry = shared.get(key);
-  if (!entry) {
-    entry = { tunnel: new SshTunnel(endpoint, { ...options, env }), leases: 0 };
-    shared.set(key, entry);
-  }
-  const held = entry;
-  clearTimeout(held.linger);
-  held.linger = undefined;
-  held.leases++;
-  let released = false;
-  return {
-    tunnel: held.tunnel,
-    release(lingerMs = 0) {
-      if (released) return;
-      released = true;
-      held.leases--;
-      if (held.leases > 0) return;
-      const end = () => {
-        if (held.leases > 0 || shared.get(key) !== held) return;
-        shared.delete(key);
-        held.tunnel.close();
-      };
-      if (lingerMs <= 0) {
-        end();
-        return;
-      }
-      clearTimeout(held.linger);
-      held.linger = setTimeout(end, lingerMs);
-      held.linger.unref();
-    },
-  };
-}
-
-/**
- * Closes every shared tunnel at once, leases or not (a process shutting down; tests that must
- * start from no connection).
- */
-export function closeSharedSshTunnels(): void {
-  for (const entry of shared.values()) {
-    clearTimeout(entry.linger);
-    entry.tunnel.close();
-  }
-  shared.clear();
 }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { ParsedKey } from 'ssh2';
 import { utils } from 'ssh2';
 
-import type { SshEndpoint } from './engine-endpoint';
+import type { SshEndpoint } from './ssh-endpoint';
 import { identityFailure } from './ssh-errors';
 
 export const DEFAULT_KEY_NAMES = ['id_ed25519', 'id_ecdsa', 'id_rsa'] as const;
