@@ -77,8 +77,8 @@ async function main(): Promise<number> {
 }
 
 /**
- * Resolves on SIGINT, SIGTERM or SIGHUP, or when this process is orphaned (whoever started it,
- * `npm start`'s script runner, went away without passing a signal on).
+ * Resolves on SIGINT, SIGTERM or SIGHUP, or — when started by `npm start` (scripts/start.mjs sets
+ * BOOTC_STUDIO_STOP_WITH_PARENT) — when that parent went away without passing a signal on.
  */
 function stopSignal(): { promise: Promise<void>; received: boolean } {
   const state = { received: false, promise: Promise.resolve() };
@@ -91,7 +91,7 @@ function stopSignal(): { promise: Promise<void>; received: boolean } {
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
     const parent = process.ppid;
     const orphaned = setInterval(() => {
-      if (process.ppid !== parent) stop();
+      if (process.env.BOOTC_STUDIO_STOP_WITH_PARENT === '1' && process.ppid !== parent) stop();
     }, 500);
     orphaned.unref();
   });

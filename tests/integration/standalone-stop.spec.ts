@@ -143,4 +143,14 @@ describe('standalone mode stopped by SIGTERM', () => {
     await until(() => pids.every(pid => !alive(pid)), `every process gone (${pids.filter(alive)})\n${output}`);
     await until(() => serviceDirs().length === 0, 'the service dir removed');
   });
+
+  test('`node scripts/start.mjs` killed outright (SIGKILL): standalone mode and its podman service follow it', async () => {
+    const node = start(process.execPath, ['scripts/start.mjs']);
+    await until(() => /Open http/.test(output), `standalone mode serving:\n${output}`, 60_000);
+    pids = descendants(node.pid!);
+    expect(pids.length, output).toBeGreaterThanOrEqual(2);
+    node.kill('SIGKILL');
+    await until(() => pids.every(pid => !alive(pid)), `every process gone (${pids.filter(alive)})\n${output}`);
+    await until(() => serviceDirs().length === 0, 'the service dir removed');
+  });
 });
