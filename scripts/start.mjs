@@ -22,6 +22,22 @@ if (outputs.includes(0) || Math.min(...outputs) < sources) {
 
 const child = spawn(process.execPath, [join(root, 'dist/standalone.js'), ...process.argv.slice(2)], {
   stdio: 'inherit',
+  // Standalone mode ends with this process, however this one ends (see main.ts).
+  env: { ...process.env, BOOTC_STUDIO_STOP_WITH_PARENT: '1' },
 });
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+// `npm start` stopped by SIGTERM: npm and its `sh -c` end without passing the signal on, and this
+// process is left to init. Noticing that is the only way to hear of it: stop standalone mode (and
+// with it the podman service it started) as if the signal had come here. Run by hand (`nohup node
+// scripts/start.mjs &`), it keeps running when its shell goes.
+if (process.env.npm_lifecycle_event) {
+  const parent = process.ppid;
+  const orphaned = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(orphaned);
+      child.kill('SIGTERM');
+    }
+  }, 500);
+  orphaned.unref();
+}
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -43,6 +43,7 @@ import { errorMessage } from '../api/errors';
 import { ValidationError } from '../api/validation';
 import type { ContainerEngine, EngineInfo } from '../engine/container-engine';
 import { chooseEngine } from '../images/engine-choice';
+import { mayHaveMoved, onCurrentEngine } from './record-engine';
 import { artifactsFor, outputEntriesFor } from './artifacts';
 import { removeConfigDir } from './build-config-writer';
 import { buildImageFacts } from './build-image';
@@ -279,7 +280,9 @@ export class DiskBuildService {
   async get(id: string): Promise<DiskBuildRecord> {
     const run = this.#runs.get(id);
     if (run) return copyRecord(run.record);
-    return this.store.read(checkBuildId(id));
+    const record = await this.store.read(checkBuildId(id));
+    if (!mayHaveMoved(record)) return record;
+    return onCurrentEngine(record, await this.#engine.listEngines().catch(() => []));
   }
 
   /** The log from byte `from` on (at most 256 KiB per call) and where to read next. */
@@ -304,7 +307,7 @@ export class DiskBuildService {
       run.stop({ status: 'cancelled', error: 'Cancelled' });
       return run.done;
     }
-    const record = await this.store.read(id);
+    const record = await this.get(id);
     if (!ACTIVE(record)) return record;
     const lease = await this.store.readLease(id);
     if (this.#leaseAlive(lease)) {
@@ -353,9 +356,10 @@ export class DiskBuildService {
     }
     const { records } = await this.store.list().catch(() => ({ records: [] as DiskBuildRecord[] }));
     const finishing: Promise<unknown>[] = [];
-    for (const record of records) {
-      if (onlyId !== undefined && record.id !== onlyId) continue;
-      if (!ACTIVE(record) || this.#runs.has(record.id) || this.#disposed) continue;
+    for (const stored of records) {
+      if (onlyId !== undefined && stored.id !== onlyId) continue;
+      if (!ACTIVE(stored) || this.#runs.has(stored.id) || this.#disposed) continue;
+      const record = onCurrentEngine(stored, engines);
       if (!engines.some(engine => engine.id === record.engineId)) continue;
       try {
         const lease = await this.store.readLease(record.id);

@@ -9,8 +9,15 @@
 import type { ContainerRuntime } from './container-runtime';
 
 export interface EngineInfo {
-  /** Stable within a session; the key every other call takes. */
+  /**
+   * The key every other call takes, stable across restarts of the engine's service: a local podman
+   * is named by its host, store and mode, a remote one by its URL (engine-identity.ts).
+   */
   id: string;
+  /** Other ids this engine answers to (the socket-path id records written before kept). */
+  aliases?: string[];
+  /** The engine's host name, as it reports it. */
+  hostname?: string;
   name: string;
   type: 'podman' | 'docker';
   version?: string;

@@ -25,6 +25,7 @@ import { errorMessage } from '../api/errors';
 import { CancelledError, EngineError } from './container-engine';
 import type { ContainerSpec, ContainerSummary } from './container-runtime';
 import { containerState } from './container-runtime';
+import { startFailure } from './runtime-errors';
 
 /*
  * The parts of Podman Desktop's API this module uses, as extension-api.d.ts documents them; written
@@ -107,7 +108,10 @@ export class PdContainers {
 
   async start(engineId: string, id: string): Promise<void> {
     await this.api.startContainer(engineId, id).catch((error: unknown) => {
-      throw new EngineError(`Starting container ${id} failed: ${errorMessage(error)}`);
+      const explained = startFailure(error, id);
+      throw explained !== error
+        ? explained
+        : new EngineError(`Starting container ${id} failed: ${errorMessage(error)}`);
     });
   }
 

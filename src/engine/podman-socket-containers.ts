@@ -17,6 +17,7 @@ import type { ContainerSpec, ContainerSummary } from './container-runtime';
 import { containerState } from './container-runtime';
 import { EngineError } from './container-engine';
 import { COMPAT, readStream, SocketRequestError, type PodmanSocketClient } from './podman-socket-client';
+import { startFailure } from './runtime-errors';
 
 export async function socketCreateContainer(
   client: PodmanSocketClient,
@@ -80,13 +81,17 @@ async function putFiles(client: PodmanSocketClient, id: string, files: NonNullab
 }
 
 export async function socketStartContainer(client: PodmanSocketClient, engineName: string, id: string): Promise<void> {
-  await client.json({
-    method: 'POST',
-    path: `${COMPAT}/containers/${encodeURIComponent(id)}/start`,
-    ok: [204, 304],
-    doing: `Starting container ${id}`,
-    messages: { 404: `Container ${id} not found on ${engineName}` },
-  });
+  await client
+    .json({
+      method: 'POST',
+      path: `${COMPAT}/containers/${encodeURIComponent(id)}/start`,
+      ok: [204, 304],
+      doing: `Starting container ${id}`,
+      messages: { 404: `Container ${id} not found on ${engineName}` },
+    })
+    .catch((error: unknown) => {
+      throw startFailure(error, id);
+    });
 }
 
 export async function socketStopContainer(

@@ -24,7 +24,6 @@ import type {
   EngineInfo,
   ImageDetails,
   ManifestDetails,
-  ManifestMember,
   PullOptions,
   PullResult,
   PushOptions,
@@ -34,6 +33,8 @@ import type {
 import { EngineError } from './container-engine';
 import type { EngineEndpoint } from './engine-endpoint';
 import { connectionFailureMessage, parseEndpointUrl } from './engine-endpoint';
+import { findEngine, localEngineId } from './engine-identity';
+import { asRecord, optionalString, toEngineImage, toImageDetails, toManifestMember } from './podman-socket-answers';
 import { LIBPOD, PodmanSocketClient, podmanMessage } from './podman-socket-client';
 import type { ContainerSpec, ContainerSummary } from './container-runtime';
 import {
@@ -179,8 +180,8 @@ export async function checkEndpoint(
 
 export class PodmanSocketEngine implements ContainerEngine {
   readonly endpoint: EngineEndpoint;
-  /** Stable for the endpoint: `podman:/run/podman/podman.sock`, `podman:ssh://core@host:22/…`. */
-  readonly id: string;
+  /** The endpoint's id (`podman:/run/podman/podman.sock`, `podman:ssh://core@host:22/…`): an alias once the engine answered. */
+  readonly endpointId: string;
   private readonly docker: Dockerode;
   private readonly connection: EngineConnection;
   private readonly client: PodmanSocketClient;
@@ -189,7 +190,7 @@ export class PodmanSocketEngine implements ContainerEngine {
 
   constructor(endpoint: EngineEndpoint | string, options: PodmanSocketEngineOptions = {}) {
     this.endpoint = typeof endpoint === 'string' ? parseEndpointUrl(endpoint) : endpoint;
-    this.id = engineIdFor(this.endpoint);
+    this.endpointId = engineIdFor(this.endpoint);
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.connection = openEngineConnection(this.endpoint, options.env);
     this.docker = this.connection.docker;
@@ -202,6 +203,14 @@ export class PodmanSocketEngine implements ContainerEngine {
    */
   dispose(): void {
     this.connection.close();
+  }
+
+  /**
+   * The engine's id: for a local podman, its store's identity once the service has answered
+   * (engine-identity.ts), so records outlive the socket; the endpoint's id until then.
+   */
+  get id(): string {
+    return this.known?.id ?? this.endpointId;
   }
 
   /** The engine's name as far as known: `podman (rootful)` once the service has answered. */
@@ -221,7 +230,7 @@ export class PodmanSocketEngine implements ContainerEngine {
   }
 
   async inspectImage(engineId: string, idOrRef: string): Promise<ImageDetails> {
-    this.checkEngine(engineId);
+    await this.checkEngine(engineId);
     checkReference(idOrRef);
     const info = await this.info();
     const raw = await this.get<unknown>(`${LIBPOD}/images/${encodeURIComponent(idOrRef)}/json`, 'Inspecting image', {
@@ -231,7 +240,7 @@ export class PodmanSocketEngine implements ContainerEngine {
   }
 
   async inspectManifest(engineId: string, idOrRef: string): Promise<ManifestDetails> {
-    this.checkEngine(engineId);
+    await this.checkEngine(engineId);
     checkReference(idOrRef);
     const info = await this.info();
     const path = `${LIBPOD}/manifests/${encodeURIComponent(idOrRef)}`;
@@ -252,27 +261,27 @@ export class PodmanSocketEngine implements ContainerEngine {
   }
 
   async buildImage(engineId: string, options: BuildOptions, sink: BuildSink): Promise<BuildResult> {
-    this.checkEngine(engineId);
+    await this.checkEngine(engineId);
     const info = await this.info();
     return socketBuild(this.client, info.name, options, sink);
   }
 
   async pushImage(engineId: string, ref: string, options: PushOptions, sink: TransferSink): Promise<PushResult> {
-    this.checkEngine(engineId);
+    await this.checkEngine(engineId);
     checkReference(ref);
     const info = await this.info();
     return socketPush(this.client, info.name, ref, options, sink);
   }
 
   async pullImage(engineId: string, ref: string, options: PullOptions, sink: TransferSink): Promise<PullResult> {
-    this.checkEngine(engineId);
+    await this.checkEngine(engineId);
     checkReference(ref);
     const info = await this.info();
     return socketPull(this.client, info.name, ref, options, sink);
   }
 
   async tagImage(engineId: string, source: string, target: string): Promise<void> {
-    this.checkEngine(engineId);
+    await this.checkEngine(engineId);
     checkReference(source);
     checkReference(target);
     const info = await this.info();
@@ -287,20 +296,20 @@ export class PodmanSocketEngine implements ContainerEngine {
   }
 
   async deleteImage(engineId: string, idOrRef: string): Promise<void> {
-    this.checkEngine(engineId);
+    await this.checkEngine(engineId);
     checkReference(idOrRef);
     const info = await this.info();
     await socketDelete(this.client, info.name, idOrRef);
   }
 
   async createContainer(engineId: string, spec: ContainerSpec): Promise<string> {
-    this.checkEngine(engineId);
+    await this.checkEngine(engineId);
     const info = await this.info();
     return socketCreateContainer(this.client, info.name, spec);
   }
 
   async startContainer(engineId: string, id: string): Promise<void> {
-    this.checkEngine(engineId);
+    await this.checkEngine(engineId);
     await socketStartContainer(this.client, this.name, id);
   }
 
@@ -310,32 +319,32 @@ export class PodmanSocketEngine implements ContainerEngine {
     onText: (text: string) => void,
     signal?: AbortSignal,
   ): Promise<void> {
-    this.checkEngine(engineId);
+    await this.checkEngine(engineId);
     await socketFollowLogs(this.client, this.name, id, onText, signal);
   }
 
   async waitContainer(engineId: string, id: string, signal?: AbortSignal): Promise<number> {
-    this.checkEngine(engineId);
+    await this.checkEngine(engineId);
     return socketWaitContainer(this.client, this.name, id, signal);
   }
 
   async stopContainer(engineId: string, id: string, timeoutSeconds?: number): Promise<void> {
-    this.checkEngine(engineId);
+    await this.checkEngine(engineId);
     await socketStopContainer(this.client, this.name, id, timeoutSeconds);
   }
 
   async removeContainer(engineId: string, id: string): Promise<void> {
-    this.checkEngine(engineId);
+    await this.checkEngine(engineId);
     await socketRemoveContainer(this.client, this.name, id);
   }
 
   async listContainers(engineId: string, label: string): Promise<ContainerSummary[]> {
-    this.checkEngine(engineId);
+    await this.checkEngine(engineId);
     return socketListContainers(this.client, label);
   }
 
   async inspectContainer(engineId: string, id: string): Promise<ContainerSummary> {
-    this.checkEngine(engineId);
+    await this.checkEngine(engineId);
     return socketInspectContainer(this.client, this.name, id);
   }
 
@@ -351,24 +360,30 @@ export class PodmanSocketEngine implements ContainerEngine {
     const version = asRecord(raw.version);
     const rootless = asRecord(host.security).rootless;
     const rootful = typeof rootless === 'boolean' ? !rootless : undefined;
+    const graphRoot = optionalString(store.graphRoot);
+    const hostname = optionalString(host.hostname);
+    const stableId = this.endpoint.kind === 'unix' ? localEngineId({ hostname, graphRoot, rootful }) : undefined;
     this.known = {
-      id: this.id,
+      id: stableId ?? this.endpointId,
+      ...(stableId ? { aliases: [this.endpointId] } : {}),
+      ...(hostname ? { hostname } : {}),
       name: engineName(this.endpoint, rootful),
       type: 'podman',
       version: optionalString(version.Version),
       rootful,
       os: optionalString(host.os),
       arch: optionalString(host.arch),
-      graphRoot: optionalString(store.graphRoot),
+      graphRoot,
       remote: this.endpoint.kind === 'ssh',
     };
     return this.known;
   }
 
-  private checkEngine(engineId: string): void {
-    if (engineId !== this.id) {
-      throw new EngineError(`Unknown engine ${engineId}; this connection serves ${this.id}`, 404);
-    }
+  /** Any id that means this engine (findEngine), before or after it first answered. */
+  private async checkEngine(engineId: string): Promise<void> {
+    if (engineId === this.id || engineId === this.endpointId) return;
+    if (findEngine([await this.info()], engineId)) return;
+    throw new EngineError(`Unknown engine ${engineId}; this connection serves ${this.id}`, 404);
   }
 
   /**
@@ -413,6 +428,24 @@ export class PodmanSocketEngine implements ContainerEngine {
   }
 }
 
+/**
+ * The id of the engine at `endpoint` (engine-identity.ts), asked of the service; the endpoint's own
+ * id when the service does not answer (the caller reports that soon enough).
+ */
+export async function stableEngineId(
+  endpoint: EngineEndpoint,
+  env?: Readonly<Record<string, string | undefined>>,
+): Promise<string> {
+  const engine = new PodmanSocketEngine(endpoint, { env, requestTimeoutMs: 10_000 });
+  try {
+    return (await engine.listEngines())[0].id;
+  } catch {
+    return engine.endpointId;
+  } finally {
+    engine.dispose();
+  }
+}
+
 export function engineIdFor(endpoint: EngineEndpoint): string {
   return endpoint.kind === 'unix' ? `podman:${endpoint.socketPath}` : `podman:${endpoint.url}`;
 }
@@ -428,96 +461,4 @@ function checkReference(idOrRef: string): void {
   }
 }
 
-function toEngineImage(raw: Record<string, unknown>, engine: EngineInfo): EngineImage {
-  const image: EngineImage = {
-    id: String(raw.Id ?? ''),
-    engineId: engine.id,
-    engineName: engine.name,
-    repoTags: references(raw.RepoTags),
-    repoDigests: references(raw.RepoDigests),
-    labels: labelsOf(raw.Labels),
-    size: numberOr(raw.Size, numberOr(raw.VirtualSize, 0)),
-    created: toMillis(raw.Created),
-  };
-  const digest = optionalString(raw.Digest);
-  if (digest) image.digest = digest;
-  // podman ≥ 5.1 lists the architecture and whether an image is a manifest list; podman 4 does not.
-  const arch = optionalString(raw.Arch);
-  if (arch) image.arch = arch;
-  if (typeof raw.IsManifestList === 'boolean') image.isManifestList = raw.IsManifestList;
-  return image;
-}
-
-function toImageDetails(raw: Record<string, unknown>, engineId: string): ImageDetails {
-  const config = asRecord(raw.Config);
-  const details: ImageDetails = {
-    id: String(raw.Id ?? ''),
-    engineId,
-    repoTags: references(raw.RepoTags),
-    repoDigests: references(raw.RepoDigests),
-    labels: labelsOf(raw.Labels ?? config.Labels),
-    arch: optionalString(raw.Architecture) ?? '',
-    os: optionalString(raw.Os) ?? '',
-    size: numberOr(raw.Size, numberOr(raw.VirtualSize, 0)),
-    created: toMillis(raw.Created),
-  };
-  const variant = optionalString(raw.Variant);
-  if (variant) details.variant = variant;
-  const digest = optionalString(raw.Digest);
-  if (digest) details.digest = digest;
-  return details;
-}
-
-function toManifestMember(raw: Record<string, unknown>): ManifestMember {
-  const platform = asRecord(raw.platform);
-  const member: ManifestMember = {
-    digest: String(raw.digest ?? ''),
-    arch: optionalString(platform.architecture) ?? 'unknown',
-    os: optionalString(platform.os) ?? 'unknown',
-  };
-  const variant = optionalString(platform.variant);
-  if (variant) member.variant = variant;
-  return member;
-}
-
-/** Tags or digests without podman's and Docker's `<none>` placeholders; null means none. */
-function references(value: unknown): string[] {
-  if (!Array.isArray(value)) return [];
-  return value.filter((item): item is string => typeof item === 'string' && item !== '' && !item.startsWith('<none>'));
-}
-
-function labelsOf(value: unknown): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const [key, item] of Object.entries(asRecord(value))) {
-    if (typeof item === 'string') labels[key] = item;
-  }
-  return labels;
-}
-
-/**
- * Milliseconds since the epoch from podman's two forms: seconds (image lists) or an RFC 3339
- * string (inspect). 0 when absent or unparseable.
- */
-export function toMillis(value: unknown): number {
-  if (typeof value === 'number' && Number.isFinite(value)) {
-    // Seconds until the year 5138; anything larger is already milliseconds.
-    return value < 1e11 ? Math.round(value * 1000) : Math.round(value);
-  }
-  if (typeof value === 'string' && value !== '') {
-    const parsed = Date.parse(value);
-    return Number.isNaN(parsed) ? 0 : parsed;
-  }
-  return 0;
-}
-
-function asRecord(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
-
-function optionalString(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function numberOr(value: unknown, fallback: number): number {
-  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
-}
+export { toMillis } from './podman-socket-answers';

@@ -5,6 +5,9 @@ import * as pd from '@podman-desktop/api';
 import { PUSH_CHANNELS } from '../api/rpc-protocol';
 import { buildFormRoute, ROUTES } from '../api/routes';
 import { DEFAULT_BUILD_TIMEOUT_MINUTES, DiskBuildService } from '../builds/disk-build-service';
+import type { BuildableImage } from '../api/disk-builds';
+import type { EngineInfo } from '../engine/container-engine';
+import { RefreshingCache, withCachedEngineList } from '../engine/engine-facts-cache';
 import { PodmanDesktopEngine } from '../engine/podman-desktop';
 import { ImageOperations } from '../images/image-operations';
 import { RouteRegistry } from '../rpc/route-registry';
@@ -21,6 +24,8 @@ import { followOperationsAsTasks } from './operation-tasks';
 
 /** How often, at most, the page hears that image operations changed (progress ticks many times a second). */
 const OPERATIONS_PUSH_INTERVAL_MS = 250;
+/** How old a remembered engine list or image fact may be before a visit refreshes it behind the answer. */
+const FACTS_MAX_AGE_MS = 5_000;
 /** Disk builds left running by a previous session are looked for this long after activation, not during it. */
 const RECONCILE_DELAY_MS = 1000;
 /** The preference (minutes) after which a disk build is stopped and marked failed. */
@@ -48,7 +53,17 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
 
   const routes = new RouteRegistry();
   const operations = new ImageOperations();
-  const engine = new PodmanDesktopEngine(pd.containerEngine, pd.provider);
+  // The engine list and the form's image facts are answered from memory and refreshed behind (engine-facts-cache.ts).
+  const engineList = new RefreshingCache<EngineInfo[]>({
+    maxAgeMs: FACTS_MAX_AGE_MS,
+    keep: engines => Array.isArray(engines) && engines.length > 0,
+    onChanged: () => void server.push(PUSH_CHANNELS.enginesChanged),
+  });
+  const engine = withCachedEngineList(new PodmanDesktopEngine(pd.containerEngine, pd.provider), engineList);
+  const imageFacts = new RefreshingCache<BuildableImage>({
+    maxAgeMs: FACTS_MAX_AGE_MS,
+    onChanged: () => void server.push(PUSH_CHANNELS.imagesChanged),
+  });
   const builds = new DiskBuildService({
     engine,
     storeDir: context.storagePath,
@@ -67,6 +82,7 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
     dialogs: pdDialogs(pd.window, pd.Uri),
     openExternal: url => pd.env.openExternal(pd.Uri.parse(url)),
     openFolder,
+    describeImage: (engineId, ref) => imageFacts.get(`${engineId}\n${ref}`, () => builds.describeImage(engineId, ref)),
     imagesChanged: pushImagesChanged,
     defaultBuilder: () => setting(BUILD_BUILDER_SETTING),
     makeMachineRootful: async machine => {
@@ -79,7 +95,10 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
         },
         machine,
       );
-      if (done) void server.push(PUSH_CHANNELS.enginesChanged);
+      if (done) {
+        engineList.clear();
+        void server.push(PUSH_CHANNELS.enginesChanged);
+      }
       return done;
     },
   });
@@ -136,9 +155,13 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
   context.subscriptions.push(
     routes.onDidSet(() => void server.push(PUSH_CHANNELS.routePending)),
     pd.containerEngine.onEvent(event => {
-      if ((event.Type ?? event.type) === 'image') void server.push(PUSH_CHANNELS.imagesChanged);
+      if ((event.Type ?? event.type) !== 'image') return;
+      imageFacts.markStale();
+      void server.push(PUSH_CHANNELS.imagesChanged);
     }),
     pd.provider.onDidUpdateContainerConnection(() => {
+      engineList.clear();
+      imageFacts.clear();
       void server.push(PUSH_CHANNELS.enginesChanged);
       void server.push(PUSH_CHANNELS.imagesChanged);
       // An engine that (re)started may hold builds of a previous session.

@@ -54,6 +54,8 @@ export interface StudioApiDeps {
    * so to the user itself, naming the folder.
    */
   openFolder(path: string): Promise<boolean>;
+  /** The form's image facts, where the host remembers them (engine-facts-cache.ts); else asked of `builds`. */
+  describeImage?(engineId: string, ref: string): Promise<BuildableImage>;
   /** Called after a tag or delete changed the engine's images (the wiring pushes `imagesChanged`). */
   imagesChanged?(): void;
   /** The builder preference; anything but a preset's name counts as unset. */
@@ -219,7 +221,8 @@ export class StudioApi implements BootcStudioApi {
   }
 
   async describeImageForBuild(engineId: unknown, ref: unknown): Promise<BuildableImage> {
-    return this.deps.builds.describeImage(checkId('engineId', engineId), checkId('ref', ref));
+    const args = [checkId('engineId', engineId), checkId('ref', ref)] as const;
+    return this.deps.describeImage ? this.deps.describeImage(...args) : this.deps.builds.describeImage(...args);
   }
 
   async importBuildConfig(): Promise<ImportedBuildConfig | undefined> {

@@ -45,10 +45,12 @@ export async function findOrStartLocalEngine(
 async function startPrivateService(podman: string, env: NodeJS.ProcessEnv): Promise<LocalEngine> {
   const dir = mkdtempSync(join(tmpdir(), 'bootc-studio-service-'));
   const socketPath = join(dir, 'podman.sock');
-  const child: ChildProcess = spawn(podman, ['system', 'service', '--time=0', `unix://${socketPath}`], {
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const argv = [podman, 'system', 'service', '--time=0', `unix://${socketPath}`];
+  // Where util-linux's setpriv exists (Linux), the kernel stops the service when this process dies
+  // without stopping it (SIGKILL, a crash); elsewhere stop() and the signal handlers are all there is.
+  const setpriv = process.platform === 'linux' ? findExecutable('setpriv', env.PATH) : undefined;
+  const [command, ...args] = setpriv ? [setpriv, '--pdeathsig', 'SIGTERM', '--', ...argv] : argv;
+  const child: ChildProcess = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4000)));
   const exited = new Promise<number | null>(resolve => child.once('exit', code => resolve(code)));

@@ -46,7 +46,14 @@ async function main(): Promise<number> {
   }
 
   const log = (line: string) => process.stdout.write(`${line}\n`);
+  // Listened for from the start: a signal while the podman service is still starting must stop it
+  // too, not end this process by default and leave the service behind.
+  const stopRequested = stopSignal();
   const engine = await findOrStartLocalEngine(values.url, process.env, log);
+  if (stopRequested.received) {
+    await engine.stop?.();
+    return 0;
+  }
   let running;
   try {
     running = await startStandalone({
@@ -63,19 +70,32 @@ async function main(): Promise<number> {
   log(`Open ${running.url}`);
   log('Press Ctrl-C to stop.');
 
-  await new Promise<void>(done => {
-    let stopping = false;
-    const stop = async () => {
-      if (stopping) return;
-      stopping = true;
-      await running.stop().catch(err => process.stderr.write(`while stopping: ${errorMessage(err)}\n`));
-      await engine.stop?.();
+  await stopRequested.promise;
+  await running.stop().catch(err => process.stderr.write(`while stopping: ${errorMessage(err)}\n`));
+  await engine.stop?.();
+  return 0;
+}
+
+/**
+ * Resolves on SIGINT, SIGTERM or SIGHUP, or — when started by `npm start` (scripts/start.mjs sets
+ * BOOTC_STUDIO_STOP_WITH_PARENT) — when that parent went away without passing a signal on.
+ */
+function stopSignal(): { promise: Promise<void>; received: boolean } {
+  const state = { received: false, promise: Promise.resolve() };
+  state.promise = new Promise<void>(done => {
+    const stop = () => {
+      state.received = true;
+      clearInterval(orphaned);
       done();
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
+    const parent = process.ppid;
+    const orphaned = setInterval(() => {
+      if (process.env.BOOTC_STUDIO_STOP_WITH_PARENT === '1' && process.ppid !== parent) stop();
+    }, 500);
+    orphaned.unref();
   });
-  return 0;
+  return state;
 }
 
 main().then(

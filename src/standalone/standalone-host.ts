@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-import { engineIdFor } from '../engine/podman-socket';
+import { stableEngineId } from '../engine/podman-socket';
 import type { EngineEndpoint } from '../engine/engine-endpoint';
 import { openOnDesktop } from './desktop-opener';
 import { HostUi } from './host-ui';
@@ -58,7 +58,8 @@ interface Extension {
 export async function startStandalone(options: StandaloneOptions): Promise<RunningStandalone> {
   const manifest = JSON.parse(readFileSync(join(options.extensionRoot, 'package.json'), 'utf8')) as Manifest;
   const env = options.env ?? process.env;
-  const engineId = engineIdFor(options.endpoint);
+  // The same podman keeps its id whichever socket serves it this time, so records outlive the run.
+  const engineId = await stableEngineId(options.endpoint, env);
   const engineName = `podman (${options.endpoint.url})`;
 
   const ui = new HostUi();

@@ -47,9 +47,14 @@ describe('PodmanSocketEngine on a real podman', () => {
     return found as EngineImage;
   }
 
-  test('the engine id is stable and derived from the socket', () => {
-    expect(engine.id).toBe(`podman:${podman.socketPath}`);
-    expect(new PodmanSocketEngine(podman.url).id).toBe(engine.id);
+  test('the engine id is stable: the store and mode once the service answered, the socket until then', async () => {
+    const fresh = new PodmanSocketEngine(podman.url);
+    expect(fresh.id).toBe(`podman:${podman.socketPath}`);
+    const [info] = await fresh.listEngines();
+    expect(fresh.id).toBe(info.id);
+    expect(info.id).toMatch(new RegExp(`^podman:(rootful|rootless)@[^:]*:${podman.root}$`));
+    expect(info.aliases).toEqual([`podman:${podman.socketPath}`]);
+    expect((await new PodmanSocketEngine(podman.url).listEngines())[0].id).toBe(info.id);
   });
 
   test('checkEndpoint finds podman at the socket', async () => {
@@ -188,8 +193,12 @@ describe('PodmanSocketEngine on a real podman', () => {
     expect((plain as EngineError).message).not.toMatch(/registry|connection refused/);
   });
 
-  test('an engine id from elsewhere is refused', async () => {
-    await expect(engine.inspectImage('podman:/elsewhere.sock', BOOTC)).rejects.toThrow(EngineError);
+  test('an engine id from elsewhere is refused; an old socket-path id (a record of an earlier session) is this podman', async () => {
+    await expect(engine.inspectImage('podman:rootful@box:/elsewhere/storage', BOOTC)).rejects.toThrow(EngineError);
+    await expect(engine.inspectImage('podman:ssh://core@vm:22/run/podman/podman.sock', BOOTC)).rejects.toThrow(
+      EngineError,
+    );
+    expect((await engine.inspectImage('podman:/elsewhere.sock', BOOTC)).repoTags).toContain(BOOTC);
   });
 
   test('references are URL-encoded in paths', async () => {

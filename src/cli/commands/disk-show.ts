@@ -1,3 +1,5 @@
+import { onCurrentEngine } from '../../builds/record-engine';
+import { engineGoneMessage, findEngine } from '../../engine/engine-identity';
 import type { CliCommand } from '../cli-context';
 import { UsageError } from '../cli-context';
 import { describeRecord } from '../disk-builds';
@@ -17,8 +19,15 @@ export const diskShowCommand: CliCommand = {
     if (matches.length === 0) throw new UsageError(`ID: no disk build ${positionals[0]} (see bootc-studio disk ls)`);
     if (matches.length > 1)
       throw new UsageError(`ID: ${positionals[0]} names ${matches.length} builds; give more of the id`);
-    const [record] = matches;
+    // The engine as it is named now (a local podman's old socket-path id moves), or that it is gone.
+    const engines = await ctx
+      .engine()
+      .then(engine => engine.listEngines())
+      .catch(() => undefined);
+    const record = engines ? onCurrentEngine(matches[0], engines) : matches[0];
+    const gone = engines && !findEngine(engines, record.engineId) ? engineGoneMessage(record.engineId, engines) : '';
     ctx.io.stdout.write(ctx.json ? `${JSON.stringify(record, null, 2)}\n` : describeRecord(record));
+    if (gone && !ctx.json) ctx.io.stdout.write(`Note:      ${gone}\n`);
     return 0;
   },
 };

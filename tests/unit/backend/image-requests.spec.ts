@@ -75,7 +75,7 @@ describe('build requests', () => {
     [{ containerfile: 'Missing' }, /^containerfile: Missing does not exist/],
     [{ contextDir: 'relative/dir' }, /^contextDir: the context folder must be an absolute path/],
     [{ contextDir: '/no/such/folder' }, /^contextDir: \/no\/such\/folder is not a folder/],
-    [{ engineId: 'docker:/elsewhere' }, /^engineId: no running engine docker:\/elsewhere/],
+    [{ engineId: 'docker:/elsewhere' }, /^engineId: the engine docker:\/elsewhere is not running/],
     [{ noCache: 'yes' }, /^noCache: /],
   ])('%j is refused, naming the field, and nothing starts', async (change, message) => {
     const { deps, engine, operations } = setup();

@@ -19,10 +19,12 @@ import { checkEndpoint, engineIdFor, PodmanSocketEngine, toMillis } from '../../
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 const INFO = {
-  host: { arch: 'arm64', os: 'linux', security: { rootless: true } },
+  host: { arch: 'arm64', os: 'linux', hostname: 'box', security: { rootless: true } },
   store: { graphRoot: '/home/me/.local/share/containers/storage' },
   version: { Version: '5.2.1' },
 };
+
+const STABLE_ID = 'podman:rootless@box:/home/me/.local/share/containers/storage';
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'Content-Type': 'application/json', 'Libpod-Api-Version': '5.2.1' });
@@ -67,7 +69,9 @@ describe('PodmanSocketEngine', () => {
   test('listEngines maps /libpod/info', async () => {
     expect(await engine().listEngines()).toEqual([
       {
-        id: `podman:${socketPath}`,
+        id: STABLE_ID,
+        aliases: [`podman:${socketPath}`],
+        hostname: 'box',
         name: 'podman (rootless)',
         type: 'podman',
         version: '5.2.1',
@@ -78,6 +82,23 @@ describe('PodmanSocketEngine', () => {
         remote: false,
       },
     ]);
+  });
+
+  test("a local podman's id is its host, store and mode, whatever socket serves it; old ids still reach it", async () => {
+    const first = engine();
+    const [info] = await first.listEngines();
+    // Another service on another socket, same store: the same engine.
+    const other = new PodmanSocketEngine(`unix://${socketPath}`);
+    expect((await other.listEngines())[0].id).toBe(info.id);
+    expect(info.id).not.toContain(socketPath);
+    // A record's id from a socket that is gone (standalone mode's previous run) still reaches it.
+    routes['/v4.0.0/libpod/images/x/json'] = (_req, res) => json(res, 200, { Id: 'x', Architecture: 'arm64' });
+    const fresh = new PodmanSocketEngine(`unix://${socketPath}`);
+    expect((await fresh.inspectImage('podman:/tmp/bootc-studio-service-gone/podman.sock', 'x')).id).toBe('x');
+    expect((await fresh.inspectImage(info.id, 'x')).engineId).toBe(info.id);
+    await expect(fresh.inspectImage('podman:rootful@box:/var/lib/containers/storage', 'x')).rejects.toThrow(
+      /Unknown engine/,
+    );
   });
 
   test('listImages maps podman fields: null → empty, <none> dropped, seconds → ms, podman 5 flags', async () => {
@@ -101,7 +122,7 @@ describe('PodmanSocketEngine', () => {
     const images = await engine().listImages();
     expect(images[0]).toEqual({
       id: 'aaa',
-      engineId: `podman:${socketPath}`,
+      engineId: STABLE_ID,
       engineName: 'podman (rootless)',
       repoTags: ['quay.io/x/os:1'],
       repoDigests: ['quay.io/x/os@sha256:1111'],

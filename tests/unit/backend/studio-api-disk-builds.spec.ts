@@ -130,7 +130,7 @@ describe('StudioApi disk builds', () => {
     });
     expect((await studio.describeImageForBuild(ENGINE.id, 'quay.io/x/os:1')).architectures).toEqual(['arm64']);
     await expect(studio.describeImageForBuild('nope', 'quay.io/x/os:1')).rejects.toThrow(
-      /^engineId: no running engine/,
+      /^engineId: the engine .* is not running/,
     );
   });
 
