@@ -48,7 +48,15 @@ import { removeConfigDir } from './build-config-writer';
 import { buildImageFacts } from './build-image';
 import { BuildLogWriter, readLogFrom } from './build-log';
 import { previewBuild } from './build-preview';
-import { BuildRun, copyRecord, type EngineFacts, type RunnerDeps } from './build-runner';
+import {
+  BuildRun,
+  CANCELLED,
+  copyRecord,
+  endedRecord,
+  endSummary,
+  type EngineFacts,
+  type RunnerDeps,
+} from './build-runner';
 import {
   BuildNotFoundError,
   BuildStore,
@@ -301,7 +309,7 @@ export class DiskBuildService {
   async cancel(id: string): Promise<DiskBuildRecord> {
     const run = this.#runs.get(checkBuildId(id));
     if (run) {
-      run.stop({ status: 'cancelled', error: 'Cancelled' });
+      run.stop(CANCELLED);
       return run.done;
     }
     const record = await this.store.read(id);
@@ -310,13 +318,12 @@ export class DiskBuildService {
     if (this.#leaseAlive(lease)) {
       await this.store.requestCancel(id);
       if (record.containerId) {
-        await this.#engine
-          .stopContainer(record.engineId, record.containerId, this.#deps.stopTimeoutSeconds)
-          .catch(() => undefined);
+        // At once, as the runner's own cancel does: no grace period for a builder the user gave up.
+        await this.#engine.stopContainer(record.engineId, record.containerId, 0).catch(() => undefined);
       }
       return this.#waitForEnd(id, this.#options.remoteCancelWaitMs ?? 60_000);
     }
-    return this.#endOrphan(record, lease, { status: 'cancelled', error: 'Cancelled', removeArtifacts: true });
+    return this.#endOrphan(record, lease, { ...CANCELLED, removeArtifacts: true });
   }
 
   /** Removes a build's record and, unless `keepFiles`, its artifacts and log. A running build is cancelled first. */
@@ -512,7 +519,7 @@ export class DiskBuildService {
   async #endOrphan(
     record: DiskBuildRecord,
     lease: RunnerLease | undefined,
-    end: { status: 'cancelled' | 'lost'; error: string; removeArtifacts: boolean },
+    end: { status: 'cancelled' | 'lost'; error?: string; removeArtifacts: boolean },
   ): Promise<DiskBuildRecord> {
     const id = record.id;
     await this.store.writeLease(id, { pid: process.pid, host: hostname(), heartbeat: this.#now() });
@@ -521,7 +528,7 @@ export class DiskBuildService {
       const ids = new Set([...(record.containerId ? [record.containerId] : []), ...containers.map(c => c.id)]);
       for (const containerId of ids) {
         await this.#engine
-          .stopContainer(record.engineId, containerId, this.#deps.stopTimeoutSeconds)
+          .stopContainer(record.engineId, containerId, end.status === 'cancelled' ? 0 : this.#deps.stopTimeoutSeconds)
           .catch(() => undefined);
         await this.#engine.removeContainer(record.engineId, containerId).catch(() => undefined);
       }
@@ -533,16 +540,17 @@ export class DiskBuildService {
       }
       await removeConfigDir(lease?.configDir).catch(() => undefined);
       const log = new BuildLogWriter(record.logPath, false);
-      log.note(`Build ${id} ${end.status}: ${end.error}`);
-      await log.close();
       const final: DiskBuildRecord = {
         ...record,
         status: end.status,
-        error: end.error,
+        ...(end.error ? { error: end.error } : {}),
         ended: this.#now(),
         artifacts: end.removeArtifacts ? [] : record.artifacts,
       };
       delete final.containerId;
+      endedRecord(final);
+      log.note(endSummary(final));
+      await log.close();
       await this.store.write(final);
       await this.store.removeCancelRequest(id);
       this.#emit({ id, record: copyRecord(final) });

@@ -268,7 +268,9 @@ async function detach(ctx: CliContext, builds: DiskBuildService, id: string): Pr
 
 function report(ctx: CliContext, record: Awaited<ReturnType<DiskBuildService['get']>>): number {
   if (record.status !== 'succeeded')
-    ctx.io.stderr.write(`bootc-studio: build ${record.id} ${record.status}: ${record.error ?? ''}\n`);
+    ctx.io.stderr.write(
+      `bootc-studio: build ${record.id} ${record.status}${record.error ? `: ${record.error}` : ''}\n`,
+    );
   if (ctx.json) ctx.io.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
   else if (record.status === 'succeeded') ctx.io.stdout.write(describeRecord(record));
   return record.status === 'succeeded' ? 0 : 1;

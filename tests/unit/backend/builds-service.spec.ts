@@ -357,7 +357,10 @@ describe('DiskBuildService: cancel, time limit, two builds', () => {
     await until(async () => (await builds.get(id)).status === 'building', 'building');
     const record = await builds.cancel(id);
     expect(record.status).toBe('cancelled');
-    expect(record.error).toBe('Cancelled');
+    // The status says it; no error repeating it, no stage or percentage left from the run.
+    expect(record.error).toBeUndefined();
+    expect(record.message).toBeUndefined();
+    expect(record.percent).toBeUndefined();
     expect(engine.started()).toEqual(expect.arrayContaining(['stopContainer', 'removeContainer']));
     expect(engine.containers.size).toBe(0);
     expect(existsSync(join(out, 'qcow2'))).toBe(false);
@@ -382,6 +385,19 @@ describe('DiskBuildService: cancel, time limit, two builds', () => {
     expect(record.status).toBe('cancelled');
     expect(engine.started()).not.toContain('createContainer');
     void release;
+  });
+
+  test('a build that fails before its builder runs keeps no "Preparing": the error says what happened', async () => {
+    engine.images.delete(BUILDER);
+    engine.onPull = async () => {
+      throw new Error('manifest unknown');
+    };
+    const builds = service();
+    const record = await builds.wait(await builds.start(request()));
+    expect(record.status).toBe('failed');
+    expect(record.error).toMatch(/^pulling the builder .* failed: manifest unknown$/);
+    expect(record.message).toBeUndefined();
+    expect((await builds.store.read(record.id)).message).toBeUndefined();
   });
 
   test('a build over its time limit is stopped and failed with the reason', async () => {

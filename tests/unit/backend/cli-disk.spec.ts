@@ -269,7 +269,9 @@ describe('disk build', () => {
     const result = await running.done;
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('Cancelling');
-    expect(result.stderr).toMatch(/cancelled: Cancelled/);
+    // One "cancelled", not "cancelled: Cancelled".
+    expect(result.stderr).toMatch(/build [0-9a-f]{12} cancelled\n/);
+    expect(result.stderr).not.toMatch(/Cancelled/);
     expect(engine.containers.size).toBe(0);
   });
 
