@@ -219,6 +219,27 @@ describe('disk build flags', () => {
     expect(engine.calls).toEqual([]);
   });
 
+  test('a password with a control character is refused, naming the user, from --user and from --config', async () => {
+    writeFileSync(
+      join(dir, 'config.toml'),
+      '[[customizations.user]]\nname = "bob"\npassword = "pa\\nss"\n', // TOML's \n: a newline in the value
+    );
+    const cases: [string[], RegExp][] = [
+      [
+        ['--user', 'alice:pa\nss'],
+        /User alice: the password contains a control character \(newline\); nobody could type it/,
+      ],
+      [['--config', 'config.toml'], /User bob: the password contains a control character \(newline\)/],
+    ];
+    for (const [flags, message] of cases) {
+      const result = await invoke(['disk', 'build', 'x:1', '-o', 'o', ...flags]).done;
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr).not.toContain('pa\nss');
+    }
+    expect(engine.calls).toEqual([]);
+  });
+
   test('input only the image can refuse (an architecture it lacks) still exits 2 with nothing started', async () => {
     const result = await invoke([...SEED.filter(word => word !== 'arm64' && word !== '--arch'), '--arch', 'amd64'])
       .done;
