@@ -28,7 +28,7 @@
 import { access, mkdir, rm, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { homedir, hostname } from 'node:os';
-import { join, posix, resolve } from 'node:path';
+import { dirname, join, posix, resolve } from 'node:path';
 
 import {
   builderImageOf,
@@ -37,7 +37,7 @@ import {
   validateDiskBuildRequest,
   type DiskBuildRequest,
 } from '../api/disk-build';
-import type { BuildableImage, DiskBuildPreview, DiskBuildRecord } from '../api/disk-builds';
+import type { BuildableImage, DiskBuildPreview, DiskBuildRecord, OutputFolderState } from '../api/disk-builds';
 import { FINISHED_STATUSES } from '../api/disk-builds';
 import { errorMessage } from '../api/errors';
 import { ValidationError } from '../api/validation';
@@ -104,7 +104,10 @@ export interface DiskBuildServiceOptions {
 }
 
 export interface StartOptions {
-  /** Create the output folder when it does not exist (the CLI's `--output ./out`). */
+  /**
+   * Create the output folder when it does not exist (default: yes, from the form as from the CLI's
+   * `--output ./out`; the form says so beforehand, see preview()). False refuses a missing folder.
+   */
   createOutputDir?: boolean;
   /** The caller will detach (`disk build --detach`): refused for a hand-off build, which ends with its runner. */
   detach?: boolean;
@@ -188,7 +191,7 @@ export class DiskBuildService {
     };
 
     // A remote engine's output folder is on its machine: the builder's mount shows whether it exists.
-    if (!remote) await this.#checkOutputDir(request.outputDir, options.createOutputDir === true);
+    if (!remote) await this.#checkOutputDir(request.outputDir, options.createOutputDir !== false);
     const { records } = await this.store.list();
     const active = records.filter(ACTIVE);
     // One folder, one build: on this machine whatever the engine, on another machine per engine.
@@ -452,6 +455,7 @@ export class DiskBuildService {
       );
       answer.fix = { kind: 'make-machine-rootful', engineId: engine.id, machine: engine.machine.name };
     }
+    if (engine && engine.remote !== true) answer.outputFolder = await outputFolderState(resolve(request.outputDir));
     return answer;
   }
 
@@ -576,7 +580,7 @@ export class DiskBuildService {
 
   async #checkOutputDir(dir: string, create: boolean): Promise<void> {
     const problem = (message: string) => new ValidationError([{ field: 'outputDir', message }]);
-    if (create) {
+    if (create && !(await stat(dir).catch(() => undefined))) {
       await mkdir(dir, { recursive: true }).catch((error: unknown) => {
         throw problem(`cannot create ${dir}: ${errorMessage(error)}`);
       });
@@ -658,4 +662,29 @@ function engineProblem(engine: EngineInfo, platform: NodeJS.Platform, handoff: b
 function checkBuildId(id: unknown): string {
   if (!isBuildId(id)) throw new BuildNotFoundError(String(id));
   return id;
+}
+
+/** What Build would do with a local output folder: use it, create it, or refuse it (and why). */
+export async function outputFolderState(dir: string): Promise<OutputFolderState> {
+  const info = await stat(dir).catch((error: unknown) => (error as NodeJS.ErrnoException).code ?? 'error');
+  if (info === 'ENOENT' || info === 'ENOTDIR') {
+    // Created by start(): as far up as the first folder that exists, which must be writable.
+    let parent = dirname(dir);
+    while (parent !== dirname(parent) && !(await stat(parent).catch(() => undefined))) parent = dirname(parent);
+    const parentInfo = await stat(parent).catch(() => undefined);
+    if (!parentInfo?.isDirectory()) return { state: 'refused', message: `${parent} is not a folder` };
+    const writable = await access(parent, constants.W_OK).then(
+      () => true,
+      () => false,
+    );
+    if (!writable) return { state: 'refused', message: `${dir} does not exist, and ${parent} is not writable` };
+    return { state: 'missing', message: `${dir} does not exist yet: it will be created` };
+  }
+  if (typeof info === 'string') return { state: 'refused', message: `cannot read ${dir} (${info})` };
+  if (!info.isDirectory()) return { state: 'refused', message: `${dir} is not a folder` };
+  const writable = await access(dir, constants.W_OK).then(
+    () => true,
+    () => false,
+  );
+  return writable ? { state: 'exists' } : { state: 'refused', message: `${dir} is not writable` };
 }

@@ -190,7 +190,9 @@ describe('disk builds on a real podman with the stand-in builder', () => {
     const builds = service();
     const out = await outputDir('bad');
     await expect(builds.start(request(out, { arch: 'arm64' }))).rejects.toThrow(/arch: the image offers amd64/);
-    await expect(builds.start(request(join(out, 'missing')))).rejects.toThrow(ValidationError);
+    await expect(builds.start(request(join(out, 'missing')), { createOutputDir: false })).rejects.toThrow(
+      ValidationError,
+    );
     await expect(builds.start(request(out, { image: 'localhost/nope:1' }))).rejects.toThrow(/image: .*not on/);
     expect(await builderContainers()).toEqual([]);
     expect((await builds.list()).filter(record => record.request.outputDir === out)).toEqual([]);
