@@ -70,6 +70,15 @@ export interface PdContainersApi {
 }
 
 const WAIT_POLL_MS = 1000;
+
+/**
+ * `<doing> failed: <why>`, said once: an error that already names what was being done (the
+ * standalone stand-in's own "Starting container X failed: HTTP 500 …") is not wrapped again.
+ */
+export function failure(doing: string, error: unknown): string {
+  const message = errorMessage(error);
+  return message.startsWith(doing) ? message : `${doing} failed: ${message}`;
+}
 const DEFAULT_STOP_TIMEOUT_SECONDS = 10;
 
 export class PdContainers {
@@ -99,7 +108,7 @@ export class PdContainers {
         start: false,
       })
       .catch((error: unknown) => {
-        throw new EngineError(`Creating the container from ${spec.image} failed: ${errorMessage(error)}`);
+        throw new EngineError(failure(`Creating the container from ${spec.image}`, error));
       });
     if (!created?.id) throw new EngineError(`Creating the container from ${spec.image}: no id in the answer`);
     return created.id;
@@ -107,7 +116,7 @@ export class PdContainers {
 
   async start(engineId: string, id: string): Promise<void> {
     await this.api.startContainer(engineId, id).catch((error: unknown) => {
-      throw new EngineError(`Starting container ${id} failed: ${errorMessage(error)}`);
+      throw new EngineError(failure(`Starting container ${id}`, error));
     });
   }
 
@@ -134,7 +143,7 @@ export class PdContainers {
         .catch((error: unknown) => {
           if (done) return;
           done = true;
-          reject(new EngineError(`Following the log of container ${id} failed: ${errorMessage(error)}`));
+          reject(new EngineError(failure(`Following the log of container ${id}`, error)));
         });
     });
   }
@@ -151,14 +160,14 @@ export class PdContainers {
   async stop(engineId: string, id: string): Promise<void> {
     await this.api.stopContainer(engineId, id).catch((error: unknown) => {
       if (isGoneOrStopped(error)) return;
-      throw new EngineError(`Stopping container ${id} failed: ${errorMessage(error)}`);
+      throw new EngineError(failure(`Stopping container ${id}`, error));
     });
   }
 
   async remove(engineId: string, id: string): Promise<void> {
     await this.api.deleteContainer(engineId, id).catch((error: unknown) => {
       if (isGoneOrStopped(error)) return;
-      throw new EngineError(`Removing container ${id} failed: ${errorMessage(error)}`);
+      throw new EngineError(failure(`Removing container ${id}`, error));
     });
   }
 
@@ -183,7 +192,7 @@ export class PdContainers {
 
   async inspect(engineId: string, id: string): Promise<ContainerSummary> {
     const raw = await this.api.inspectContainer(engineId, id).catch((error: unknown) => {
-      throw new EngineError(`Inspecting container ${id} failed: ${errorMessage(error)}`);
+      throw new EngineError(failure(`Inspecting container ${id}`, error));
     });
     const summary: ContainerSummary = {
       id: raw.Id ?? id,
