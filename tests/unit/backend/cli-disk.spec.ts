@@ -249,6 +249,26 @@ describe('disk build flags', () => {
   });
 });
 
+describe('disk alone', () => {
+  test('`bootc-studio disk` prints the disk commands’ help on stdout and exits 0, touching nothing', async () => {
+    const result = await invoke(['disk']).done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('Usage: bootc-studio disk COMMAND [options]');
+    for (const name of ['disk build', 'disk ls', 'disk show', 'disk logs', 'disk cancel', 'disk rm']) {
+      expect(result.stdout).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
+    }
+    expect(result.connects).toBe(0);
+  });
+
+  test('an unknown disk command exits 2 and lists the disk commands', async () => {
+    const result = await invoke(['disk', 'nope']).done;
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("unknown command 'disk nope'; the disk commands are:");
+    expect(result.stderr).toMatch(/^ {2}disk build +\S/m);
+  });
+});
+
 describe('disk build', () => {
   test('the seed one-liner builds: the log streams, the summary names the artifacts, exit 0', async () => {
     engine.onStart = succeed;
