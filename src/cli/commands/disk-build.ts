@@ -307,5 +307,8 @@ export function flagOf(field: string): string {
 }
 
 export function flagErrors(errors: readonly FieldError[]): string {
-  return errors.map(error => `${flagOf(error.field)}: ${error.message}`).join('; ');
+  // A message that names its user already says whose it is, whether from --user or --config.
+  return errors
+    .map(error => (/^User \S+: /.test(error.message) ? error.message : `${flagOf(error.field)}: ${error.message}`))
+    .join('; ');
 }

@@ -236,6 +236,8 @@ describe('disk build flags', () => {
       expect(result.code, result.stderr).toBe(2);
       expect(result.stderr).toMatch(message);
       expect(result.stderr).not.toContain('pa\nss');
+      // Not "--user (1)" for a user that came from the file.
+      expect(result.stderr).toMatch(/^bootc-studio: User /);
     }
     expect(engine.calls).toEqual([]);
   });
