@@ -178,7 +178,33 @@ export function isCryptHash(value: string): boolean {
   return CRYPT_SHA512.test(value) || CRYPT_SHA256.test(value) || CRYPT_BCRYPT.test(value);
 }
 
-export function passwordProblem(password: string): string | undefined {
+const CONTROL_NAMES: Record<string, string> = {
+  '\n': 'newline',
+  '\r': 'carriage return',
+  '\t': 'tab',
+  '\x7f': 'delete',
+};
+
+/** The first C0 control character or DEL in `text`, named for a person: `newline`, `tab`, `U+001B`. */
+export function controlCharacterName(text: string): string | undefined {
+  for (const char of text) {
+    const code = char.charCodeAt(0);
+    if (code < 0x20 || code === 0x7f)
+      return CONTROL_NAMES[char] ?? `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  }
+  return undefined;
+}
+
+/**
+ * A password's problem, for the user named `userName` (the message names them: it also reaches the
+ * CLI and an imported config's report, where no form row says whose password it is).
+ */
+export function passwordProblem(password: string, userName?: string): string | undefined {
+  const control = controlCharacterName(password);
+  if (control) {
+    const who = userName ? `User ${userName}: the` : 'The';
+    return `${who} password contains a control character (${control}); nobody could type it at a login prompt`;
+  }
   if (password.length === 0) return 'a password cannot be empty: leave it out to log in with the SSH key only';
   if (password.length > 1024) return 'a password has at most 1024 characters';
   if (CRYPT_PREFIX.test(password) && !isCryptHash(password)) {
@@ -536,15 +562,20 @@ const optionalText = (max: number, what: string) =>
     .refine(value => !hasControlCharacter(value), { message: `${what} is one line without control characters` })
     .optional();
 
-export const buildUserSchema = z.object({
-  name: z.string().superRefine(problemCheck(userNameProblem)),
-  password: z.string().superRefine(problemCheck(passwordProblem)).optional(),
-  sshKey: z.string().superRefine(problemCheck(sshKeyProblem)).optional(),
-  groups: z
-    .array(z.string().superRefine(problemCheck(memberGroupProblem)))
-    .superRefine((groups, ctx) => noDuplicates(groups, g => g, ctx, {}, 'this group is listed twice')),
-  extra: extraSchema,
-});
+export const buildUserSchema = z
+  .object({
+    name: z.string().superRefine(problemCheck(userNameProblem)),
+    password: z.string().optional(),
+    sshKey: z.string().superRefine(problemCheck(sshKeyProblem)).optional(),
+    groups: z
+      .array(z.string().superRefine(problemCheck(memberGroupProblem)))
+      .superRefine((groups, ctx) => noDuplicates(groups, g => g, ctx, {}, 'this group is listed twice')),
+    extra: extraSchema,
+  })
+  .superRefine((user, ctx) => {
+    const message = user.password === undefined ? undefined : passwordProblem(user.password, user.name || undefined);
+    if (message) ctx.addIssue({ code: 'custom', path: ['password'], message });
+  });
 
 export const buildGroupSchema = z.object({
   name: z.string().superRefine(problemCheck(groupNameProblem)),

@@ -52,7 +52,16 @@ export interface DiskBuildPreview {
   warnings: string[];
   /** A fix the extension can apply for the first warning (a rootless podman machine). */
   fix?: EngineFix;
+  /** The output folder as Build would find it (an engine on this machine only). */
+  outputFolder?: OutputFolderState;
 }
+
+/**
+ * A local output folder: there; missing, and Build will create it (`message` says so); or one Build
+ * would refuse (`message` says why, in the form's words).
+ */
+export type OutputFolderState =
+  { state: 'exists' } | { state: 'missing'; message: string } | { state: 'refused'; message: string };
 
 /** The engine is a rootless podman machine: it can be made rootful (stopped, set, started). */
 export interface EngineFix {

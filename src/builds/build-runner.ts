@@ -75,8 +75,12 @@ export interface EngineFacts {
 
 export interface StopReason {
   status: Extract<DiskBuildStatus, 'cancelled' | 'failed'>;
-  error: string;
+  /** Why; none for a cancel (the status says it all, and the page would show "Cancelled" twice). */
+  error?: string;
 }
+
+/** The user's cancel: the status is the whole story. */
+export const CANCELLED = { status: 'cancelled' } as const satisfies StopReason;
 
 const TAIL_LINES = 5;
 
@@ -260,7 +264,11 @@ export class BuildRun {
     }
   }
 
-  /** Cancel or time limit: stops the builder; the run then ends with `reason`. The first reason wins. */
+  /**
+   * Cancel or time limit: kills the builder at once (no grace period: osbuild ignores SIGTERM and
+   * would run on for the whole stop timeout), and its progress is no longer reported; the run then
+   * ends with `reason`. The first reason wins.
+   */
   stop(reason: StopReason): void {
     if (this.#stopReason || this.#detached) return;
     this.#stopReason = reason;
@@ -274,7 +282,7 @@ export class BuildRun {
     const containerId = this.record.containerId;
     if (containerId) {
       this.deps.engine
-        .stopContainer(this.record.engineId, containerId, this.deps.stopTimeoutSeconds)
+        .stopContainer(this.record.engineId, containerId, 0)
         .catch((error: unknown) => this.deps.warn(`Stopping the builder of ${this.id}: ${errorMessage(error)}`));
     }
   }
@@ -306,7 +314,7 @@ export class BuildRun {
   async #tick(): Promise<void> {
     await this.#renewLease();
     if (!this.#stopReason && (await this.deps.store.cancelRequested(this.id))) {
-      this.stop({ status: 'cancelled', error: 'Cancelled' });
+      this.stop(CANCELLED);
     }
   }
 
@@ -369,6 +377,8 @@ export class BuildRun {
     const take = (text: string) => {
       if (!text) return;
       for (const update of parser.push(text)) {
+        // Stopped: what the builder still prints (already on its way) is logged, not progress.
+        if (this.#stopReason) continue;
         this.record.percent = update.percent;
         this.record.message = update.message;
       }
@@ -386,6 +396,7 @@ export class BuildRun {
       end: () => {
         take(redactor.end().replace(/\r\n/g, '\n'));
         for (const update of parser.end()) {
+          if (this.#stopReason) continue;
           this.record.percent = update.percent;
           this.record.message = update.message;
         }
@@ -430,11 +441,11 @@ export class BuildRun {
     const record = this.record;
     // Another process may have asked to cancel and stopped the builder before a heartbeat saw it.
     if (!this.#stopReason && (await this.deps.store.cancelRequested(this.id).catch(() => false))) {
-      this.#stopReason = { status: 'cancelled', error: 'Cancelled' };
+      this.#stopReason = CANCELLED;
     }
     if (this.#stopReason) {
       record.status = this.#stopReason.status;
-      record.error = this.#stopReason.error;
+      setError(record, this.#stopReason.error);
     } else if (exitCode === 0 && record.remote) {
       // On the engine's machine: the builder's success is all this side can know of them.
       record.status = 'succeeded';
@@ -470,7 +481,7 @@ export class BuildRun {
     if (this.#detached) return this.#release();
     const lost = error instanceof LostError;
     this.record.status = this.#stopReason?.status ?? (lost ? 'lost' : 'failed');
-    this.record.error = this.#stopReason?.error ?? errorMessage(error);
+    setError(this.record, this.#stopReason ? this.#stopReason.error : errorMessage(error));
     if (!lost) await this.#removeContainer();
     await this.#removePartialArtifacts();
     this.record.artifacts = [];
@@ -480,10 +491,11 @@ export class BuildRun {
   async #end(): Promise<void> {
     const record = this.record;
     record.ended = this.deps.now();
+    endedRecord(record);
     const summary =
       record.status === 'succeeded'
         ? `Build ${record.id} succeeded: ${record.artifacts.map(artifact => `${artifact.path} (${artifact.size ?? '?'} bytes)`).join(', ')}`
-        : `Build ${record.id} ${record.status}: ${record.error ?? ''}`;
+        : endSummary(record);
     this.#log?.note(summary);
     await this.#cleanup();
     await this.deps.store.removeCancelRequest(this.id).catch(() => undefined);
@@ -668,4 +680,24 @@ function logHeader(record: DiskBuildRecord, plan: BuilderPlan, cacheVolumes: boo
     OUTPUT_MARKER,
     '',
   ].join('\n');
+}
+
+function setError(record: DiskBuildRecord, error: string | undefined): void {
+  if (error) record.error = error;
+  else delete record.error;
+}
+
+/**
+ * An ended build keeps no step that was under way ("Preparing", a stage): the status and the error
+ * say how it ended. A cancelled one keeps no percentage either (no bar stuck at 99 %).
+ */
+export function endedRecord(record: DiskBuildRecord): void {
+  if (record.status === 'succeeded') return;
+  delete record.message;
+  if (record.status === 'cancelled') delete record.percent;
+}
+
+/** The log's last line for a build that did not succeed: `Build <id> cancelled`, `Build <id> failed: why`. */
+export function endSummary(record: Pick<DiskBuildRecord, 'id' | 'status' | 'error'>): string {
+  return `Build ${record.id} ${record.status}${record.error ? `: ${record.error}` : ''}`;
 }

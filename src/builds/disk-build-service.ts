@@ -28,7 +28,7 @@
 import { access, mkdir, rm, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { homedir, hostname } from 'node:os';
-import { join, posix, resolve } from 'node:path';
+import { dirname, join, posix, resolve } from 'node:path';
 
 import {
   builderImageOf,
@@ -37,7 +37,7 @@ import {
   validateDiskBuildRequest,
   type DiskBuildRequest,
 } from '../api/disk-build';
-import type { BuildableImage, DiskBuildPreview, DiskBuildRecord } from '../api/disk-builds';
+import type { BuildableImage, DiskBuildPreview, DiskBuildRecord, OutputFolderState } from '../api/disk-builds';
 import { FINISHED_STATUSES } from '../api/disk-builds';
 import { errorMessage } from '../api/errors';
 import { ValidationError } from '../api/validation';
@@ -49,7 +49,15 @@ import { removeConfigDir } from './build-config-writer';
 import { buildImageFacts } from './build-image';
 import { BuildLogWriter, readLogFrom } from './build-log';
 import { previewBuild } from './build-preview';
-import { BuildRun, copyRecord, type EngineFacts, type RunnerDeps } from './build-runner';
+import {
+  BuildRun,
+  CANCELLED,
+  copyRecord,
+  endedRecord,
+  endSummary,
+  type EngineFacts,
+  type RunnerDeps,
+} from './build-runner';
 import {
   BuildNotFoundError,
   BuildStore,
@@ -97,7 +105,10 @@ export interface DiskBuildServiceOptions {
 }
 
 export interface StartOptions {
-  /** Create the output folder when it does not exist (the CLI's `--output ./out`). */
+  /**
+   * Create the output folder when it does not exist (default: yes, from the form as from the CLI's
+   * `--output ./out`; the form says so beforehand, see preview()). False refuses a missing folder.
+   */
   createOutputDir?: boolean;
   /** The caller will detach (`disk build --detach`): refused for a hand-off build, which ends with its runner. */
   detach?: boolean;
@@ -181,7 +192,7 @@ export class DiskBuildService {
     };
 
     // A remote engine's output folder is on its machine: the builder's mount shows whether it exists.
-    if (!remote) await this.#checkOutputDir(request.outputDir, options.createOutputDir === true);
+    if (!remote) await this.#checkOutputDir(request.outputDir, options.createOutputDir !== false);
     const { records } = await this.store.list();
     const active = records.filter(ACTIVE);
     // One folder, one build: on this machine whatever the engine, on another machine per engine.
@@ -304,7 +315,7 @@ export class DiskBuildService {
   async cancel(id: string): Promise<DiskBuildRecord> {
     const run = this.#runs.get(checkBuildId(id));
     if (run) {
-      run.stop({ status: 'cancelled', error: 'Cancelled' });
+      run.stop(CANCELLED);
       return run.done;
     }
     const record = await this.get(id);
@@ -313,13 +324,12 @@ export class DiskBuildService {
     if (this.#leaseAlive(lease)) {
       await this.store.requestCancel(id);
       if (record.containerId) {
-        await this.#engine
-          .stopContainer(record.engineId, record.containerId, this.#deps.stopTimeoutSeconds)
-          .catch(() => undefined);
+        // At once, as the runner's own cancel does: no grace period for a builder the user gave up.
+        await this.#engine.stopContainer(record.engineId, record.containerId, 0).catch(() => undefined);
       }
       return this.#waitForEnd(id, this.#options.remoteCancelWaitMs ?? 60_000);
     }
-    return this.#endOrphan(record, lease, { status: 'cancelled', error: 'Cancelled', removeArtifacts: true });
+    return this.#endOrphan(record, lease, { ...CANCELLED, removeArtifacts: true });
   }
 
   /** Removes a build's record and, unless `keepFiles`, its artifacts and log. A running build is cancelled first. */
@@ -449,6 +459,7 @@ export class DiskBuildService {
       );
       answer.fix = { kind: 'make-machine-rootful', engineId: engine.id, machine: engine.machine.name };
     }
+    if (engine && engine.remote !== true) answer.outputFolder = await outputFolderState(resolve(request.outputDir));
     return answer;
   }
 
@@ -516,7 +527,7 @@ export class DiskBuildService {
   async #endOrphan(
     record: DiskBuildRecord,
     lease: RunnerLease | undefined,
-    end: { status: 'cancelled' | 'lost'; error: string; removeArtifacts: boolean },
+    end: { status: 'cancelled' | 'lost'; error?: string; removeArtifacts: boolean },
   ): Promise<DiskBuildRecord> {
     const id = record.id;
     await this.store.writeLease(id, { pid: process.pid, host: hostname(), heartbeat: this.#now() });
@@ -525,7 +536,7 @@ export class DiskBuildService {
       const ids = new Set([...(record.containerId ? [record.containerId] : []), ...containers.map(c => c.id)]);
       for (const containerId of ids) {
         await this.#engine
-          .stopContainer(record.engineId, containerId, this.#deps.stopTimeoutSeconds)
+          .stopContainer(record.engineId, containerId, end.status === 'cancelled' ? 0 : this.#deps.stopTimeoutSeconds)
           .catch(() => undefined);
         await this.#engine.removeContainer(record.engineId, containerId).catch(() => undefined);
       }
@@ -537,16 +548,17 @@ export class DiskBuildService {
       }
       await removeConfigDir(lease?.configDir).catch(() => undefined);
       const log = new BuildLogWriter(record.logPath, false);
-      log.note(`Build ${id} ${end.status}: ${end.error}`);
-      await log.close();
       const final: DiskBuildRecord = {
         ...record,
         status: end.status,
-        error: end.error,
+        ...(end.error ? { error: end.error } : {}),
         ended: this.#now(),
         artifacts: end.removeArtifacts ? [] : record.artifacts,
       };
       delete final.containerId;
+      endedRecord(final);
+      log.note(endSummary(final));
+      await log.close();
       await this.store.write(final);
       await this.store.removeCancelRequest(id);
       this.#emit({ id, record: copyRecord(final) });
@@ -572,7 +584,7 @@ export class DiskBuildService {
 
   async #checkOutputDir(dir: string, create: boolean): Promise<void> {
     const problem = (message: string) => new ValidationError([{ field: 'outputDir', message }]);
-    if (create) {
+    if (create && !(await stat(dir).catch(() => undefined))) {
       await mkdir(dir, { recursive: true }).catch((error: unknown) => {
         throw problem(`cannot create ${dir}: ${errorMessage(error)}`);
       });
@@ -654,4 +666,29 @@ function engineProblem(engine: EngineInfo, platform: NodeJS.Platform, handoff: b
 function checkBuildId(id: unknown): string {
   if (!isBuildId(id)) throw new BuildNotFoundError(String(id));
   return id;
+}
+
+/** What Build would do with a local output folder: use it, create it, or refuse it (and why). */
+export async function outputFolderState(dir: string): Promise<OutputFolderState> {
+  const info = await stat(dir).catch((error: unknown) => (error as NodeJS.ErrnoException).code ?? 'error');
+  if (info === 'ENOENT' || info === 'ENOTDIR') {
+    // Created by start(): as far up as the first folder that exists, which must be writable.
+    let parent = dirname(dir);
+    while (parent !== dirname(parent) && !(await stat(parent).catch(() => undefined))) parent = dirname(parent);
+    const parentInfo = await stat(parent).catch(() => undefined);
+    if (!parentInfo?.isDirectory()) return { state: 'refused', message: `${parent} is not a folder` };
+    const writable = await access(parent, constants.W_OK).then(
+      () => true,
+      () => false,
+    );
+    if (!writable) return { state: 'refused', message: `${dir} does not exist, and ${parent} is not writable` };
+    return { state: 'missing', message: `${dir} does not exist yet: it will be created` };
+  }
+  if (typeof info === 'string') return { state: 'refused', message: `cannot read ${dir} (${info})` };
+  if (!info.isDirectory()) return { state: 'refused', message: `${dir} is not a folder` };
+  const writable = await access(dir, constants.W_OK).then(
+    () => true,
+    () => false,
+  );
+  return writable ? { state: 'exists' } : { state: 'refused', message: `${dir} is not writable` };
 }

@@ -106,7 +106,6 @@ export function handoffScript(input: HandoffInput): string {
     output_dir: input.outputDir,
     builder: plan.builderImage,
     container: plan.containerName,
-    stop_timeout: String(input.stopTimeoutSeconds),
   };
   const entries = plan.outputEntries.map(shellQuote).join(' ');
 
@@ -176,7 +175,7 @@ stopping=
 while kill -0 "$builder_pid" 2>/dev/null; do
   if [ -z "$stopping" ] && [ -e "$cancel_file" ]; then
     stopping=1
-    root_podman stop --time "$stop_timeout" "$container" >/dev/null 2>&1 || :
+    root_podman stop --time 0 "$container" >/dev/null 2>&1 || :
   fi
   sleep 1
 done

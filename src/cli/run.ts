@@ -56,7 +56,14 @@ export async function runCli(argv: string[], io: CliIo, deps: CliDeps): Promise<
     }
     if (values.help || !command) {
       if (!command && parsed.positionals.length > 0) {
-        throw new UsageError(`unknown command '${parsed.positionals.join(' ')}'`);
+        const group = groupOf(parsed.positionals, deps.commands);
+        // `bootc-studio disk`: the disk commands' help, as `bootc-studio disk --help` would show it.
+        if (group && group.prefix.length === parsed.positionals.length) {
+          io.stdout.write(groupHelp(group.prefix, group.commands));
+          return EXIT_OK;
+        }
+        const hint = group ? `; the ${group.prefix.join(' ')} commands are:\n${commandList(group.commands)}` : '';
+        throw new UsageError(`unknown command '${parsed.positionals.join(' ')}'${hint}`);
       }
       io.stdout.write(command ? commandHelp(command) : generalHelp(deps));
       return EXIT_OK;
@@ -139,6 +146,37 @@ function optionLines(options: Record<string, OptionSpec>): string {
       return `  ${flag.padEnd(24)} ${spec.description}`;
     })
     .join('\n');
+}
+
+/** The commands that share the longest leading words with `words` (`disk` → disk build, disk ls…). */
+function groupOf(words: string[], commands: CliCommand[]): { prefix: string[]; commands: CliCommand[] } | undefined {
+  for (let length = words.length; length > 0; length--) {
+    const prefix = words.slice(0, length);
+    const members = commands.filter(command => {
+      const name = command.name.split(' ');
+      return !command.hidden && name.length > length && prefix.every((word, i) => name[i] === word);
+    });
+    if (members.length > 0) return { prefix, commands: members };
+  }
+  return undefined;
+}
+
+function commandList(commands: CliCommand[]): string {
+  const width = Math.max(...commands.map(command => command.name.length));
+  return commands.map(command => `  ${command.name.padEnd(width)}  ${command.summary}`).join('\n');
+}
+
+function groupHelp(prefix: string[], commands: CliCommand[]): string {
+  const name = prefix.join(' ');
+  return [
+    `Usage: bootc-studio ${name} COMMAND [options]`,
+    '',
+    'Commands:',
+    commandList(commands),
+    '',
+    `Run 'bootc-studio ${name} COMMAND --help' for the options of one.`,
+    '',
+  ].join('\n');
 }
 
 function generalHelp(deps: CliDeps): string {

@@ -71,6 +71,15 @@ export interface PdContainersApi {
 }
 
 const WAIT_POLL_MS = 1000;
+
+/**
+ * `<doing> failed: <why>`, said once: an error that already names what was being done (the
+ * standalone stand-in's own "Starting container X failed: HTTP 500 …") is not wrapped again.
+ */
+export function failure(doing: string, error: unknown): string {
+  const message = errorMessage(error);
+  return message.startsWith(doing) ? message : `${doing} failed: ${message}`;
+}
 const DEFAULT_STOP_TIMEOUT_SECONDS = 10;
 
 export class PdContainers {
@@ -100,7 +109,7 @@ export class PdContainers {
         start: false,
       })
       .catch((error: unknown) => {
-        throw new EngineError(`Creating the container from ${spec.image} failed: ${errorMessage(error)}`);
+        throw new EngineError(failure(`Creating the container from ${spec.image}`, error));
       });
     if (!created?.id) throw new EngineError(`Creating the container from ${spec.image}: no id in the answer`);
     return created.id;
@@ -109,9 +118,7 @@ export class PdContainers {
   async start(engineId: string, id: string): Promise<void> {
     await this.api.startContainer(engineId, id).catch((error: unknown) => {
       const explained = startFailure(error, id);
-      throw explained !== error
-        ? explained
-        : new EngineError(`Starting container ${id} failed: ${errorMessage(error)}`);
+      throw explained !== error ? explained : new EngineError(failure(`Starting container ${id}`, error));
     });
   }
 
@@ -138,7 +145,7 @@ export class PdContainers {
         .catch((error: unknown) => {
           if (done) return;
           done = true;
-          reject(new EngineError(`Following the log of container ${id} failed: ${errorMessage(error)}`));
+          reject(new EngineError(failure(`Following the log of container ${id}`, error)));
         });
     });
   }
@@ -155,14 +162,14 @@ export class PdContainers {
   async stop(engineId: string, id: string): Promise<void> {
     await this.api.stopContainer(engineId, id).catch((error: unknown) => {
       if (isGoneOrStopped(error)) return;
-      throw new EngineError(`Stopping container ${id} failed: ${errorMessage(error)}`);
+      throw new EngineError(failure(`Stopping container ${id}`, error));
     });
   }
 
   async remove(engineId: string, id: string): Promise<void> {
     await this.api.deleteContainer(engineId, id).catch((error: unknown) => {
       if (isGoneOrStopped(error)) return;
-      throw new EngineError(`Removing container ${id} failed: ${errorMessage(error)}`);
+      throw new EngineError(failure(`Removing container ${id}`, error));
     });
   }
 
@@ -187,7 +194,7 @@ export class PdContainers {
 
   async inspect(engineId: string, id: string): Promise<ContainerSummary> {
     const raw = await this.api.inspectContainer(engineId, id).catch((error: unknown) => {
-      throw new EngineError(`Inspecting container ${id} failed: ${errorMessage(error)}`);
+      throw new EngineError(failure(`Inspecting container ${id}`, error));
     });
     const summary: ContainerSummary = {
       id: raw.Id ?? id,

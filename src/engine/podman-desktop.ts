@@ -79,8 +79,12 @@ export class PodmanDesktopEngine implements ContainerEngine {
     return this.containers.wait(engineId, id, signal);
   }
 
-  /** Podman Desktop's stopContainer takes no timeout: the one set when the container was created applies. */
-  stopContainer(engineId: string, id: string): Promise<void> {
+  /**
+   * Podman Desktop's stopContainer takes no timeout: the one set when the container was created
+   * applies. A stop "at once" (0, a cancel) is a forced removal, the one way its API kills.
+   */
+  stopContainer(engineId: string, id: string, timeoutSeconds?: number): Promise<void> {
+    if (timeoutSeconds === 0) return this.containers.remove(engineId, id);
     return this.containers.stop(engineId, id);
   }
 

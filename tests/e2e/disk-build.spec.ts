@@ -132,6 +132,29 @@ describe('disk build from the UI with the stand-in builder', () => {
     expect(await message.innerText()).toContain(`${desktopOpener(process.platform)} exited with code 3`);
     await session.page.screenshot({ path: join(SCREENSHOTS, 'disk-build-open-folder-dark.png') });
   });
+
+  test('the form says what Build would do before it: a new folder will be created; no message before its time', async () => {
+    const webview = session.webview();
+    await webview.getByRole('link', { name: 'Images', exact: true }).click();
+    await webview.getByRole('button', { name: 'Build Disk Image from quay.io/demo/fedora-bootc:42' }).click();
+    await webview.getByLabel('Builder', { exact: true }).click();
+    await webview.getByRole('button', { name: 'Another builder image…' }).click();
+    // Nothing typed there yet: no error under the field, and no internal field name anywhere.
+    const form = webview.getByRole('form', { name: 'Build disk image' });
+    expect(await form.innerText()).not.toContain('an image reference is required');
+    expect(await form.innerText()).not.toMatch(/outputDir|builder\.image|engineId/);
+    await webview.getByLabel('Builder image').fill(STAND_IN_BUILDER);
+
+    const fresh = join(output, 'fresh', 'disks');
+    await webview.getByLabel('Output folder').fill(fresh);
+    await expect
+      .poll(() => webview.getByRole('note', { name: 'Output folder note' }).innerText(), { timeout: 15_000 })
+      .toBe(`${fresh} does not exist yet: it will be created`);
+    await session.page.screenshot({ path: join(SCREENSHOTS, 'disk-build-form-new-folder-dark.png'), fullPage: true });
+    await webview.getByRole('button', { name: 'Build', exact: true }).click();
+    await expect.poll(() => webview.getByLabel('Status').innerText(), { timeout: 90_000 }).toBe('Succeeded');
+    expect(statSync(join(fresh, 'qcow2/disk.qcow2')).size).toBeGreaterThan(0);
+  });
 });
 
 function walk(dir: string): string[] {

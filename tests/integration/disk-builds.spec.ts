@@ -32,6 +32,8 @@ import {
 const IMAGE = 'localhost/test-bootc:1';
 const SLOW = 'localhost/stand-in-slow:latest';
 const FAILING = 'localhost/stand-in-failing:latest';
+/** Ignores SIGTERM as osbuild does, one stage a second. */
+const STUBBORN = 'localhost/stand-in-stubborn:latest';
 const PASSWORD = 'changeit-Plain-7f3a';
 const SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl demo@example';
 
@@ -49,6 +51,11 @@ describe('disk builds on a real podman with the stand-in builder', () => {
     await createStandInBuilder(podman);
     await standInVariant(podman, SLOW, { STANDIN_STEP_SECONDS: '0.3', STANDIN_STAGES: '5' });
     await standInVariant(podman, FAILING, { STANDIN_FAIL: 'stage' });
+    await standInVariant(podman, STUBBORN, {
+      STANDIN_STEP_SECONDS: '1',
+      STANDIN_STAGES: '5',
+      STANDIN_IGNORE_TERM: '1',
+    });
     engine = new PodmanSocketEngine(podman.url);
     work = await mkdtemp(join(podman.dir, 'work-'));
     configParent = join(work, 'tmp');
@@ -183,7 +190,9 @@ describe('disk builds on a real podman with the stand-in builder', () => {
     const builds = service();
     const out = await outputDir('bad');
     await expect(builds.start(request(out, { arch: 'arm64' }))).rejects.toThrow(/arch: the image offers amd64/);
-    await expect(builds.start(request(join(out, 'missing')))).rejects.toThrow(ValidationError);
+    await expect(builds.start(request(join(out, 'missing')), { createOutputDir: false })).rejects.toThrow(
+      ValidationError,
+    );
     await expect(builds.start(request(out, { image: 'localhost/nope:1' }))).rejects.toThrow(/image: .*not on/);
     expect(await builderContainers()).toEqual([]);
     expect((await builds.list()).filter(record => record.request.outputDir === out)).toEqual([]);
@@ -201,6 +210,38 @@ describe('disk builds on a real podman with the stand-in builder', () => {
     expect(existsSync(join(out, 'vmdk'))).toBe(false);
     expect(await builderContainers()).toEqual([]);
     expect((await builds.store.read(id)).status).toBe('cancelled');
+  });
+
+  test('cancel kills a builder that ignores SIGTERM at once: no step after it, one "cancelled", no percentage', async () => {
+    const builds = service();
+    const out = await outputDir('cancel-at-once');
+    const id = await builds.start(request(out, { builder: { image: STUBBORN } }));
+    const logPath = join(out, 'image-build.log');
+    const stages = (text: string) => text.split('\n').filter(line => /^\s*\[\d+ \/ \d+\] Stage /.test(line)).length;
+    const readLog = () => readFile(logPath, 'utf8').catch(() => '');
+    // Cancel just after a stage began: the next one is a second away.
+    await waitFor(async () => stages(await readLog()) >= 2, 'two stages in the log');
+    const seen = stages(await readLog());
+    await waitFor(async () => stages(await readLog()) > seen, 'the next stage', 5000);
+    const before = stages(await readLog());
+    const asked = Date.now();
+    const record = await builds.cancel(id);
+    const took = Date.now() - asked;
+
+    expect(await builderContainers()).toEqual([]);
+    const log = await readLog();
+    expect(stages(log)).toBe(before);
+    expect(log).not.toContain('Received signal');
+    expect(log.trimEnd().split('\n').at(-1)).toBe(`bootc-studio: Build ${id} cancelled`);
+    const stored = await builds.store.read(id);
+    for (const ended of [record, stored]) {
+      expect(ended.status).toBe('cancelled');
+      expect(ended.percent).toBeUndefined();
+      expect(ended.message).toBeUndefined();
+      expect(ended.error).toBeUndefined();
+    }
+    // Not the stop timeout (2 s here, 10 s in the product) the builder would have used up.
+    expect(took).toBeLessThan(2000);
   });
 
   test('a build over its time limit is stopped and failed with the reason', async () => {

@@ -268,7 +268,9 @@ async function detach(ctx: CliContext, builds: DiskBuildService, id: string): Pr
 
 function report(ctx: CliContext, record: Awaited<ReturnType<DiskBuildService['get']>>): number {
   if (record.status !== 'succeeded')
-    ctx.io.stderr.write(`bootc-studio: build ${record.id} ${record.status}: ${record.error ?? ''}\n`);
+    ctx.io.stderr.write(
+      `bootc-studio: build ${record.id} ${record.status}${record.error ? `: ${record.error}` : ''}\n`,
+    );
   if (ctx.json) ctx.io.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
   else if (record.status === 'succeeded') ctx.io.stdout.write(describeRecord(record));
   return record.status === 'succeeded' ? 0 : 1;
@@ -305,5 +307,8 @@ export function flagOf(field: string): string {
 }
 
 export function flagErrors(errors: readonly FieldError[]): string {
-  return errors.map(error => `${flagOf(error.field)}: ${error.message}`).join('; ');
+  // A message that names its user already says whose it is, whether from --user or --config.
+  return errors
+    .map(error => (/^User \S+: /.test(error.message) ? error.message : `${flagOf(error.field)}: ${error.message}`))
+    .join('; ');
 }

@@ -38,6 +38,7 @@ set -u
 
 die() { echo "Error: $*" >&2; exit 1; }
 trap 'echo "Received signal, stopping" >&2; exit 143' TERM INT
+[ "${'$'}{STANDIN_IGNORE_TERM:-}" = 1 ] && trap '' TERM
 
 step_pause() {
   sleep "$STANDIN_STEP_SECONDS" &

@@ -176,8 +176,8 @@ describe('users, groups and keys', () => {
     );
     expect(errors.map(error => error.field)).toEqual([
       'config.users.0.groups.1',
-      'config.users.1.password',
       'config.users.1.groups.0',
+      'config.users.1.password',
       'config.users.1.name',
     ]);
   });
@@ -188,6 +188,29 @@ describe('users, groups and keys', () => {
     expect(errorsOf(withUsers([{ name: 'demo', password: hash, groups: [] }]))).toEqual([]);
     const [broken] = errorsOf(withUsers([{ name: 'demo', password: '$6$abc', groups: [] }]));
     expect(broken.message).toMatch(/not a complete one/);
+  });
+
+  test.each([
+    ['a newline', 'change\nit', 'newline'],
+    ['a carriage return', 'changeit\r', 'carriage return'],
+    ['a tab', 'change\tit', 'tab'],
+    ['an escape', 'change\u001bit', 'U+001B'],
+    ['DEL', 'change\u007fit', 'delete'],
+  ])('a password with %s is refused, naming the user', (_what, password, name) => {
+    const errors = errorsOf(withUsers([{ name: 'alice', password, groups: [] }]));
+    expect(errors).toEqual([
+      {
+        field: 'config.users.0.password',
+        message: `User alice: the password contains a control character (${name}); nobody could type it at a login prompt`,
+      },
+    ]);
+    // The message never echoes the password.
+    expect(errors[0].message).not.toContain('change');
+  });
+
+  test('a password with a control character is refused even when the user name is wrong too', () => {
+    const errors = errorsOf(withUsers([{ name: 'Bad Name', password: 'a\nb', groups: [] }]));
+    expect(errors.map(error => error.field).sort()).toEqual(['config.users.0.name', 'config.users.0.password']);
   });
 
   test('a kickstart cannot be combined with users', () => {

@@ -292,13 +292,47 @@ describe('DiskBuildService: start', () => {
   });
 });
 
+describe('DiskBuildService: the output folder', () => {
+  test('a missing folder is created by a start from the form as from the CLI, and the preview says so first', async () => {
+    engine.onStart = scriptBuilder({});
+    const builds = service();
+    const folder = join(dir, 'new', 'disks');
+    const preview = await builds.preview(request({ outputDir: folder }));
+    expect(preview.outputFolder).toEqual({
+      state: 'missing',
+      message: `${folder} does not exist yet: it will be created`,
+    });
+    expect(existsSync(folder)).toBe(false);
+    const record = await builds.wait(await builds.start(request({ outputDir: folder })));
+    expect(record.status).toBe('succeeded');
+    expect(existsSync(join(folder, 'qcow2/disk.qcow2'))).toBe(true);
+    expect((await builds.preview(request({ outputDir: folder }))).outputFolder).toEqual({ state: 'exists' });
+  });
+
+  test('what Build would refuse about the folder, the preview says before', async () => {
+    const builds = service();
+    writeFileSync(join(dir, 'file'), '');
+    expect((await builds.preview(request({ outputDir: join(dir, 'file') }))).outputFolder).toEqual({
+      state: 'refused',
+      message: `${join(dir, 'file')} is not a folder`,
+    });
+    expect((await builds.preview(request({ outputDir: join(dir, 'file', 'sub') }))).outputFolder).toEqual({
+      state: 'refused',
+      message: `${join(dir, 'file')} is not a folder`,
+    });
+  });
+});
+
 describe('DiskBuildService: refusals before anything starts', () => {
   test('bad input names its fields; nothing is created, nothing recorded', async () => {
     const builds = service();
     await refused(builds.start({ ...request(), types: [], arch: 'sparc' }), /types: choose at least one.*arch:/);
     await refused(builds.start(request({ arch: 'arm64' })), /^arch: the image offers amd64, not arm64$/);
     await refused(builds.start(request({ image: 'quay.io/example/missing:1' })), /^image: .* is not on podman/);
-    await refused(builds.start(request({ outputDir: join(dir, 'nowhere') })), /^outputDir: .* does not exist$/);
+    await refused(
+      builds.start(request({ outputDir: join(dir, 'nowhere') }), { createOutputDir: false }),
+      /^outputDir: .* does not exist$/,
+    );
     writeFileSync(join(dir, 'file'), '');
     await refused(builds.start(request({ outputDir: join(dir, 'file') })), /^outputDir: .* is not a folder$/);
     await refused(
@@ -357,7 +391,10 @@ describe('DiskBuildService: cancel, time limit, two builds', () => {
     await until(async () => (await builds.get(id)).status === 'building', 'building');
     const record = await builds.cancel(id);
     expect(record.status).toBe('cancelled');
-    expect(record.error).toBe('Cancelled');
+    // The status says it; no error repeating it, no stage or percentage left from the run.
+    expect(record.error).toBeUndefined();
+    expect(record.message).toBeUndefined();
+    expect(record.percent).toBeUndefined();
     expect(engine.started()).toEqual(expect.arrayContaining(['stopContainer', 'removeContainer']));
     expect(engine.containers.size).toBe(0);
     expect(existsSync(join(out, 'qcow2'))).toBe(false);
@@ -382,6 +419,19 @@ describe('DiskBuildService: cancel, time limit, two builds', () => {
     expect(record.status).toBe('cancelled');
     expect(engine.started()).not.toContain('createContainer');
     void release;
+  });
+
+  test('a build that fails before its builder runs keeps no "Preparing": the error says what happened', async () => {
+    engine.images.delete(BUILDER);
+    engine.onPull = async () => {
+      throw new Error('manifest unknown');
+    };
+    const builds = service();
+    const record = await builds.wait(await builds.start(request()));
+    expect(record.status).toBe('failed');
+    expect(record.error).toMatch(/^pulling the builder .* failed: manifest unknown$/);
+    expect(record.message).toBeUndefined();
+    expect((await builds.store.read(record.id)).message).toBeUndefined();
   });
 
   test('a build over its time limit is stopped and failed with the reason', async () => {

@@ -219,12 +219,55 @@ describe('disk build flags', () => {
     expect(engine.calls).toEqual([]);
   });
 
+  test('a password with a control character is refused, naming the user, from --user and from --config', async () => {
+    writeFileSync(
+      join(dir, 'config.toml'),
+      '[[customizations.user]]\nname = "bob"\npassword = "pa\\nss"\n', // TOML's \n: a newline in the value
+    );
+    const cases: [string[], RegExp][] = [
+      [
+        ['--user', 'alice:pa\nss'],
+        /User alice: the password contains a control character \(newline\); nobody could type it/,
+      ],
+      [['--config', 'config.toml'], /User bob: the password contains a control character \(newline\)/],
+    ];
+    for (const [flags, message] of cases) {
+      const result = await invoke(['disk', 'build', 'x:1', '-o', 'o', ...flags]).done;
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr).not.toContain('pa\nss');
+      // Not "--user (1)" for a user that came from the file.
+      expect(result.stderr).toMatch(/^bootc-studio: User /);
+    }
+    expect(engine.calls).toEqual([]);
+  });
+
   test('input only the image can refuse (an architecture it lacks) still exits 2 with nothing started', async () => {
     const result = await invoke([...SEED.filter(word => word !== 'arm64' && word !== '--arch'), '--arch', 'amd64'])
       .done;
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--arch: the image offers arm64, not amd64/);
     expect(engine.started()).not.toContain('createContainer');
+  });
+});
+
+describe('disk alone', () => {
+  test('`bootc-studio disk` prints the disk commands’ help on stdout and exits 0, touching nothing', async () => {
+    const result = await invoke(['disk']).done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('Usage: bootc-studio disk COMMAND [options]');
+    for (const name of ['disk build', 'disk ls', 'disk show', 'disk logs', 'disk cancel', 'disk rm']) {
+      expect(result.stdout).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
+    }
+    expect(result.connects).toBe(0);
+  });
+
+  test('an unknown disk command exits 2 and lists the disk commands', async () => {
+    const result = await invoke(['disk', 'nope']).done;
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("unknown command 'disk nope'; the disk commands are:");
+    expect(result.stderr).toMatch(/^ {2}disk build +\S/m);
   });
 });
 
@@ -269,7 +312,9 @@ describe('disk build', () => {
     const result = await running.done;
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('Cancelling');
-    expect(result.stderr).toMatch(/cancelled: Cancelled/);
+    // One "cancelled", not "cancelled: Cancelled".
+    expect(result.stderr).toMatch(/build [0-9a-f]{12} cancelled\n/);
+    expect(result.stderr).not.toMatch(/Cancelled/);
     expect(engine.containers.size).toBe(0);
   });
 

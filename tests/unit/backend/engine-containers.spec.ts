@@ -192,6 +192,33 @@ describe('PodmanDesktopEngine containers', () => {
     expect(api.startContainer).toHaveBeenCalledWith('podman.machine', 'abc');
   });
 
+  test('a failure is said once: an error that already names the step is not wrapped in it again', async () => {
+    const { api } = pdApi();
+    const engine = new PodmanDesktopEngine(api);
+    // What the standalone stand-in's API answers: its own "Starting container X failed: …".
+    api.startContainer.mockRejectedValueOnce(
+      new Error('Starting container abc failed: HTTP 500 — runc: permission denied'),
+    );
+    await expect(engine.startContainer('podman.machine', 'abc')).rejects.toThrow(
+      /^Starting container abc failed: HTTP 500 — runc: permission denied$/,
+    );
+    // Podman Desktop's own error text gets the step in front of it, once.
+    api.startContainer.mockRejectedValueOnce(new Error('(HTTP code 500) server error - runc: permission denied'));
+    await expect(engine.startContainer('podman.machine', 'abc')).rejects.toThrow(
+      /^Starting container abc failed: \(HTTP code 500\) server error - runc: permission denied$/,
+    );
+  });
+
+  test('a stop "at once" (a cancel) is a forced removal: Podman Desktop’s stop has no timeout', async () => {
+    const { api } = pdApi();
+    const engine = new PodmanDesktopEngine(api);
+    await engine.stopContainer('podman.machine', 'abc', 0);
+    expect(api.deleteContainer).toHaveBeenCalledWith('podman.machine', 'abc');
+    expect(api.stopContainer).not.toHaveBeenCalled();
+    await engine.stopContainer('podman.machine', 'abc', 10);
+    expect(api.stopContainer).toHaveBeenCalledWith('podman.machine', 'abc');
+  });
+
   test('engine facts (graph root, rootful) come from the connection socket of each podman engine', async () => {
     const { api } = pdApi();
     const connection = { name: 'machine', status: () => 'started', endpoint: { socketPath: '/run/machine.sock' } };

@@ -550,7 +550,12 @@ describe('BuildDiskImagePage: preview and Build', () => {
     );
     const user = await validForm();
     await user.click(buildButton());
-    expect(await screen.findByText(/The build was not started/)).toBeInTheDocument();
+    const refusal = await screen.findByText(/The build was not started/);
+    // In the form's words, not the request's field names.
+    expect(refusal).toHaveTextContent(
+      'The build was not started: Output folder: the output folder is not writable; Architecture: the image offers amd64 only',
+    );
+    expect(refusal.textContent).not.toMatch(/outputDir|arch:/);
     expect(besideField('Output folder')).toContain('the output folder is not writable');
     expect(screen.getByRole('alert', { name: 'Architecture error' })).toHaveTextContent('the image offers amd64 only');
     expect(router.route).toBe(buildFormRoute(FEDORA, ENGINE));
@@ -646,5 +651,74 @@ describe('BuildDiskImagePage: what is still missing', () => {
     );
     expect(await screen.findByLabelText('Image')).toHaveTextContent('Choose a bootc image');
     expect(fakeRpc.api.describeImageForBuild).not.toHaveBeenCalled();
+  });
+});
+
+describe('BuildDiskImagePage: messages at the right time, in the user’s words', () => {
+  test('"Another builder image…" says nothing about the empty image until the user types there', async () => {
+    const user = await validForm();
+    await user.click(screen.getByLabelText('Builder'));
+    await user.click(screen.getByRole('button', { name: 'Another builder image…' }));
+    expect(besideField('Builder image')).not.toMatch(/image reference is required/);
+    // Build stays disabled, and the list says why in plain words.
+    expect(buildButton()).toBeDisabled();
+    expect(screen.getByRole('group', { name: 'Before building' })).toHaveTextContent(
+      'Builder image: type the builder’s image',
+    );
+    await user.type(screen.getByLabelText('Builder image'), 'Not A Ref');
+    await waitFor(() => expect(besideField('Builder image')).toMatch(/not an image reference/));
+  });
+
+  test('no "Architecture: choose…" while the image’s architectures are being read', async () => {
+    let answer!: (value: Awaited<ReturnType<typeof fakeRpc.api.describeImageForBuild>>) => void;
+    fakeRpc.api.describeImageForBuild.mockReturnValue(new Promise(resolve => (answer = resolve)));
+    renderForm(buildFormRoute(CENTOS, ENGINE));
+    const missing = await screen.findByRole('group', { name: 'Before building' });
+    await waitFor(() => expect(missing).toHaveTextContent('Output folder'));
+    expect(missing).not.toHaveTextContent('Architecture');
+    answer({ ref: CENTOS, engineId: ENGINE, architectures: ['amd64', 'arm64'], labels: {} });
+    await waitFor(() => expect(screen.getByRole('radio', { name: 'amd64' })).toBeChecked());
+  });
+
+  test('a missing output folder: the form says it will be created; one Build would refuse is flagged at once', async () => {
+    fakeRpc.api.previewDiskBuild.mockImplementation(async request => ({
+      configToml: '',
+      command: '',
+      warnings: [],
+      outputFolder:
+        request.outputDir === '/home/me/disks'
+          ? { state: 'missing', message: '/home/me/disks does not exist yet: it will be created' }
+          : { state: 'refused', message: '/etc/passwd is not a folder' },
+    }));
+    const user = await validForm();
+    expect(await screen.findByRole('note', { name: 'Output folder note' })).toHaveTextContent(
+      '/home/me/disks does not exist yet: it will be created',
+    );
+    expect(buildButton()).toBeEnabled();
+    await user.clear(screen.getByLabelText('Output folder'));
+    await user.type(screen.getByLabelText('Output folder'), '/etc/passwd');
+    await waitFor(() => expect(besideField('Output folder')).toContain('/etc/passwd is not a folder'));
+    expect(buildButton()).toBeDisabled();
+    expect(screen.queryByRole('note', { name: 'Output folder note' })).not.toBeInTheDocument();
+  });
+
+  test('an imported password with a newline is flagged on its row, naming the user', async () => {
+    fakeRpc.api.importBuildConfig.mockResolvedValue({
+      config: {
+        users: [{ name: 'alice', password: 'pa\nss', groups: [] }],
+        groups: [],
+        kernelArgs: [],
+        filesystems: [],
+      },
+      unknownFields: [],
+    });
+    const user = await validForm();
+    await user.click(screen.getByRole('button', { name: 'Import…' }));
+    await waitFor(() =>
+      expect(besideField('User 1 password')).toContain(
+        'User alice: the password contains a control character (newline); nobody could type it at a login prompt',
+      ),
+    );
+    expect(buildButton()).toBeDisabled();
   });
 });

@@ -3,8 +3,10 @@ import { describe, expect, test, vi } from 'vitest';
 import type { DiskBuildRequest } from '../../../src/api/disk-build';
 import { LogFollower } from '../../../frontend/lib/disk-build-log';
 import {
+  describeForForm,
   diskBuildFormOf,
   emptyDiskBuildForm,
+  fieldLabel,
   formErrors,
   newFilesystemRow,
   newKernelArgRow,
@@ -245,6 +247,31 @@ describe('the build form model', () => {
       'rd.break',
     ]);
     expect(splitKernelLine('   ')).toEqual([]);
+  });
+});
+
+describe('field names in the user’s words', () => {
+  test.each([
+    ['outputDir', 'Output folder'],
+    ['engineId', 'Engine'],
+    ['builder.image', 'Builder image'],
+    ['aws.amiName', 'AMI name'],
+    ['config.users.1.password', 'User 2 password'],
+    ['config.users.0.groups.2', 'User 1 groups'],
+    ['config.kernelArgs.0', 'Kernel argument 1'],
+    ['config.filesystems.2.minSize', 'Filesystem 3 minimum size'],
+    ['config.installer.modulesEnable.0', 'Anaconda modules'],
+  ])('%s is "%s"', (field, label) => {
+    expect(fieldLabel(field)).toBe(label);
+  });
+
+  test('a refusal is described in the form’s words; a message naming its user is not prefixed again', () => {
+    expect(
+      describeForForm([
+        { field: 'outputDir', message: '/x is not writable' },
+        { field: 'config.users.0.password', message: 'User alice: the password contains a control character (tab)' },
+      ]),
+    ).toBe('Output folder: /x is not writable; User alice: the password contains a control character (tab)');
   });
 });
 

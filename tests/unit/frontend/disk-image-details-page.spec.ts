@@ -65,6 +65,20 @@ describe('DiskImageDetailsPage', () => {
     expect(screen.queryByRole('button', { name: 'Cancel build' })).not.toBeInTheDocument();
   });
 
+  test('a cancelled build says "Cancelled" once: no bar left at 99 %, no error repeating the status', async () => {
+    // As a record cancelled before this release was written: the last percentage and the word as its error.
+    fakeRpc.api.getDiskBuild.mockResolvedValue(
+      diskBuildRecord({ status: 'cancelled', ended: Date.now(), percent: 99, error: 'Cancelled' }),
+    );
+    render(DiskImageDetailsPage);
+    const summary = await screen.findByRole('region', { name: 'Summary' });
+    expect(within(summary).getByLabelText('Status')).toHaveTextContent('Cancelled');
+    expect(within(summary).queryByRole('progressbar')).not.toBeInTheDocument();
+    expect(within(summary).queryByRole('alert', { name: 'Why it ended' })).not.toBeInTheDocument();
+    expect(summary.textContent?.match(/Cancelled/g)).toHaveLength(1);
+    expect(within(summary).queryByLabelText('Current step')).not.toBeInTheDocument();
+  });
+
   test('a hand-off build says its builder ran on root’s podman', async () => {
     fakeRpc.api.getDiskBuild.mockResolvedValue(diskBuildRecord({ handoff: true, engineName: 'podman (rootless)' }));
     render(DiskImageDetailsPage);
