@@ -1,7 +1,7 @@
 /** Class lists the disk-build form and its editors share, in Podman Desktop's colours. */
 export const LABEL = 'mb-1 block font-semibold text-[var(--pd-content-card-header-text)]';
-export const SMALL_LABEL = 'mb-0.5 block text-sm text-[var(--pd-content-card-light-title)]';
-export const NOTE = 'text-sm text-[var(--pd-content-card-light-title)]';
+export const SMALL_LABEL = 'mb-0.5 block text-sm text-[var(--pd-content-card-text)]';
+export const NOTE = 'text-sm text-[var(--pd-content-text)]';
 export const CARD = 'w-full space-y-5 rounded-lg bg-[var(--pd-content-card-bg)] p-6 text-[var(--pd-content-card-text)]';
 export const ROW_BOX = 'space-y-2 rounded-md border border-[var(--pd-content-divider)] p-3';
 export const TEXTAREA =

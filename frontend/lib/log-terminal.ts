@@ -11,6 +11,8 @@ export interface LogSink {
 const FONT_SIZE = 12;
 const FONT_FAMILY = 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace';
 const SCROLLBACK_LINES = 10_000;
+/** The width xterm keeps for its scrollbar (its fit addon's DEFAULT_SCROLL_BAR_WIDTH). */
+const SCROLLBAR_WIDTH = 14;
 
 const ANSI = [
   'black',
@@ -87,10 +89,15 @@ export function openLogTerminal(element: HTMLElement, label: string): LogSink {
   terminal.open(element);
   terminal.textarea?.setAttribute('aria-label', label);
 
+  // As xterm's fit addon does: the element's content box, less the scrollbar xterm draws over it.
   const fit = (): void => {
     const cell = cellSize(terminal);
-    const cols = Math.max(20, Math.floor((element.clientWidth - 14) / cell.width));
-    const rows = Math.max(5, Math.floor(element.clientHeight / cell.height));
+    const style = getComputedStyle(element);
+    const padding = (a: string, b: string): number => (parseFloat(a) || 0) + (parseFloat(b) || 0);
+    const width = element.clientWidth - padding(style.paddingLeft, style.paddingRight) - SCROLLBAR_WIDTH;
+    const height = element.clientHeight - padding(style.paddingTop, style.paddingBottom);
+    const cols = Math.max(20, Math.floor(width / cell.width));
+    const rows = Math.max(5, Math.floor(height / cell.height));
     if (cols !== terminal.cols || rows !== terminal.rows) terminal.resize(cols, rows);
   };
   const observer = new ResizeObserver(() => fit());

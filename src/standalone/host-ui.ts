@@ -16,8 +16,25 @@ export interface HostToast {
   kind: ToastKind;
   title?: string;
   message: string;
-  /** Action buttons; a toast with actions stays until one is chosen or it is dismissed. */
+  /** Action buttons; choosing one (or dismissing the toast) answers the message. */
   actions: string[];
+  /** The host page closes the toast after this long (paused while the pointer or focus is on it); undefined: it stays. */
+  closeAfterMs?: number;
+}
+
+/** How long news stays up: long enough to read a sentence and reach its button. */
+export const INFO_TOAST_MS = 8_000;
+export const WARNING_TOAST_MS = 15_000;
+
+/**
+ * As in Podman Desktop, news closes by itself and trouble stays: information (a build or push that
+ * succeeded, with or without an "Open folder" button) goes after a few seconds, a warning without a
+ * question a little later; an error, or a warning that asks something, stays until the user answers.
+ */
+export function toastLifetime(kind: ToastKind, actions: readonly string[]): number | undefined {
+  if (kind === 'info') return INFO_TOAST_MS;
+  if (kind === 'warning' && actions.length === 0) return WARNING_TOAST_MS;
+  return undefined;
 }
 
 export type TaskState = 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -119,7 +136,7 @@ export class HostUi {
   /** A message with optional action buttons; resolves with the chosen action, undefined when dismissed. */
   showMessage(kind: ToastKind, message: string, actions: string[] = []): Promise<string | undefined> {
     return new Promise(resolve => {
-      const toast: HostToast = { id: randomUUID(), kind, message, actions };
+      const toast: HostToast = { id: randomUUID(), kind, message, actions, closeAfterMs: toastLifetime(kind, actions) };
       this.#toasts.set(toast.id, { toast, answer: resolve });
       this.#broadcast({ type: 'toast', toast });
     });
@@ -127,7 +144,14 @@ export class HostUi {
 
   /** A notification without actions; returns the function that withdraws it. */
   notify(kind: ToastKind, title: string | undefined, message: string): () => void {
-    const toast: HostToast = { id: randomUUID(), kind, title, message, actions: [] };
+    const toast: HostToast = {
+      id: randomUUID(),
+      kind,
+      title,
+      message,
+      actions: [],
+      closeAfterMs: toastLifetime(kind, []),
+    };
     this.#toasts.set(toast.id, { toast });
     this.#broadcast({ type: 'toast', toast });
     return () => this.#closeToast(toast.id, undefined);

@@ -220,9 +220,33 @@
     element.append(actions);
     $('toasts').append(element);
     state.toasts.set(toast.id, element);
-    // Plain information goes away by itself; anything with a choice or an error stays.
-    if (toast.kind === 'info' && toast.actions.length === 0)
-      setTimeout(() => send({ type: 'toast-action', id: toast.id }), 8000);
+    // News closes by itself (the server decides how soon); errors and questions stay. The clock
+    // stops while the pointer or the keyboard focus is on the toast, so its button can be reached.
+    if (typeof toast.closeAfterMs === 'number') closeLater(element, toast.id, toast.closeAfterMs);
+  }
+
+  function closeLater(element, id, delay) {
+    let timer;
+    let left = delay;
+    let since = 0;
+    const start = () => {
+      since = Date.now();
+      timer = setTimeout(() => send({ type: 'toast-action', id }), left);
+    };
+    const pause = () => {
+      if (timer === undefined) return;
+      clearTimeout(timer);
+      timer = undefined;
+      left = Math.max(1000, left - (Date.now() - since));
+    };
+    const resume = () => {
+      if (timer === undefined && !element.matches(':hover') && !element.contains(document.activeElement)) start();
+    };
+    element.addEventListener('mouseenter', pause);
+    element.addEventListener('focusin', pause);
+    element.addEventListener('mouseleave', resume);
+    element.addEventListener('focusout', () => setTimeout(resume));
+    start();
   }
 
   function removeToast(id) {
