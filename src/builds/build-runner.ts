@@ -4,7 +4,7 @@
  *
  *   writes the config (hashed, 0600, private temp dir) → makes sure the builder image is there →
  *   creates the builder container (not started) → starts it → follows its log through the redactor
- *   into image-build.log and the progress parser → waits for its exit → records the outcome with the
+ *   into the build's own log (image-build-<id>.log) and the progress parser → waits for its exit → records the outcome with the
  *   artifacts' sizes → removes the container — and, however it ends, deletes the config's temp dir.
  *
  * A run can also take over a build whose runner went away (`attach`): it replays the container's
@@ -537,13 +537,14 @@ export class BuildRun {
     }
   }
 
-  /** Sizes of the artifacts; the ones that are missing. */
+  /** Sizes and identities of the artifacts; the ones that are missing. */
   async #measureArtifacts(): Promise<string[]> {
     const missing: string[] = [];
     for (const artifact of this.record.artifacts) {
       try {
         const info = await stat(artifact.path);
-        artifact.size = info.size;
+        // Its identity, so that a delete later removes this file and not one written over it since.
+        Object.assign(artifact, { size: info.size, mtimeMs: info.mtimeMs, ino: info.ino, dev: info.dev });
       } catch {
         missing.push(artifact.path);
       }

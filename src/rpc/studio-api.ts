@@ -2,8 +2,15 @@ import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { BootcStudioApi } from '../api/bootc-studio-api';
-import { BUILDER_PRESETS, type BuilderPreset } from '../api/disk-build';
-import type { BuildableImage, DiskBuildPreview, DiskBuildRecord, ImportedBuildConfig } from '../api/disk-builds';
+import { BUILDER_PRESETS, DISK_IMAGE_TYPES, type BuilderPreset, type DiskImageType } from '../api/disk-build';
+import type {
+  BuildableImage,
+  DiskBuildDeleteResult,
+  DiskBuildPreview,
+  DiskBuildRecord,
+  ImportedBuildConfig,
+  OutputFolderCheck,
+} from '../api/disk-builds';
 import type { ExampleImage, ImageOperation } from '../api/image-operations';
 import type { BootcImage, EngineSummary, Route } from '../api/models';
 import { exportBuildConfigFile, importBuildConfigFile } from '../builds/build-config-io';
@@ -150,8 +157,21 @@ export class StudioApi implements BootcStudioApi {
     return path;
   }
 
-  async startDiskBuild(request: unknown): Promise<string> {
-    return this.deps.builds.start(request);
+  async startDiskBuild(request: unknown, options?: unknown): Promise<string> {
+    const overwrite =
+      typeof options === 'object' && options !== null && (options as { overwrite?: unknown }).overwrite !== undefined
+        ? checkBoolean('overwrite', (options as { overwrite?: unknown }).overwrite)
+        : false;
+    return this.deps.builds.start(request, { overwrite });
+  }
+
+  async checkOutputFolder(dir: unknown, image: unknown, types: unknown): Promise<OutputFolderCheck> {
+    const folder = checkAbsolutePath('outputDir', dir);
+    if (typeof image !== 'string') throw new Error('image: an image reference is required');
+    const known = Array.isArray(types)
+      ? types.filter((type): type is DiskImageType => (DISK_IMAGE_TYPES as readonly unknown[]).includes(type))
+      : [];
+    return this.deps.builds.checkOutputFolder(folder, image, known);
   }
 
   async listDiskBuilds(): Promise<DiskBuildRecord[]> {
@@ -170,7 +190,7 @@ export class StudioApi implements BootcStudioApi {
     await this.deps.builds.cancel(checkId('buildId', buildId));
   }
 
-  async deleteDiskBuild(buildId: unknown, keepFiles: unknown): Promise<void> {
+  async deleteDiskBuild(buildId: unknown, keepFiles: unknown): Promise<DiskBuildDeleteResult> {
     return this.deps.builds.delete(checkId('buildId', buildId), checkBoolean('keepFiles', keepFiles));
   }
 
