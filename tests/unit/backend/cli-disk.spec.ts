@@ -307,7 +307,7 @@ describe('disk ls / show / logs / cancel / rm', () => {
     expect(cancel.stdout).toBe(`Build ${built.id} had already ended: succeeded\n`);
 
     const rm = await invoke(['disk', 'rm', built.id]).done;
-    expect(rm.stdout).toBe(`Deleted ${built.id}\n`);
+    expect(rm.stdout).toMatch(new RegExp(`^Removed .*\\n(Removed .*\\n)*Deleted ${built.id}\\n$`));
     expect((await invoke(['disk', 'ls']).done).stdout).toMatch(/^No disk builds yet/);
   });
 });
