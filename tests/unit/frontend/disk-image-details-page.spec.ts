@@ -158,7 +158,7 @@ describe('DiskImageDetailsPage', () => {
   test('Delete asks, deletes the files unless kept, and goes back to the list', async () => {
     const user = userEvent.setup();
     fakeRpc.api.getDiskBuild.mockResolvedValue(diskBuildRecord({ status: 'cancelled', ended: Date.now() }));
-    fakeRpc.api.deleteDiskBuild.mockResolvedValue();
+    fakeRpc.api.deleteDiskBuild.mockResolvedValue({ removed: [], kept: [] });
     render(DiskImageDetailsPage);
     await user.click(await screen.findByRole('button', { name: 'Delete' }));
     const dialog = screen.getByRole('dialog', { name: 'Delete disk image build' });

@@ -116,7 +116,7 @@ describe('DiskImagesPage', () => {
 
   test('Delete asks first, with the files deleted unless "Keep the files" is checked', async () => {
     const user = userEvent.setup();
-    fakeRpc.api.deleteDiskBuild.mockResolvedValue();
+    fakeRpc.api.deleteDiskBuild.mockResolvedValue({ removed: [], kept: [] });
     render(DiskImagesPage);
     await user.click(await screen.findByRole('button', { name: 'Delete the build of quay.io/me/db:1' }));
     const dialog = screen.getByRole('dialog', { name: 'Delete disk image build' });
