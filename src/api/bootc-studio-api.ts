@@ -62,7 +62,10 @@ export interface BootcStudioApi {
   // Disk-image builds. A build answers with its id at once; its record and log follow.
 
   /** Validates (rejecting with the fields named), then starts a build; nothing is started on a bad input. */
-  startDiskBuild(request: DiskBuildRequest, options?: { overwrite?: boolean }): Promise<string>;
+  startDiskBuild(
+    request: DiskBuildRequest,
+    options?: { overwrite?: boolean; createOutputDir?: boolean },
+  ): Promise<string>;
   /**
    * What a build of `image` (`types`) into the folder `dir` would overwrite: other builds' artifacts
    * (by build) and files at the builder's paths; and a fresh subfolder to offer instead. Without

@@ -158,11 +158,10 @@ export class StudioApi implements BootcStudioApi {
   }
 
   async startDiskBuild(request: unknown, options?: unknown): Promise<string> {
-    const overwrite =
-      typeof options === 'object' && options !== null && (options as { overwrite?: unknown }).overwrite !== undefined
-        ? checkBoolean('overwrite', (options as { overwrite?: unknown }).overwrite)
-        : false;
-    return this.deps.builds.start(request, { overwrite });
+    const given = (typeof options === 'object' && options !== null ? options : {}) as Record<string, unknown>;
+    const flag = (name: string) => (given[name] === undefined ? false : checkBoolean(name, given[name]));
+    // overwrite: the user confirmed writing over the folder's files; createOutputDir: the fresh subfolder the form offered.
+    return this.deps.builds.start(request, { overwrite: flag('overwrite'), createOutputDir: flag('createOutputDir') });
   }
 
   async checkOutputFolder(dir: unknown, image: unknown, types: unknown): Promise<OutputFolderCheck> {
