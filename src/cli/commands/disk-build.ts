@@ -27,7 +27,7 @@ import { describeRecord, followBuild, isFinished, openBuilds } from '../disk-bui
  *
  * `--detach` prints the id once the builder runs and exits. The builder container goes on by itself;
  * a background `bootc-studio disk attach ID` takes the build over (follows the log into
- * image-build.log, records the outcome, removes the container and the config file). Should that
+ * image-build-<id>.log, records the outcome, removes the container and the config file). Should that
  * process not run, any later `disk ls / show / logs` finds the builder by its label and records the
  * outcome once it has exited.
  */
