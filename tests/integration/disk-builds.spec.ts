@@ -292,9 +292,10 @@ describe('disk builds on a real podman with the stand-in builder', () => {
     const size = (await stat(disk)).size;
 
     const result = await builds.delete(failed.id, false);
-    expect(result).toEqual({ removed: [failed.logPath], kept: [] });
+    expect(existsSync(disk)).toBe(true);
     expect((await stat(disk)).size).toBe(size);
     expect(existsSync(survivor.logPath)).toBe(true);
+    expect(result).toEqual({ removed: [failed.logPath], kept: [] });
     const log = (await builds.readLog(survivor.id, 0)).text;
     expect(log).toContain(`Bootc Studio disk build ${survivor.id}`);
     expect(log).not.toContain(failed.id);

@@ -788,10 +788,11 @@ describe('DiskBuildService: a build never touches another build’s files', () =
     expect(await logOf(survivor.id)).not.toContain(failed.id);
 
     const result = await builds.delete(failed.id, false);
-    expect(result).toEqual({ removed: [failed.logPath], kept: [] });
+    expect(existsSync(join(out, 'qcow2/disk.qcow2'))).toBe(true);
     expect(readFileSync(join(out, 'qcow2/disk.qcow2'), 'utf8')).toBe('q'.repeat(100));
     expect(existsSync(join(out, 'image/disk.raw'))).toBe(true);
     expect(await logOf(survivor.id)).toContain('Build complete!');
+    expect(result).toEqual({ removed: [failed.logPath], kept: [] });
     expect((await builds.get(survivor.id)).artifacts.map(artifact => artifact.state)).toEqual(['present', 'present']);
   });
 
