@@ -102,9 +102,7 @@ export function filesNote(record: DiskBuildRecord): string {
   const by = [...new Set(replaced.map(artifact => artifact.replacedBy).filter(Boolean))];
   const parts = [
     missing ? `${missing} file${missing === 1 ? '' : 's'} missing` : '',
-    replaced.length
-      ? `${replaced.length} replaced${by.length ? ` by build ${by.join(', ')}` : ''}`
-      : '',
+    replaced.length ? `${replaced.length} replaced${by.length ? ` by build ${by.join(', ')}` : ''}` : '',
   ];
   return parts.filter(Boolean).join(', ');
 }

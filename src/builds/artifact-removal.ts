@@ -27,7 +27,9 @@ export async function deleteBuildFiles(
     const now = await fileIdentity(artifact.path);
     if (!now) continue;
     if (!sameFile(artifact, now)) {
-      const newer = others.find(other => other.artifacts.some(mine => mine.path === artifact.path && sameFile(mine, now)));
+      const newer = others.find(other =>
+        other.artifacts.some(mine => mine.path === artifact.path && sameFile(mine, now)),
+      );
       result.kept.push({
         path: artifact.path,
         reason: newer
@@ -73,7 +75,9 @@ export function describeConflicts(check: OutputFolderCheck): string {
     byBuild.set(key, [...(byBuild.get(key) ?? []), conflict.path]);
   }
   const parts = [...byBuild].map(([buildId, paths]) =>
-    buildId ? `the files of build ${buildId} (${paths.join(', ')})` : `files the builder would overwrite (${paths.join(', ')})`,
+    buildId
+      ? `the files of build ${buildId} (${paths.join(', ')})`
+      : `files the builder would overwrite (${paths.join(', ')})`,
   );
   return `this folder already holds ${parts.join(' and ')}: choose a fresh folder such as ${check.suggestion}, or overwrite them`;
 }

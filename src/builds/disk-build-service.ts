@@ -330,7 +330,11 @@ export class DiskBuildService {
   }
 
   /** What a build of `image` (`types`) into `dir` would overwrite, and a fresh subfolder to offer instead. */
-  async checkOutputFolder(dir: string, image: string, types: DiskBuildRecord['request']['types']): Promise<OutputFolderCheck> {
+  async checkOutputFolder(
+    dir: string,
+    image: string,
+    types: DiskBuildRecord['request']['types'],
+  ): Promise<OutputFolderCheck> {
     const { records } = await this.store.list();
     return checkOutputFolder(resolve(dir), image, types, records, this.#now());
   }

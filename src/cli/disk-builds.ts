@@ -70,7 +70,8 @@ export function describeRecord(record: DiskBuildRecord): string {
   ];
   if (record.artifacts.length > 0) {
     lines.push('Artifacts:');
-    for (const artifact of record.artifacts) lines.push(`  ${artifact.type.padEnd(8)} ${artifact.path}  ${artifactText(artifact)}`);
+    for (const artifact of record.artifacts)
+      lines.push(`  ${artifact.type.padEnd(8)} ${artifact.path}  ${artifactText(artifact)}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -343,7 +343,9 @@ describe('disk builds on a real podman with the stand-in builder', () => {
     await rm(built.logPath);
     await expect(builds.readLog(built.id, 0)).rejects.toThrow(`the log of build ${built.id} is gone`);
     const result = await builds.delete(built.id, false);
-    expect(result.kept).toEqual([{ path: join(out, 'qcow2/disk.qcow2'), reason: 'replaced since this build wrote it' }]);
+    expect(result.kept).toEqual([
+      { path: join(out, 'qcow2/disk.qcow2'), reason: 'replaced since this build wrote it' },
+    ]);
     expect(await readFile(join(out, 'qcow2/disk.qcow2'), 'utf8')).toBe('a file of the user’s');
   });
 

@@ -46,7 +46,7 @@ export const diskBuildCommand: CliCommand = {
     },
     overwrite: {
       type: 'boolean',
-      description: "Write over the disk images of an earlier build in the --output folder (refused without it)",
+      description: 'Write over the disk images of an earlier build in the --output folder (refused without it)',
     },
     type: {
       type: 'string',

@@ -422,7 +422,10 @@ describe('DiskBuildService: restart reconciliation', () => {
     const first = service();
     const id = await first.start(request());
     await until(async () => (await first.get(id)).status === 'building', 'building');
-    await until(() => readFileSync(join(out, `image-build-${id}.log`), 'utf8').includes('Stage org.osbuild.rpm'), 'log');
+    await until(
+      () => readFileSync(join(out, `image-build-${id}.log`), 'utf8').includes('Stage org.osbuild.rpm'),
+      'log',
+    );
     await first.dispose();
     const [container] = engine.containers.values();
     expect(container.state).toBe('running');
@@ -806,7 +809,10 @@ describe('DiskBuildService: a build never touches another build’s files', () =
       { path: join(out, 'image/disk.raw'), buildId: first.id },
     ]);
     expect(check.suggestion).toMatch(new RegExp(`^${out}/os-\\d{8}-\\d{4}$`));
-    await refused(builds.start(request()), new RegExp(`^outputDir: this folder already holds the files of build ${first.id}`));
+    await refused(
+      builds.start(request()),
+      new RegExp(`^outputDir: this folder already holds the files of build ${first.id}`),
+    );
 
     // A file the builder would write, from no build of the store, is a conflict too.
     const other = join(dir, 'other');

@@ -246,7 +246,13 @@ describe('DiskImagesPage', () => {
       ended: NOW - 1000,
       request: diskBuildRequest({ image: 'quay.io/me/app:3', types: ['qcow2', 'raw'], outputDir: '/home/me/disks' }),
       artifacts: [
-        { type: 'qcow2', path: '/home/me/disks/qcow2/disk.qcow2', size: 10, state: 'replaced', replacedBy: 'bbbbbbbbbbbb' },
+        {
+          type: 'qcow2',
+          path: '/home/me/disks/qcow2/disk.qcow2',
+          size: 10,
+          state: 'replaced',
+          replacedBy: 'bbbbbbbbbbbb',
+        },
         { type: 'raw', path: '/home/me/disks/image/disk.raw', size: 20, state: 'missing' },
       ],
       logPath: '/home/me/disks/image-build-aaaaaaaaaaaa.log',
@@ -255,7 +261,9 @@ describe('DiskImagesPage', () => {
     fakeRpc.api.listDiskBuilds.mockResolvedValue([local]);
     fakeRpc.api.deleteDiskBuild.mockResolvedValue({
       removed: ['/home/me/disks/image-build-aaaaaaaaaaaa.log'],
-      kept: [{ path: '/home/me/disks/qcow2/disk.qcow2', reason: 'replaced by build bbbbbbbbbbbb since this build wrote it' }],
+      kept: [
+        { path: '/home/me/disks/qcow2/disk.qcow2', reason: 'replaced by build bbbbbbbbbbbb since this build wrote it' },
+      ],
     });
     render(DiskImagesPage);
     const row = await screen.findByRole('row', { name: 'quay.io/me/app:3 qcow2, raw' });
@@ -264,9 +272,11 @@ describe('DiskImagesPage', () => {
     await user.click(within(row).getByRole('button', { name: 'Delete the build of quay.io/me/app:3' }));
     const dialog = screen.getByRole('dialog', { name: 'Delete disk image build' });
     const toDelete = within(dialog).getByRole('list', { name: 'Files to delete' });
-    expect(within(toDelete).getAllByRole('listitem').map(item => item.textContent)).toEqual([
-      '/home/me/disks/image-build-aaaaaaaaaaaa.log',
-    ]);
+    expect(
+      within(toDelete)
+        .getAllByRole('listitem')
+        .map(item => item.textContent),
+    ).toEqual(['/home/me/disks/image-build-aaaaaaaaaaaa.log']);
     expect(within(dialog).getByRole('list', { name: 'Files left' })).toHaveTextContent(
       '/home/me/disks/qcow2/disk.qcow2 (replaced by build bbbbbbbbbbbb)',
     );
