@@ -4,7 +4,7 @@
  * is left where it is, and the result says why. The log is the build's own file (named by its id).
  */
 
-import { rm, rmdir } from 'node:fs/promises';
+import { readdir, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 
 import { builderKindOf } from '../api/disk-build';
@@ -80,4 +80,33 @@ export function describeConflicts(check: OutputFolderCheck): string {
       : `files the builder would overwrite (${paths.join(', ')})`,
   );
   return `this folder already holds ${parts.join(' and ')}: choose a fresh folder such as ${check.suggestion}, or overwrite them`;
+}
+
+/**
+ * The files of other builds in `record`'s output folder that are still theirs (identity unchanged):
+ * what a failed or cancelled build's clean-up must not remove, even when it was allowed to overwrite
+ * them and never got that far.
+ */
+export async function othersFiles(record: DiskBuildRecord, all: readonly DiskBuildRecord[]): Promise<Set<string>> {
+  const outputDir = resolve(record.request.outputDir);
+  const kept = new Set<string>();
+  for (const other of all) {
+    if (other.id === record.id || other.remote || resolve(other.request.outputDir) !== outputDir) continue;
+    for (const artifact of other.artifacts) {
+      const now = await fileIdentity(artifact.path);
+      if (now && artifact.ino !== undefined && sameFile(artifact, now)) kept.add(artifact.path);
+    }
+  }
+  return kept;
+}
+
+/** Removes `path` (a file or a folder, recursively) except the files in `keep` and the folders that hold them. */
+export async function removeExcept(path: string, keep: ReadonlySet<string>): Promise<void> {
+  if (keep.has(path)) return;
+  const holds = [...keep].some(file => !relative(path, file).startsWith('..') && relative(path, file) !== '');
+  if (!holds) {
+    await rm(path, { recursive: true, force: true });
+    return;
+  }
+  for (const name of await readdir(path).catch(() => [] as string[])) await removeExcept(join(path, name), keep);
 }

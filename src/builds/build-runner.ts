@@ -17,7 +17,7 @@
  */
 
 import { hostname } from 'node:os';
-import { chown, lstat, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chown, lstat, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { DiskBuildRequest } from '../api/disk-build';
@@ -25,6 +25,7 @@ import { builderImageOf, builderKindOf } from '../api/disk-build';
 import type { DiskBuildRecord, DiskBuildStatus } from '../api/disk-builds';
 import { errorMessage } from '../api/errors';
 import type { ContainerEngine } from '../engine/container-engine';
+import { othersFiles, removeExcept } from './artifact-removal';
 import { outputEntriesFor } from './artifacts';
 import { makeConfigDir, removeConfigDir, writeBuildConfig } from './build-config-writer';
 import { BuildLogWriter, countBuilderLines, LineSkipper, OUTPUT_MARKER } from './build-log';
@@ -559,8 +560,11 @@ export class BuildRun {
       return;
     }
     const entries = outputEntriesFor(request.types, builderKindOf(request.builder) === 'bootc-image-builder');
+    // Another build's disk image that this one was allowed to overwrite but never did stays.
+    const { records } = await this.deps.store.list().catch(() => ({ records: [] as DiskBuildRecord[] }));
+    const keep = await othersFiles(this.record, records);
     for (const entry of entries) {
-      await rm(join(request.outputDir, entry), { recursive: true, force: true }).catch((error: unknown) =>
+      await removeExcept(join(request.outputDir, entry), keep).catch((error: unknown) =>
         this.#log?.note(`could not remove ${entry}: ${errorMessage(error)}`),
       );
     }

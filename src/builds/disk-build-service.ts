@@ -25,7 +25,7 @@
  * share a store at once.
  */
 
-import { access, mkdir, rm, stat } from 'node:fs/promises';
+import { access, mkdir, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join, posix, resolve } from 'node:path';
@@ -49,7 +49,7 @@ import { errorMessage } from '../api/errors';
 import { ValidationError } from '../api/validation';
 import type { ContainerEngine, EngineInfo } from '../engine/container-engine';
 import { chooseEngine } from '../images/engine-choice';
-import { deleteBuildFiles, describeConflicts } from './artifact-removal';
+import { deleteBuildFiles, describeConflicts, othersFiles, removeExcept } from './artifact-removal';
 import { annotateRecords, artifactsFor, checkOutputFolder, logFileName, outputEntriesFor } from './artifacts';
 import { removeConfigDir } from './build-config-writer';
 import { buildImageFacts } from './build-image';
@@ -581,8 +581,9 @@ export class DiskBuildService {
       }
       if (end.removeArtifacts && !record.remote) {
         const request = record.request;
+        const keep = await othersFiles(record, (await this.store.list()).records);
         for (const entry of outputEntriesFor(request.types, builderKindOf(request.builder) === 'bootc-image-builder')) {
-          await rm(join(request.outputDir, entry), { recursive: true, force: true }).catch(() => undefined);
+          await removeExcept(join(request.outputDir, entry), keep).catch(() => undefined);
         }
       }
       await removeConfigDir(lease?.configDir).catch(() => undefined);

@@ -863,3 +863,22 @@ describe('DiskBuildService: a build never touches another build’s files', () =
     expect(readFileSync(join(out, 'qcow2/disk.qcow2'), 'utf8')).toBe('someone else’s file');
   });
 });
+
+describe('DiskBuildService: an overwriting build that fails early', () => {
+  test('leaves the earlier build’s disk image it never wrote over', async () => {
+    const builds = service();
+    engine.onStart = scriptBuilder();
+    const first = await builds.wait(await builds.start(request()));
+    expect(first.status, first.error).toBe('succeeded');
+    // The builder fails before writing anything.
+    engine.onStart = container => {
+      container.write('error: no space left on device\n');
+      container.exit(1);
+    };
+    const second = await builds.wait(await builds.start(request(), { overwrite: true }));
+    expect(second.status).toBe('failed');
+    expect(readFileSync(join(out, 'qcow2/disk.qcow2'), 'utf8')).toBe('q'.repeat(100));
+    expect(readFileSync(join(out, 'image/disk.raw'), 'utf8')).toBe('r'.repeat(200));
+    expect((await builds.get(first.id)).artifacts.map(artifact => artifact.state)).toEqual(['present', 'present']);
+  });
+});
