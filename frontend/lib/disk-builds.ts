@@ -1,5 +1,11 @@
 import { builderImageOf } from '../../src/api/disk-build';
-import type { DiskBuildRecord, DiskBuildStatus } from '../../src/api/disk-builds';
+import type {
+  DiskBuildArtifact,
+  DiskBuildDeleteResult,
+  DiskBuildRecord,
+  DiskBuildStatus,
+} from '../../src/api/disk-builds';
+import { formatBytes } from '../../src/api/format';
 import { FINISHED_STATUSES } from '../../src/api/disk-builds';
 
 /** How the pages name a build's status. */
@@ -77,4 +83,40 @@ export function matchesBuildSearch(record: DiskBuildRecord, term: string): boole
 /** Newest first, whatever order the backend answered in. */
 export function compareBuilds(a: DiskBuildRecord, b: DiskBuildRecord): number {
   return b.created - a.created || a.id.localeCompare(b.id);
+}
+
+/** What the Files table says of an artifact: its size, or that it is gone or another file now. */
+export function artifactText(artifact: DiskBuildArtifact, running: boolean): string {
+  if (artifact.state === 'missing') return 'Missing (removed outside Bootc Studio)';
+  if (artifact.state === 'replaced') {
+    return artifact.replacedBy ? `Replaced by build ${artifact.replacedBy}` : 'Replaced (another file is there now)';
+  }
+  if (artifact.size === undefined) return running ? 'not written yet' : 'not written';
+  return formatBytes(artifact.size);
+}
+
+/** `1 file missing, 1 replaced by build 1a2b…` for a build whose files changed since it ended; else empty. */
+export function filesNote(record: DiskBuildRecord): string {
+  const missing = record.artifacts.filter(artifact => artifact.state === 'missing').length;
+  const replaced = record.artifacts.filter(artifact => artifact.state === 'replaced');
+  const by = [...new Set(replaced.map(artifact => artifact.replacedBy).filter(Boolean))];
+  const parts = [
+    missing ? `${missing} file${missing === 1 ? '' : 's'} missing` : '',
+    replaced.length ? `${replaced.length} replaced${by.length ? ` by build ${by.join(', ')}` : ''}` : '',
+  ];
+  return parts.filter(Boolean).join(', ');
+}
+
+/** The files a delete (without "Keep the files") removes: the artifacts still the build's own, and its log. */
+export function filesToDelete(record: DiskBuildRecord): string[] {
+  if (record.remote) return [];
+  const own = record.artifacts.filter(artifact => artifact.state !== 'missing' && artifact.state !== 'replaced');
+  return [...own.map(artifact => artifact.path), ...(record.logPresent === false ? [] : [record.logPath])];
+}
+
+/** What to tell after a delete that left files (replaced since the build wrote them); undefined when none. */
+export function deleteNoticeText(id: string, result: DiskBuildDeleteResult | undefined): string | undefined {
+  if (!result || result.kept.length === 0) return undefined;
+  const kept = result.kept.map(file => `${file.path} (${file.reason})`).join('; ');
+  return `Deleted build ${id}, and left ${result.kept.length === 1 ? 'a file that is' : 'files that are'} no longer its own: ${kept}`;
 }

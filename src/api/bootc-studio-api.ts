@@ -6,7 +6,14 @@ import type {
   ImagePushRequest,
 } from './image-operations';
 import type { BuildConfig, BuilderPreset, DiskBuildRequest } from './disk-build';
-import type { BuildableImage, DiskBuildPreview, DiskBuildRecord, ImportedBuildConfig } from './disk-builds';
+import type {
+  BuildableImage,
+  DiskBuildDeleteResult,
+  DiskBuildPreview,
+  DiskBuildRecord,
+  ImportedBuildConfig,
+  OutputFolderCheck,
+} from './disk-builds';
 import type { ImageDeleteResult } from './image-delete';
 import type { BootcImage, EngineSummary, Route } from './models';
 
@@ -61,7 +68,16 @@ export interface BootcStudioApi {
   // Disk-image builds. A build answers with its id at once; its record and log follow.
 
   /** Validates (rejecting with the fields named), then starts a build; nothing is started on a bad input. */
-  startDiskBuild(request: DiskBuildRequest): Promise<string>;
+  startDiskBuild(
+    request: DiskBuildRequest,
+    options?: { overwrite?: boolean; createOutputDir?: boolean },
+  ): Promise<string>;
+  /**
+   * What a build of `image` (`types`) into the folder `dir` would overwrite: other builds' artifacts
+   * (by build) and files at the builder's paths; and a fresh subfolder to offer instead. Without
+   * `{ overwrite: true }`, startDiskBuild refuses such a folder.
+   */
+  checkOutputFolder(dir: string, image: string, types: string[]): Promise<OutputFolderCheck>;
   /** Every build of the store, newest first. */
   listDiskBuilds(): Promise<DiskBuildRecord[]>;
   getDiskBuild(buildId: string): Promise<DiskBuildRecord>;
@@ -69,8 +85,11 @@ export interface BootcStudioApi {
   readDiskBuildLog(buildId: string, from: number): Promise<{ text: string; next: number }>;
   /** Stops and removes the builder container, removes partial artifacts, marks the build cancelled. */
   cancelDiskBuild(buildId: string): Promise<void>;
-  /** Removes the record and, unless `keepFiles`, the artifacts (the page confirms first). */
-  deleteDiskBuild(buildId: string, keepFiles: boolean): Promise<void>;
+  /**
+   * Removes the record and, unless `keepFiles`, the artifacts and log that are still the build's own
+   * (the page confirms first); answers what it removed and what it left (replaced since) and why.
+   */
+  deleteDiskBuild(buildId: string, keepFiles: boolean): Promise<DiskBuildDeleteResult>;
   /**
    * Opens the build's output folder in the file manager of this machine. Refuses, naming the
    * folder, when it is on a remote engine's machine or no longer exists. Answers whether the host

@@ -14,6 +14,39 @@ export interface DiskBuildArtifact {
   path: string;
   /** Bytes, once the build has written it. */
   size?: number;
+  /** The file's identity when the build ended (with `size`): a later file at the same path is another one. */
+  mtimeMs?: number;
+  ino?: number;
+  dev?: number;
+  /**
+   * What is at `path` now, read whenever the record is read (finished builds on this machine):
+   * the file this build wrote, nothing, or another file (a later build, or someone else).
+   */
+  state?: ArtifactState;
+  /** `replaced`: the build whose artifact is there now, when one of the store's builds wrote it. */
+  replacedBy?: string;
+}
+
+export type ArtifactState = 'present' | 'missing' | 'replaced';
+
+/** What is already in an output folder that a new build would overwrite or mix with. */
+export interface OutputFolderConflict {
+  /** Absolute path of the file. */
+  path: string;
+  /** The build of the store that wrote it, when one did. */
+  buildId?: string;
+}
+
+export interface OutputFolderCheck {
+  conflicts: OutputFolderConflict[];
+  /** A fresh subfolder of the chosen folder, named after the image and the date (does not exist yet). */
+  suggestion: string;
+}
+
+/** What a delete removed, and what it left because the file is no longer the build's own. */
+export interface DiskBuildDeleteResult {
+  removed: string[];
+  kept: { path: string; reason: string }[];
 }
 
 export interface DiskBuildRecord {
@@ -41,7 +74,9 @@ export interface DiskBuildRecord {
   artifacts: DiskBuildArtifact[];
   /** Why it failed, was cancelled or lost, as one message fit to show. */
   error?: string;
-  /** `image-build.log` in the output folder. */
+  /** False when the finished build's log file is gone (read whenever the record is read). */
+  logPresent?: boolean;
+  /** `image-build-<id>.log` in the output folder (a remote build: beside the record). */
   logPath: string;
 }
 

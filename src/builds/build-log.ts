@@ -1,5 +1,5 @@
 /**
- * `image-build.log`: a header (the build, the exact command), a marker line, then the builder's
+ * A build's own log, `image-build-<id>.log` (one file per build, never shared): a header (the build, the exact command), a marker line, then the builder's
  * output — already redacted — with Bootc Studio's own notes on lines of their own, prefixed
  * `bootc-studio: `. Readers ask for the bytes from an offset on (tail + follow), never the whole file.
  *

@@ -4,7 +4,7 @@
  *
  *   writes the config (hashed, 0600, private temp dir) → makes sure the builder image is there →
  *   creates the builder container (not started) → starts it → follows its log through the redactor
- *   into image-build.log and the progress parser → waits for its exit → records the outcome with the
+ *   into the build's own log (image-build-<id>.log) and the progress parser → waits for its exit → records the outcome with the
  *   artifacts' sizes → removes the container — and, however it ends, deletes the config's temp dir.
  *
  * A run can also take over a build whose runner went away (`attach`): it replays the container's
@@ -17,7 +17,7 @@
  */
 
 import { hostname } from 'node:os';
-import { chown, lstat, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chown, lstat, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { DiskBuildRequest } from '../api/disk-build';
@@ -25,6 +25,7 @@ import { builderImageOf, builderKindOf } from '../api/disk-build';
 import type { DiskBuildRecord, DiskBuildStatus } from '../api/disk-builds';
 import { errorMessage } from '../api/errors';
 import type { ContainerEngine } from '../engine/container-engine';
+import { othersFiles, removeExcept } from './artifact-removal';
 import { outputEntriesFor } from './artifacts';
 import { makeConfigDir, removeConfigDir, writeBuildConfig } from './build-config-writer';
 import { BuildLogWriter, countBuilderLines, LineSkipper, OUTPUT_MARKER } from './build-log';
@@ -549,13 +550,14 @@ export class BuildRun {
     }
   }
 
-  /** Sizes of the artifacts; the ones that are missing. */
+  /** Sizes and identities of the artifacts; the ones that are missing. */
   async #measureArtifacts(): Promise<string[]> {
     const missing: string[] = [];
     for (const artifact of this.record.artifacts) {
       try {
         const info = await stat(artifact.path);
-        artifact.size = info.size;
+        // Its identity, so that a delete later removes this file and not one written over it since.
+        Object.assign(artifact, { size: info.size, mtimeMs: info.mtimeMs, ino: info.ino, dev: info.dev });
       } catch {
         missing.push(artifact.path);
       }
@@ -570,8 +572,11 @@ export class BuildRun {
       return;
     }
     const entries = outputEntriesFor(request.types, builderKindOf(request.builder) === 'bootc-image-builder');
+    // Another build's disk image that this one was allowed to overwrite but never did stays.
+    const { records } = await this.deps.store.list().catch(() => ({ records: [] as DiskBuildRecord[] }));
+    const keep = await othersFiles(this.record, records);
     for (const entry of entries) {
-      await rm(join(request.outputDir, entry), { recursive: true, force: true }).catch((error: unknown) =>
+      await removeExcept(join(request.outputDir, entry), keep).catch((error: unknown) =>
         this.#log?.note(`could not remove ${entry}: ${errorMessage(error)}`),
       );
     }

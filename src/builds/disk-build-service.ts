@@ -25,7 +25,7 @@
  * share a store at once.
  */
 
-import { access, mkdir, rm, stat } from 'node:fs/promises';
+import { access, mkdir, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { dirname, join, posix, resolve } from 'node:path';
@@ -37,14 +37,22 @@ import {
   validateDiskBuildRequest,
   type DiskBuildRequest,
 } from '../api/disk-build';
-import type { BuildableImage, DiskBuildPreview, DiskBuildRecord, OutputFolderState } from '../api/disk-builds';
+import type {
+  BuildableImage,
+  DiskBuildDeleteResult,
+  DiskBuildPreview,
+  DiskBuildRecord,
+  OutputFolderCheck,
+  OutputFolderState,
+} from '../api/disk-builds';
 import { FINISHED_STATUSES } from '../api/disk-builds';
 import { errorMessage } from '../api/errors';
 import { ValidationError } from '../api/validation';
 import type { ContainerEngine, EngineInfo } from '../engine/container-engine';
 import { chooseEngine } from '../images/engine-choice';
 import { mayHaveMoved, onCurrentEngine } from './record-engine';
-import { artifactsFor, outputEntriesFor } from './artifacts';
+import { deleteBuildFiles, describeConflicts, othersFiles, removeExcept } from './artifact-removal';
+import { annotateRecords, artifactsFor, checkOutputFolder, logFileName, outputEntriesFor } from './artifacts';
 import { removeConfigDir } from './build-config-writer';
 import { buildImageFacts } from './build-image';
 import { BuildLogWriter, readLogFrom } from './build-log';
@@ -71,7 +79,14 @@ import { freeBytesIn, outputSpaceProblem } from './free-space';
 import { handoffNotice, ROOT_GRAPH_ROOT, type AdminRunner, type HandoffFacts } from './linux-handoff';
 
 export const DEFAULT_BUILD_TIMEOUT_MINUTES = 30;
-export const LOG_FILE_NAME = 'image-build.log';
+
+/** A finished build whose log file is gone: said, not shown as an empty log. */
+export class LogMissingError extends Error {
+  constructor(id: string, path: string) {
+    super(`the log of build ${id} is gone: ${path} no longer exists`);
+    this.name = 'LogMissingError';
+  }
+}
 
 export interface DiskBuildServiceOptions {
   engine: ContainerEngine;
@@ -112,6 +127,11 @@ export interface StartOptions {
   createOutputDir?: boolean;
   /** The caller will detach (`disk build --detach`): refused for a hand-off build, which ends with its runner. */
   detach?: boolean;
+  /**
+   * The folder holds another build's artifacts (or files the builder would write): overwrite them
+   * (the user confirmed). Without it such a folder is refused, naming the build.
+   */
+  overwrite?: boolean;
 }
 
 export type ReconcileMode = 'adopt' | 'observe';
@@ -209,6 +229,12 @@ export class DiskBuildService {
         },
       ]);
     }
+    if (!remote && options.overwrite !== true) {
+      const check = await checkOutputFolder(request.outputDir, request.image, request.types, records, this.#now());
+      if (check.conflicts.length > 0) {
+        throw new ValidationError([{ field: 'outputDir', message: describeConflicts(check) }]);
+      }
+    }
     if (!remote) {
       const space = await outputSpaceProblem(request.outputDir, image.size, this.#options.freeBytes ?? freeBytesIn);
       if (space) throw new NotEnoughSpaceError(space);
@@ -246,7 +272,7 @@ export class DiskBuildService {
         path: join(request.outputDir, ...artifact.path.split('/')),
       })),
       // A remote build's log stays here, beside its record.
-      logPath: remote ? join(this.store.dirOf(id), LOG_FILE_NAME) : join(request.outputDir, LOG_FILE_NAME),
+      logPath: join(remote ? this.store.dirOf(id) : request.outputDir, logFileName(id)),
     };
     await this.store.write(record);
     const run = new BuildRun(this.#deps, record, { timeoutMs: this.#timeoutMs() });
@@ -278,28 +304,55 @@ export class DiskBuildService {
   }
 
   async listWithProblems(): Promise<{ records: DiskBuildRecord[]; problems: StoreProblem[] }> {
-    const { records, problems } = await this.store.list();
-    return {
-      records: records.map(record => {
-        const run = this.#runs.get(record.id);
-        return run ? copyRecord(run.record) : record;
-      }),
-      problems,
-    };
+    const { records: stored, problems } = await this.store.list();
+    const records = stored.map(record => {
+      const run = this.#runs.get(record.id);
+      return run ? copyRecord(run.record) : record;
+    });
+    await annotateRecords(records, records);
+    return { records, problems };
   }
 
+  /** One record, its artifacts' state (present, missing, replaced) read now. */
   async get(id: string): Promise<DiskBuildRecord> {
     const run = this.#runs.get(id);
-    if (run) return copyRecord(run.record);
-    const record = await this.store.read(checkBuildId(id));
-    if (!mayHaveMoved(record)) return record;
-    return onCurrentEngine(record, await this.#engine.listEngines().catch(() => []));
+    let record = run ? copyRecord(run.record) : await this.store.read(checkBuildId(id));
+    if (!run && mayHaveMoved(record)) {
+      record = onCurrentEngine(record, await this.#engine.listEngines().catch(() => []));
+    }
+    if (FINISHED_STATUSES.includes(record.status)) {
+      const { records } = await this.store.list();
+      await annotateRecords([record], records);
+    }
+    return record;
   }
 
-  /** The log from byte `from` on (at most 256 KiB per call) and where to read next. */
+  /**
+   * The log from byte `from` on (at most 256 KiB per call) and where to read next. A finished build
+   * whose log file is gone: LogMissingError.
+   */
   async readLog(id: string, from: number): Promise<{ text: string; next: number }> {
-    const record = await this.get(id);
-    return readLogFrom(record.logPath, from);
+    const run = this.#runs.get(id);
+    const record = run ? run.record : await this.store.read(checkBuildId(id));
+    const read = await readLogFrom(record.logPath, from);
+    if (!read.text && from === 0 && FINISHED_STATUSES.includes(record.status)) {
+      const exists = await stat(record.logPath).then(
+        () => true,
+        () => false,
+      );
+      if (!exists) throw new LogMissingError(id, record.logPath);
+    }
+    return read;
+  }
+
+  /** What a build of `image` (`types`) into `dir` would overwrite, and a fresh subfolder to offer instead. */
+  async checkOutputFolder(
+    dir: string,
+    image: string,
+    types: DiskBuildRecord['request']['types'],
+  ): Promise<OutputFolderCheck> {
+    const { records } = await this.store.list();
+    return checkOutputFolder(resolve(dir), image, types, records, this.#now());
   }
 
   /** Whether this service's process runs the build. */
@@ -332,20 +385,23 @@ export class DiskBuildService {
     return this.#endOrphan(record, lease, { ...CANCELLED, removeArtifacts: true });
   }
 
-  /** Removes a build's record and, unless `keepFiles`, its artifacts and log. A running build is cancelled first. */
-  async delete(id: string, keepFiles: boolean): Promise<void> {
+  /**
+   * Removes a build's record and, unless `keepFiles`, its artifacts and log — only the files that
+   * are still the ones it wrote (a file replaced since is left, and the result says so). A running
+   * build is cancelled first.
+   */
+  async delete(id: string, keepFiles: boolean): Promise<DiskBuildDeleteResult> {
     let record = await this.get(checkBuildId(id));
     if (ACTIVE(record)) record = await this.cancel(id);
+    const result: DiskBuildDeleteResult = { removed: [], kept: [] };
     // A remote build's files are on the engine's machine: only its record (and log) go.
     if (!keepFiles && !record.remote) {
-      const request = record.request;
-      const entries = outputEntriesFor(request.types, builderKindOf(request.builder) === 'bootc-image-builder');
-      for (const entry of [...entries, LOG_FILE_NAME]) {
-        await rm(join(request.outputDir, entry), { recursive: true, force: true });
-      }
+      const { records } = await this.store.list();
+      Object.assign(result, await deleteBuildFiles(record, records));
     }
     await this.store.remove(id);
     this.#emit({ id });
+    return result;
   }
 
   /** Resolves with the final record: at once for a finished build, when it ends for one that runs. */
@@ -542,8 +598,9 @@ export class DiskBuildService {
       }
       if (end.removeArtifacts && !record.remote) {
         const request = record.request;
+        const keep = await othersFiles(record, (await this.store.list()).records);
         for (const entry of outputEntriesFor(request.types, builderKindOf(request.builder) === 'bootc-image-builder')) {
-          await rm(join(request.outputDir, entry), { recursive: true, force: true }).catch(() => undefined);
+          await removeExcept(join(request.outputDir, entry), keep).catch(() => undefined);
         }
       }
       await removeConfigDir(lease?.configDir).catch(() => undefined);

@@ -2,7 +2,7 @@ import { MASK, maskKickstartSecrets } from '../api/disk-build';
 
 /**
  * Masks secrets in text meant for eyes or logs: config previews, imported files shown in the form,
- * and the builder's log on its way to `image-build.log` and the UI. A builder run in `verbose` mode
+ * and the builder's log on its way to the build's own log (`image-build-<id>.log`) and the UI. A builder run in `verbose` mode
  * prints every osbuild stage's options, user password hashes included; this is the net under that.
  */
 

@@ -5,7 +5,7 @@
  */
 
 import { formatAge, formatBytes } from '../api/format';
-import type { DiskBuildRecord } from '../api/disk-builds';
+import type { DiskBuildArtifact, DiskBuildRecord } from '../api/disk-builds';
 import { FINISHED_STATUSES } from '../api/disk-builds';
 import { DiskBuildService } from '../builds/disk-build-service';
 import type { CliContext, CliIo } from './cli-context';
@@ -64,19 +64,32 @@ export function describeRecord(record: DiskBuildRecord): string {
     ...(request.rootfs ? [`Root fs:   ${request.rootfs}`] : []),
     `Builder:   ${record.builderImage}`,
     `Output:    ${request.outputDir}`,
-    `Log:       ${record.logPath}`,
+    `Log:       ${record.logPath}${record.logPresent === false ? ' (gone: removed outside Bootc Studio)' : ''}`,
     `Created:   ${new Date(record.created).toISOString()} (${formatAge(record.created)} ago)`,
     `Duration:  ${durationOf(record)}`,
   ];
   if (record.artifacts.length > 0) {
     lines.push('Artifacts:');
-    for (const artifact of record.artifacts) {
-      lines.push(
-        `  ${artifact.type.padEnd(8)} ${artifact.path}${artifact.size !== undefined ? `  ${formatBytes(artifact.size)}` : ''}`,
-      );
-    }
+    for (const artifact of record.artifacts)
+      lines.push(`  ${artifact.type.padEnd(8)} ${artifact.path}  ${artifactText(artifact)}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** `1.2 GiB`, or what happened to the file: `missing`, `replaced by build 1a2b3c4d5e6f`. */
+export function artifactText(artifact: DiskBuildArtifact): string {
+  if (artifact.state === 'missing') return 'missing (removed outside Bootc Studio)';
+  if (artifact.state === 'replaced') {
+    return artifact.replacedBy ? `replaced by build ${artifact.replacedBy}` : 'replaced (another file is there now)';
+  }
+  return artifact.size !== undefined ? formatBytes(artifact.size) : '';
+}
+
+/** `1 missing, 1 replaced` for a record whose files changed since it ended; empty when all are there. */
+export function filesNote(record: DiskBuildRecord): string {
+  const missing = record.artifacts.filter(artifact => artifact.state === 'missing').length;
+  const replaced = record.artifacts.filter(artifact => artifact.state === 'replaced').length;
+  return [missing ? `${missing} missing` : '', replaced ? `${replaced} replaced` : ''].filter(Boolean).join(', ');
 }
 
 const POLL_MS = 250;

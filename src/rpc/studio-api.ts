@@ -2,8 +2,15 @@ import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { BootcStudioApi } from '../api/bootc-studio-api';
-import { BUILDER_PRESETS, type BuilderPreset } from '../api/disk-build';
-import type { BuildableImage, DiskBuildPreview, DiskBuildRecord, ImportedBuildConfig } from '../api/disk-builds';
+import { BUILDER_PRESETS, DISK_IMAGE_TYPES, type BuilderPreset, type DiskImageType } from '../api/disk-build';
+import type {
+  BuildableImage,
+  DiskBuildDeleteResult,
+  DiskBuildPreview,
+  DiskBuildRecord,
+  ImportedBuildConfig,
+  OutputFolderCheck,
+} from '../api/disk-builds';
 import type { ExampleImage, ImageOperation } from '../api/image-operations';
 import type { ImageDeleteResult } from '../api/image-delete';
 import type { BootcImage, EngineSummary, Route } from '../api/models';
@@ -162,8 +169,23 @@ export class StudioApi implements BootcStudioApi {
     return path;
   }
 
-  async startDiskBuild(request: unknown): Promise<string> {
-    return this.deps.builds.start(request);
+  async startDiskBuild(request: unknown, options?: unknown): Promise<string> {
+    const given = (typeof options === 'object' && options !== null ? options : {}) as Record<string, unknown>;
+    const flag = (name: string) => (given[name] === undefined ? false : checkBoolean(name, given[name]));
+    // overwrite: the user confirmed writing over the folder's files. A missing folder is created unless
+    // createOutputDir is false (the form says beforehand that it will be).
+    const create =
+      given.createOutputDir === undefined ? undefined : checkBoolean('createOutputDir', given.createOutputDir);
+    return this.deps.builds.start(request, { overwrite: flag('overwrite'), createOutputDir: create });
+  }
+
+  async checkOutputFolder(dir: unknown, image: unknown, types: unknown): Promise<OutputFolderCheck> {
+    const folder = checkAbsolutePath('outputDir', dir);
+    if (typeof image !== 'string') throw new Error('image: an image reference is required');
+    const known = Array.isArray(types)
+      ? types.filter((type): type is DiskImageType => (DISK_IMAGE_TYPES as readonly unknown[]).includes(type))
+      : [];
+    return this.deps.builds.checkOutputFolder(folder, image, known);
   }
 
   async listDiskBuilds(): Promise<DiskBuildRecord[]> {
@@ -182,7 +204,7 @@ export class StudioApi implements BootcStudioApi {
     await this.deps.builds.cancel(checkId('buildId', buildId));
   }
 
-  async deleteDiskBuild(buildId: unknown, keepFiles: unknown): Promise<void> {
+  async deleteDiskBuild(buildId: unknown, keepFiles: unknown): Promise<DiskBuildDeleteResult> {
     return this.deps.builds.delete(checkId('buildId', buildId), checkBoolean('keepFiles', keepFiles));
   }
 

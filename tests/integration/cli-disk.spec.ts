@@ -6,7 +6,7 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm as rm_ } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -132,6 +132,61 @@ describe('bootc-studio disk … against a real podman with the stand-in builder'
     expect(removed.code).toBe(0);
     expect(existsSync(join(out, 'vmdk'))).toBe(false);
     expect(await records()).toEqual([]);
+  });
+
+  test('two builds into one folder: each log only its own; rm of the failed one keeps the survivor; overwrite only with --overwrite', async () => {
+    const out = join(podman.dir, 'shared');
+    const build = (...extra: string[]) =>
+      bootcStudio(['disk', 'build', IMAGE, '--output', './shared', '--type', 'qcow2', '--json', ...extra]);
+    const failedRun = await build('--builder', FAILING);
+    expect(failedRun.code).toBe(1);
+    const failed = JSON.parse(failedRun.stdout) as DiskBuildRecord;
+    const survivorRun = await build('--builder', STAND_IN_BUILDER);
+    expect(survivorRun.code, survivorRun.stderr).toBe(0);
+    const survivor = JSON.parse(survivorRun.stdout) as DiskBuildRecord;
+    // The new build's output starts with its own header, never the previous build's log.
+    expect(survivorRun.stderr.match(/Bootc Studio disk build [0-9a-f]{12}/g)).toEqual([
+      `Bootc Studio disk build ${survivor.id}`,
+    ]);
+
+    for (const [mine, other] of [
+      [failed, survivor],
+      [survivor, failed],
+    ]) {
+      const logs = await bootcStudio(['disk', 'logs', mine.id]);
+      expect(logs.code).toBe(0);
+      expect(logs.stdout).toContain(`Bootc Studio disk build ${mine.id}`);
+      expect(logs.stdout).not.toContain(other.id);
+    }
+
+    const removed = await bootcStudio(['disk', 'rm', failed.id]);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(existsSync(join(out, 'qcow2/disk.qcow2'))).toBe(true);
+    expect(existsSync(survivor.logPath)).toBe(true);
+    expect((await bootcStudio(['disk', 'logs', survivor.id])).stdout).toContain('Build complete!');
+
+    const refused = await build('--builder', STAND_IN_BUILDER);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`--output: this folder already holds the files of build ${survivor.id}`);
+    expect(refused.stderr).toContain('add --overwrite');
+    expect(await builderContainers()).toEqual([]);
+
+    const newer = await build('--builder', STAND_IN_BUILDER, '--overwrite');
+    expect(newer.code, newer.stderr).toBe(0);
+    const newerId = (JSON.parse(newer.stdout) as DiskBuildRecord).id;
+    const shown = await bootcStudio(['disk', 'show', survivor.id]);
+    expect(shown.stdout).toMatch(new RegExp(`qcow2\\s+\\S+qcow2/disk\\.qcow2\\s+replaced by build ${newerId}`));
+    const rm = await bootcStudio(['disk', 'rm', survivor.id]);
+    expect(rm.stdout).toContain(`Left ${join(out, 'qcow2/disk.qcow2')}: replaced by build ${newerId}`);
+    expect(existsSync(join(out, 'qcow2/disk.qcow2'))).toBe(true);
+
+    const newerLog = join(out, `image-build-${newerId}.log`);
+    await rm_(newerLog);
+    const gone = await bootcStudio(['disk', 'logs', newerId]);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain(`the log of build ${newerId} is gone`);
+    expect((await bootcStudio(['disk', 'show', newerId])).stdout).toContain('(gone: removed outside Bootc Studio)');
+    await bootcStudio(['disk', 'rm', newerId]);
   });
 
   test('bad flags exit 2 and start nothing', async () => {

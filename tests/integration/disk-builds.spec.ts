@@ -6,7 +6,7 @@
  */
 
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -313,11 +313,81 @@ describe('disk builds on a real podman with the stand-in builder', () => {
     expect(existsSync(join(out, 'qcow2/disk.qcow2'))).toBe(true);
     await expect(builds.get(id)).rejects.toThrow(/no disk build/);
 
-    const again = await builds.wait(await builds.start(request(out)));
+    // The kept disk image is in the way: written over only when asked.
+    await expect(builds.start(request(out))).rejects.toThrow(/files the builder would overwrite/);
+    const again = await builds.wait(await builds.start(request(out), { overwrite: true }));
     await builds.delete(again.id, false);
     expect(existsSync(join(out, 'qcow2'))).toBe(false);
-    expect(existsSync(join(out, 'image-build.log'))).toBe(false);
+    expect(existsSync(again.logPath)).toBe(false);
     expect(existsSync(join(out, 'manifest-qcow2.json'))).toBe(false);
+  });
+
+  test('two builds into one folder: deleting the failed one leaves the survivor’s disk image and log; each log is its own', async () => {
+    const builds = service();
+    const out = await outputDir('shared');
+    const failed = await builds.wait(await builds.start(request(out, { builder: { image: FAILING } })));
+    expect(failed.status).toBe('failed');
+    const survivor = await builds.wait(await builds.start(request(out)));
+    expect(survivor.status, survivor.error).toBe('succeeded');
+    const disk = join(out, 'qcow2/disk.qcow2');
+    const size = (await stat(disk)).size;
+
+    const result = await builds.delete(failed.id, false);
+    expect(existsSync(disk)).toBe(true);
+    expect((await stat(disk)).size).toBe(size);
+    expect(existsSync(survivor.logPath)).toBe(true);
+    expect(result).toEqual({ removed: [failed.logPath], kept: [] });
+    const log = (await builds.readLog(survivor.id, 0)).text;
+    expect(log).toContain(`Bootc Studio disk build ${survivor.id}`);
+    expect(log).not.toContain(failed.id);
+    expect(log).toContain('Build complete!');
+    expect((await builds.get(survivor.id)).artifacts).toEqual([
+      expect.objectContaining({ path: disk, size, state: 'present' }),
+    ]);
+  });
+
+  test('another build’s disk image in the folder: refused unless overwriting; then shown replaced and left alone on delete', async () => {
+    const builds = service();
+    const out = await outputDir('overwrite');
+    const first = await builds.wait(await builds.start(request(out)));
+    expect(first.status, first.error).toBe('succeeded');
+    const check = await builds.checkOutputFolder(out, IMAGE, ['qcow2']);
+    expect(check.conflicts).toEqual([{ path: join(out, 'qcow2/disk.qcow2'), buildId: first.id }]);
+    expect(check.suggestion).toMatch(new RegExp(`^${out}/test-bootc-\\d{8}-\\d{4}$`));
+    await expect(builds.start(request(out))).rejects.toThrow(
+      new RegExp(`already holds the files of build ${first.id} \\(${out}/qcow2/disk\\.qcow2\\)`),
+    );
+
+    const second = await builds.wait(await builds.start(request(out), { overwrite: true }));
+    expect(second.status, second.error).toBe('succeeded');
+    expect((await builds.get(first.id)).artifacts).toEqual([
+      expect.objectContaining({ state: 'replaced', replacedBy: second.id }),
+    ]);
+    const result = await builds.delete(first.id, false);
+    expect(result.kept).toEqual([
+      { path: join(out, 'qcow2/disk.qcow2'), reason: `replaced by build ${second.id} since this build wrote it` },
+    ]);
+    expect(existsSync(join(out, 'qcow2/disk.qcow2'))).toBe(true);
+    expect(existsSync(second.logPath)).toBe(true);
+    expect((await builds.get(second.id)).artifacts[0].state).toBe('present');
+  });
+
+  test('files removed or replaced outside: the record says so, delete leaves the replaced file, a gone log is said', async () => {
+    const builds = service();
+    const out = await outputDir('outside');
+    const built = await builds.wait(await builds.start(request(out, { types: ['qcow2', 'raw'] })));
+    expect(built.status, built.error).toBe('succeeded');
+    await rm(join(out, 'image/disk.raw'));
+    await rm(join(out, 'qcow2/disk.qcow2'));
+    await writeFile(join(out, 'qcow2/disk.qcow2'), 'a file of the user’s');
+    expect((await builds.get(built.id)).artifacts.map(artifact => artifact.state)).toEqual(['replaced', 'missing']);
+    await rm(built.logPath);
+    await expect(builds.readLog(built.id, 0)).rejects.toThrow(`the log of build ${built.id} is gone`);
+    const result = await builds.delete(built.id, false);
+    expect(result.kept).toEqual([
+      { path: join(out, 'qcow2/disk.qcow2'), reason: 'replaced since this build wrote it' },
+    ]);
+    expect(await readFile(join(out, 'qcow2/disk.qcow2'), 'utf8')).toBe('a file of the user’s');
   });
 
   test('an engine on another machine: the config is copied into the builder, the log stays with the record', async () => {
@@ -342,9 +412,9 @@ describe('disk builds on a real podman with the stand-in builder', () => {
     const record = await builds.wait(id);
     expect(record.status, record.error).toBe('succeeded');
     expect(record.remote).toBe(true);
-    expect(record.logPath).toBe(join(builds.store.dirOf(id), 'image-build.log'));
+    expect(record.logPath).toBe(join(builds.store.dirOf(id), `image-build-${id}.log`));
     expect(await readFile(record.logPath, 'utf8')).toContain('Build complete!');
-    expect(existsSync(join(out, 'image-build.log'))).toBe(false);
+    expect(existsSync(join(out, `image-build-${id}.log`))).toBe(false);
     const received = await readFile(join(out, 'stand-in-config.toml'), 'utf8');
     const hash = /password = "(\$6\$[^"]+)"/.exec(received)?.[1];
     expect(verifyPassword(PASSWORD, hash as string)).toBe(true);

@@ -373,7 +373,7 @@ describe('podman over ssh:// (OpenSSH unix-socket forwarding)', () => {
       expect(record.logPath.startsWith(store)).toBe(true);
       expect(readFileSync(record.logPath, 'utf8')).toContain('Build complete!');
       expect(existsSync(join(out, 'qcow2/disk.qcow2'))).toBe(true);
-      expect(existsSync(join(out, 'image-build.log'))).toBe(false);
+      expect(existsSync(join(out, `image-build-${record.id}.log`))).toBe(false);
       const received = readFileSync(join(out, 'stand-in-config.toml'), 'utf8');
       const hash = /password = "(\$6\$[^"]+)"/.exec(received)?.[1] as string;
       expect(verifyPassword('changeit', hash)).toBe(true);

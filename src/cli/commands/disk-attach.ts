@@ -7,7 +7,7 @@ const HANDOVER_WAIT_MS = 15_000;
 /**
  * `bootc-studio disk attach ID` (internal): what `disk build --detach` starts in the background. It
  * takes the build over from the process that started it and runs it to its end: the log into
- * image-build.log, the outcome into the record, the container and the config file removed.
+ * image-build-<id>.log, the outcome into the record, the container and the config file removed.
  */
 export const diskAttachCommand: CliCommand = {
   name: 'disk attach',

@@ -13,6 +13,7 @@ import {
 import { errorMessage } from '../../api/errors';
 import { ValidationError, type FieldError } from '../../api/validation';
 import { importBuildConfigFile } from '../../builds/build-config-io';
+import { describeConflicts } from '../../builds/artifact-removal';
 import { NotEnoughSpaceError, type DiskBuildService } from '../../builds/disk-build-service';
 import type { CliCommand, CliContext } from '../cli-context';
 import { UsageError } from '../cli-context';
@@ -26,7 +27,7 @@ import { describeRecord, followBuild, isFinished, openBuilds } from '../disk-bui
  *
  * `--detach` prints the id once the builder runs and exits. The builder container goes on by itself;
  * a background `bootc-studio disk attach ID` takes the build over (follows the log into
- * image-build.log, records the outcome, removes the container and the config file). Should that
+ * image-build-<id>.log, records the outcome, removes the container and the config file). Should that
  * process not run, any later `disk ls / show / logs` finds the builder by its label and records the
  * outcome once it has exited.
  */
@@ -40,7 +41,12 @@ export const diskBuildCommand: CliCommand = {
     output: {
       type: 'string',
       short: 'o',
-      description: 'Folder for the disk images and image-build.log (required; created if missing)',
+      description:
+        "Folder for the disk images and the build's log, image-build-<id>.log (required; created if missing)",
+    },
+    overwrite: {
+      type: 'boolean',
+      description: 'Write over the disk images of an earlier build in the --output folder (refused without it)',
     },
     type: {
       type: 'string',
@@ -92,9 +98,17 @@ export const diskBuildCommand: CliCommand = {
 
     const builds = await openBuilds(ctx);
     if (request.arch === undefined) request.arch = await defaultArch(ctx, builds, request.image);
+    const overwrite = values.overwrite === true;
+    if (!overwrite) {
+      // The same check as the form's, so the refusal names the build and a fresh folder.
+      const check = await builds.checkOutputFolder(early.value.outputDir, early.value.image, early.value.types);
+      if (check.conflicts.length > 0) {
+        throw new UsageError(`--output: ${describeConflicts(check)} (add --overwrite to write over them)`);
+      }
+    }
     let id: string;
     try {
-      id = await builds.start(request, { createOutputDir: true, detach: values.detach === true });
+      id = await builds.start(request, { createOutputDir: true, detach: values.detach === true, overwrite });
     } catch (error) {
       if (error instanceof ValidationError) throw new UsageError(flagErrors(error.errors));
       if (error instanceof NotEnoughSpaceError)

@@ -1,9 +1,11 @@
+import { LogMissingError } from '../../builds/disk-build-service';
 import type { CliCommand } from '../cli-context';
 import { followBuild, openBuilds, resolveBuildId } from '../disk-builds';
 
 /**
- * `bootc-studio disk logs ID [--follow]`: the build's image-build.log. With --follow it goes on until
- * the build ends; a build whose runner went away is taken over for that time, so its log grows.
+ * `bootc-studio disk logs ID [--follow]`: the build's own log (image-build-<id>.log). With --follow it
+ * goes on until the build ends; a build whose runner went away is taken over for that time, so its log
+ * grows. A finished build whose log file is gone: said on stderr, exit 1.
  */
 export const diskLogsCommand: CliCommand = {
   name: 'disk logs',
@@ -18,11 +20,17 @@ export const diskLogsCommand: CliCommand = {
     const id = await resolveBuildId(builds, positionals[0]);
     if (values.follow !== true) {
       let from = 0;
-      for (;;) {
-        const { text, next } = await builds.readLog(id, from);
-        if (!text) break;
-        ctx.io.stdout.write(text);
-        from = next;
+      try {
+        for (;;) {
+          const { text, next } = await builds.readLog(id, from);
+          if (!text) break;
+          ctx.io.stdout.write(text);
+          from = next;
+        }
+      } catch (error) {
+        if (!(error instanceof LogMissingError)) throw error;
+        ctx.io.stderr.write(`bootc-studio: ${error.message}\n`);
+        return 1;
       }
       return 0;
     }

@@ -3,7 +3,7 @@ import type { DiskBuildRecord } from '../../api/disk-builds';
 import { errorMessage } from '../../api/errors';
 import { BuildStore } from '../../builds/build-store';
 import type { CliCommand, CliContext } from '../cli-context';
-import { durationOf, openBuilds, statusText } from '../disk-builds';
+import { durationOf, filesNote, openBuilds, statusText } from '../disk-builds';
 import { formatTable } from '../table';
 
 /**
@@ -38,7 +38,7 @@ export const diskLsCommand: CliCommand = {
 function row(record: DiskBuildRecord): string[] {
   return [
     record.id,
-    statusText(record),
+    filesNote(record) ? `${statusText(record)} (files: ${filesNote(record)})` : statusText(record),
     record.request.image,
     record.request.types.join(','),
     record.request.arch,

@@ -27,6 +27,7 @@ import { OUTPUT_MARKER } from '../../../src/builds/build-log';
 import { BUILD_ID_LABEL } from '../../../src/builds/builder-plan';
 import {
   DiskBuildService,
+  LogMissingError,
   NotEnoughSpaceError,
   type DiskBuildServiceOptions,
 } from '../../../src/builds/disk-build-service';
@@ -160,7 +161,7 @@ describe('DiskBuildService: start', () => {
     expect(id).toMatch(/^[0-9a-f]{12}$/);
     const first = await builds.store.read(id);
     expect(first.status).toBe('preparing');
-    expect(first.logPath).toBe(join(out, 'image-build.log'));
+    expect(first.logPath).toBe(join(out, `image-build-${id}.log`));
     expect(first.artifacts).toEqual([
       { type: 'qcow2', path: join(out, 'qcow2/disk.qcow2') },
       { type: 'raw', path: join(out, 'image/disk.raw') },
@@ -222,9 +223,10 @@ describe('DiskBuildService: start', () => {
     const record = await builds.wait(id);
     expect(record.status, record.error).toBe('succeeded');
     expect(record.percent).toBe(100);
+    const identity = { mtimeMs: expect.any(Number), ino: expect.any(Number), dev: expect.any(Number) };
     expect(record.artifacts).toEqual([
-      { type: 'qcow2', path: join(out, 'qcow2/disk.qcow2'), size: 100 },
-      { type: 'raw', path: join(out, 'image/disk.raw'), size: 200 },
+      { type: 'qcow2', path: join(out, 'qcow2/disk.qcow2'), size: 100, ...identity },
+      { type: 'raw', path: join(out, 'image/disk.raw'), size: 200, ...identity },
     ]);
     expect(record.containerId).toBeUndefined();
     expect(engine.containers.size).toBe(0);
@@ -470,7 +472,10 @@ describe('DiskBuildService: restart reconciliation', () => {
     const first = service();
     const id = await first.start(request());
     await until(async () => (await first.get(id)).status === 'building', 'building');
-    await until(() => readFileSync(join(out, 'image-build.log'), 'utf8').includes('Stage org.osbuild.rpm'), 'log');
+    await until(
+      () => readFileSync(join(out, `image-build-${id}.log`), 'utf8').includes('Stage org.osbuild.rpm'),
+      'log',
+    );
     await first.dispose();
     const [container] = engine.containers.values();
     expect(container.state).toBe('running');
@@ -595,9 +600,11 @@ describe('DiskBuildService: logs and deletion', () => {
     expect(existsSync(join(out, 'qcow2/disk.qcow2'))).toBe(true);
     await expect(builds.get(kept.id)).rejects.toThrow(/no disk build/);
 
-    const gone = await builds.wait(await builds.start(request()));
+    // The kept disk image is in the way: the next build into the folder writes over it only when told to.
+    await refused(builds.start(request()), /^outputDir: this folder already holds files the builder would overwrite/);
+    const gone = await builds.wait(await builds.start(request(), { overwrite: true }));
     await builds.delete(gone.id, false);
-    expect(readdirSync(out)).toEqual([]);
+    expect(readdirSync(out)).toEqual([`image-build-${kept.id}.log`]);
     expect(changes).toEqual([kept.id, gone.id]);
 
     engine.onStart = scriptBuilder({ hold: true });
@@ -774,7 +781,7 @@ describe('DiskBuildService: an engine on another machine', () => {
       { type: 'qcow2', path: '/srv/builds/out/qcow2/disk.qcow2' },
       { type: 'raw', path: '/srv/builds/out/image/disk.raw' },
     ]);
-    expect(record.logPath).toBe(join(builds.store.dirOf(id), 'image-build.log'));
+    expect(record.logPath).toBe(join(builds.store.dirOf(id), `image-build-${id}.log`));
     expect(readFileSync(record.logPath, 'utf8')).toContain('Build complete!');
     const spec = engine.calls.find(call => call.method === 'createContainer')?.args[1] as ContainerSpec;
     expect(spec.binds).toContain('/srv/builds/out:/output');
@@ -813,5 +820,115 @@ describe('DiskBuildService: an engine on another machine', () => {
     engine.info = { ...engine.info, rootful: false };
     await refused(builds.start(request({ outputDir: REMOTE_OUT })), /^engineId: .*rootless podman on another machine/);
     expect(engine.started()).toEqual([]);
+  });
+});
+
+describe('DiskBuildService: a build never touches another build’s files', () => {
+  test('two builds into one folder: each has its own log; deleting the failed one leaves the survivor’s files', async () => {
+    const builds = service();
+    engine.onStart = scriptBuilder({ code: 1, lines: ['error: the first build breaks'] });
+    const failed = await builds.wait(await builds.start(request()));
+    expect(failed.status).toBe('failed');
+    engine.onStart = scriptBuilder();
+    const survivor = await builds.wait(await builds.start(request()));
+    expect(survivor.status, survivor.error).toBe('succeeded');
+    expect(survivor.logPath).not.toBe(failed.logPath);
+
+    const logOf = async (id: string) => (await builds.readLog(id, 0)).text;
+    expect(await logOf(failed.id)).toContain(`Bootc Studio disk build ${failed.id}`);
+    expect(await logOf(failed.id)).not.toContain(survivor.id);
+    expect(await logOf(survivor.id)).toContain(`Bootc Studio disk build ${survivor.id}`);
+    expect(await logOf(survivor.id)).not.toContain(failed.id);
+
+    const result = await builds.delete(failed.id, false);
+    expect(existsSync(join(out, 'qcow2/disk.qcow2'))).toBe(true);
+    expect(readFileSync(join(out, 'qcow2/disk.qcow2'), 'utf8')).toBe('q'.repeat(100));
+    expect(existsSync(join(out, 'image/disk.raw'))).toBe(true);
+    expect(await logOf(survivor.id)).toContain('Build complete!');
+    expect(result).toEqual({ removed: [failed.logPath], kept: [] });
+    expect((await builds.get(survivor.id)).artifacts.map(artifact => artifact.state)).toEqual(['present', 'present']);
+  });
+
+  test('a folder with another build’s disk images is refused, naming it; --overwrite marks them replaced by the newer build', async () => {
+    const builds = service();
+    engine.onStart = scriptBuilder();
+    const first = await builds.wait(await builds.start(request()));
+    const check = await builds.checkOutputFolder(out, 'quay.io/example/os:1', ['qcow2']);
+    expect(check.conflicts).toEqual([
+      { path: join(out, 'qcow2/disk.qcow2'), buildId: first.id },
+      { path: join(out, 'image/disk.raw'), buildId: first.id },
+    ]);
+    expect(check.suggestion).toMatch(new RegExp(`^${out}/os-\\d{8}-\\d{4}$`));
+    await refused(
+      builds.start(request()),
+      new RegExp(`^outputDir: this folder already holds the files of build ${first.id}`),
+    );
+
+    // A file the builder would write, from no build of the store, is a conflict too.
+    const other = join(dir, 'other');
+    mkdirSync(join(other, 'qcow2'), { recursive: true });
+    writeFileSync(join(other, 'qcow2/disk.qcow2'), 'mine');
+    expect((await builds.checkOutputFolder(other, IMAGE, ['qcow2'])).conflicts).toEqual([
+      { path: join(other, 'qcow2/disk.qcow2') },
+    ]);
+
+    // Same content and size, so only the identity (inode, mtime) tells the files apart.
+    const second = await builds.wait(await builds.start(request(), { overwrite: true }));
+    expect(second.status, second.error).toBe('succeeded');
+    const old = await builds.get(first.id);
+    expect(old.artifacts.map(artifact => [artifact.state, artifact.replacedBy])).toEqual([
+      ['replaced', second.id],
+      ['replaced', second.id],
+    ]);
+    const result = await builds.delete(first.id, false);
+    expect(result.removed).toEqual([first.logPath]);
+    expect(result.kept.map(kept => kept.reason)).toEqual([
+      `replaced by build ${second.id} since this build wrote it`,
+      `replaced by build ${second.id} since this build wrote it`,
+    ]);
+    expect(existsSync(join(out, 'qcow2/disk.qcow2'))).toBe(true);
+    expect((await builds.get(second.id)).artifacts.every(artifact => artifact.state === 'present')).toBe(true);
+  });
+
+  test('files removed or replaced outside the product: the record says so; delete leaves a replaced file; a gone log is said', async () => {
+    const builds = service();
+    engine.onStart = scriptBuilder();
+    const built = await builds.wait(await builds.start(request()));
+    rmSync(join(out, 'image/disk.raw'));
+    rmSync(join(out, 'qcow2/disk.qcow2'));
+    writeFileSync(join(out, 'qcow2/disk.qcow2'), 'someone else’s file');
+    const record = await builds.get(built.id);
+    expect(record.artifacts.map(artifact => artifact.state)).toEqual(['replaced', 'missing']);
+    expect((await builds.list())[0].artifacts.map(artifact => artifact.state)).toEqual(['replaced', 'missing']);
+
+    rmSync(built.logPath);
+    expect((await builds.get(built.id)).logPresent).toBe(false);
+    await expect(builds.readLog(built.id, 0)).rejects.toThrow(LogMissingError);
+
+    const result = await builds.delete(built.id, false);
+    expect(result).toEqual({
+      removed: [],
+      kept: [{ path: join(out, 'qcow2/disk.qcow2'), reason: 'replaced since this build wrote it' }],
+    });
+    expect(readFileSync(join(out, 'qcow2/disk.qcow2'), 'utf8')).toBe('someone else’s file');
+  });
+});
+
+describe('DiskBuildService: an overwriting build that fails early', () => {
+  test('leaves the earlier build’s disk image it never wrote over', async () => {
+    const builds = service();
+    engine.onStart = scriptBuilder();
+    const first = await builds.wait(await builds.start(request()));
+    expect(first.status, first.error).toBe('succeeded');
+    // The builder fails before writing anything.
+    engine.onStart = container => {
+      container.write('error: no space left on device\n');
+      container.exit(1);
+    };
+    const second = await builds.wait(await builds.start(request(), { overwrite: true }));
+    expect(second.status).toBe('failed');
+    expect(readFileSync(join(out, 'qcow2/disk.qcow2'), 'utf8')).toBe('q'.repeat(100));
+    expect(readFileSync(join(out, 'image/disk.raw'), 'utf8')).toBe('r'.repeat(200));
+    expect((await builds.get(first.id)).artifacts.map(artifact => artifact.state)).toEqual(['present', 'present']);
   });
 });

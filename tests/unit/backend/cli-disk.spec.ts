@@ -5,7 +5,7 @@
  * ls / show / logs / cancel / rm work on the store.
  */
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -352,7 +352,46 @@ describe('disk ls / show / logs / cancel / rm', () => {
     expect(cancel.stdout).toBe(`Build ${built.id} had already ended: succeeded\n`);
 
     const rm = await invoke(['disk', 'rm', built.id]).done;
-    expect(rm.stdout).toBe(`Deleted ${built.id}\n`);
+    expect(rm.stdout).toMatch(new RegExp(`^Removed .*\\n(Removed .*\\n)*Deleted ${built.id}\\n$`));
     expect((await invoke(['disk', 'ls']).done).stdout).toMatch(/^No disk builds yet/);
+  });
+});
+
+describe('disk build into a folder that holds another build', () => {
+  test('refused with exit 2 naming the build and a fresh folder; --overwrite builds; each log only its own', async () => {
+    engine.onStart = succeed;
+    const first = JSON.parse((await invoke([...SEED, '--json']).done).stdout) as DiskBuildRecord;
+
+    const refusedRun = await invoke(SEED).done;
+    expect(refusedRun.code).toBe(2);
+    expect(refusedRun.stderr).toContain(`--output: this folder already holds the files of build ${first.id}`);
+    expect(refusedRun.stderr).toContain('add --overwrite');
+    expect(refusedRun.stderr).toMatch(/fedora-bootc-\d{8}-\d{4}/);
+    expect(engine.calls.filter(call => call.method === 'createContainer')).toHaveLength(1);
+
+    const second = await invoke([...SEED, '--overwrite']).done;
+    expect(second.code, second.stderr).toBe(0);
+    // The new build's output starts with its own header, not the previous build's log.
+    expect(second.stdout.startsWith('Bootc Studio disk build ')).toBe(true);
+    expect(second.stdout).not.toContain(first.id);
+
+    const show = await invoke(['disk', 'show', first.id]).done;
+    expect(show.stdout).toMatch(/vmdk +\S+vmdk\/disk\.vmdk {2}replaced by build [0-9a-f]{12}/);
+    const ls = await invoke(['disk', 'ls']).done;
+    expect(ls.stdout).toMatch(new RegExp(`${first.id} +succeeded \\(files: 1 replaced\\)`));
+
+    const logs = await invoke(['disk', 'logs', first.id]).done;
+    expect(logs.stdout).toContain(`Bootc Studio disk build ${first.id}`);
+    expect(logs.stdout.match(/Bootc Studio disk build/g)).toHaveLength(1);
+
+    rmSync(first.logPath);
+    const gone = await invoke(['disk', 'logs', first.id]).done;
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain(`the log of build ${first.id} is gone`);
+
+    const rm = await invoke(['disk', 'rm', first.id]).done;
+    expect(rm.code).toBe(0);
+    expect(rm.stdout).toMatch(/^Left \S+vmdk\/disk\.vmdk: replaced by build [0-9a-f]{12} since this build wrote it\n/);
+    expect(existsSync(join(dir, 'out/vmdk/disk.vmdk'))).toBe(true);
   });
 });

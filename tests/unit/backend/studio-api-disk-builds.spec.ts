@@ -282,3 +282,33 @@ describe('StudioApi openDiskBuildFolder', () => {
     expect(openFolder).not.toHaveBeenCalled();
   });
 });
+
+describe('StudioApi checkOutputFolder', () => {
+  test('names the build whose disk images are in the folder, and offers a fresh subfolder; arguments checked', async () => {
+    const outputDir = join(dir, 'out');
+    mkdirSync(join(outputDir, 'qcow2'), { recursive: true });
+    const disk = join(outputDir, 'qcow2/disk.qcow2');
+    writeFileSync(disk, 'disk');
+    const { ino, dev, mtimeMs, size } = statSync(disk);
+    const record: DiskBuildRecord = {
+      id: '0123456789ab',
+      request: { ...request, outputDir, config: { users: [], groups: [], kernelArgs: [], filesystems: [] } },
+      status: 'succeeded',
+      created: Date.now(),
+      engineId: ENGINE.id,
+      engineName: ENGINE.name,
+      remote: false,
+      builderImage: 'quay.io/centos-bootc/bootc-image-builder:latest',
+      artifacts: [{ type: 'qcow2', path: disk, size, ino, dev, mtimeMs }],
+      logPath: join(outputDir, 'image-build-0123456789ab.log'),
+    };
+    await new BuildStore(join(dir, 'store')).write(record);
+    const { studio } = api();
+    const check = await studio.checkOutputFolder(outputDir, 'quay.io/fedora/fedora-bootc:42', ['qcow2', 'bogus']);
+    expect(check.conflicts).toEqual([{ path: disk, buildId: '0123456789ab' }]);
+    expect(check.suggestion).toMatch(new RegExp(`^${outputDir}/fedora-bootc-\\d{8}-\\d{4}$`));
+    expect((await studio.checkOutputFolder(join(dir, 'elsewhere'), 'x', ['qcow2'])).conflicts).toEqual([]);
+    await expect(studio.checkOutputFolder('relative/dir', 'x', [])).rejects.toThrow(/^outputDir: /);
+    await expect(studio.startDiskBuild(request, { overwrite: 'yes' })).rejects.toThrow(/^overwrite: is true or false/);
+  });
+});

@@ -722,3 +722,47 @@ describe('BuildDiskImagePage: messages at the right time, in the user’s words'
     expect(buildButton()).toBeDisabled();
   });
 });
+
+describe('BuildDiskImagePage: an output folder that holds another build', () => {
+  const SUGGESTION = '/home/me/disks/fedora-bootc-20261203-0712';
+
+  beforeEach(() => {
+    fakeRpc.api.checkOutputFolder.mockImplementation(async dir =>
+      dir === '/home/me/disks'
+        ? { conflicts: [{ path: '/home/me/disks/qcow2/disk.qcow2', buildId: 'aaaaaaaaaaaa' }], suggestion: SUGGESTION }
+        : { conflicts: [], suggestion: `${dir}/fedora-bootc-20261203-0712` },
+    );
+    fakeRpc.api.startDiskBuild.mockResolvedValue('build-8');
+    fakeRpc.api.getDiskBuild.mockResolvedValue(diskBuildRecord({ id: 'build-8' }));
+  });
+
+  test('the form names the build, blocks Build, and offers a fresh subfolder (created on start)', async () => {
+    const user = renderForm();
+    await user.type(screen.getByLabelText('Output folder'), '/home/me/disks');
+    const alert = await screen.findByRole('alert', { name: 'Output folder in use' });
+    expect(alert).toHaveTextContent('This folder already holds the disk images of build aaaaaaaaaaaa');
+    expect(fakeRpc.api.checkOutputFolder).toHaveBeenLastCalledWith('/home/me/disks', FEDORA, ['qcow2']);
+    expect(buildButton()).toBeDisabled();
+
+    await user.click(within(alert).getByRole('button', { name: 'Use a fresh folder' }));
+    expect(screen.getByLabelText('Output folder')).toHaveValue(SUGGESTION);
+    await waitFor(() => expect(screen.queryByRole('alert', { name: 'Output folder in use' })).not.toBeInTheDocument());
+    await waitFor(() => expect(buildButton()).toBeEnabled());
+    await user.click(buildButton());
+    expect(fakeRpc.api.startDiskBuild).toHaveBeenCalledWith(expect.objectContaining({ outputDir: SUGGESTION }), {
+      createOutputDir: true,
+    });
+  });
+
+  test('overwriting takes an explicit tick, and is sent with the build', async () => {
+    const user = renderForm();
+    await user.type(screen.getByLabelText('Output folder'), '/home/me/disks');
+    const alert = await screen.findByRole('alert', { name: 'Output folder in use' });
+    await user.click(within(alert).getByRole('checkbox', { name: 'Overwrite them' }));
+    await waitFor(() => expect(buildButton()).toBeEnabled());
+    await user.click(buildButton());
+    expect(fakeRpc.api.startDiskBuild).toHaveBeenCalledWith(expect.objectContaining({ outputDir: '/home/me/disks' }), {
+      overwrite: true,
+    });
+  });
+});

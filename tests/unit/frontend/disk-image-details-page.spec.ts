@@ -109,6 +109,36 @@ describe('DiskImageDetailsPage', () => {
     expect(within(files).getByRole('row', { name: 'raw' })).toHaveTextContent('10.7 GB');
   });
 
+  test('files removed or replaced outside Bootc Studio say so instead of their sizes; a gone log too', async () => {
+    fakeRpc.api.getDiskBuild.mockResolvedValue(
+      diskBuildRecord({
+        status: 'succeeded',
+        ended: Date.now(),
+        request: diskBuildRequest({ types: ['qcow2', 'raw'] }),
+        artifacts: [
+          { type: 'qcow2', path: '/home/me/disks/qcow2/disk.qcow2', size: 1_234_000_000, state: 'missing' },
+          {
+            type: 'raw',
+            path: '/home/me/disks/image/disk.raw',
+            size: 10_737_418_240,
+            state: 'replaced',
+            replacedBy: 'bbbbbbbbbbbb',
+          },
+        ],
+        logPresent: false,
+      }),
+    );
+    fakeRpc.api.readDiskBuildLog.mockRejectedValue(new Error('the log of build build-1 is gone'));
+    render(DiskImageDetailsPage);
+    const files = await screen.findByRole('table', { name: 'Files' });
+    const qcow2 = within(files).getByRole('row', { name: 'qcow2' });
+    expect(within(qcow2).getByLabelText('State')).toHaveTextContent('Missing (removed outside Bootc Studio)');
+    expect(qcow2).not.toHaveTextContent('1.2 GB');
+    expect(within(files).getByRole('row', { name: 'raw' })).toHaveTextContent('Replaced by build bbbbbbbbbbbb');
+    const summary = screen.getByRole('region', { name: 'Summary' });
+    expect(summary).toHaveTextContent('(gone: removed outside Bootc Studio)');
+  });
+
   test('an artifact not written yet says so', async () => {
     render(DiskImageDetailsPage);
     const files = await screen.findByRole('table', { name: 'Files' });
@@ -172,7 +202,7 @@ describe('DiskImageDetailsPage', () => {
   test('Delete asks, deletes the files unless kept, and goes back to the list', async () => {
     const user = userEvent.setup();
     fakeRpc.api.getDiskBuild.mockResolvedValue(diskBuildRecord({ status: 'cancelled', ended: Date.now() }));
-    fakeRpc.api.deleteDiskBuild.mockResolvedValue();
+    fakeRpc.api.deleteDiskBuild.mockResolvedValue({ removed: [], kept: [] });
     render(DiskImageDetailsPage);
     await user.click(await screen.findByRole('button', { name: 'Delete' }));
     const dialog = screen.getByRole('dialog', { name: 'Delete disk image build' });

@@ -116,11 +116,12 @@ describe('DiskImagesPage', () => {
 
   test('Delete asks first, with the files deleted unless "Keep the files" is checked', async () => {
     const user = userEvent.setup();
-    fakeRpc.api.deleteDiskBuild.mockResolvedValue();
+    fakeRpc.api.deleteDiskBuild.mockResolvedValue({ removed: [], kept: [] });
     render(DiskImagesPage);
     await user.click(await screen.findByRole('button', { name: 'Delete the build of quay.io/me/db:1' }));
     const dialog = screen.getByRole('dialog', { name: 'Delete disk image build' });
-    expect(dialog).toHaveTextContent('/srv/out/bootiso/install.iso');
+    // A remote build's files are on its machine: the dialog does not claim to delete them.
+    expect(dialog).toHaveTextContent('Its files stay on the machine of build-server');
     expect(fakeRpc.api.deleteDiskBuild).not.toHaveBeenCalled();
 
     await user.click(within(dialog).getByRole('checkbox', { name: 'Keep the files' }));
@@ -239,5 +240,53 @@ describe('DiskImagesPage', () => {
     expect(screen.getByLabelText('Image')).toHaveTextContent('quay.io/me/db:1');
     expect(screen.getByRole('checkbox', { name: 'anaconda-iso' })).toBeChecked();
     expect(screen.getByRole('checkbox', { name: 'qcow2' })).not.toBeChecked();
+  });
+
+  test('files removed or replaced outside: the row says so; the dialog lists only what it removes, then what it left', async () => {
+    const user = userEvent.setup();
+    const local = diskBuildRecord({
+      id: 'aaaaaaaaaaaa',
+      status: 'succeeded',
+      ended: NOW - 1000,
+      request: diskBuildRequest({ image: 'quay.io/me/app:3', types: ['qcow2', 'raw'], outputDir: '/home/me/disks' }),
+      artifacts: [
+        {
+          type: 'qcow2',
+          path: '/home/me/disks/qcow2/disk.qcow2',
+          size: 10,
+          state: 'replaced',
+          replacedBy: 'bbbbbbbbbbbb',
+        },
+        { type: 'raw', path: '/home/me/disks/image/disk.raw', size: 20, state: 'missing' },
+      ],
+      logPath: '/home/me/disks/image-build-aaaaaaaaaaaa.log',
+      logPresent: true,
+    });
+    fakeRpc.api.listDiskBuilds.mockResolvedValue([local]);
+    fakeRpc.api.deleteDiskBuild.mockResolvedValue({
+      removed: ['/home/me/disks/image-build-aaaaaaaaaaaa.log'],
+      kept: [
+        { path: '/home/me/disks/qcow2/disk.qcow2', reason: 'replaced by build bbbbbbbbbbbb since this build wrote it' },
+      ],
+    });
+    render(DiskImagesPage);
+    const row = await screen.findByRole('row', { name: 'quay.io/me/app:3 qcow2, raw' });
+    expect(within(row).getByLabelText('Files')).toHaveTextContent('1 file missing, 1 replaced by build bbbbbbbbbbbb');
+
+    await user.click(within(row).getByRole('button', { name: 'Delete the build of quay.io/me/app:3' }));
+    const dialog = screen.getByRole('dialog', { name: 'Delete disk image build' });
+    const toDelete = within(dialog).getByRole('list', { name: 'Files to delete' });
+    expect(
+      within(toDelete)
+        .getAllByRole('listitem')
+        .map(item => item.textContent),
+    ).toEqual(['/home/me/disks/image-build-aaaaaaaaaaaa.log']);
+    expect(within(dialog).getByRole('list', { name: 'Files left' })).toHaveTextContent(
+      '/home/me/disks/qcow2/disk.qcow2 (replaced by build bbbbbbbbbbbb)',
+    );
+    await user.click(within(dialog).getByRole('button', { name: 'Delete' }));
+    expect(await screen.findByRole('status', { name: 'Delete result' })).toHaveTextContent(
+      'Deleted build aaaaaaaaaaaa, and left a file that is no longer its own: /home/me/disks/qcow2/disk.qcow2 (replaced by build bbbbbbbbbbbb since this build wrote it)',
+    );
   });
 });

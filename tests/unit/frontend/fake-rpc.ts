@@ -32,6 +32,7 @@ export const fakeRpc = {
     detectContainerfile: vi.fn<BootcStudioApi['detectContainerfile']>(),
     saveExampleContainerfile: vi.fn<BootcStudioApi['saveExampleContainerfile']>(),
     startDiskBuild: vi.fn<BootcStudioApi['startDiskBuild']>(),
+    checkOutputFolder: vi.fn<BootcStudioApi['checkOutputFolder']>(),
     listDiskBuilds: vi.fn<BootcStudioApi['listDiskBuilds']>(),
     getDiskBuild: vi.fn<BootcStudioApi['getDiskBuild']>(),
     readDiskBuildLog: vi.fn<BootcStudioApi['readDiskBuildLog']>(),
@@ -72,6 +73,8 @@ export const fakeRpc = {
     fakeRpc.api.readImageOperationLog.mockImplementation(async (_id, from) => ({ lines: [], next: from }));
     fakeRpc.api.listExamples.mockResolvedValue([]);
     fakeRpc.api.listDiskBuilds.mockResolvedValue([]);
+    fakeRpc.api.checkOutputFolder.mockImplementation(async dir => ({ conflicts: [], suggestion: `${dir}/disk-image` }));
+    fakeRpc.api.deleteDiskBuild.mockResolvedValue({ removed: [], kept: [] });
     fakeRpc.api.readDiskBuildLog.mockImplementation(async (_id, from) => ({ text: '', next: from }));
     fakeRpc.api.previewDiskBuild.mockResolvedValue({ configToml: '', command: '', warnings: [] });
     fakeRpc.api.listSshPublicKeys.mockResolvedValue([]);
