@@ -183,6 +183,10 @@ export class PdImageOperations {
           buildargs: options.buildArgs,
           nocache: options.noCache,
           pull: options.pull,
+          // A failed step's working container is removed too (else it stays mounted and blocks
+          // deleting the base image).
+          rm: true,
+          forcerm: true,
           provider,
           abortController,
         },

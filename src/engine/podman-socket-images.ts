@@ -65,6 +65,10 @@ export async function socketBuild(
         buildargs: Object.keys(options.buildArgs).length > 0 ? options.buildArgs : undefined,
         nocache: options.noCache || undefined,
         pull: options.pull || undefined,
+        // A failed step's buildah working container is removed too (podman keeps it otherwise,
+        // mounted, and it blocks deleting the base image).
+        rm: true,
+        forcerm: true,
       },
       file: tar,
       headers: { 'Content-Type': 'application/x-tar' },

@@ -170,6 +170,18 @@ describe.each(adapters)('$name', adapter => {
     await expect(podman.podman(['image', 'exists', tag])).rejects.toThrow();
   });
 
+  test('a failed build leaves no buildah working container behind; its base image can be deleted', async () => {
+    const base = `localhost/${adapter.prefix}-failbase:1`;
+    await createBusyboxBase(podman, base);
+    const dir = await context('fail-base', `FROM ${base}\nRUN echo about-to-fail\nRUN false\n`);
+    const done = await operations.wait(await build(dir, `localhost/${adapter.prefix}-failbase-child:1`));
+    expect(done.status).toBe('failed');
+    const { stdout } = await podman.podman(['ps', '-a', '--external', '--format', '{{.Names}}']);
+    expect(stdout.split('\n').filter(name => name.includes('working-container'))).toEqual([]);
+    await podman.podman(['rmi', base]);
+    await expect(podman.podman(['image', 'exists', base])).rejects.toThrow();
+  });
+
   test('a build whose base is not a bootc image succeeds with a warning', async () => {
     const dir = await context('plain', `FROM ${BUSYBOX_BASE}\nRUN echo plain\n`);
     const done = await operations.wait(await build(dir, `localhost/${adapter.prefix}-plain:1`));
