@@ -65,7 +65,9 @@ async function runBuild(
       engineId,
       { ...options, noCache: withoutCache, signal: context.signal },
       {
-        log: line => {
+        log: raw => {
+          const line = withoutPlatformArgsWarning(raw, Object.keys(options.buildArgs));
+          if (line === undefined) return;
           context.log(line);
           const step = buildStepOf(line);
           if (step) context.message(step);
@@ -121,4 +123,19 @@ async function membersOf(
 function matchesPlatform(arch: string, platform: string): boolean {
   const wanted = platform.split('/')[1];
   return !arch || !wanted || arch === wanted;
+}
+
+/** The build args buildah sets by itself for a `platform` (podman 4 passes them whether declared or not). */
+const PLATFORM_ARGS = new Set(['TARGETARCH', 'TARGETOS', 'TARGETPLATFORM', 'TARGETVARIANT']);
+
+/**
+ * Buildah's "[Warning] one or more build args were not consumed: [TARGETARCH TARGETOS …]" without
+ * the platform args it set itself (the user passed none of them, so it is not the user's to fix):
+ * the line minus those names (unless the user passed one), or undefined when no other name is left.
+ */
+export function withoutPlatformArgsWarning(line: string, passed: string[] = []): string | undefined {
+  const match = /^(.*build args were not consumed: \[)([^\]]*)(\].*)$/.exec(line);
+  if (!match) return line;
+  const left = match[2].split(/\s+/).filter(name => name !== '' && (!PLATFORM_ARGS.has(name) || passed.includes(name)));
+  return left.length === 0 ? undefined : `${match[1]}${left.join(' ')}${match[3]}`;
 }

@@ -150,6 +150,8 @@ describe.each(adapters)('$name', adapter => {
     expect(done.ended).toBeGreaterThanOrEqual(done.started);
     expect(logOf(id).join('\n')).toContain(`built-with-hello by ${adapter.prefix}`);
     expect(logOf(id).some(line => /STEP \d+\/\d+: RUN/.test(line))).toBe(true);
+    // The platform's build args are passed only to a Containerfile that declares them.
+    expect(logOf(id).join('\n')).not.toMatch(/build args were not consumed/);
     // Progress was reported while it ran, not only at the end.
     expect(changes.filter(change => change.id === id && change.status === 'running').length).toBeGreaterThan(2);
 

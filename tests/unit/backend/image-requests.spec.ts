@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 import { imageReferenceSchema, validate } from '../../../src/api/validation';
-import { NOT_BOOTC_WARNING, startBuild } from '../../../src/images/image-build';
+import { NOT_BOOTC_WARNING, startBuild, withoutPlatformArgsWarning } from '../../../src/images/image-build';
 import { ImageOperations } from '../../../src/images/image-operations';
 import { pushWarnings, startPull, startPush } from '../../../src/images/image-transfer';
 import { FakeEngine } from './fake-engine';
@@ -154,6 +154,20 @@ describe('build requests', () => {
     expect(engine.calls[0].args[1]).toMatchObject({ platforms: ['linux/amd64', 'linux/arm64'], noCache: true });
     expect(done.warnings).toEqual([NOT_BOOTC_WARNING]);
     expect(done.message).toBe('Built quay.io/me/os:1 for linux/amd64, linux/arm64');
+  });
+});
+
+describe("buildah's unconsumed build args warning", () => {
+  const warning = (names: string) => `[Warning] one or more build args were not consumed: [${names}]`;
+
+  test('the platform args buildah set by itself are dropped; a line naming only those goes', () => {
+    expect(withoutPlatformArgsWarning(warning('TARGETARCH TARGETOS TARGETPLATFORM'))).toBeUndefined();
+    expect(withoutPlatformArgsWarning(warning('GREETING TARGETOS'))).toBe(warning('GREETING'));
+    expect(withoutPlatformArgsWarning('STEP 1/2: FROM x')).toBe('STEP 1/2: FROM x');
+  });
+
+  test('a platform arg the user passed is still reported', () => {
+    expect(withoutPlatformArgsWarning(warning('TARGETARCH TARGETOS'), ['TARGETARCH'])).toBe(warning('TARGETARCH'));
   });
 });
 
