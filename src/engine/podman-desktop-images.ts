@@ -229,7 +229,7 @@ export class PdImageOperations {
       return {};
     }
 
-    const report = new TransferReport(sink);
+    const report = new TransferReport(pushedTagNamed(ref, sink));
     const lines = new JsonLines(
       value => report.event(value),
       text => report.text(text),
@@ -392,4 +392,17 @@ export class PdImageOperations {
     }
     return fn.bind(this.api) as NonNullable<PdContainerEngineApi[K]>;
   }
+}
+
+/**
+ * The Docker-compatible push is asked for the whole reference with no `tag` parameter (as Podman
+ * Desktop asks), so podman ends with "latest: digest: …" whatever the tag: the line names the tag pushed.
+ */
+export function pushedTagNamed(ref: string, sink: TransferSink): TransferSink {
+  if (ref.includes('@')) return sink;
+  const { tag } = splitRepositoryTag(ref);
+  return {
+    log: line => sink.log(line.replace(/^latest: digest:/, `${tag}: digest:`)),
+    layer: update => sink.layer(update),
+  };
 }

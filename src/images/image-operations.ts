@@ -37,6 +37,8 @@ export interface OperationContext {
 
 export interface OperationOutcome {
   imageId?: string;
+  /** A push's manifest digest. */
+  digest?: string;
   /** The closing message (e.g. `Pushed … (sha256:…)`). */
   message?: string;
 }
@@ -137,6 +139,7 @@ export class ImageOperations {
         outcome => {
           record.status = 'succeeded';
           if (outcome.imageId) record.imageId = outcome.imageId;
+          if (outcome.digest) record.digest = outcome.digest;
           if (outcome.message) record.message = scrub(outcome.message);
           for (const layer of entry.layers.values()) {
             if (!layer.done) layer.status = 'Done';

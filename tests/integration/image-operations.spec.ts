@@ -229,6 +229,11 @@ describe.each(adapters)('$name', adapter => {
     expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     // Where the engine reports the pushed digest, it is the registry's.
     if (!adapter.pushLayers) expect(pushed.message).toBe(`Pushed ${ref} (${digest})`);
+    expect(pushed.digest).toBe(digest);
+    // The log names the tag pushed, never another one.
+    const pushLog = logOf(pushed.id).join('\n');
+    expect(pushLog).not.toMatch(/^latest: digest:/m);
+    expect(pushLog).toContain(`1: digest: ${digest}`);
 
     // Pull it back: drop the registry name first, so the image must come from the registry.
     await podman.podman(['untag', built.Id, ref]);

@@ -202,6 +202,7 @@ describe('push and pull requests', () => {
       status: 'succeeded',
       percent: 100,
       message: 'Pushed quay.io/me/os:1 (sha256:abc)',
+      digest: 'sha256:abc',
       warnings: [],
     });
     expect(engine.calls[0].args).toMatchObject([
@@ -210,6 +211,18 @@ describe('push and pull requests', () => {
       { tlsVerify: true, credentials: { username: 'me', password: 'p4ss-w0rd' } },
     ]);
     expect(JSON.stringify([done, operations.readLog(id, 0)])).not.toContain('p4ss-w0rd');
+  });
+
+  test("the loopback registry's warning comes with a push that succeeded, never with a failed one", async () => {
+    const { deps, engine, operations } = setup();
+    engine.images.set('127.0.0.1:5000/os:1', {});
+    engine.onPush = () => Promise.reject(new Error('connection refused'));
+    const failed = await operations.wait(await startPush(deps, { ref: '127.0.0.1:5000/os:1' }));
+    expect(failed).toMatchObject({ status: 'failed', warnings: [] });
+    engine.onPush = () => Promise.resolve({ digest: 'sha256:abc' });
+    const pushed = await operations.wait(await startPush(deps, { ref: '127.0.0.1:5000/os:1' }));
+    expect(pushed.status).toBe('succeeded');
+    expect(pushed.warnings.join(' ')).toMatch(/loopback/);
   });
 
   test('a pull passes the platform and records the image id', async () => {
