@@ -74,6 +74,8 @@ export interface PdContainerEngineApi {
       buildargs?: { [key: string]: string };
       nocache?: boolean;
       pull?: boolean | string;
+      rm?: boolean;
+      forcerm?: boolean;
     },
   ): Promise<unknown>;
   pushImage(

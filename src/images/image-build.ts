@@ -8,7 +8,7 @@
 
 import type { ImageBuildRequest } from '../api/image-operations';
 import { isBootcLabelled } from '../api/models';
-import { imageBuildRequestSchema, parseOrThrow } from '../api/validation';
+import { imageBuildRequestSchema, parseOrThrow, ValidationError } from '../api/validation';
 import type { BuildOptions, BuildResult, ContainerEngine } from '../engine/container-engine';
 import { EngineError } from '../engine/container-engine';
 import { buildStepOf } from '../engine/image-progress';
@@ -25,23 +25,39 @@ export const NOT_BOOTC_WARNING =
   'The image has no containers.bootc or ostree.bootable label: its base is not a bootc image, so it cannot ' +
   'become a disk image or boot with bootc. Start the Containerfile FROM a bootc image, e.g. quay.io/fedora/fedora-bootc:42.';
 
-/** Starts a build; rejects with ValidationError (nothing started) when the request is not usable. */
+/**
+ * Starts a build; rejects with ValidationError (nothing started) when the request is not usable.
+ * The local checks (schema, folder, Containerfile) come first; the operation then starts at once
+ * with its first log line, before the engine is asked anything (its answer can take seconds).
+ */
 export async function startBuild(deps: ImageBuildDeps, input: unknown): Promise<string> {
   const request: ImageBuildRequest = parseOrThrow(imageBuildRequestSchema, input);
   const files = await resolveBuildFiles(request.contextDir, request.containerfile);
-  const engine = await chooseEngine(deps.engine, request.engineId);
   const platforms = [...new Set(request.platforms)];
+  const options = {
+    ...files,
+    tag: request.tag,
+    platforms,
+    buildArgs: request.buildArgs,
+    noCache: request.noCache,
+    pull: request.pull,
+  };
   const operation = deps.operations.start(
-    { kind: 'build', ref: request.tag, engineId: engine.id, engineName: engine.name },
-    context =>
-      runBuild(deps.engine, engine.id, context, {
-        ...files,
-        tag: request.tag,
-        platforms,
-        buildArgs: request.buildArgs,
-        noCache: request.noCache,
-        pull: request.pull,
-      }),
+    { kind: 'build', ref: request.tag, engineId: request.engineId ?? '', engineName: '' },
+    async context => {
+      context.log(
+        `Building ${options.tag} from ${options.contextDir} (${options.containerfile}) for ${platforms.join(', ')}…`,
+      );
+      const engine = await chooseEngine(deps.engine, request.engineId).catch((error: unknown) => {
+        // The form offers only running engines; one that stopped since is said in the user's words.
+        if (error instanceof ValidationError)
+          throw new EngineError(`Engine: ${error.errors[0]?.message ?? error.message}`);
+        throw error;
+      });
+      context.engine(engine.id, engine.name);
+      context.log(`Engine: ${engine.name}`);
+      return runBuild(deps.engine, engine.id, context, options);
+    },
   );
   return operation.id;
 }
@@ -52,9 +68,6 @@ async function runBuild(
   context: OperationContext,
   options: Omit<BuildOptions, 'signal'>,
 ) {
-  context.log(
-    `Building ${options.tag} from ${options.contextDir}/${options.containerfile} for ${options.platforms.join(', ')}`,
-  );
   let noCache = options.noCache;
   if (options.platforms.length > 1 && !noCache) {
     noCache = true;

@@ -33,6 +33,8 @@ export interface OperationContext {
   /** The latest step or status, shown with the record. */
   message(text: string): void;
   warn(text: string): void;
+  /** The engine it runs on, once chosen (a build starts before the engine answers). */
+  engine(id: string, name: string): void;
 }
 
 export interface OperationOutcome {
@@ -122,6 +124,11 @@ export class ImageOperations {
       message: text => {
         if (record.status !== 'running') return;
         record.message = scrub(text);
+        this.#changed(entry);
+      },
+      engine: (id, name) => {
+        record.engineId = id;
+        record.engineName = name;
         this.#changed(entry);
       },
       warn: text => {

@@ -75,13 +75,39 @@ describe('build requests', () => {
     [{ containerfile: 'Missing' }, /^containerfile: Missing does not exist/],
     [{ contextDir: 'relative/dir' }, /^contextDir: the context folder must be an absolute path/],
     [{ contextDir: '/no/such/folder' }, /^contextDir: \/no\/such\/folder is not a folder/],
-    [{ engineId: 'docker:/elsewhere' }, /^engineId: no running engine docker:\/elsewhere/],
     [{ noCache: 'yes' }, /^noCache: /],
   ])('%j is refused, naming the field, and nothing starts', async (change, message) => {
     const { deps, engine, operations } = setup();
     await expect(startBuild(deps, { ...valid(), ...change })).rejects.toThrow(message);
     expect(engine.started()).toEqual([]);
     expect(operations.list()).toEqual([]);
+  });
+
+  test('the first log line is there at once, before the engine has answered anything', async () => {
+    const { deps, engine, operations } = setup();
+    let answer!: () => void;
+    const answered = new Promise<void>(resolve => (answer = resolve));
+    const list = engine.listEngines.bind(engine);
+    engine.listEngines = async () => {
+      await answered;
+      return list();
+    };
+    const id = await startBuild(deps, valid());
+    await new Promise(resolve => setImmediate(resolve));
+    expect(operations.readLog(id, 0).lines[0]).toBe(
+      `Building quay.io/me/os:1 from ${dir} (Containerfile) for linux/amd64…`,
+    );
+    answer();
+    const done = await operations.wait(id);
+    expect(done).toMatchObject({ status: 'succeeded', engineId: 'podman:/run/podman/podman.sock' });
+    expect(done.engineName).not.toBe('');
+  });
+
+  test('an engine that is not running fails the build naming the Engine field in words', async () => {
+    const { deps, engine, operations } = setup();
+    const done = await operations.wait(await startBuild(deps, { ...valid(), engineId: 'docker:/elsewhere' }));
+    expect(done).toMatchObject({ status: 'failed', error: 'Engine: no running engine docker:/elsewhere' });
+    expect(engine.started()).toEqual([]);
   });
 
   test('a folder without Containerfile or Dockerfile is refused naming the containerfile', async () => {
