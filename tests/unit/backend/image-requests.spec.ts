@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 import { imageReferenceSchema, validate } from '../../../src/api/validation';
 import { NOT_BOOTC_WARNING, startBuild, withoutPlatformArgsWarning } from '../../../src/images/image-build';
+import { detectContainerfileIn } from '../../../src/images/containerfile';
 import { ImageOperations } from '../../../src/images/image-operations';
 import { pushWarnings, startPull, startPush } from '../../../src/images/image-transfer';
 import { FakeEngine } from './fake-engine';
@@ -108,6 +109,14 @@ describe('build requests', () => {
     const done = await operations.wait(await startBuild(deps, { ...valid(), engineId: 'docker:/elsewhere' }));
     expect(done).toMatchObject({ status: 'failed', error: 'Engine: no running engine docker:/elsewhere' });
     expect(engine.started()).toEqual([]);
+  });
+
+  test("the form's look-up: a path that is not a folder is said so, naming the context folder", async () => {
+    await expect(detectContainerfileIn(join(dir, 'Containerfile'))).rejects.toThrow(
+      /^contextDir: .*Containerfile is not a folder/,
+    );
+    await expect(detectContainerfileIn(dir)).resolves.toBe('Containerfile');
+    await expect(detectContainerfileIn(empty)).resolves.toBeUndefined();
   });
 
   test('a folder without Containerfile or Dockerfile is refused naming the containerfile', async () => {
