@@ -344,7 +344,7 @@ describe('PodmanDesktopEngine image operations', () => {
     expect(out.layers).toEqual([{ id: 'aaaaaaaaaaaa', status: 'Pushing', current: 5, total: 10 }]);
   });
 
-  test("push: podman's \"latest: digest:\" line names the tag actually pushed", async () => {
+  test('push: podman\'s "latest: digest:" line names the tag actually pushed', async () => {
     const api = imageApi({
       pushImage: vi.fn(async (_e: string, _t: string, cb: (name: string, data: string) => void) => {
         setImmediate(() => {
