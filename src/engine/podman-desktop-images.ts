@@ -24,7 +24,7 @@ import type {
   PushResult,
   TransferSink,
 } from './container-engine';
-import { CancelledError, EngineError } from './container-engine';
+import { CancelledError, EngineError, RegistryError } from './container-engine';
 import { containersUsing, imageInUseError } from './image-in-use';
 import { buildStepOf, describeBuildFailure, imageIdFromBuildLog, TransferReport } from './image-progress';
 import { JsonLines } from './json-lines';
@@ -215,12 +215,26 @@ export class PdImageOperations {
   }
 
   async push(engineId: string, ref: string, options: PushOptions, sink: TransferSink): Promise<PushResult> {
+    return this.pushThrough(engineId, ref, options, sink).catch((error: unknown) => {
+      // Podman Desktop's push has no TLS setting: said only when TLS is what failed, so a push that
+      // worked is not contradicted by a note about the Verify TLS choice.
+      if (error instanceof RegistryError && error.reason === 'tls' && options.tlsVerify === false) {
+        throw new RegistryError(
+          `${error.message} (Podman Desktop's push cannot turn TLS verification off: list the registry as insecure in the engine's registries.conf)`,
+          error.reason,
+        );
+      }
+      throw error;
+    });
+  }
+
+  private async pushThrough(
+    engineId: string,
+    ref: string,
+    options: PushOptions,
+    sink: TransferSink,
+  ): Promise<PushResult> {
     const context = { operation: 'push' as const, ref, credentialsGiven: options.credentials !== undefined };
-    if (options.tlsVerify === false) {
-      sink.log(
-        "Podman Desktop's push has no TLS setting: a plain-HTTP registry must be listed as insecure in the engine's registries.conf",
-      );
-    }
     if (await this.isManifestList(engineId, ref)) {
       const pushManifest = this.optional('pushManifest', 'push a manifest list');
       sink.log(`Pushing the manifest list ${ref} with all its images`);

@@ -359,6 +359,34 @@ describe('PodmanDesktopEngine image operations', () => {
     expect(out.logs.join('\n')).not.toContain('latest:');
   });
 
+  test('push: a push that worked says nothing of TLS, whatever the Verify TLS choice', async () => {
+    const api = imageApi({
+      pushImage: vi.fn(async (_e: string, _t: string, cb: (name: string, data: string) => void) => {
+        setImmediate(() => {
+          cb('data', '{"status":"latest: digest: sha256:' + 'c'.repeat(64) + ' size: 1"}\n');
+          cb('end', '');
+        });
+      }),
+    });
+    const out = sink();
+    await new PodmanDesktopEngine(api, provider).pushImage(ENGINE_ID, 'quay.io/me/os:1', { tlsVerify: false }, out);
+    expect(out.logs.join('\n')).not.toMatch(/TLS/);
+  });
+
+  test('push: a TLS failure with Verify TLS off says Podman Desktop cannot turn it off', async () => {
+    const api = imageApi({
+      pushImage: vi.fn(async (_e: string, _t: string, cb: (name: string, data: string) => void) => {
+        setImmediate(() => {
+          cb('data', '{"error":"http: server gave HTTP response to HTTPS client"}\n');
+          cb('end', '');
+        });
+      }),
+    });
+    await expect(
+      new PodmanDesktopEngine(api, provider).pushImage(ENGINE_ID, 'quay.io/me/os:1', { tlsVerify: false }, sink()),
+    ).rejects.toThrow(/cannot turn TLS verification off/);
+  });
+
   test('push: a registry error inside a data chunk becomes one RegistryError at the end', async () => {
     const api = imageApi({
       pushImage: vi.fn(async (_e: string, _t: string, cb: (name: string, data: string) => void) => {
