@@ -279,6 +279,16 @@ describe('BuildImagePage: the build', () => {
     router.route = OPERATION_ROUTE;
   });
 
+  test('a build whose engine is not chosen yet says when it started, without an empty engine name', async () => {
+    const operation = imageOperation({ engineId: '', engineName: '', logLines: 1 });
+    fakeRpc.api.listImageOperations.mockResolvedValue([operation]);
+    fakeRpc.api.readImageOperationLog.mockResolvedValue({ lines: ['Building quay.io/me/os:1 from /srv/os…'], next: 1 });
+    render(BuildImagePage);
+    const view = await screen.findByRole('region', { name: /Build/ });
+    await waitFor(() => expect(view).toHaveTextContent(/Started \d/));
+    expect(view).not.toHaveTextContent('on ,');
+  });
+
   test('shows status, the current step and the log, and follows the log reading only new lines', async () => {
     const operation = imageOperation({ message: 'STEP 1/3: FROM quay.io/fedora/fedora-bootc:42', logLines: 2 });
     fakeRpc.api.listImageOperations.mockResolvedValue([operation]);
