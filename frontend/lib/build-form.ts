@@ -88,3 +88,22 @@ export function parseFieldErrors(message: string): FieldError[] {
   }
   return errors;
 }
+
+/** The build form's labels for the request's fields, for a refusal shown as one message. */
+const FIELD_LABELS: [RegExp, string | ((...groups: string[]) => string)][] = [
+  [/\bcontextDir:/g, 'Context folder:'],
+  [/\bcontainerfile:/g, 'Containerfile:'],
+  [/\btag:/g, 'Image name:'],
+  [/\bplatforms(?:\.\d+)?:/g, 'Platforms:'],
+  [/\bbuildArgs\.([A-Za-z0-9_]*):/g, (_match, name) => `Build argument ${name}:`],
+  [/\bengineId:/g, 'Engine:'],
+];
+
+/** A refusal of the build in the form's words: `contextDir: …` becomes `Context folder: …`. */
+export function inFormWords(message: string): string {
+  let words = message;
+  for (const [pattern, label] of FIELD_LABELS) {
+    words = typeof label === 'string' ? words.replace(pattern, label) : words.replace(pattern, label);
+  }
+  return words;
+}

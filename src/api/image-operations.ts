@@ -40,6 +40,8 @@ export interface ImageOperation {
   layers: LayerProgress[];
   /** The resulting image id (builds and pulls). */
   imageId?: string;
+  /** The manifest digest the registry stored (pushes, where the engine reports it). */
+  digest?: string;
   /** How many log lines exist so far; read them with readImageOperationLog. */
   logLines: number;
 }

@@ -25,7 +25,7 @@ import type {
   PushResult,
   TransferSink,
 } from './container-engine';
-import { CancelledError, EngineError } from './container-engine';
+import { CancelledError, EngineError, RegistryError } from './container-engine';
 import { containersUsing, imageInUseError } from './image-in-use';
 import { buildStepOf, describeBuildFailure, imageIdFromBuildLog, TransferReport } from './image-progress';
 import { JsonLines } from './json-lines';
@@ -75,6 +75,8 @@ export interface PdContainerEngineApi {
       buildargs?: { [key: string]: string };
       nocache?: boolean;
       pull?: boolean | string;
+      rm?: boolean;
+      forcerm?: boolean;
     },
   ): Promise<unknown>;
   pushImage(
@@ -184,6 +186,10 @@ export class PdImageOperations {
           buildargs: options.buildArgs,
           nocache: options.noCache,
           pull: options.pull,
+          // A failed step's working container is removed too (else it stays mounted and blocks
+          // deleting the base image).
+          rm: true,
+          forcerm: true,
           provider,
           abortController,
         },
@@ -210,12 +216,26 @@ export class PdImageOperations {
   }
 
   async push(engineId: string, ref: string, options: PushOptions, sink: TransferSink): Promise<PushResult> {
+    return this.pushThrough(engineId, ref, options, sink).catch((error: unknown) => {
+      // Podman Desktop's push has no TLS setting: said only when TLS is what failed, so a push that
+      // worked is not contradicted by a note about the Verify TLS choice.
+      if (error instanceof RegistryError && error.reason === 'tls' && options.tlsVerify === false) {
+        throw new RegistryError(
+          `${error.message} (Podman Desktop's push cannot turn TLS verification off: list the registry as insecure in the engine's registries.conf)`,
+          error.reason,
+        );
+      }
+      throw error;
+    });
+  }
+
+  private async pushThrough(
+    engineId: string,
+    ref: string,
+    options: PushOptions,
+    sink: TransferSink,
+  ): Promise<PushResult> {
     const context = { operation: 'push' as const, ref, credentialsGiven: options.credentials !== undefined };
-    if (options.tlsVerify === false) {
-      sink.log(
-        "Podman Desktop's push has no TLS setting: a plain-HTTP registry must be listed as insecure in the engine's registries.conf",
-      );
-    }
     if (await this.isManifestList(engineId, ref)) {
       const pushManifest = this.optional('pushManifest', 'push a manifest list');
       sink.log(`Pushing the manifest list ${ref} with all its images`);
@@ -226,7 +246,7 @@ export class PdImageOperations {
       return {};
     }
 
-    const report = new TransferReport(sink);
+    const report = new TransferReport(pushedTagNamed(ref, sink));
     const lines = new JsonLines(
       value => report.event(value),
       text => report.text(text),
@@ -413,4 +433,17 @@ export class PdImageOperations {
     }
     return fn.bind(this.api) as NonNullable<PdContainerEngineApi[K]>;
   }
+}
+
+/**
+ * The Docker-compatible push is asked for the whole reference with no `tag` parameter (as Podman
+ * Desktop asks), so podman ends with "latest: digest: …" whatever the tag: the line names the tag pushed.
+ */
+export function pushedTagNamed(ref: string, sink: TransferSink): TransferSink {
+  if (ref.includes('@')) return sink;
+  const { tag } = splitRepositoryTag(ref);
+  return {
+    log: line => sink.log(line.replace(/^latest: digest:/, `${tag}: digest:`)),
+    layer: update => sink.layer(update),
+  };
 }

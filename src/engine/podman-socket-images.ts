@@ -67,6 +67,10 @@ export async function socketBuild(
         buildargs: Object.keys(options.buildArgs).length > 0 ? options.buildArgs : undefined,
         nocache: options.noCache || undefined,
         pull: options.pull || undefined,
+        // A failed step's buildah working container is removed too (podman keeps it otherwise,
+        // mounted, and it blocks deleting the base image).
+        rm: true,
+        forcerm: true,
       },
       file: tar,
       headers: { 'Content-Type': 'application/x-tar' },
@@ -188,7 +192,46 @@ export async function socketPush(
     sink,
   );
   // A manifest push answers with the list's `{Id}` where the registry's digest is not reported.
-  return { digest: isList ? (result.digest ?? result.listId) : result.digest };
+  if (isList) return { digest: result.digest ?? result.listId };
+  return { digest: result.digest ?? (await pushedDigest(client, ref, options, sink)) };
+}
+
+/**
+ * podman 4's libpod push reports no digest. The Docker-compatible push of the same reference, with
+ * its tag named, answers "TAG: digest: sha256:…": every blob and the manifest are already there, so
+ * it uploads nothing new. Undefined when that second answer fails (the push itself succeeded).
+ */
+async function pushedDigest(
+  client: PodmanSocketClient,
+  ref: string,
+  options: PushOptions,
+  sink: TransferSink,
+): Promise<string | undefined> {
+  if (ref.includes('@')) return undefined;
+  const { repository, tag } = splitRepositoryTag(ref);
+  const report = new TransferReport({
+    log: line => (/: digest: /.test(line) ? sink.log(line) : undefined),
+    layer: () => {},
+  });
+  try {
+    const response = await client.stream({
+      method: 'POST',
+      path: `${COMPAT}/images/${encodeURIComponent(repository)}/push`,
+      query: { tag, tlsVerify: options.tlsVerify },
+      headers: authHeaders(ref, options),
+      doing: `Reading the digest of ${ref}`,
+      signal: options.signal,
+    });
+    const lines = new JsonLines(
+      value => report.event(value),
+      () => {},
+    );
+    await readStream(response, chunk => lines.push(chunk), options.signal, `Reading the digest of ${ref}`);
+    lines.end();
+  } catch {
+    return undefined;
+  }
+  return report.error === undefined ? report.digest : undefined;
 }
 
 export async function socketPull(

@@ -20,6 +20,21 @@ export async function detectContainerfile(contextDir: string): Promise<string | 
 }
 
 /**
+ * What the build form asks when a folder is chosen: its default Containerfile; a path that is not
+ * a folder is refused naming the field (before "no Containerfile" could be said of it).
+ */
+export async function detectContainerfileIn(contextDir: string): Promise<string | undefined> {
+  if (!(await isDirectory(contextDir))) {
+    throw new ValidationError([{ field: 'contextDir', message: notAFolder(contextDir) }]);
+  }
+  return detectContainerfile(contextDir);
+}
+
+function notAFolder(path: string): string {
+  return `${path} is not a folder: choose the folder that holds the Containerfile`;
+}
+
+/**
  * The context folder and Containerfile of a build request, checked: an absolute folder that exists,
  * and a Containerfile inside it (the one named, or the default). Throws ValidationError naming
  * `contextDir` or `containerfile`.
@@ -34,7 +49,7 @@ export async function resolveBuildFiles(
     ]);
   }
   if (!(await isDirectory(contextDir))) {
-    throw new ValidationError([{ field: 'contextDir', message: `${contextDir} is not a folder` }]);
+    throw new ValidationError([{ field: 'contextDir', message: notAFolder(contextDir) }]);
   }
   if (containerfile !== undefined) {
     if (!(await isFile(join(contextDir, containerfile)))) {

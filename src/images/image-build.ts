@@ -8,7 +8,7 @@
 
 import type { ImageBuildRequest } from '../api/image-operations';
 import { isBootcLabelled } from '../api/models';
-import { imageBuildRequestSchema, parseOrThrow } from '../api/validation';
+import { imageBuildRequestSchema, parseOrThrow, ValidationError } from '../api/validation';
 import type { BuildOptions, BuildResult, ContainerEngine } from '../engine/container-engine';
 import { EngineError } from '../engine/container-engine';
 import { buildStepOf } from '../engine/image-progress';
@@ -25,23 +25,39 @@ export const NOT_BOOTC_WARNING =
   'The image has no containers.bootc or ostree.bootable label: its base is not a bootc image, so it cannot ' +
   'become a disk image or boot with bootc. Start the Containerfile FROM a bootc image, e.g. quay.io/fedora/fedora-bootc:42.';
 
-/** Starts a build; rejects with ValidationError (nothing started) when the request is not usable. */
+/**
+ * Starts a build; rejects with ValidationError (nothing started) when the request is not usable.
+ * The local checks (schema, folder, Containerfile) come first; the operation then starts at once
+ * with its first log line, before the engine is asked anything (its answer can take seconds).
+ */
 export async function startBuild(deps: ImageBuildDeps, input: unknown): Promise<string> {
   const request: ImageBuildRequest = parseOrThrow(imageBuildRequestSchema, input);
   const files = await resolveBuildFiles(request.contextDir, request.containerfile);
-  const engine = await chooseEngine(deps.engine, request.engineId);
   const platforms = [...new Set(request.platforms)];
+  const options = {
+    ...files,
+    tag: request.tag,
+    platforms,
+    buildArgs: request.buildArgs,
+    noCache: request.noCache,
+    pull: request.pull,
+  };
   const operation = deps.operations.start(
-    { kind: 'build', ref: request.tag, engineId: engine.id, engineName: engine.name },
-    context =>
-      runBuild(deps.engine, engine.id, context, {
-        ...files,
-        tag: request.tag,
-        platforms,
-        buildArgs: request.buildArgs,
-        noCache: request.noCache,
-        pull: request.pull,
-      }),
+    { kind: 'build', ref: request.tag, engineId: request.engineId ?? '', engineName: '' },
+    async context => {
+      context.log(
+        `Building ${options.tag} from ${options.contextDir} (${options.containerfile}) for ${platforms.join(', ')}…`,
+      );
+      const engine = await chooseEngine(deps.engine, request.engineId).catch((error: unknown) => {
+        // The form offers only running engines; one that stopped since is said in the user's words.
+        if (error instanceof ValidationError)
+          throw new EngineError(`Engine: ${error.errors[0]?.message ?? error.message}`);
+        throw error;
+      });
+      context.engine(engine.id, engine.name);
+      context.log(`Engine: ${engine.name}`);
+      return runBuild(deps.engine, engine.id, context, options);
+    },
   );
   return operation.id;
 }
@@ -52,9 +68,6 @@ async function runBuild(
   context: OperationContext,
   options: Omit<BuildOptions, 'signal'>,
 ) {
-  context.log(
-    `Building ${options.tag} from ${options.contextDir}/${options.containerfile} for ${options.platforms.join(', ')}`,
-  );
   let noCache = options.noCache;
   if (options.platforms.length > 1 && !noCache) {
     noCache = true;
@@ -65,7 +78,9 @@ async function runBuild(
       engineId,
       { ...options, noCache: withoutCache, signal: context.signal },
       {
-        log: line => {
+        log: raw => {
+          const line = withoutPlatformArgsWarning(raw, Object.keys(options.buildArgs));
+          if (line === undefined) return;
           context.log(line);
           const step = buildStepOf(line);
           if (step) context.message(step);
@@ -121,4 +136,19 @@ async function membersOf(
 function matchesPlatform(arch: string, platform: string): boolean {
   const wanted = platform.split('/')[1];
   return !arch || !wanted || arch === wanted;
+}
+
+/** The build args buildah sets by itself for a `platform` (podman 4 passes them whether declared or not). */
+const PLATFORM_ARGS = new Set(['TARGETARCH', 'TARGETOS', 'TARGETPLATFORM', 'TARGETVARIANT']);
+
+/**
+ * Buildah's "[Warning] one or more build args were not consumed: [TARGETARCH TARGETOS …]" without
+ * the platform args it set itself (the user passed none of them, so it is not the user's to fix):
+ * the line minus those names (unless the user passed one), or undefined when no other name is left.
+ */
+export function withoutPlatformArgsWarning(line: string, passed: string[] = []): string | undefined {
+  const match = /^(.*build args were not consumed: \[)([^\]]*)(\].*)$/.exec(line);
+  if (!match) return line;
+  const left = match[2].split(/\s+/).filter(name => name !== '' && (!PLATFORM_ARGS.has(name) || passed.includes(name)));
+  return left.length === 0 ? undefined : `${match[1]}${left.join(' ')}${match[3]}`;
 }

@@ -33,10 +33,14 @@ export interface OperationContext {
   /** The latest step or status, shown with the record. */
   message(text: string): void;
   warn(text: string): void;
+  /** The engine it runs on, once chosen (a build starts before the engine answers). */
+  engine(id: string, name: string): void;
 }
 
 export interface OperationOutcome {
   imageId?: string;
+  /** A push's manifest digest. */
+  digest?: string;
   /** The closing message (e.g. `Pushed … (sha256:…)`). */
   message?: string;
 }
@@ -122,6 +126,11 @@ export class ImageOperations {
         record.message = scrub(text);
         this.#changed(entry);
       },
+      engine: (id, name) => {
+        record.engineId = id;
+        record.engineName = name;
+        this.#changed(entry);
+      },
       warn: text => {
         const clean = scrub(text);
         if (!record.warnings.includes(clean)) record.warnings.push(clean);
@@ -137,6 +146,7 @@ export class ImageOperations {
         outcome => {
           record.status = 'succeeded';
           if (outcome.imageId) record.imageId = outcome.imageId;
+          if (outcome.digest) record.digest = outcome.digest;
           if (outcome.message) record.message = scrub(outcome.message);
           for (const layer of entry.layers.values()) {
             if (!layer.done) layer.status = 'Done';

@@ -33,7 +33,6 @@ export async function startPush(deps: ImageTransferDeps, input: unknown): Promis
       engineId: engine.id,
       engineName: engine.name,
       secrets: credentials ? [credentials.password, `${credentials.username}:${credentials.password}`] : [],
-      warnings: pushWarnings(request.ref),
     },
     async context => {
       context.log(`Pushing ${request.ref} from ${engine.name}`);
@@ -49,7 +48,9 @@ export async function startPush(deps: ImageTransferDeps, input: unknown): Promis
       );
       const message = `Pushed ${request.ref}${result.digest ? ` (${result.digest})` : ''}`;
       context.log(message);
-      return { message };
+      // Said once the image is there: a failed push has nothing a VM could pull anyway.
+      for (const warning of pushWarnings(request.ref)) context.warn(warning);
+      return { message, digest: result.digest };
     },
   );
   return operation.id;

@@ -101,7 +101,8 @@ function notify(host: TaskHost, operation: ImageOperation): void {
   } else if (operation.status === 'failed') {
     host.showNotification({
       title: FAILED[operation.kind],
-      body: `${operation.ref}: ${operation.error ?? ''}`,
+      // The engine's and the registry's messages name the reference already ("Pull of X failed: …").
+      body: operation.error?.includes(operation.ref) ? operation.error : `${operation.ref}: ${operation.error ?? ''}`,
       type: 'error',
     });
   }

@@ -19,7 +19,7 @@ import type { DiskBuildService } from '../builds/disk-build-service';
 import { listSshPublicKeys } from '../ssh/ssh-public-keys';
 import type { ContainerEngine } from '../engine/container-engine';
 import { listBootcImages } from '../images/bootc-images';
-import { detectContainerfile } from '../images/containerfile';
+import { detectContainerfileIn } from '../images/containerfile';
 import { deleteImageOrTag } from '../images/image-delete';
 import { findExample, listExamples } from '../images/examples';
 import { startBuild } from '../images/image-build';
@@ -148,7 +148,7 @@ export class StudioApi implements BootcStudioApi {
   }
 
   async detectContainerfile(contextDir: unknown): Promise<string | undefined> {
-    return detectContainerfile(checkAbsolutePath('contextDir', contextDir));
+    return detectContainerfileIn(checkAbsolutePath('contextDir', contextDir));
   }
 
   async saveExampleContainerfile(exampleId: unknown): Promise<string | undefined> {

@@ -118,6 +118,11 @@ describe('bootc-studio image build / push / pull against a real podman and regis
     expect(pushed.stdout).toContain(`Pushed ${tag}`);
     expect(await registry.tags('cli/os')).toEqual(['1']);
     const digest = await registry.manifestDigest('cli/os', '1');
+    expect(pushed.stdout).toContain(`1: digest: ${digest}`);
+    expect(pushed.stdout).not.toContain('latest: digest:');
+    const again = await bootcStudio(['image', 'push', tag, '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ kind: 'push', status: 'succeeded', digest });
 
     await podman.podman(['rmi', tag]);
     const pulled = await bootcStudio(['image', 'pull', tag, '--json']);

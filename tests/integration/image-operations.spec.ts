@@ -152,6 +152,8 @@ describe.each(adapters)('$name', adapter => {
     expect(done.ended).toBeGreaterThanOrEqual(done.started);
     expect(logOf(id).join('\n')).toContain(`built-with-hello by ${adapter.prefix}`);
     expect(logOf(id).some(line => /STEP \d+\/\d+: RUN/.test(line))).toBe(true);
+    // The platform's build args are passed only to a Containerfile that declares them.
+    expect(logOf(id).join('\n')).not.toMatch(/build args were not consumed/);
     // Progress was reported while it ran, not only at the end.
     expect(changes.filter(change => change.id === id && change.status === 'running').length).toBeGreaterThan(2);
 
@@ -170,6 +172,18 @@ describe.each(adapters)('$name', adapter => {
     expect(done.error).toContain('RUN false');
     expect(logOf(done.id).join('\n')).toContain('before-the-failure');
     await expect(podman.podman(['image', 'exists', tag])).rejects.toThrow();
+  });
+
+  test('a failed build leaves no buildah working container behind; its base image can be deleted', async () => {
+    const base = `localhost/${adapter.prefix}-failbase:1`;
+    await createBusyboxBase(podman, base);
+    const dir = await context('fail-base', `FROM ${base}\nRUN echo about-to-fail\nRUN false\n`);
+    const done = await operations.wait(await build(dir, `localhost/${adapter.prefix}-failbase-child:1`));
+    expect(done.status).toBe('failed');
+    const { stdout } = await podman.podman(['ps', '-a', '--external', '--format', '{{.Names}}']);
+    expect(stdout.split('\n').filter(name => name.includes('working-container'))).toEqual([]);
+    await podman.podman(['rmi', base]);
+    await expect(podman.podman(['image', 'exists', base])).rejects.toThrow();
   });
 
   test('a build whose base is not a bootc image succeeds with a warning', async () => {
@@ -217,6 +231,11 @@ describe.each(adapters)('$name', adapter => {
     expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     // Where the engine reports the pushed digest, it is the registry's.
     if (!adapter.pushLayers) expect(pushed.message).toBe(`Pushed ${ref} (${digest})`);
+    expect(pushed.digest).toBe(digest);
+    // The log names the tag pushed, never another one.
+    const pushLog = logOf(pushed.id).join('\n');
+    expect(pushLog).not.toMatch(/^latest: digest:/m);
+    expect(pushLog).toContain(`1: digest: ${digest}`);
 
     // Pull it back: drop the registry name first, so the image must come from the registry.
     await podman.podman(['untag', built.Id, ref]);

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 import { imageReferenceSchema, validate } from '../../../src/api/validation';
-import { NOT_BOOTC_WARNING, startBuild } from '../../../src/images/image-build';
+import { NOT_BOOTC_WARNING, startBuild, withoutPlatformArgsWarning } from '../../../src/images/image-build';
+import { detectContainerfileIn } from '../../../src/images/containerfile';
 import { ImageOperations } from '../../../src/images/image-operations';
 import { pushWarnings, startPull, startPush } from '../../../src/images/image-transfer';
 import { FakeEngine } from './fake-engine';
@@ -75,13 +76,47 @@ describe('build requests', () => {
     [{ containerfile: 'Missing' }, /^containerfile: Missing does not exist/],
     [{ contextDir: 'relative/dir' }, /^contextDir: the context folder must be an absolute path/],
     [{ contextDir: '/no/such/folder' }, /^contextDir: \/no\/such\/folder is not a folder/],
-    [{ engineId: 'docker:/elsewhere' }, /^engineId: the engine docker:\/elsewhere is not running/],
     [{ noCache: 'yes' }, /^noCache: /],
   ])('%j is refused, naming the field, and nothing starts', async (change, message) => {
     const { deps, engine, operations } = setup();
     await expect(startBuild(deps, { ...valid(), ...change })).rejects.toThrow(message);
     expect(engine.started()).toEqual([]);
     expect(operations.list()).toEqual([]);
+  });
+
+  test('the first log line is there at once, before the engine has answered anything', async () => {
+    const { deps, engine, operations } = setup();
+    let answer!: () => void;
+    const answered = new Promise<void>(resolve => (answer = resolve));
+    const list = engine.listEngines.bind(engine);
+    engine.listEngines = async () => {
+      await answered;
+      return list();
+    };
+    const id = await startBuild(deps, valid());
+    await new Promise(resolve => setImmediate(resolve));
+    expect(operations.readLog(id, 0).lines[0]).toBe(
+      `Building quay.io/me/os:1 from ${dir} (Containerfile) for linux/amd64…`,
+    );
+    answer();
+    const done = await operations.wait(id);
+    expect(done).toMatchObject({ status: 'succeeded', engineId: 'podman:/run/podman/podman.sock' });
+    expect(done.engineName).not.toBe('');
+  });
+
+  test('an engine that is not running fails the build naming the Engine field in words', async () => {
+    const { deps, engine, operations } = setup();
+    const done = await operations.wait(await startBuild(deps, { ...valid(), engineId: 'docker:/elsewhere' }));
+    expect(done).toMatchObject({ status: 'failed', error: 'Engine: no running engine docker:/elsewhere' });
+    expect(engine.started()).toEqual([]);
+  });
+
+  test("the form's look-up: a path that is not a folder is said so, naming the context folder", async () => {
+    await expect(detectContainerfileIn(join(dir, 'Containerfile'))).rejects.toThrow(
+      /^contextDir: .*Containerfile is not a folder/,
+    );
+    await expect(detectContainerfileIn(dir)).resolves.toBe('Containerfile');
+    await expect(detectContainerfileIn(empty)).resolves.toBeUndefined();
   });
 
   test('a folder without Containerfile or Dockerfile is refused naming the containerfile', async () => {
@@ -157,6 +192,20 @@ describe('build requests', () => {
   });
 });
 
+describe("buildah's unconsumed build args warning", () => {
+  const warning = (names: string) => `[Warning] one or more build args were not consumed: [${names}]`;
+
+  test('the platform args buildah set by itself are dropped; a line naming only those goes', () => {
+    expect(withoutPlatformArgsWarning(warning('TARGETARCH TARGETOS TARGETPLATFORM'))).toBeUndefined();
+    expect(withoutPlatformArgsWarning(warning('GREETING TARGETOS'))).toBe(warning('GREETING'));
+    expect(withoutPlatformArgsWarning('STEP 1/2: FROM x')).toBe('STEP 1/2: FROM x');
+  });
+
+  test('a platform arg the user passed is still reported', () => {
+    expect(withoutPlatformArgsWarning(warning('TARGETARCH TARGETOS'), ['TARGETARCH'])).toBe(warning('TARGETARCH'));
+  });
+});
+
 describe('push and pull requests', () => {
   test('bad references and credentials are refused naming the field; an image the engine lacks too', async () => {
     const { deps, engine } = setup();
@@ -188,6 +237,7 @@ describe('push and pull requests', () => {
       status: 'succeeded',
       percent: 100,
       message: 'Pushed quay.io/me/os:1 (sha256:abc)',
+      digest: 'sha256:abc',
       warnings: [],
     });
     expect(engine.calls[0].args).toMatchObject([
@@ -196,6 +246,18 @@ describe('push and pull requests', () => {
       { tlsVerify: true, credentials: { username: 'me', password: 'p4ss-w0rd' } },
     ]);
     expect(JSON.stringify([done, operations.readLog(id, 0)])).not.toContain('p4ss-w0rd');
+  });
+
+  test("the loopback registry's warning comes with a push that succeeded, never with a failed one", async () => {
+    const { deps, engine, operations } = setup();
+    engine.images.set('127.0.0.1:5000/os:1', {});
+    engine.onPush = () => Promise.reject(new Error('connection refused'));
+    const failed = await operations.wait(await startPush(deps, { ref: '127.0.0.1:5000/os:1' }));
+    expect(failed).toMatchObject({ status: 'failed', warnings: [] });
+    engine.onPush = () => Promise.resolve({ digest: 'sha256:abc' });
+    const pushed = await operations.wait(await startPush(deps, { ref: '127.0.0.1:5000/os:1' }));
+    expect(pushed.status).toBe('succeeded');
+    expect(pushed.warnings.join(' ')).toMatch(/loopback/);
   });
 
   test('a pull passes the platform and records the image id', async () => {

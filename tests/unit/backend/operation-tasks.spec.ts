@@ -113,7 +113,8 @@ describe('followOperationsAsTasks', () => {
     );
     expect(h.notifications.at(-1)).toEqual({
       title: 'Image pull failed',
-      body: 'quay.io/x:1: Pull of quay.io/x:1 failed: quay.io has no such image or tag (manifest unknown)',
+      // Said once: the message names the reference already.
+      body: 'Pull of quay.io/x:1 failed: quay.io has no such image or tag (manifest unknown)',
       type: 'error',
     });
   });

@@ -226,6 +226,9 @@ describe('PodmanDesktopEngine image operations', () => {
       buildargs: { A: '1' },
       nocache: true,
       pull: false,
+      // A failed step's working container is removed too.
+      rm: true,
+      forcerm: true,
       provider: connection,
       abortController: expect.any(AbortController),
     });
@@ -339,6 +342,49 @@ describe('PodmanDesktopEngine image operations', () => {
     callback('end', '');
     expect(await push).toEqual({ digest: `sha256:${'a'.repeat(64)}` });
     expect(out.layers).toEqual([{ id: 'aaaaaaaaaaaa', status: 'Pushing', current: 5, total: 10 }]);
+  });
+
+  test('push: podman\'s "latest: digest:" line names the tag actually pushed', async () => {
+    const api = imageApi({
+      pushImage: vi.fn(async (_e: string, _t: string, cb: (name: string, data: string) => void) => {
+        setImmediate(() => {
+          cb('data', '{"status":"latest: digest: sha256:' + 'b'.repeat(64) + ' size: 1"}\n');
+          cb('end', '');
+        });
+      }),
+    });
+    const out = sink();
+    await new PodmanDesktopEngine(api, provider).pushImage(ENGINE_ID, 'quay.io/me/os:1', {}, out);
+    expect(out.logs).toContain(`1: digest: sha256:${'b'.repeat(64)} size: 1`);
+    expect(out.logs.join('\n')).not.toContain('latest:');
+  });
+
+  test('push: a push that worked says nothing of TLS, whatever the Verify TLS choice', async () => {
+    const api = imageApi({
+      pushImage: vi.fn(async (_e: string, _t: string, cb: (name: string, data: string) => void) => {
+        setImmediate(() => {
+          cb('data', '{"status":"latest: digest: sha256:' + 'c'.repeat(64) + ' size: 1"}\n');
+          cb('end', '');
+        });
+      }),
+    });
+    const out = sink();
+    await new PodmanDesktopEngine(api, provider).pushImage(ENGINE_ID, 'quay.io/me/os:1', { tlsVerify: false }, out);
+    expect(out.logs.join('\n')).not.toMatch(/TLS/);
+  });
+
+  test('push: a TLS failure with Verify TLS off says Podman Desktop cannot turn it off', async () => {
+    const api = imageApi({
+      pushImage: vi.fn(async (_e: string, _t: string, cb: (name: string, data: string) => void) => {
+        setImmediate(() => {
+          cb('data', '{"error":"http: server gave HTTP response to HTTPS client"}\n');
+          cb('end', '');
+        });
+      }),
+    });
+    await expect(
+      new PodmanDesktopEngine(api, provider).pushImage(ENGINE_ID, 'quay.io/me/os:1', { tlsVerify: false }, sink()),
+    ).rejects.toThrow(/cannot turn TLS verification off/);
   });
 
   test('push: a registry error inside a data chunk becomes one RegistryError at the end', async () => {

@@ -122,7 +122,10 @@ describe('StudioApi image methods', () => {
     expect(await studio.detectContainerfile(both)).toBe('Dockerfile');
     writeFileSync(join(both, 'Containerfile'), 'FROM x\n');
     expect(await studio.detectContainerfile(both)).toBe('Containerfile');
-    expect(await studio.detectContainerfile(join(dir, 'nothing-here'))).toBeUndefined();
+    // A path that is no folder is refused naming the field, not answered with "no Containerfile".
+    await expect(studio.detectContainerfile(join(dir, 'nothing-here'))).rejects.toThrow(
+      /^contextDir: .* is not a folder/,
+    );
   });
 
   test('selectFolder is the host dialog', async () => {

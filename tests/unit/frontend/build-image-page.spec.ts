@@ -162,6 +162,20 @@ describe('BuildImagePage: the form', () => {
     expect(screen.getByRole('button', { name: 'Build' })).toBeEnabled();
   });
 
+  test('a context path that is not a folder is said so beside it, not as a missing Containerfile', async () => {
+    const user = userEvent.setup();
+    fakeRpc.api.detectContainerfile.mockRejectedValue(
+      new Error('contextDir: /srv/notes.txt is not a folder: choose the folder that holds the Containerfile'),
+    );
+    render(BuildImagePage);
+    await user.type(screen.getByLabelText('Context folder'), '/srv/notes.txt');
+    await user.type(screen.getByLabelText('Image name'), 'quay.io/me/os:1');
+
+    await waitFor(() => expect(besideField('Context folder')).toContain('/srv/notes.txt is not a folder'));
+    expect(screen.queryByText(/no Containerfile or Dockerfile in this folder/)).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Build' })).toBeDisabled();
+  });
+
   test('a Containerfile outside the folder is refused next to the field', async () => {
     const user = userEvent.setup();
     render(BuildImagePage);
@@ -244,7 +258,8 @@ describe('BuildImagePage: the form', () => {
     await user.click(screen.getByRole('button', { name: 'Build' }));
 
     expect(
-      await screen.findByText('The build was not started: contextDir: no such folder: /home/me/my-os'),
+      // In the form's words, never the request's field name.
+      await screen.findByText('The build was not started: Context folder: no such folder: /home/me/my-os'),
     ).toBeInTheDocument();
     expect(besideField('Context folder')).toContain('no such folder: /home/me/my-os');
     expect(router.route).toBe(ROUTES.buildImage);
@@ -262,6 +277,16 @@ describe('BuildImagePage: the form', () => {
 describe('BuildImagePage: the build', () => {
   beforeEach(() => {
     router.route = OPERATION_ROUTE;
+  });
+
+  test('a build whose engine is not chosen yet says when it started, without an empty engine name', async () => {
+    const operation = imageOperation({ engineId: '', engineName: '', logLines: 1 });
+    fakeRpc.api.listImageOperations.mockResolvedValue([operation]);
+    fakeRpc.api.readImageOperationLog.mockResolvedValue({ lines: ['Building quay.io/me/os:1 from /srv/os…'], next: 1 });
+    render(BuildImagePage);
+    const view = await screen.findByRole('region', { name: /Build/ });
+    await waitFor(() => expect(view).toHaveTextContent(/Started \d/));
+    expect(view).not.toHaveTextContent('on ,');
   });
 
   test('shows status, the current step and the log, and follows the log reading only new lines', async () => {

@@ -73,7 +73,7 @@ describe('ExamplesPage', () => {
     render(ExamplesPage);
     const httpd = await card('httpd on Fedora bootc');
     expect(within(httpd).queryByLabelText(/Platform to pull/)).not.toBeInTheDocument();
-    await user.click(within(httpd).getByRole('button', { name: 'Pull httpd on Fedora bootc' }));
+    await user.click(within(httpd).getByRole('button', { name: 'Pull the base image of httpd on Fedora bootc' }));
     expect(fakeRpc.api.pullImage).toHaveBeenCalledWith({
       ref: 'quay.io/bootc-examples/httpd:latest',
       platform: 'linux/amd64',
@@ -115,6 +115,45 @@ describe('ExamplesPage', () => {
     expect(await within(fedora).findByRole('alert')).toHaveTextContent(
       'Could not start the pull: no container engine is running',
     );
+  });
+
+  test('an example card says its Pull fetches the base image; a base image card just pulls', async () => {
+    render(ExamplesPage);
+    const httpd = await card('httpd on Fedora bootc');
+    expect(
+      within(httpd).getByRole('button', { name: 'Pull the base image of httpd on Fedora bootc' }),
+    ).toHaveTextContent('Pull base image');
+    expect(httpd).toHaveTextContent('Built from its Containerfile');
+    expect(httpd).toHaveTextContent('Base image');
+    const fedora = await card('Fedora bootc');
+    expect(within(fedora).getByRole('button', { name: 'Pull Fedora bootc' })).toHaveTextContent(/^Pull$/);
+  });
+
+  test('a failed pull shows on the card it was started from only, and a retry replaces it', async () => {
+    const user = userEvent.setup();
+    const shared = { ...httpdExample(), image: 'quay.io/fedora/fedora-bootc:42' };
+    fakeRpc.api.listExamples.mockResolvedValue([fedoraExample(), shared]);
+    const failed = imageOperation({
+      id: 'op-7',
+      kind: 'pull',
+      status: 'failed',
+      ref: 'quay.io/fedora/fedora-bootc:42',
+      error: 'Pull of quay.io/fedora/fedora-bootc:42 failed: quay.io is unreachable',
+    });
+    fakeRpc.api.pullImage.mockResolvedValue('op-7');
+    render(ExamplesPage);
+    fakeRpc.api.listImageOperations.mockResolvedValue([failed]);
+    const httpd = await card('httpd on Fedora bootc');
+    await user.click(within(httpd).getByRole('button', { name: 'Pull the base image of httpd on Fedora bootc' }));
+    await waitFor(() => expect(httpd).toHaveTextContent('quay.io is unreachable'));
+    expect(await card('Fedora bootc')).not.toHaveTextContent('unreachable');
+
+    const retried = imageOperation({ id: 'op-8', kind: 'pull', ref: 'quay.io/fedora/fedora-bootc:42', percent: 10 });
+    fakeRpc.api.pullImage.mockResolvedValue('op-8');
+    fakeRpc.api.listImageOperations.mockResolvedValue([retried, failed]);
+    await user.click(within(httpd).getByRole('button', { name: 'Pull the base image of httpd on Fedora bootc' }));
+    await waitFor(() => expect(httpd).not.toHaveTextContent('unreachable'));
+    expect(await card('Fedora bootc')).not.toHaveTextContent('unreachable');
   });
 
   test('View Containerfile shows it read-only, and Hide hides it', async () => {
@@ -210,7 +249,9 @@ describe('ExamplesPage', () => {
     const user = userEvent.setup();
     fakeRpc.api.openExternal.mockResolvedValue(true);
     render(ExamplesPage);
-    await user.click(within(await card('httpd on Fedora bootc')).getByRole('link', { name: 'Source' }));
+    await user.click(
+      within(await card('httpd on Fedora bootc')).getByRole('link', { name: 'Source of httpd on Fedora bootc' }),
+    );
     expect(fakeRpc.api.openExternal).toHaveBeenCalledWith('https://example.org/httpd');
   });
 });
