@@ -44,6 +44,17 @@ export interface ImageOperation {
   digest?: string;
   /** How many log lines exist so far; read them with readImageOperationLog. */
   logLines: number;
+  /** What a build was started from, so that "New build" can start from it again. */
+  source?: ImageBuildSource;
+}
+
+/** A build's folder and settings, without its build arguments (they may hold tokens). */
+export interface ImageBuildSource {
+  contextDir: string;
+  containerfile?: string;
+  platforms: string[];
+  noCache: boolean;
+  pull: boolean;
 }
 
 export interface ImageBuildRequest {

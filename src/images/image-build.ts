@@ -43,7 +43,19 @@ export async function startBuild(deps: ImageBuildDeps, input: unknown): Promise<
     pull: request.pull,
   };
   const operation = deps.operations.start(
-    { kind: 'build', ref: request.tag, engineId: request.engineId ?? '', engineName: '' },
+    {
+      kind: 'build',
+      ref: request.tag,
+      engineId: request.engineId ?? '',
+      engineName: '',
+      source: {
+        contextDir: request.contextDir,
+        ...(request.containerfile ? { containerfile: request.containerfile } : {}),
+        platforms,
+        noCache: request.noCache,
+        pull: request.pull,
+      },
+    },
     async context => {
       context.log(
         `Building ${options.tag} from ${options.contextDir} (${options.containerfile}) for ${platforms.join(', ')}…`,

@@ -8,7 +8,7 @@
 
 import { randomUUID } from 'node:crypto';
 
-import type { ImageOperation, ImageOperationKind, LayerProgress } from '../api/image-operations';
+import type { ImageBuildSource, ImageOperation, ImageOperationKind, LayerProgress } from '../api/image-operations';
 import { errorMessage } from '../api/errors';
 import type { LayerUpdate } from '../engine/container-engine';
 import { CancelledError } from '../engine/container-engine';
@@ -22,6 +22,8 @@ export interface OperationStart {
   secrets?: string[];
   /** Warnings known before it runs (a localhost/ reference). */
   warnings?: string[];
+  /** A build's folder and settings, kept on the record. */
+  source?: ImageBuildSource;
 }
 
 /** What a running operation reports through. */
@@ -93,6 +95,7 @@ export class ImageOperations {
       warnings: (init.warnings ?? []).map(scrub),
       layers: [],
       logLines: 0,
+      ...(init.source ? { source: { ...init.source, platforms: [...init.source.platforms] } } : {}),
     };
     const abort = new AbortController();
     let finish!: (operation: ImageOperation) => void;

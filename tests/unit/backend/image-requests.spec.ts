@@ -104,6 +104,14 @@ describe('build requests', () => {
     expect(done.engineName).not.toBe('');
   });
 
+  test('a build keeps its folder and settings for "New build", never its build arguments', async () => {
+    const { deps, operations } = setup();
+    const id = await startBuild(deps, { ...valid(), noCache: true, buildArgs: { TOKEN: 's3cret-token' } });
+    const done = await operations.wait(id);
+    expect(done.source).toEqual({ contextDir: dir, platforms: ['linux/amd64'], noCache: true, pull: false });
+    expect(JSON.stringify(done)).not.toContain('s3cret-token');
+  });
+
   test('an engine that is not running fails the build naming the Engine field in words', async () => {
     const { deps, engine, operations } = setup();
     const done = await operations.wait(await startBuild(deps, { ...valid(), engineId: 'docker:/elsewhere' }));

@@ -279,6 +279,47 @@ describe('BuildImagePage: the build', () => {
     router.route = OPERATION_ROUTE;
   });
 
+  test('New build on a re-opened build starts the form from that build: folder, file, name, platforms, options', async () => {
+    const user = userEvent.setup();
+    const operation = imageOperation({
+      status: 'failed',
+      error: 'STEP 2/3 failed',
+      ref: 'quay.io/me/os:2',
+      source: {
+        contextDir: '/srv/os',
+        containerfile: 'Containerfile.web',
+        platforms: ['linux/arm64'],
+        noCache: true,
+        pull: false,
+      },
+    });
+    fakeRpc.api.listImageOperations.mockResolvedValue([operation]);
+    render(BuildImagePage);
+    await user.click(await screen.findByRole('button', { name: 'New build' }));
+    expect(router.route).toBe(ROUTES.buildImage);
+    expect(screen.getByLabelText('Context folder')).toHaveValue('/srv/os');
+    expect(screen.getByLabelText('Containerfile')).toHaveValue('Containerfile.web');
+    expect(screen.getByLabelText('Image name')).toHaveValue('quay.io/me/os:2');
+    expect(screen.getByRole('checkbox', { name: 'linux/arm64' })).toBeChecked();
+    expect(screen.getByRole('checkbox', { name: 'linux/amd64' })).not.toBeChecked();
+    expect(screen.getByRole('checkbox', { name: 'No cache' })).toBeChecked();
+    expect(screen.getByRole('button', { name: 'Build' })).toBeEnabled();
+    expect(screen.queryByRole('note', { name: 'Before building' })).not.toBeInTheDocument();
+  });
+
+  test('New build on a build known only by its id: an empty form says why Build is disabled', async () => {
+    const user = userEvent.setup();
+    fakeRpc.api.listImageOperations.mockResolvedValue([]);
+    render(BuildImagePage);
+    await user.click(await screen.findByRole('button', { name: 'New build' }));
+    expect(screen.getByRole('button', { name: 'Build' })).toBeDisabled();
+    const why = screen.getByRole('note', { name: 'Before building' });
+    expect(why).toHaveTextContent('Context folder: the folder that holds the Containerfile');
+    expect(why).toHaveTextContent('Image name: type the full reference of the image to build');
+    await user.type(screen.getByLabelText('Image name'), 'quay.io/me/os:1');
+    expect(why).not.toHaveTextContent('Image name');
+  });
+
   test('a build whose engine is not chosen yet says when it started, without an empty engine name', async () => {
     const operation = imageOperation({ engineId: '', engineName: '', logLines: 1 });
     fakeRpc.api.listImageOperations.mockResolvedValue([operation]);
