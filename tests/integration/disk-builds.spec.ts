@@ -212,11 +212,13 @@ describe('disk builds on a real podman with the stand-in builder', () => {
     expect((await builds.store.read(id)).status).toBe('cancelled');
   });
 
-  test('cancel kills a builder that ignores SIGTERM at once: no step after it, one "cancelled", no percentage', async () => {
-    const builds = service();
+  test('cancel kills a builder that ignores SIGTERM at once: no stage after the one on its way, one "cancelled", no percentage', async () => {
+    // A stop with a grace period would let this builder (one stage a second, deaf to SIGTERM) log
+    // stage after stage for 30 s; a kill ends it with at most the stage already on its way.
+    const builds = service({ stopTimeoutSeconds: 30 });
     const out = await outputDir('cancel-at-once');
     const id = await builds.start(request(out, { builder: { image: STUBBORN } }));
-    const logPath = join(out, 'image-build.log');
+    const logPath = (await builds.get(id)).logPath;
     const stages = (text: string) => text.split('\n').filter(line => /^\s*\[\d+ \/ \d+\] Stage /.test(line)).length;
     const readLog = () => readFile(logPath, 'utf8').catch(() => '');
     // Cancel just after a stage began: the next one is a second away.
@@ -224,13 +226,11 @@ describe('disk builds on a real podman with the stand-in builder', () => {
     const seen = stages(await readLog());
     await waitFor(async () => stages(await readLog()) > seen, 'the next stage', 5000);
     const before = stages(await readLog());
-    const asked = Date.now();
     const record = await builds.cancel(id);
-    const took = Date.now() - asked;
 
     expect(await builderContainers()).toEqual([]);
     const log = await readLog();
-    expect(stages(log)).toBe(before);
+    expect(stages(log)).toBeLessThanOrEqual(before + 1);
     expect(log).not.toContain('Received signal');
     expect(log.trimEnd().split('\n').at(-1)).toBe(`bootc-studio: Build ${id} cancelled`);
     const stored = await builds.store.read(id);
@@ -240,8 +240,6 @@ describe('disk builds on a real podman with the stand-in builder', () => {
       expect(ended.message).toBeUndefined();
       expect(ended.error).toBeUndefined();
     }
-    // Not the stop timeout (2 s here, 10 s in the product) the builder would have used up.
-    expect(took).toBeLessThan(2000);
   });
 
   test('a build over its time limit is stopped and failed with the reason', async () => {
