@@ -21,6 +21,11 @@ export interface ImageBuildDeps {
   operations: ImageOperations;
 }
 
+export interface StartBuildOptions {
+  /** No platform given (the CLI without --platform): build for the engine's own, learnt after the first log line. */
+  enginePlatform?: boolean;
+}
+
 export const NOT_BOOTC_WARNING =
   'The image has no containers.bootc or ostree.bootable label: its base is not a bootc image, so it cannot ' +
   'become a disk image or boot with bootc. Start the Containerfile FROM a bootc image, e.g. quay.io/fedora/fedora-bootc:42.';
@@ -30,10 +35,21 @@ export const NOT_BOOTC_WARNING =
  * The local checks (schema, folder, Containerfile) come first; the operation then starts at once
  * with its first log line, before the engine is asked anything (its answer can take seconds).
  */
-export async function startBuild(deps: ImageBuildDeps, input: unknown): Promise<string> {
-  const request: ImageBuildRequest = parseOrThrow(imageBuildRequestSchema, input);
+export async function startBuild(
+  deps: ImageBuildDeps,
+  input: unknown,
+  startOptions: StartBuildOptions = {},
+): Promise<string> {
+  const given = input as { platforms?: unknown } | null;
+  const engineDecides =
+    startOptions.enginePlatform === true && Array.isArray(given?.platforms) && given.platforms.length === 0;
+  // The engine's own platform is known only once it answered: checked with a stand-in until then.
+  const request: ImageBuildRequest = parseOrThrow(
+    imageBuildRequestSchema,
+    engineDecides ? { ...given, platforms: ['linux/amd64'] } : input,
+  );
   const files = await resolveBuildFiles(request.contextDir, request.containerfile);
-  const platforms = [...new Set(request.platforms)];
+  const platforms = engineDecides ? [] : [...new Set(request.platforms)];
   const options = {
     ...files,
     tag: request.tag,
@@ -58,7 +74,9 @@ export async function startBuild(deps: ImageBuildDeps, input: unknown): Promise<
     },
     async context => {
       context.log(
-        `Building ${options.tag} from ${options.contextDir} (${options.containerfile}) for ${platforms.join(', ')}…`,
+        `Building ${options.tag} from ${options.contextDir} (${options.containerfile}) for ${
+          engineDecides ? "the engine's platform" : platforms.join(', ')
+        }…`,
       );
       const engine = await chooseEngine(deps.engine, request.engineId).catch((error: unknown) => {
         // The form offers only running engines; one that stopped since is said in the user's words.
@@ -68,6 +86,7 @@ export async function startBuild(deps: ImageBuildDeps, input: unknown): Promise<
       });
       context.engine(engine.id, engine.name);
       context.log(`Engine: ${engine.name}`);
+      if (engineDecides) platforms.push(`linux/${engine.arch ?? 'amd64'}`);
       return runBuild(deps.engine, engine.id, context, options);
     },
   );

@@ -50,13 +50,8 @@ export const imageBuildCommand: CliCommand = {
     if (!checked.ok) throw new UsageError(flagErrors(describeErrors(checked.errors)));
     return runOperation(
       ctx,
-      async deps => {
-        if (request.platforms.length === 0) {
-          const [engine] = await deps.engine.listEngines();
-          request.platforms = [`linux/${engine?.arch ?? 'amd64'}`];
-        }
-        return startBuild(deps, request);
-      },
+      // Without --platform the engine's own is used, learnt inside the build after its first line.
+      deps => startBuild(deps, request, { enginePlatform: true }),
       flagErrors,
     );
   },

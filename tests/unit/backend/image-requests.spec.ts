@@ -14,7 +14,7 @@ import { NOT_BOOTC_WARNING, startBuild, withoutPlatformArgsWarning } from '../..
 import { detectContainerfileIn } from '../../../src/images/containerfile';
 import { ImageOperations } from '../../../src/images/image-operations';
 import { pushWarnings, startPull, startPush } from '../../../src/images/image-transfer';
-import { FakeEngine } from './fake-engine';
+import { ENGINE, FakeEngine } from './fake-engine';
 
 let dir: string;
 let empty: string;
@@ -102,6 +102,24 @@ describe('build requests', () => {
     const done = await operations.wait(id);
     expect(done).toMatchObject({ status: 'succeeded', engineId: 'podman:/run/podman/podman.sock' });
     expect(done.engineName).not.toBe('');
+  });
+
+  test("without a platform (the CLI without --platform) the first line comes first, then the engine's platform is built", async () => {
+    const { deps, engine, operations } = setup();
+    engine.listEngines = async () => [{ ...ENGINE, arch: 'arm64' }];
+    const id = await startBuild(deps, { ...valid(), platforms: [] }, { enginePlatform: true });
+    expect(operations.readLog(id, 0).lines[0]).toBe(
+      `Building quay.io/me/os:1 from ${dir} (Containerfile) for the engine's platform…`,
+    );
+    await operations.wait(id);
+    const build = engine.calls.find(call => call.method === 'buildImage');
+    expect((build?.args[1] as { platforms: string[] }).platforms).toEqual(['linux/arm64']);
+  });
+
+  test("an empty platform list is still refused where the caller did not ask for the engine's", async () => {
+    const { deps, operations } = setup();
+    await expect(startBuild(deps, { ...valid(), platforms: [] })).rejects.toThrow(/platforms/);
+    expect(operations.list()).toEqual([]);
   });
 
   test('a build keeps its folder and settings for "New build", never its build arguments', async () => {
