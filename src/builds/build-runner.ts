@@ -38,9 +38,9 @@ import {
   handoffNotice,
   handoffScript,
   ROOT_GRAPH_ROOT,
-  type AdminRunner,
   type HandoffFacts,
 } from './linux-handoff';
+import type { AdminRunner } from '../platform/admin';
 import { createLogRedactor } from './secret-masking';
 
 export interface RunnerDeps {

@@ -76,7 +76,8 @@ import {
 } from './build-store';
 import { BUILD_ID_LABEL, CONTAINER_STORAGE } from './builder-plan';
 import { freeBytesIn, outputSpaceProblem } from './free-space';
-import { handoffNotice, ROOT_GRAPH_ROOT, type AdminRunner, type HandoffFacts } from './linux-handoff';
+import type { AdminRunner } from '../platform/admin';
+import { handoffNotice, ROOT_GRAPH_ROOT, type HandoffFacts } from './linux-handoff';
 
 export const DEFAULT_BUILD_TIMEOUT_MINUTES = 30;
 

@@ -37,15 +37,6 @@ export const CANCEL_FILE = 'cancel';
 /** Where root's podman keeps its images unless configured otherwise: the plan's (and preview's) graph root. */
 export const ROOT_GRAPH_ROOT = '/var/lib/containers/storage';
 
-/** Runs a command as root, asking for the rights at most once; its output (stdout and stderr) as it comes. */
-export interface AdminRunner {
-  /**
-   * Resolves with the exit code; rejects only when the command could not be run at all. `purpose` is
-   * what the user is told before any prompt: what the rights are for.
-   */
-  run(argv: string[], onOutput: (text: string) => void, purpose?: string): Promise<number>;
-}
-
 /** What a hand-off build knows of the rootless engine. */
 export interface HandoffFacts {
   /** The image's ID in the rootless store. */

@@ -1,4 +1,4 @@
-import type { AdminRunner } from '../builds/linux-handoff';
+import type { AdminRunner } from '../platform/admin';
 import type { ContainerEngine } from '../engine/container-engine';
 
 /** Bad input: a flag, argument or value the CLI cannot accept. Exit code 2; nothing is started. */

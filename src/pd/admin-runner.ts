@@ -1,6 +1,6 @@
 import type * as pd from '@podman-desktop/api';
 
-import type { AdminRunner } from '../builds/linux-handoff';
+import type { AdminRunner } from '../platform/admin';
 
 /**
  * An AdminRunner over Podman Desktop's `process.exec` with `isAdmin` (pkexec on Linux): output

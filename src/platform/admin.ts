@@ -7,8 +7,16 @@
 
 import { spawn } from 'node:child_process';
 
-import type { AdminRunner } from '../builds/linux-handoff';
 import { findExecutable } from './executables';
+
+/** Runs a command as root, asking for the rights at most once; its output (stdout and stderr) as it comes. */
+export interface AdminRunner {
+  /**
+   * Resolves with the exit code; rejects only when the command could not be run at all. `purpose` is
+   * what the user is told before any prompt: what the rights are for.
+   */
+  run(argv: string[], onOutput: (text: string) => void, purpose?: string): Promise<number>;
+}
 
 export interface AdminHost {
   uid?: number;

@@ -31,7 +31,8 @@ import {
   NotEnoughSpaceError,
   type DiskBuildServiceOptions,
 } from '../../../src/builds/disk-build-service';
-import { CANCEL_FILE, HANDOFF_FAILURE_PREFIX, type AdminRunner } from '../../../src/builds/linux-handoff';
+import { CANCEL_FILE, HANDOFF_FAILURE_PREFIX } from '../../../src/builds/linux-handoff';
+import type { AdminRunner } from '../../../src/platform/admin';
 import { verifyPassword } from '../../../src/builds/password-hash';
 import type { EngineInfo } from '../../../src/engine/container-engine';
 import type { ContainerSpec } from '../../../src/engine/container-runtime';
