@@ -26,10 +26,12 @@ vi.mock('../../../frontend/lib/log-terminal', () => ({
 }));
 
 const ROUTE = `${ROUTES.diskImageDetails}?build=build-1`;
+const RUNNING = { id: 'podman.podman-machine-default', name: 'Podman', type: 'podman' as const, arch: 'amd64' };
 
 beforeEach(() => {
   fakeRpc.reset();
   fakeRpc.api.getDiskBuild.mockResolvedValue(diskBuildRecord());
+  fakeRpc.api.listEngines.mockResolvedValue([RUNNING]);
   router.route = ROUTE;
 });
 
@@ -45,6 +47,27 @@ describe('DiskImageDetailsPage', () => {
     for (const text of ['qcow2', 'amd64', 'xfs', '/home/me/disks', 'Podman', 'bootc-image-builder:latest']) {
       expect(summary).toHaveTextContent(text);
     }
+  });
+
+  test('a build whose engine is not running says so and names the running ones', async () => {
+    fakeRpc.api.getDiskBuild.mockResolvedValue(
+      diskBuildRecord({ status: 'succeeded', engineId: 'podman:/tmp/gone/podman.sock', engineName: 'podman (old)' }),
+    );
+    fakeRpc.api.listEngines.mockResolvedValue([RUNNING, { ...RUNNING, id: 'docker.default', name: 'Docker' }]);
+    render(DiskImageDetailsPage);
+    const summary = await screen.findByRole('region', { name: 'Summary' });
+    await waitFor(() =>
+      expect(within(summary).getByRole('note', { name: 'Engine gone' })).toHaveTextContent(
+        'This engine is not running now. Rebuild offers the running ones: Podman, Docker.',
+      ),
+    );
+  });
+
+  test('a build on a running engine has no engine note', async () => {
+    render(DiskImageDetailsPage);
+    const summary = await screen.findByRole('region', { name: 'Summary' });
+    await waitFor(() => expect(fakeRpc.api.listEngines).toHaveBeenCalled());
+    expect(within(summary).queryByRole('note', { name: 'Engine gone' })).not.toBeInTheDocument();
   });
 
   test('a failed build says why; a remote build says where its folder is', async () => {
