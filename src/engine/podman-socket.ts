@@ -436,11 +436,20 @@ export async function stableEngineId(
   endpoint: EngineEndpoint,
   env?: Readonly<Record<string, string | undefined>>,
 ): Promise<string> {
+  return (await stableEngine(endpoint, env)).id;
+}
+
+/** The engine's stable id and its name (`podman (rootful)`), whichever socket serves it this time. */
+export async function stableEngine(
+  endpoint: EngineEndpoint,
+  env?: Readonly<Record<string, string | undefined>>,
+): Promise<{ id: string; name: string }> {
   const engine = new PodmanSocketEngine(endpoint, { env, requestTimeoutMs: 10_000 });
   try {
-    return (await engine.listEngines())[0].id;
+    const [info] = await engine.listEngines();
+    return { id: info.id, name: info.name };
   } catch {
-    return engine.endpointId;
+    return { id: engine.endpointId, name: engineName(endpoint, undefined) };
   } finally {
     engine.dispose();
   }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-import { stableEngineId } from '../engine/podman-socket';
+import { stableEngine } from '../engine/podman-socket';
 import type { EngineEndpoint } from '../engine/engine-endpoint';
 import { openOnDesktop } from './desktop-opener';
 import { HostUi } from './host-ui';
@@ -59,8 +59,8 @@ export async function startStandalone(options: StandaloneOptions): Promise<Runni
   const manifest = JSON.parse(readFileSync(join(options.extensionRoot, 'package.json'), 'utf8')) as Manifest;
   const env = options.env ?? process.env;
   // The same podman keeps its id whichever socket serves it this time, so records outlive the run.
-  const engineId = await stableEngineId(options.endpoint, env);
-  const engineName = `podman (${options.endpoint.url})`;
+  // Named as the podman it is (`podman (rootful)`), not by this run's socket, which records outlive.
+  const { id: engineId, name: engineName } = await stableEngine(options.endpoint, env);
 
   const ui = new HostUi();
   const webviews: WebviewRegistry = new WebviewRegistry({
@@ -77,7 +77,7 @@ export async function startStandalone(options: StandaloneOptions): Promise<Runni
     extensionRoot: options.extensionRoot,
     ui,
     webviews,
-    engineLabel: engineName,
+    engineLabel: `${engineName} (${options.endpoint.url})`,
   });
   await server.listen();
 

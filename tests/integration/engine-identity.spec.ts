@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { DiskBuildRecord } from '../../src/api/disk-builds';
 import { DiskBuildService } from '../../src/builds/disk-build-service';
 import { unixEndpoint } from '../../src/engine/engine-endpoint';
-import { PodmanSocketEngine, stableEngineId } from '../../src/engine/podman-socket';
+import { PodmanSocketEngine, stableEngine, stableEngineId } from '../../src/engine/podman-socket';
 import { listBootcImages } from '../../src/images/bootc-images';
 import { createBusyboxBase } from './support/images';
 import type { PodmanService } from './support/podman-service';
@@ -65,8 +65,11 @@ describe('engine identity across restarts of the podman service', () => {
       expect(second.id).toBe(first.id);
       expect(first.id).toContain(podman.root);
       expect(first.id).not.toContain('.sock');
-      // Standalone mode names its engine the same way.
+      // Standalone mode names its engine the same way, and shows no session socket in its name.
       expect(await stableEngineId(unixEndpoint(oldSocket), podman.env)).toBe(first.id);
+      const named = await stableEngine(unixEndpoint(oldSocket), podman.env);
+      expect(named).toEqual({ id: first.id, name: first.name });
+      expect(named.name).toMatch(/^podman \((rootful|rootless)\)$/);
     } finally {
       await other.stop();
     }
