@@ -212,27 +212,27 @@ describe('StudioApi makeMachineRootful', () => {
   });
 });
 
-describe('StudioApi openDiskBuildFolder', () => {
-  /** A finished build's record in the store, its output folder `outputDir`. */
-  async function recordBuild(overrides: Partial<DiskBuildRecord> & { outputDir: string }): Promise<string> {
-    const { outputDir, ...rest } = overrides;
-    const record: DiskBuildRecord = {
-      id: '0123456789ab',
-      request: { ...request, outputDir, config: { users: [], groups: [], kernelArgs: [], filesystems: [] } },
-      status: 'succeeded',
-      created: Date.now(),
-      engineId: ENGINE.id,
-      engineName: ENGINE.name,
-      remote: false,
-      builderImage: 'quay.io/centos-bootc/bootc-image-builder:latest',
-      artifacts: [],
-      logPath: join(outputDir, 'image-build.log'),
-      ...rest,
-    };
-    await new BuildStore(join(dir, 'store')).write(record);
-    return record.id;
-  }
+/** A finished build's record in the store, its output folder `outputDir`. */
+async function recordBuild(overrides: Partial<DiskBuildRecord> & { outputDir: string }): Promise<string> {
+  const { outputDir, ...rest } = overrides;
+  const record: DiskBuildRecord = {
+    id: '0123456789ab',
+    request: { ...request, outputDir, config: { users: [], groups: [], kernelArgs: [], filesystems: [] } },
+    status: 'succeeded',
+    created: Date.now(),
+    engineId: ENGINE.id,
+    engineName: ENGINE.name,
+    remote: false,
+    builderImage: 'quay.io/centos-bootc/bootc-image-builder:latest',
+    artifacts: [],
+    logPath: join(outputDir, 'image-build.log'),
+    ...rest,
+  };
+  await new BuildStore(join(dir, 'store')).write(record);
+  return record.id;
+}
 
+describe('StudioApi openDiskBuildFolder', () => {
   test('opens the folder of the record, exactly, through the host', async () => {
     const outputDir = join(dir, 'out');
     mkdirSync(outputDir);
@@ -290,19 +290,11 @@ describe('StudioApi checkOutputFolder', () => {
     const disk = join(outputDir, 'qcow2/disk.qcow2');
     writeFileSync(disk, 'disk');
     const { ino, dev, mtimeMs, size } = statSync(disk);
-    const record: DiskBuildRecord = {
-      id: '0123456789ab',
-      request: { ...request, outputDir, config: { users: [], groups: [], kernelArgs: [], filesystems: [] } },
-      status: 'succeeded',
-      created: Date.now(),
-      engineId: ENGINE.id,
-      engineName: ENGINE.name,
-      remote: false,
-      builderImage: 'quay.io/centos-bootc/bootc-image-builder:latest',
+    await recordBuild({
+      outputDir,
       artifacts: [{ type: 'qcow2', path: disk, size, ino, dev, mtimeMs }],
       logPath: join(outputDir, 'image-build-0123456789ab.log'),
-    };
-    await new BuildStore(join(dir, 'store')).write(record);
+    });
     const { studio } = api();
     const check = await studio.checkOutputFolder(outputDir, 'quay.io/fedora/fedora-bootc:42', ['qcow2', 'bogus']);
     expect(check.conflicts).toEqual([{ path: disk, buildId: '0123456789ab' }]);
