@@ -255,7 +255,9 @@ describe('disk builds on a real podman with the stand-in builder', () => {
   test('restart: a running build is re-attached by a new service, a vanished one is marked lost', async () => {
     const first = service();
     const out = await outputDir('restart');
-    const id = await first.start(request(out, { builder: { image: SLOW } }));
+    // The re-attached build must outlast the second start, the dispose and the new service's
+    // reconcile on a loaded machine: the one-stage-a-second builder (its deafness to SIGTERM plays no part).
+    const id = await first.start(request(out, { builder: { image: STUBBORN } }));
     await waitFor(async () => ((await first.get(id)).percent ?? 0) > 10, 'progress');
     const goneOut = await outputDir('restart-gone');
     const goneId = await first.start(request(goneOut, { builder: { image: SLOW } }));
