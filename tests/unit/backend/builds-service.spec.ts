@@ -112,7 +112,16 @@ function hostPathOf(container: FakeContainer, target: string): string | undefine
 }
 
 /** A builder that prints osbuild's debug progress, writes its artifacts, and exits with `code`. */
-function scriptBuilder(options: { code?: number; lines?: string[]; skipArtifacts?: boolean; hold?: boolean } = {}) {
+function scriptBuilder(
+  options: {
+    code?: number;
+    lines?: string[];
+    skipArtifacts?: boolean;
+    hold?: boolean;
+    /** Goes on past the first stage only once this resolves. */
+    after?: () => Promise<void>;
+  } = {},
+) {
   return (container: FakeContainer) => {
     const output = hostPathOf(container, '/output') as string;
     container.write(
@@ -121,7 +130,9 @@ function scriptBuilder(options: { code?: number; lines?: string[]; skipArtifacts
     mkdirSync(join(output, 'qcow2'), { recursive: true });
     writeFileSync(join(output, 'qcow2/disk.qcow2'), 'partial');
     if (options.hold) return;
-    setTimeout(() => {
+    const goOn = (next: () => void) =>
+      options.after ? void options.after().then(() => setTimeout(next, 20)) : setTimeout(next, 20);
+    goOn(() => {
       container.write('[1 / 2] Pipeline image\n  [3 / 4] Stage org.osbuild.qemu\n');
       for (const line of options.lines ?? []) container.write(`${line}\n`);
       if (!options.skipArtifacts) {
@@ -131,7 +142,7 @@ function scriptBuilder(options: { code?: number; lines?: string[]; skipArtifacts
       }
       if ((options.code ?? 0) === 0) container.write('Build complete!\nResults saved in\n/output\n');
       container.exit(options.code ?? 0);
-    }, 20);
+    });
   };
 }
 
@@ -214,11 +225,13 @@ describe('DiskBuildService: start', () => {
   });
 
   test('a successful build: percentages from the log, artifacts with sizes, the container removed, secrets nowhere', async () => {
+    const seen: DiskBuildRecord[] = [];
     engine.onStart = scriptBuilder({
       lines: ['org.osbuild.users: 0123 {"users": {"demo": {"password": "$6$abcdefgh$' + 'x'.repeat(86) + '"}}}'],
+      // The first stage's percentage is reported before the rest of the log arrives.
+      after: () => until(() => seen.some(r => r.percent === 12), "the first stage's percentage"),
     });
     const builds = service();
-    const seen: DiskBuildRecord[] = [];
     builds.onDidChange(change => change.record && seen.push(change.record));
     const id = await builds.start(request({ config: withUser() }));
     const record = await builds.wait(id);
