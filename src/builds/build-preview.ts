@@ -1,6 +1,6 @@
 import type { DiskBuildRequest } from '../api/disk-build';
 import type { BuildArtifact } from './artifacts';
-import { isBuildConfigEmpty, previewBuildConfig } from './build-config-file';
+import { isBuildConfigEmpty, previewBuildConfig } from './build-config-render';
 import { planBuild, renderRunCommand, type BuildFacts, type RunCommandOptions } from './builder-plan';
 
 /**

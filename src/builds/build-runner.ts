@@ -27,7 +27,7 @@ import { errorMessage } from '../api/errors';
 import type { ContainerEngine } from '../engine/container-engine';
 import { othersFiles, removeExcept } from './artifact-removal';
 import { outputEntriesFor } from './artifacts';
-import { makeConfigDir, removeConfigDir, writeBuildConfig } from './build-config-writer';
+import { makeConfigDir, removeConfigDir, writeBuildConfig } from './build-config-tempdir';
 import { BuildLogWriter, countBuilderLines, LineSkipper, OUTPUT_MARKER } from './build-log';
 import { BuildProgressParser } from './build-progress';
 import type { BuildStore, RunnerLease } from './build-store';

@@ -53,7 +53,7 @@ import { chooseEngine } from '../images/engine-choice';
 import { mayHaveMoved, onCurrentEngine } from './record-engine';
 import { deleteBuildFiles, describeConflicts, othersFiles, removeExcept } from './artifact-removal';
 import { annotateRecords, artifactsFor, checkOutputFolder, logFileName, outputEntriesFor } from './artifacts';
-import { removeConfigDir } from './build-config-writer';
+import { removeConfigDir } from './build-config-tempdir';
 import { buildImageFacts } from './build-image';
 import { BuildLogWriter, readLogFrom } from './build-log';
 import { previewBuild } from './build-preview';

@@ -1,6 +1,6 @@
 /**
  * Importing a `config.toml` / `config.json` into the form and exporting the form as `config.toml`:
- * the file I/O around build-config-file.ts. An imported file is read only when it is small (a
+ * the file I/O around build-config-parse.ts and build-config-render.ts. An imported file is read only when it is small (a
  * config is a few kB); an exported one is written 0600 with every password hashed.
  */
 
@@ -10,7 +10,8 @@ import { basename } from 'node:path';
 import { buildConfigSchema, type BuildConfig } from '../api/disk-build';
 import type { ImportedBuildConfig } from '../api/disk-builds';
 import { describeErrors, parseOrThrow } from '../api/validation';
-import { buildConfigToToml, detectConfigFormat, hashConfigPasswords, importBuildConfig } from './build-config-file';
+import { detectConfigFormat, importBuildConfig } from './build-config-parse';
+import { buildConfigToToml, hashConfigPasswords } from './build-config-render';
 
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { BuildConfig } from '../api/disk-build';
-import { buildConfigToToml, hashConfigPasswords, isBuildConfigEmpty } from './build-config-file';
+import { buildConfigToToml, hashConfigPasswords, isBuildConfigEmpty } from './build-config-render';
 
 export const CONFIG_DIR_PREFIX = 'bootc-studio-config-';
 

@@ -2,18 +2,16 @@ import { describe, expect, test } from 'vitest';
 import { parse as parseToml } from 'smol-toml';
 
 import { emptyBuildConfig, type BuildConfig } from '../../../src/api/disk-build';
+import { detectConfigFormat, importBuildConfig, splitKernelArguments } from '../../../src/builds/build-config-parse';
 import {
   buildConfigToJson,
   buildConfigToToml,
-  detectConfigFormat,
   hashConfigPasswords,
-  importBuildConfig,
   isBuildConfigEmpty,
   maskedPreview,
   previewBuildConfig,
-  splitKernelArguments,
   type HashedBuildConfig,
-} from '../../../src/builds/build-config-file';
+} from '../../../src/builds/build-config-render';
 import { hashPassword, verifyPassword } from '../../../src/builds/password-hash';
 
 /** A config read back with smol-toml, typed just enough for the assertions. */
