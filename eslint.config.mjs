@@ -76,7 +76,6 @@ export default tseslint.config(
     files: ['src/**/*.ts', 'frontend/**/*.{ts,svelte}'],
     ignores: [
       'src/api/disk-build.ts',
-      'src/builds/build-runner.ts',
       'src/builds/disk-build-service.ts',
       'src/engine/podman-desktop-images.ts',
       'src/engine/podman-socket-images.ts',

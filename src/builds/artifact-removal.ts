@@ -8,8 +8,9 @@ import { readdir, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 
 import { builderKindOf } from '../api/disk-build';
+import { errorMessage } from '../api/errors';
 import type { DiskBuildDeleteResult, DiskBuildRecord, OutputFolderCheck } from '../api/disk-builds';
-import { bibManifestName, fileIdentity, logFileName, sameFile } from './artifacts';
+import { bibManifestName, fileIdentity, logFileName, outputEntriesFor, sameFile } from './artifacts';
 
 /** Removes what of `record`'s files is still its own; `all` are the store's records (who shares the folder). */
 export async function deleteBuildFiles(
@@ -109,4 +110,27 @@ export async function removeExcept(path: string, keep: ReadonlySet<string>): Pro
     return;
   }
   for (const name of await readdir(path).catch(() => [] as string[])) await removeExcept(join(path, name), keep);
+}
+
+/**
+ * A build that did not succeed: removes what it wrote of its outputs. Another build's disk image
+ * that this one was allowed to overwrite but never did stays; `all` are the store's records.
+ */
+export async function removePartialOutputs(
+  record: DiskBuildRecord,
+  all: readonly DiskBuildRecord[],
+  note: (line: string) => void,
+): Promise<void> {
+  const request = record.request;
+  if (record.remote) {
+    note(`partial results may remain in ${request.outputDir} on ${record.engineName}`);
+    return;
+  }
+  const entries = outputEntriesFor(request.types, builderKindOf(request.builder) === 'bootc-image-builder');
+  const keep = await othersFiles(record, all);
+  for (const entry of entries) {
+    await removeExcept(join(request.outputDir, entry), keep).catch((error: unknown) =>
+      note(`could not remove ${entry}: ${errorMessage(error)}`),
+    );
+  }
 }

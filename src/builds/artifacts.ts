@@ -1,7 +1,8 @@
-import { stat } from 'node:fs/promises';
+import { chown, lstat, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
-import type { DiskImageType } from '../api/disk-build';
+import type { DiskBuildRequest, DiskImageType } from '../api/disk-build';
+import { errorMessage } from '../api/errors';
 import {
   FINISHED_STATUSES,
   type ArtifactState,
@@ -205,4 +206,40 @@ export async function checkOutputFolder(
     suggestion = join(dir, `${imageFolderName(image)}-${stamp(now)}-${n}`);
   }
   return { conflicts, suggestion };
+}
+
+/** Records each artifact's size and identity (so a delete later removes this file and not one written over it since); the paths that are missing. */
+export async function measureArtifacts(artifacts: DiskBuildArtifact[]): Promise<string[]> {
+  const missing: string[] = [];
+  for (const artifact of artifacts) {
+    try {
+      const info = await stat(artifact.path);
+      Object.assign(artifact, { size: info.size, mtimeMs: info.mtimeMs, ino: info.ino, dev: info.dev });
+    } catch {
+      missing.push(artifact.path);
+    }
+  }
+  return missing;
+}
+
+/** Gives a build's outputs to `owner` (`UID:GID`); what cannot be changed is noted, not fatal. */
+export async function chownArtifacts(
+  request: Pick<DiskBuildRequest, 'types' | 'outputDir'>,
+  owner: string,
+  note: (line: string) => void,
+): Promise<void> {
+  const [uid, gid] = owner.split(':').map(Number);
+  for (const entry of outputEntriesFor(request.types, false)) {
+    await chownTree(join(request.outputDir, entry), uid, gid).catch((error: unknown) =>
+      note(`could not chown ${entry}: ${errorMessage(error)}`),
+    );
+  }
+}
+
+async function chownTree(path: string, uid: number, gid: number): Promise<void> {
+  const info = await lstat(path);
+  await chown(path, uid, gid);
+  if (info.isDirectory()) {
+    for (const name of await readdir(path)) await chownTree(join(path, name), uid, gid);
+  }
 }

@@ -11,6 +11,10 @@
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 
+import { builderImageOf } from '../api/disk-build';
+import type { DiskBuildRecord } from '../api/disk-builds';
+import { renderRunCommand, type BuilderPlan } from './builder-plan';
+
 export const OUTPUT_MARKER = '--- builder output ---';
 export const NOTE_PREFIX = 'bootc-studio: ';
 
@@ -145,4 +149,24 @@ export class LineSkipper {
     }
     return rest;
   }
+}
+
+/** The log's header: the build, what it makes, where, and the exact command; then the marker. */
+export function logHeader(record: DiskBuildRecord, plan: BuilderPlan, cacheVolumes: boolean): string {
+  const request = record.request;
+  return [
+    `Bootc Studio disk build ${record.id}`,
+    `Image:   ${request.image} on ${record.engineName}`,
+    `Types:   ${request.types.join(', ')}`,
+    `Arch:    ${request.arch}${request.rootfs ? `, root filesystem ${request.rootfs}` : ''}`,
+    `Output:  ${request.outputDir}`,
+    `Builder: ${builderImageOf(request.builder)}`,
+    `Created: ${new Date(record.created).toISOString()}`,
+    ...(cacheVolumes ? [] : ["Cache:   none (another build uses this builder's cache volumes right now)"]),
+    'Command:',
+    `  ${renderRunCommand(plan)}`,
+    ...plan.warnings.map(warning => `Warning: ${warning}`),
+    OUTPUT_MARKER,
+    '',
+  ].join('\n');
 }

@@ -57,15 +57,8 @@ import { removeConfigDir } from './build-config-tempdir';
 import { buildImageFacts } from './build-image';
 import { BuildLogWriter, readLogFrom } from './build-log';
 import { previewBuild } from './build-preview';
-import {
-  BuildRun,
-  CANCELLED,
-  copyRecord,
-  endedRecord,
-  endSummary,
-  type EngineFacts,
-  type RunnerDeps,
-} from './build-runner';
+import { CANCELLED, copyRecord, endedRecord, endSummary } from './build-record';
+import { BuildRun, type EngineFacts, type RunnerDeps } from './build-runner';
 import {
   BuildNotFoundError,
   BuildStore,
