@@ -14,7 +14,7 @@ import type {
 import type { ExampleImage, ImageOperation } from '../api/image-operations';
 import type { ImageDeleteResult } from '../api/image-delete';
 import type { BootcImage, EngineSummary, Route } from '../api/models';
-import { exportBuildConfigFile, importBuildConfigFile } from '../builds/build-config-io';
+import { exportBuildConfigFile, importBuildConfigFile } from '../builds/build-config-import-export';
 import type { DiskBuildService } from '../builds/disk-build-service';
 import { listSshPublicKeys } from '../ssh/ssh-public-keys';
 import type { ContainerEngine } from '../engine/container-engine';

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { DiskBuildRequest } from '../../src/api/disk-build';
 import type { DiskBuildRecord } from '../../src/api/disk-builds';
 import { ValidationError } from '../../src/api/validation';
-import { CONFIG_DIR_PREFIX } from '../../src/builds/build-config-writer';
+import { CONFIG_DIR_PREFIX } from '../../src/builds/build-config-tempdir';
 import { BUILD_ID_LABEL } from '../../src/builds/builder-plan';
 import { DiskBuildService, type DiskBuildServiceOptions } from '../../src/builds/disk-build-service';
 import { verifyPassword } from '../../src/builds/password-hash';

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 import type { DiskBuildRequest } from '../../src/api/disk-build';
-import { CONFIG_DIR_PREFIX } from '../../src/builds/build-config-writer';
+import { CONFIG_DIR_PREFIX } from '../../src/builds/build-config-tempdir';
 import { DiskBuildService } from '../../src/builds/disk-build-service';
 import { verifyPassword } from '../../src/builds/password-hash';
 import { PodmanSocketEngine } from '../../src/engine/podman-socket';

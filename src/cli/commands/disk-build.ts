@@ -12,7 +12,7 @@ import {
 } from '../../api/disk-build';
 import { errorMessage } from '../../api/errors';
 import { ValidationError, type FieldError } from '../../api/validation';
-import { importBuildConfigFile } from '../../builds/build-config-io';
+import { importBuildConfigFile } from '../../builds/build-config-import-export';
 import { describeConflicts } from '../../builds/artifact-removal';
 import { NotEnoughSpaceError, type DiskBuildService } from '../../builds/disk-build-service';
 import type { CliCommand, CliContext } from '../cli-context';
