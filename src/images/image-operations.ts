@@ -1,17 +1,26 @@
 /**
- * The image operations of this session (builds, pushes, pulls): one record each, with an id handed
- * out at once, a capped log, layer progress, change events and cancellation. In memory only: an
- * operation belongs to the engine stream that runs it and ends with the process. Every text that
- * enters a record or a log passes through the operation's scrubber, so a secret given to the
- * operation (a registry password) never reaches a record, a log line or an error.
+ * The image operations (builds, pushes, pulls) as three kinds of job — `image-build`, `image-push`,
+ * `image-pull` — run by the job registry, and the view of them that the image pages, the CLI and
+ * the task widget read: one ImageOperation per job, made of the job and its detail (the layers,
+ * the engine, the resulting image). In memory only: an operation belongs to the engine stream that
+ * runs it and ends with the process. Every text that enters a job passes through the operation's
+ * scrubber, so a secret given to the operation (a registry password) never reaches a record, a log
+ * line or an error.
  */
 
-import { randomUUID } from 'node:crypto';
-
-import type { ImageBuildSource, ImageOperation, ImageOperationKind, LayerProgress } from '../api/image-operations';
-import { errorMessage } from '../api/errors';
+import type {
+  ImageBuildSource,
+  ImageOperation,
+  ImageOperationKind,
+  ImageOperationStatus,
+  LayerProgress,
+} from '../api/image-operations';
+import type { Job, JobKind } from '../api/jobs';
 import type { LayerUpdate } from '../engine/container-engine';
-import { CancelledError } from '../engine/container-engine';
+import { JobRegistry, type JobEnd } from '../jobs/job-registry';
+import { scrubber } from '../jobs/job-values';
+
+export { scrubber };
 
 export interface OperationStart {
   kind: ImageOperationKind;
@@ -50,231 +59,217 @@ export interface OperationOutcome {
 export type OperationRunner = (context: OperationContext) => Promise<OperationOutcome>;
 
 export interface ImageOperationsOptions {
-  /** Log lines kept per operation; older ones are dropped (their indexes stay valid). Default 10000. */
+  /** The registry that runs them (shared with every other kind); default a registry of their own. */
+  jobs?: JobRegistry;
+  /** For a registry of their own: log lines kept per operation (default 10000). */
   maxLogLines?: number;
-  /** Finished operations kept; the oldest go first. Default 100. */
+  /** For a registry of their own: finished operations kept (default 100). */
   maxFinished?: number;
   now?: () => number;
 }
 
-interface Entry {
-  record: ImageOperation;
-  log: string[];
-  /** Index of log[0] among all lines ever logged. */
-  logStart: number;
-  abort: AbortController;
-  layers: Map<string, LayerProgress & { done?: boolean }>;
-  scrub(text: string): string;
-  done: Promise<ImageOperation>;
+/** What an image job carries besides the job: its part of the ImageOperation. */
+export type ImageOperationDetail = Pick<
+  ImageOperation,
+  'kind' | 'ref' | 'engineId' | 'engineName' | 'layers' | 'imageId' | 'digest' | 'source'
+>;
+
+export const IMAGE_JOB_KINDS: Record<ImageOperationKind, JobKind> = {
+  build: 'image-build',
+  push: 'image-push',
+  pull: 'image-pull',
+};
+
+const VERBS = { build: 'Building', push: 'Pushing', pull: 'Pulling' } as const;
+
+export function isImageJob(job: Job): job is Job<ImageOperationDetail> {
+  return Object.values(IMAGE_JOB_KINDS).includes(job.kind);
 }
 
+/** The ImageOperation a job of an image kind stands for. */
+export function imageOperationOf(job: Job<ImageOperationDetail>): ImageOperation {
+  const { kind, ref, engineId, engineName, layers, imageId, digest, source } = job.detail;
+  return {
+    id: job.id,
+    kind,
+    // A job is queued only until its runner starts, in the same tick: to the page it runs.
+    status: (job.status === 'queued' ? 'running' : job.status) as ImageOperationStatus,
+    ref,
+    engineId,
+    engineName,
+    started: job.created,
+    ...(job.ended !== undefined ? { ended: job.ended } : {}),
+    ...(job.percent !== undefined ? { percent: job.percent } : {}),
+    ...(job.message !== undefined ? { message: job.message } : {}),
+    ...(job.error ? { error: job.error.message } : {}),
+    warnings: [...job.warnings],
+    layers: layers.map(layer => ({ ...layer })),
+    ...(imageId !== undefined ? { imageId } : {}),
+    ...(digest !== undefined ? { digest } : {}),
+    logLines: job.logLines,
+    ...(source ? { source: { ...source, platforms: [...source.platforms] } } : {}),
+  };
+}
+
+type Layer = LayerProgress & { done?: boolean };
+
 export class ImageOperations {
-  readonly #entries = new Map<string, Entry>();
-  readonly #listeners = new Set<(operation: ImageOperation) => void>();
-  readonly #maxLogLines: number;
-  readonly #maxFinished: number;
-  readonly #now: () => number;
+  /** The registry the operations run in. */
+  readonly jobs: JobRegistry;
+  readonly #subscriptions = new Set<{ dispose(): void }>();
 
   constructor(options: ImageOperationsOptions = {}) {
-    this.#maxLogLines = options.maxLogLines ?? 10_000;
-    this.#maxFinished = options.maxFinished ?? 100;
-    this.#now = options.now ?? Date.now;
+    this.jobs =
+      options.jobs ??
+      new JobRegistry({
+        maxLogLines: options.maxLogLines ?? 10_000,
+        maxFinished: options.maxFinished ?? 100,
+        ...(options.now ? { now: options.now } : {}),
+      });
   }
 
   /** Starts `run` and returns its record at once; the record follows what `run` reports. */
   start(init: OperationStart, run: OperationRunner): ImageOperation {
     const scrub = scrubber(init.secrets ?? []);
-    const record: ImageOperation = {
-      id: randomUUID(),
+    let detail: ImageOperationDetail = {
       kind: init.kind,
-      status: 'running',
       ref: init.ref,
       engineId: init.engineId,
       engineName: init.engineName,
-      started: this.#now(),
-      warnings: (init.warnings ?? []).map(scrub),
       layers: [],
-      logLines: 0,
       ...(init.source ? { source: { ...init.source, platforms: [...init.source.platforms] } } : {}),
     };
-    const abort = new AbortController();
-    let finish!: (operation: ImageOperation) => void;
-    const entry: Entry = {
-      record,
-      log: [],
-      logStart: 0,
-      abort,
-      layers: new Map(),
+    const layers = new Map<string, Layer>();
+    const job = this.jobs.start<ImageOperationDetail>({
+      kind: IMAGE_JOB_KINDS[init.kind],
+      title: `${VERBS[init.kind]} ${init.ref}`,
+      subject: init.ref,
+      detail,
+      warnings: init.warnings ?? [],
       scrub,
-      done: new Promise(resolve => (finish = resolve)),
-    };
-    this.#entries.set(record.id, entry);
-    this.#trim();
-
-    const context: OperationContext = {
-      id: record.id,
-      signal: abort.signal,
-      log: line => {
-        if (record.status !== 'running') return;
-        this.#append(entry, line);
-        this.#changed(entry);
+      run: async job => {
+        let open = true;
+        const set = (patch: Partial<ImageOperationDetail>) => job.setDetail((detail = { ...detail, ...patch }));
+        const context: OperationContext = {
+          id: job.id,
+          signal: job.signal,
+          log: line => job.log(line),
+          layer: update => {
+            if (!open) return;
+            applyLayer(layers, update, scrub);
+            set({ layers: layerList(layers) });
+            job.progress(percentOf([...layers.values()]));
+          },
+          message: text => job.progress(undefined, text),
+          warn: text => job.warn(text),
+          engine: (id, name) => set({ engineId: id, engineName: name }),
+        };
+        let outcome: OperationOutcome;
+        try {
+          outcome = await run(context);
+        } finally {
+          open = false;
+        }
+        for (const layer of layers.values()) {
+          if (!layer.done) layer.status = 'Done';
+          layer.done = true;
+          if (layer.total !== undefined) layer.current = layer.total;
+        }
+        const end: JobEnd<ImageOperationDetail> = {
+          detail: {
+            ...detail,
+            layers: layerList(layers),
+            ...(outcome.imageId ? { imageId: outcome.imageId } : {}),
+            ...(outcome.digest ? { digest: outcome.digest } : {}),
+          },
+          ...(outcome.message ? { message: outcome.message, summary: outcome.message } : {}),
+          ...(init.kind !== 'build' ? { percent: 100 } : {}),
+        };
+        return end;
       },
-      layer: update => {
-        if (record.status !== 'running') return;
-        this.#layer(entry, update);
-        this.#changed(entry);
-      },
-      message: text => {
-        if (record.status !== 'running') return;
-        record.message = scrub(text);
-        this.#changed(entry);
-      },
-      engine: (id, name) => {
-        record.engineId = id;
-        record.engineName = name;
-        this.#changed(entry);
-      },
-      warn: text => {
-        const clean = scrub(text);
-        if (!record.warnings.includes(clean)) record.warnings.push(clean);
-        this.#append(entry, `Warning: ${text}`);
-        this.#changed(entry);
-      },
-    };
-    this.#changed(entry);
-
-    void Promise.resolve()
-      .then(() => run(context))
-      .then(
-        outcome => {
-          record.status = 'succeeded';
-          if (outcome.imageId) record.imageId = outcome.imageId;
-          if (outcome.digest) record.digest = outcome.digest;
-          if (outcome.message) record.message = scrub(outcome.message);
-          for (const layer of entry.layers.values()) {
-            if (!layer.done) layer.status = 'Done';
-            layer.done = true;
-            if (layer.total !== undefined) layer.current = layer.total;
-          }
-          if (record.kind !== 'build') record.percent = 100;
-          this.#syncLayers(entry);
-        },
-        (error: unknown) => {
-          const cancelled = abort.signal.aborted || error instanceof CancelledError;
-          record.status = cancelled ? 'cancelled' : 'failed';
-          record.error = scrub(cancelled ? errorMessage(error) || 'Cancelled' : errorMessage(error));
-          this.#append(entry, `${cancelled ? 'Cancelled' : 'Failed'}: ${errorMessage(error)}`);
-        },
-      )
-      .finally(() => {
-        record.ended = this.#now();
-        this.#changed(entry);
-        finish(copy(record));
-        this.#trim();
-      });
-    return copy(record);
+    });
+    return imageOperationOf(job);
   }
 
   /** Every operation, newest first. */
   list(): ImageOperation[] {
-    return [...this.#entries.values()].map(entry => copy(entry.record)).sort((a, b) => b.started - a.started);
+    return this.jobs.own().filter(isImageJob).map(imageOperationOf);
   }
 
   get(id: string): ImageOperation | undefined {
-    const entry = this.#entries.get(id);
-    return entry ? copy(entry.record) : undefined;
+    const job = this.jobs.peek(id);
+    return job && isImageJob(job) ? imageOperationOf(job) : undefined;
   }
 
   /** Lines from index `from` (0-based, over all lines ever logged) and the index to read from next. */
   readLog(id: string, from: number): { lines: string[]; next: number } {
-    const entry = this.#require(id);
-    const start = Math.max(from, entry.logStart);
-    const next = entry.logStart + entry.log.length;
-    if (start >= next) return { lines: [], next };
-    return { lines: entry.log.slice(start - entry.logStart), next };
+    this.#require(id);
+    const { lines, next } = this.jobs.readOwnLog(id, from) ?? { lines: [], next: 0 };
+    return { lines, next };
   }
 
   /** Asks a running operation to stop; false when it had already ended. */
   cancel(id: string): boolean {
-    const entry = this.#require(id);
-    if (entry.record.status !== 'running') return false;
-    entry.abort.abort();
-    return true;
+    this.#require(id);
+    return this.jobs.abort(id);
   }
 
   /** Resolves with the final record once the operation ended. */
   wait(id: string): Promise<ImageOperation> {
-    return this.#require(id).done;
+    this.#require(id);
+    return this.jobs.wait(id).then(job => imageOperationOf(job as Job<ImageOperationDetail>));
   }
 
+  /** Each change of an operation (a job's change that the page would not see is not passed on). */
   onDidChange(listener: (operation: ImageOperation) => void): { dispose(): void } {
-    this.#listeners.add(listener);
-    return { dispose: () => this.#listeners.delete(listener) };
+    const last = new Map<string, string>();
+    const inner = this.jobs.onDidChange(change => {
+      if (!change.job || !isImageJob(change.job)) return;
+      const operation = imageOperationOf(change.job);
+      const text = JSON.stringify(operation);
+      if (last.get(operation.id) === text) return;
+      if (operation.status === 'running') last.set(operation.id, text);
+      else last.delete(operation.id);
+      listener(operation);
+    });
+    const subscription = {
+      dispose: () => {
+        inner.dispose();
+        this.#subscriptions.delete(subscription);
+      },
+    };
+    this.#subscriptions.add(subscription);
+    return subscription;
   }
 
-  /** Cancels whatever still runs (deactivation). */
+  /** Cancels the operations that still run (deactivation) and stops following them. */
   dispose(): void {
-    for (const entry of this.#entries.values()) if (entry.record.status === 'running') entry.abort.abort();
-    this.#listeners.clear();
+    for (const operation of this.list()) if (operation.status === 'running') this.jobs.abort(operation.id);
+    for (const subscription of [...this.#subscriptions]) subscription.dispose();
   }
 
-  #require(id: string): Entry {
-    const entry = typeof id === 'string' ? this.#entries.get(id) : undefined;
-    if (!entry) throw new Error(`operationId: no image operation ${JSON.stringify(id)} in this session`);
-    return entry;
+  #require(id: string): void {
+    const job = typeof id === 'string' ? this.jobs.peek(id) : undefined;
+    if (!job || !isImageJob(job))
+      throw new Error(`operationId: no image operation ${JSON.stringify(id)} in this session`);
   }
+}
 
-  #append(entry: Entry, text: string): void {
-    for (const line of text.split(/\r?\n/)) {
-      entry.log.push(entry.scrub(line));
-      entry.record.logLines++;
-    }
-    const excess = entry.log.length - this.#maxLogLines;
-    if (excess > 0) {
-      entry.log.splice(0, excess);
-      entry.logStart += excess;
-    }
+function applyLayer(layers: Map<string, Layer>, update: LayerUpdate, scrub: (text: string) => string): void {
+  const known = layers.get(update.id);
+  const layer = known ?? { id: update.id, status: update.status };
+  layer.status = scrub(update.status);
+  if (update.total !== undefined) layer.total = update.total;
+  if (update.current !== undefined) layer.current = update.current;
+  if (update.done) {
+    layer.done = true;
+    if (layer.total !== undefined) layer.current = layer.total;
   }
+  if (!known) layers.set(update.id, layer);
+}
 
-  #layer(entry: Entry, update: LayerUpdate): void {
-    const known = entry.layers.get(update.id);
-    const layer = known ?? { id: update.id, status: update.status };
-    layer.status = entry.scrub(update.status);
-    if (update.total !== undefined) layer.total = update.total;
-    if (update.current !== undefined) layer.current = update.current;
-    if (update.done) {
-      layer.done = true;
-      if (layer.total !== undefined) layer.current = layer.total;
-    }
-    if (!known) entry.layers.set(update.id, layer);
-    this.#syncLayers(entry);
-    entry.record.percent = percentOf([...entry.layers.values()]);
-  }
-
-  #syncLayers(entry: Entry): void {
-    entry.record.layers = [...entry.layers.values()].map(({ done: _done, ...layer }) => layer);
-  }
-
-  #changed(entry: Entry): void {
-    const snapshot = copy(entry.record);
-    for (const listener of this.#listeners) {
-      try {
-        listener(snapshot);
-      } catch {
-        // a listener's failure is its own
-      }
-    }
-  }
-
-  /** Drops the oldest finished operations beyond the limit. */
-  #trim(): void {
-    const finished = [...this.#entries.values()]
-      .filter(entry => entry.record.status !== 'running')
-      .sort((a, b) => a.record.started - b.record.started);
-    for (const entry of finished.slice(0, Math.max(0, finished.length - this.#maxFinished))) {
-      this.#entries.delete(entry.record.id);
-    }
-  }
+function layerList(layers: Map<string, Layer>): LayerProgress[] {
+  return [...layers.values()].map(({ done: _done, ...layer }) => layer);
 }
 
 /**
@@ -291,21 +286,4 @@ export function percentOf(layers: readonly (LayerProgress & { done?: boolean })[
   }
   if (total === 0) return undefined;
   return Math.floor((current / total) * 100);
-}
-
-/** Replaces every occurrence of each secret with `***`. */
-export function scrubber(secrets: readonly string[]): (text: string) => string {
-  const words = [...new Set(secrets.filter(secret => typeof secret === 'string' && secret.length > 0))].sort(
-    (a, b) => b.length - a.length,
-  );
-  if (words.length === 0) return text => text;
-  return text => {
-    let result = text;
-    for (const word of words) result = result.split(word).join('***');
-    return result;
-  };
-}
-
-function copy(record: ImageOperation): ImageOperation {
-  return { ...record, warnings: [...record.warnings], layers: record.layers.map(layer => ({ ...layer })) };
 }
