@@ -5,9 +5,8 @@
  * what is missing. Linux only: macOS and Windows prompt through Podman Desktop.
  */
 
-import { spawn } from 'node:child_process';
-
 import { findExecutable } from './executables';
+import { runProcess } from './process';
 
 /** Runs a command as root, asking for the rights at most once; its output (stdout and stderr) as it comes. */
 export interface AdminRunner {
@@ -52,7 +51,7 @@ export function adminArgv(
 
 /**
  * An AdminRunner over child processes (the CLI): `purpose` is printed through `tell` before any
- * prompt can appear; the command's stdout and stderr go to onOutput as they come.
+ * prompt can appear; the command's stdout and stderr go to onOutput line by line as they come.
  */
 export function processAdminRunner(
   tell: (message: string) => void,
@@ -63,17 +62,13 @@ export function processAdminRunner(
     run(argv, onOutput, purpose) {
       const [file, args] = adminArgv(argv[0], argv.slice(1), env, findExecutable, host);
       if (purpose && host.uid !== 0) tell(purpose);
-      return new Promise((resolve, reject) => {
-        const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env, shell: false });
-        child.stdout.setEncoding('utf8').on('data', onOutput);
-        child.stderr.setEncoding('utf8').on('data', onOutput);
-        child.on('error', error => reject(new Error(`could not run ${file}: ${error.message}`)));
-        child.on('close', (code, signal) => resolve(code ?? (signal ? 128 + signalNumber(signal) : 1)));
-      });
+      // The environment is the one given, whole.
+      return runProcess([file, ...args], {
+        env,
+        cleanEnv: true,
+        onStdout: line => onOutput(`${line}\n`),
+        onStderr: line => onOutput(`${line}\n`),
+      }).then(result => result.code);
     },
   };
-}
-
-function signalNumber(signal: NodeJS.Signals): number {
-  return { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGPIPE: 13, SIGTERM: 15 }[signal as string] ?? 0;
 }

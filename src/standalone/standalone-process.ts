@@ -1,7 +1,9 @@
-import { spawn } from 'node:child_process';
-
 import { adminArgv } from '../platform/admin';
+import { ProcessStartError, runProcess } from '../platform/process';
 import type { CancellationToken } from './pd-primitives';
+
+/** How much of each output `exec` keeps (its end); Podman Desktop keeps all of it. */
+const CAPTURE_CHARS = 16 * 1024 * 1024;
 
 export interface ExecOptions {
   env?: Record<string, string>;
@@ -36,7 +38,7 @@ export class RunError extends Error {
 
 /**
  * `process.exec` of the API: argv, never a shell; stdout/stderr trimmed; a non-zero exit rejects
- * with RunError; a cancelled token kills the process. `isAdmin` runs the command as root: directly
+ * with RunError; a cancelled token stops the process (SIGTERM, then SIGKILL). `isAdmin` runs the command as root: directly
  * when already root, else through `pkexec` when a graphical session can answer its prompt, else
  * `sudo -n` (which only works without a password prompt) — otherwise it fails and says so.
  */
@@ -48,59 +50,37 @@ export async function exec(
 ): Promise<ExecResult> {
   const [file, argv] = options.isAdmin ? adminArgv(command, args, env) : [command, args];
   const printable = [file, ...argv].join(' ');
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, argv, {
+  const controller = new AbortController();
+  const subscription = options.token?.onCancellationRequested(() => controller.abort());
+  if (options.token?.isCancellationRequested) controller.abort();
+  // Podman Desktop's logger gets the output as it comes, line ends included.
+  const logger = options.logger;
+  try {
+    const result = await runProcess([file, ...argv], {
       cwd: options.cwd,
       env: { ...env, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      shell: false,
+      cleanEnv: true,
+      capture: CAPTURE_CHARS,
+      signal: controller.signal,
+      ...(options.encoding ? { encoding: options.encoding } : {}),
+      ...(logger ? { onStdout: line => logger.log(`${line}\n`), onStderr: line => logger.warn(`${line}\n`) } : {}),
+    }).catch((error: unknown) => {
+      if (!(error instanceof ProcessStartError)) throw error;
+      throw new RunError(`Failed to run ${file}: ${error.cause.message}`, -1, printable, '', '', false, false);
     });
-    let stdout = '';
-    let stderr = '';
-    let cancelled = false;
-    child.stdout.setEncoding(options.encoding ?? 'utf8');
-    child.stderr.setEncoding(options.encoding ?? 'utf8');
-    child.stdout.on('data', (chunk: string) => {
-      stdout += chunk;
-      options.logger?.log(chunk);
-    });
-    child.stderr.on('data', (chunk: string) => {
-      stderr += chunk;
-      options.logger?.warn(chunk);
-    });
-    const subscription = options.token?.onCancellationRequested(() => {
-      cancelled = true;
-      child.kill('SIGTERM');
-    });
-    child.on('error', err => {
-      subscription?.dispose();
-      reject(
-        new RunError(
-          `Failed to run ${file}: ${err.message}`,
-          -1,
-          printable,
-          stdout.trim(),
-          stderr.trim(),
-          cancelled,
-          false,
-        ),
-      );
-    });
-    child.on('close', (code, signal) => {
-      subscription?.dispose();
-      if (code === 0) return resolve({ command: printable, stdout: stdout.trim(), stderr: stderr.trim() });
-      const reason = cancelled ? 'was cancelled' : signal ? `was killed by ${signal}` : `exited with code ${code}`;
-      reject(
-        new RunError(
-          `Command ${file} ${reason}`,
-          code ?? -1,
-          printable,
-          stdout.trim(),
-          stderr.trim(),
-          cancelled,
-          signal !== null,
-        ),
-      );
-    });
-  });
+    const stdout = (result.stdout ?? '').trim();
+    const stderr = (result.stderr ?? '').trim();
+    if (result.code === 0) return { command: printable, stdout, stderr };
+    const cancelled = result.stopped === 'aborted';
+    const reason = cancelled
+      ? 'was cancelled'
+      : result.signal
+        ? `was killed by ${result.signal}`
+        : `exited with code ${result.code}`;
+    // A process ended by a signal has no exit code of its own: -1, as before.
+    const exitCode = result.signal ? -1 : result.code;
+    throw new RunError(`Command ${file} ${reason}`, exitCode, printable, stdout, stderr, cancelled, !!result.signal);
+  } finally {
+    subscription?.dispose();
+  }
 }
