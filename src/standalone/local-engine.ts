@@ -1,13 +1,13 @@
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { errorMessage } from '../api/errors';
 import type { EngineEndpoint } from '../engine/engine-endpoint';
 import { resolveEndpoint, unixEndpoint } from '../engine/engine-endpoint';
 import { checkEndpoint } from '../engine/podman-socket';
 import { findExecutable } from '../platform/executables';
+import { startProcess } from '../platform/process';
 
 export interface LocalEngine {
   endpoint: EngineEndpoint;
@@ -50,24 +50,28 @@ async function startPrivateService(podman: string, env: NodeJS.ProcessEnv): Prom
   // without stopping it (SIGKILL, a crash); elsewhere stop() and the signal handlers are all there is.
   const setpriv = process.platform === 'linux' ? findExecutable('setpriv', env.PATH) : undefined;
   const [command, ...args] = setpriv ? [setpriv, '--pdeathsig', 'SIGTERM', '--', ...argv] : argv;
-  const child: ChildProcess = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4000)));
-  const exited = new Promise<number | null>(resolve => child.once('exit', code => resolve(code)));
+  // The whole environment given; stop() sends SIGTERM, and SIGKILL when it still runs 5 s later.
+  const service = startProcess([command, ...args], {
+    env,
+    cleanEnv: true,
+    graceMs: 5000,
+    onStderr: line => (stderr = `${stderr}${line}\n`.slice(-4000)),
+  });
+  let startError: string | undefined;
+  service.started.catch((error: unknown) => (startError = errorMessage(error)));
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise(resolve => setTimeout(resolve, 5000))]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    }
+    await service.stop().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   };
   const endpoint = unixEndpoint(socketPath);
   const deadline = Date.now() + 20_000;
   for (;;) {
-    if (child.exitCode !== null) {
+    if (startError !== undefined || service.exitCode !== undefined) {
       await stop();
-      throw new Error(`podman system service exited with code ${child.exitCode}: ${stderr.trim() || 'no output'}`);
+      throw new Error(
+        startError ?? `podman system service exited with code ${service.exitCode}: ${stderr.trim() || 'no output'}`,
+      );
     }
     try {
       await checkEndpoint(endpoint, { env, timeoutMs: 1000 });
