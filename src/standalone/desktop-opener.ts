@@ -1,7 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
-
-import { errorMessage } from '../api/errors';
+import { ProcessStartError, startProcess } from '../platform/process';
 
 /**
  * What Podman Desktop does for `env.openExternal(Uri.file(path))` (Electron's shell), done in
@@ -33,46 +30,34 @@ export interface LaunchOptions {
  * Starts `program path` (argv, no shell), detached so that it outlives standalone mode, and
  * answers once it has exited or run for the grace period: opened, or why not.
  */
-export function launchDetached(program: string, path: string, options: LaunchOptions = {}): Promise<OpenResult> {
+export async function launchDetached(program: string, path: string, options: LaunchOptions = {}): Promise<OpenResult> {
   const platform = options.platform ?? process.platform;
-  return new Promise(resolve => {
-    let settled = false;
-    let timer: NodeJS.Timeout | undefined;
-    let child: ChildProcess;
-    try {
-      child = spawn(program, [path], { detached: true, stdio: 'ignore', shell: false, env: options.env });
-    } catch (error: unknown) {
-      // A path Node refuses to pass (a NUL byte, say) never reaches the program.
-      resolve({ opened: false, reason: `${program} did not start: ${errorMessage(error)}` });
-      return;
-    }
-    const settle = (result: OpenResult) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      child.unref();
-      resolve(result);
-    };
-    // Kept after settling: an 'error' event without a listener would throw.
-    child.on('error', (error: NodeJS.ErrnoException) =>
-      settle({
-        opened: false,
-        reason: error.code === 'ENOENT' ? `${program} is not installed` : `${program} did not start: ${error.message}`,
-      }),
-    );
-    child.once('spawn', () => {
-      timer = setTimeout(() => settle({ opened: true }), options.graceMs ?? OPENER_GRACE_MS);
-    });
-    child.once('exit', (code, signal) => {
-      // explorer.exe exits with 1 even when it opened the folder.
-      if (code === 0 || (platform === 'win32' && signal === null)) settle({ opened: true });
-      else
-        settle({
-          opened: false,
-          reason: `${program} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}`,
-        });
-    });
+  const opener = startProcess([program, path], {
+    detached: true,
+    ...(options.env ? { env: options.env, cleanEnv: true } : {}),
   });
+  try {
+    await opener.started;
+  } catch (error: unknown) {
+    // Not installed, or a path Node refuses to pass (a NUL byte, say): it never reached the program.
+    const reason = error instanceof ProcessStartError ? error.cause.message : String(error);
+    const notInstalled = error instanceof ProcessStartError && error.errno === 'ENOENT';
+    return {
+      opened: false,
+      reason: notInstalled ? `${program} is not installed` : `${program} did not start: ${reason}`,
+    };
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<undefined>(resolve => (timer = setTimeout(resolve, options.graceMs ?? OPENER_GRACE_MS)));
+  const result = await Promise.race([opener.result, grace]);
+  clearTimeout(timer);
+  // Whatever it does next, standalone mode does not wait for it.
+  opener.unref();
+  if (!result) return { opened: true };
+  // explorer.exe exits with 1 even when it opened the folder.
+  if (result.code === 0 || (platform === 'win32' && !result.signal)) return { opened: true };
+  const reason = result.signal ? `was killed by ${result.signal}` : `exited with code ${result.code}`;
+  return { opened: false, reason: `${program} ${reason}` };
 }
 
 /**
