@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-
 import { version } from '../../package.json';
 import { diskAttachCommand } from './commands/disk-attach';
 import { diskBuildCommand } from './commands/disk-build';
@@ -13,6 +11,7 @@ import { imagePullCommand } from './commands/image-pull';
 import { imagePushCommand } from './commands/image-push';
 import { imagesCommand } from './commands/images';
 import { processAdminRunner } from '../platform/admin';
+import { startProcess } from '../platform/process';
 import { connectEngine } from './connect';
 import { runCli } from './run';
 
@@ -46,7 +45,7 @@ runCli(
     connect: connectEngine,
     spawnDetached(args, env) {
       // This very script, again, in its own session: it outlives this process and its terminal.
-      const child = spawn(process.execPath, [process.argv[1], ...args], { detached: true, stdio: 'ignore', env });
+      const child = startProcess([process.execPath, process.argv[1], ...args], { detached: true, env, cleanEnv: true });
       child.unref();
       return child.pid;
     },

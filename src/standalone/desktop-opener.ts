@@ -47,8 +47,10 @@ export async function launchDetached(program: string, path: string, options: Lau
       reason: notInstalled ? `${program} is not installed` : `${program} did not start: ${reason}`,
     };
   }
-  let timer: NodeJS.Timeout | undefined;
-  const grace = new Promise<undefined>(resolve => (timer = setTimeout(resolve, options.graceMs ?? OPENER_GRACE_MS)));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const grace = new Promise<undefined>(
+    resolve => (timer = setTimeout(() => resolve(undefined), options.graceMs ?? OPENER_GRACE_MS)),
+  );
   const result = await Promise.race([opener.result, grace]);
   clearTimeout(timer);
   // Whatever it does next, standalone mode does not wait for it.

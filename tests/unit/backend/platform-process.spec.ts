@@ -4,10 +4,11 @@
  * statuses from signals, a clean environment, and argv that no shell ever interprets.
  */
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import ts from 'typescript';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 
 import {
@@ -189,5 +190,33 @@ describe('runProcess', () => {
     expect(running.pid).toBeGreaterThan(0);
     expect(running.exitCode).toBeUndefined();
     await expect(running.stop()).resolves.toMatchObject({ code: 143, stopped: 'stopped' });
+  });
+});
+
+describe('detached', () => {
+  test('a detached, unref’d process outlives the one that started it, which exits at once', async () => {
+    // process.ts imports only Node's own modules: transpiled, a plain node child can load it.
+    const source = readFileSync(join(import.meta.dirname, '../../../src/platform/process.ts'), 'utf8');
+    const module = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    });
+    writeFileSync(join(dir, 'process.mjs'), module.outputText);
+    const started = Date.now();
+    const parent = await runProcess(
+      nodeScript(
+        `import(${JSON.stringify(join(dir, 'process.mjs'))}).then(({ startProcess }) => {
+          const child = startProcess(['sleep', '30'], { detached: true });
+          child.unref();
+          child.started.then(() => console.log(child.pid));
+        });`,
+      ),
+      { capture: true, timeoutMs: 10_000 },
+    );
+    expect(parent).toMatchObject({ code: 0 });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const pid = Number(parent.stdout?.trim());
+    // Still running (signal 0 only asks), then ended by the test.
+    expect(() => process.kill(pid, 0)).not.toThrow();
+    process.kill(pid, 'SIGKILL');
   });
 });
