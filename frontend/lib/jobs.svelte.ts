@@ -125,6 +125,16 @@ export class JobFeed<Detail = unknown> extends PushFeed<Job<Detail>> {
 
 export type ReadJobLog = (jobId: string, from: number) => Promise<JobLogChunk>;
 
+/** How many lines the log view keeps (its terminal's scrollback); older ones scroll away as new ones come. */
+export const LOG_KEPT_LINES = 10_000;
+
+export interface JobLogReaderOptions {
+  /** Open on the last `tail` lines (the whole log when not given). */
+  tail?: number;
+  /** How many lines the sink keeps: those written before the last `keep` count as not shown. */
+  keep?: number;
+}
+
 /**
  * The log of one job, read by line cursor and written to a sink (the page's terminal). It opens at
  * the start, or on the last `tail` lines; then it reads only lines it has not read, as the job's
@@ -133,7 +143,7 @@ export type ReadJobLog = (jobId: string, from: number) => Promise<JobLogChunk>;
  */
 export class JobLogReader {
   /** Lines before the first one read that were left out by choice (the tail). */
-  skipped = $state(0);
+  start = $state(0);
   /** Lines the backend no longer kept when the reader asked for them (a capped log). */
   dropped = $state(0);
   /** Lines written to the sink so far. */
@@ -148,6 +158,7 @@ export class JobLogReader {
   readonly #jobId: string;
   readonly #write: (lines: string[]) => void;
   readonly #tail: number | undefined;
+  readonly #keep: number;
   #next: number | undefined;
   #wanted = 0;
   #finished = false;
@@ -155,11 +166,17 @@ export class JobLogReader {
   #again = false;
   #stopped = false;
 
-  constructor(read: ReadJobLog, jobId: string, write: (lines: string[]) => void, tail?: number) {
+  constructor(read: ReadJobLog, jobId: string, write: (lines: string[]) => void, options: JobLogReaderOptions = {}) {
     this.#read = read;
     this.#jobId = jobId;
     this.#write = write;
-    this.#tail = tail;
+    this.#tail = options.tail;
+    this.#keep = options.keep ?? Infinity;
+  }
+
+  /** Lines not shown before the first one the sink still keeps: left out by the tail, or scrolled away. */
+  get skipped(): number {
+    return this.start + Math.max(0, this.written - this.#keep);
   }
 
   /** The line index the next read starts from. */
@@ -172,7 +189,7 @@ export class JobLogReader {
     if (this.#stopped || this.done) return Promise.resolve();
     if (this.#next === undefined) {
       this.#next = this.#tail === undefined ? 0 : Math.max(0, job.logLines - this.#tail);
-      this.skipped = this.#next;
+      this.start = this.#next;
     }
     this.#wanted = Math.max(this.#wanted, job.logLines);
     this.#finished ||= isJobFinished(job.status);
