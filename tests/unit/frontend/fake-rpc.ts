@@ -76,6 +76,10 @@ export const fakeRpc = {
       return job;
     });
   },
+  /** The backend's image builds, pushes and pulls from now on, as the jobs that carry them. */
+  setImageOperations(operations: ImageOperation[]): void {
+    fakeRpc.setJobs(operations.map(operation => imageJob(operation)));
+  },
   /** A log of `lines` as readJobLog serves it: from a line index on, `first` the oldest line still kept. */
   serveLog(lines: string[], first = 0): void {
     fakeRpc.api.readJobLog.mockImplementation(async (_id, from) => {
