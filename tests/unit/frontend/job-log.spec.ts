@@ -3,15 +3,17 @@ import { beforeEach, describe, expect, test, vi } from 'vitest';
 
 import type { Job } from '../../../src/api/jobs';
 import JobLog from '../../../frontend/components/JobLog.svelte';
+import { LOG_KEPT_LINES } from '../../../frontend/lib/jobs.svelte';
 import { fakeRpc } from './fake-rpc';
 
 vi.mock('../../../frontend/rpc', async () => (await import('./fake-rpc')).fakeRpc);
 
 // The terminal stand-in of setup.ts, counted: xterm.js must be loaded only once a log is shown.
-const opened = vi.hoisted(() => ({ count: 0 }));
+const opened = vi.hoisted(() => ({ count: 0, scrollback: [] as number[] }));
 vi.mock('../../../frontend/lib/log-terminal', () => ({
-  openLogTerminal(element: HTMLElement) {
+  openLogTerminal(element: HTMLElement, _label: string, scrollback: number) {
     opened.count++;
+    opened.scrollback.push(scrollback);
     const out = document.createElement('pre');
     out.setAttribute('aria-label', 'Terminal');
     element.appendChild(out);
@@ -46,6 +48,7 @@ function job(overrides: Partial<Job> = {}): Job {
 beforeEach(() => {
   fakeRpc.reset();
   opened.count = 0;
+  opened.scrollback = [];
 });
 
 describe('JobLog', () => {
@@ -138,6 +141,14 @@ describe('JobLog', () => {
 
     await view.rerender({ job: job({ logLines: 1 }), label: 'Push log', showLog: true });
     await waitFor(() => expect(opened.count).toBe(1));
+  });
+
+  test('the terminal keeps at most LOG_KEPT_LINES lines; those beyond count as not shown', async () => {
+    const total = LOG_KEPT_LINES + 1000;
+    fakeRpc.serveLog(Array.from({ length: total }, (_, i) => `line ${i}`));
+    render(JobLog, { job: job({ logLines: total }), label: 'Start log' });
+    expect(await screen.findByText('1000 earlier lines not shown')).toBeInTheDocument();
+    expect(opened.scrollback).toEqual([LOG_KEPT_LINES]);
   });
 
   test('a log with no line yet says so; a failed read says why', async () => {
