@@ -2,7 +2,7 @@ import '@xterm/xterm/css/xterm.css';
 
 import { Terminal, type ITheme } from '@xterm/xterm';
 
-/** Where a build log is written: an xterm.js terminal in the page, a fake in tests (jsdom cannot run xterm). */
+/** Where a job's log is written: an xterm.js terminal in the page, a fake in tests (jsdom cannot run xterm). */
 export interface LogSink {
   write(text: string): void;
   dispose(): void;
@@ -10,7 +10,6 @@ export interface LogSink {
 
 const FONT_SIZE = 12;
 const FONT_FAMILY = 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace';
-const SCROLLBACK_LINES = 10_000;
 /** The width xterm keeps for its scrollbar (its fit addon's DEFAULT_SCROLL_BAR_WIDTH). */
 const SCROLLBAR_WIDTH = 14;
 
@@ -71,10 +70,11 @@ function cellSize(terminal: Terminal): CellSize {
 }
 
 /**
- * A read-only terminal in `element`, sized to it (and re-sized with it), for a build log with its
- * colours and progress lines. The page writes text; nothing is ever read from the user.
+ * A read-only terminal in `element`, sized to it (and re-sized with it), for a job's log with its
+ * colours and progress lines, keeping the last `scrollback` lines. The page writes text; nothing is
+ * ever read from the user.
  */
-export function openLogTerminal(element: HTMLElement, label: string): LogSink {
+export function openLogTerminal(element: HTMLElement, label: string, scrollback: number): LogSink {
   const terminal = new Terminal({
     convertEol: true,
     disableStdin: true,
@@ -82,7 +82,7 @@ export function openLogTerminal(element: HTMLElement, label: string): LogSink {
     cursorInactiveStyle: 'none',
     fontSize: FONT_SIZE,
     fontFamily: FONT_FAMILY,
-    scrollback: SCROLLBACK_LINES,
+    scrollback,
     screenReaderMode: true,
     theme: pdTheme(),
   });

@@ -15,13 +15,14 @@ import type {
   OutputFolderCheck,
 } from './disk-builds';
 import type { ImageDeleteResult } from './image-delete';
+import type { JobsApi } from './jobs';
 import type { BootcImage, EngineSummary, Route } from './models';
 
 /**
  * What the webview may ask of the backend. Every method returns a promise; every argument and
  * result is structured-clone data (see models.ts).
  */
-export interface BootcStudioApi {
+export interface BootcStudioApi extends JobsApi {
   /** Bootc images of every running engine. Engines that fail to answer are skipped, not fatal. */
   listBootcImages(): Promise<BootcImage[]>;
   /** Running engines, as far as they answer. */

@@ -36,6 +36,8 @@ export const PUSH_CHANNELS = {
   imageOperationsChanged: 'image-operations-changed',
   /** A disk build was added, progressed, ended or was deleted: re-read listDiskBuilds. */
   diskBuildsChanged: 'disk-builds-changed',
+  /** A job (of any kind) started, progressed, ended or was removed: re-read listJobs / getJob. */
+  jobsChanged: 'jobs-changed',
   /** A deep link is pending: call `takePendingRoute()`. */
   routePending: 'route-pending',
 } as const;

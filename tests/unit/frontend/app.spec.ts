@@ -6,7 +6,7 @@ import { buildFormRoute, ROUTES } from '../../../src/api/routes';
 import { PUSH_CHANNELS } from '../../../src/api/rpc-protocol';
 import App from '../../../frontend/App.svelte';
 import { router } from '../../../frontend/stores/app-router';
-import { bootcImage, diskBuildRecord, fakeRpc, fedoraExample } from './fake-rpc';
+import { bootcImage, diskBuildJob, diskBuildRecord, fakeRpc, fedoraExample } from './fake-rpc';
 
 vi.mock('../../../frontend/rpc', async () => (await import('./fake-rpc')).fakeRpc);
 
@@ -50,7 +50,7 @@ describe('App', () => {
 
   test('Disk Images lists the builds, no longer a placeholder; its Build button opens the form', async () => {
     const user = userEvent.setup();
-    fakeRpc.api.listDiskBuilds.mockResolvedValue([diskBuildRecord()]);
+    fakeRpc.setJobs([diskBuildJob(diskBuildRecord())]);
     render(App);
     await user.click(navLink('Disk Images'));
     expect(screen.getByRole('heading', { name: 'Disk images' })).toBeInTheDocument();
@@ -64,10 +64,10 @@ describe('App', () => {
 
   test('a build’s details are a page of their own, still under Disk Images', async () => {
     fakeRpc.getState.mockReturnValue({ route: `${ROUTES.diskImageDetails}?build=build-1` });
-    fakeRpc.api.getDiskBuild.mockResolvedValue(diskBuildRecord());
+    fakeRpc.setJobs([diskBuildJob(diskBuildRecord())]);
     render(App);
     expect(await screen.findByRole('region', { name: 'Summary' })).toBeInTheDocument();
-    expect(fakeRpc.api.getDiskBuild).toHaveBeenCalledWith('build-1');
+    expect(fakeRpc.api.getJob).toHaveBeenCalledWith('build-1');
     expect(navLink('Disk Images')).toHaveAttribute('aria-current', 'page');
   });
 

@@ -197,7 +197,7 @@ describe('BuildImagePage: the form', () => {
   test('Build sends exactly the request the form describes, then shows the build', async () => {
     const user = userEvent.setup();
     fakeRpc.api.buildImage.mockResolvedValue('op-7');
-    fakeRpc.api.listImageOperations.mockResolvedValue([imageOperation({ id: 'op-7', ref: 'quay.io/me/my-os:1' })]);
+    fakeRpc.setImageOperations([imageOperation({ id: 'op-7', ref: 'quay.io/me/my-os:1' })]);
     render(BuildImagePage);
     await fillValidForm(user);
     await user.click(screen.getByRole('checkbox', { name: 'linux/arm64' }));
@@ -293,7 +293,7 @@ describe('BuildImagePage: the build', () => {
         pull: false,
       },
     });
-    fakeRpc.api.listImageOperations.mockResolvedValue([operation]);
+    fakeRpc.setImageOperations([operation]);
     render(BuildImagePage);
     await user.click(await screen.findByRole('button', { name: 'New build' }));
     expect(router.route).toBe(ROUTES.buildImage);
@@ -309,7 +309,7 @@ describe('BuildImagePage: the build', () => {
 
   test('New build on a build known only by its id: an empty form says why Build is disabled', async () => {
     const user = userEvent.setup();
-    fakeRpc.api.listImageOperations.mockResolvedValue([]);
+    fakeRpc.setImageOperations([]);
     render(BuildImagePage);
     await user.click(await screen.findByRole('button', { name: 'New build' }));
     expect(screen.getByRole('button', { name: 'Build' })).toBeDisabled();
@@ -322,8 +322,8 @@ describe('BuildImagePage: the build', () => {
 
   test('a build whose engine is not chosen yet says when it started, without an empty engine name', async () => {
     const operation = imageOperation({ engineId: '', engineName: '', logLines: 1 });
-    fakeRpc.api.listImageOperations.mockResolvedValue([operation]);
-    fakeRpc.api.readImageOperationLog.mockResolvedValue({ lines: ['Building quay.io/me/os:1 from /srv/os…'], next: 1 });
+    fakeRpc.setImageOperations([operation]);
+    fakeRpc.api.readJobLog.mockResolvedValue({ lines: ['Building quay.io/me/os:1 from /srv/os…'], next: 1 });
     render(BuildImagePage);
     const view = await screen.findByRole('region', { name: /Build/ });
     await waitFor(() => expect(view).toHaveTextContent(/Started \d/));
@@ -332,8 +332,8 @@ describe('BuildImagePage: the build', () => {
 
   test('shows status, the current step and the log, and follows the log reading only new lines', async () => {
     const operation = imageOperation({ message: 'STEP 1/3: FROM quay.io/fedora/fedora-bootc:42', logLines: 2 });
-    fakeRpc.api.listImageOperations.mockResolvedValue([operation]);
-    fakeRpc.api.readImageOperationLog.mockImplementation(async (_id, from) => {
+    fakeRpc.setImageOperations([operation]);
+    fakeRpc.api.readJobLog.mockImplementation(async (_id, from) => {
       const all = [
         'STEP 1/3: FROM quay.io/fedora/fedora-bootc:42',
         'Trying to pull…',
@@ -350,17 +350,15 @@ describe('BuildImagePage: the build', () => {
     expect(screen.getByLabelText('Status')).toHaveTextContent('Building');
     expect(screen.getByLabelText('Current step')).toHaveTextContent('STEP 1/3: FROM quay.io/fedora/fedora-bootc:42');
 
-    fakeRpc.api.listImageOperations.mockResolvedValue([
-      { ...operation, message: 'STEP 2/3: RUN dnf -y install httpd', logLines: 4 },
-    ]);
-    fakeRpc.push(PUSH_CHANNELS.imageOperationsChanged);
+    fakeRpc.setImageOperations([{ ...operation, message: 'STEP 2/3: RUN dnf -y install httpd', logLines: 4 }]);
+    fakeRpc.push(PUSH_CHANNELS.jobsChanged);
 
     await waitFor(() =>
       expect(log.textContent).toBe(
         'STEP 1/3: FROM quay.io/fedora/fedora-bootc:42\nTrying to pull…\nSTEP 2/3: RUN dnf -y install httpd\nInstalled: httpd',
       ),
     );
-    expect(fakeRpc.api.readImageOperationLog.mock.calls).toEqual([
+    expect(fakeRpc.api.readJobLog.mock.calls).toEqual([
       ['op-1', 0],
       ['op-1', 2],
     ]);
@@ -368,20 +366,20 @@ describe('BuildImagePage: the build', () => {
   });
 
   test('a long log opens on its tail', async () => {
-    fakeRpc.api.listImageOperations.mockResolvedValue([imageOperation({ logLines: 1500 })]);
-    fakeRpc.api.readImageOperationLog.mockImplementation(async (_id, from) => ({
+    fakeRpc.setImageOperations([imageOperation({ logLines: 1500 })]);
+    fakeRpc.api.readJobLog.mockImplementation(async (_id, from) => ({
       lines: Array.from({ length: 1500 - from }, (_, i) => `line ${from + i}`),
       next: 1500,
     }));
     render(BuildImagePage);
 
     expect(await screen.findByText('500 earlier lines not shown')).toBeInTheDocument();
-    expect(fakeRpc.api.readImageOperationLog).toHaveBeenCalledWith('op-1', 500);
+    expect(fakeRpc.api.readJobLog).toHaveBeenCalledWith('op-1', 500);
     expect(screen.getByLabelText('Build log').textContent).toMatch(/^line 500\n[^]*\nline 1499$/);
   });
 
   test('a failed build shows the failing step’s message and its log', async () => {
-    fakeRpc.api.listImageOperations.mockResolvedValue([
+    fakeRpc.setImageOperations([
       imageOperation({
         status: 'failed',
         ended: Date.now(),
@@ -389,7 +387,7 @@ describe('BuildImagePage: the build', () => {
         logLines: 1,
       }),
     ]);
-    fakeRpc.api.readImageOperationLog.mockResolvedValue({ lines: ['STEP 2/3: RUN false'], next: 1 });
+    fakeRpc.api.readJobLog.mockResolvedValue({ lines: ['STEP 2/3: RUN false'], next: 1 });
     render(BuildImagePage);
 
     expect(await screen.findByRole('alert', { name: 'Why it failed' })).toHaveTextContent(
@@ -402,7 +400,7 @@ describe('BuildImagePage: the build', () => {
   });
 
   test('warnings are shown', async () => {
-    fakeRpc.api.listImageOperations.mockResolvedValue([
+    fakeRpc.setImageOperations([
       imageOperation({
         status: 'succeeded',
         warnings: ['quay.io/me/my-os:1 is not a bootc image: it has no containers.bootc label'],
@@ -416,20 +414,20 @@ describe('BuildImagePage: the build', () => {
 
   test('Cancel asks the backend to cancel the build', async () => {
     const user = userEvent.setup();
-    fakeRpc.api.listImageOperations.mockResolvedValue([imageOperation()]);
-    fakeRpc.api.cancelImageOperation.mockResolvedValue();
+    fakeRpc.setImageOperations([imageOperation()]);
+    fakeRpc.api.cancelJob.mockResolvedValue();
     render(BuildImagePage);
 
     await user.click(await screen.findByRole('button', { name: 'Cancel build' }));
 
-    expect(fakeRpc.api.cancelImageOperation).toHaveBeenCalledWith('op-1');
-    await waitFor(() => expect(fakeRpc.api.listImageOperations).toHaveBeenCalledTimes(2));
+    expect(fakeRpc.api.cancelJob).toHaveBeenCalledWith('op-1');
+    await waitFor(() => expect(fakeRpc.api.listJobs).toHaveBeenCalledTimes(2));
   });
 
   test('a refused Cancel says why', async () => {
     const user = userEvent.setup();
-    fakeRpc.api.listImageOperations.mockResolvedValue([imageOperation()]);
-    fakeRpc.api.cancelImageOperation.mockRejectedValue(new Error('the build already ended'));
+    fakeRpc.setImageOperations([imageOperation()]);
+    fakeRpc.api.cancelJob.mockRejectedValue(new Error('the build already ended'));
     render(BuildImagePage);
     await user.click(await screen.findByRole('button', { name: 'Cancel build' }));
     expect(await screen.findByText('Could not cancel: the build already ended')).toBeInTheDocument();
@@ -437,9 +435,7 @@ describe('BuildImagePage: the build', () => {
 
   test('a succeeded build offers Push… (to the push dialog of the image) and Go to Images', async () => {
     const user = userEvent.setup();
-    fakeRpc.api.listImageOperations.mockResolvedValue([
-      imageOperation({ status: 'succeeded', ended: Date.now(), imageId: 'sha256:abc' }),
-    ]);
+    fakeRpc.setImageOperations([imageOperation({ status: 'succeeded', ended: Date.now(), imageId: 'sha256:abc' })]);
     render(BuildImagePage);
 
     expect(await screen.findByLabelText('Status')).toHaveTextContent('Built');
@@ -452,22 +448,22 @@ describe('BuildImagePage: the build', () => {
 
   test('Go to Images leaves for the Images page', async () => {
     const user = userEvent.setup();
-    fakeRpc.api.listImageOperations.mockResolvedValue([imageOperation({ status: 'succeeded' })]);
+    fakeRpc.setImageOperations([imageOperation({ status: 'succeeded' })]);
     render(BuildImagePage);
     await user.click(await screen.findByRole('button', { name: 'Go to Images' }));
     expect(router.route).toBe(ROUTES.images);
   });
 
   test('an operation the backend no longer knows says so', async () => {
-    fakeRpc.api.listImageOperations.mockResolvedValue([]);
+    fakeRpc.setImageOperations([]);
     render(BuildImagePage);
     expect(await screen.findByText(/This build is no longer known/)).toBeInTheDocument();
   });
 
   test('the build view comes back when the webview is destroyed and re-created', async () => {
     const operation = imageOperation({ logLines: 1, message: 'STEP 2/3: RUN dnf -y install httpd' });
-    fakeRpc.api.listImageOperations.mockResolvedValue([operation]);
-    fakeRpc.api.readImageOperationLog.mockResolvedValue({ lines: ['STEP 1/3: FROM fedora-bootc'], next: 1 });
+    fakeRpc.setImageOperations([operation]);
+    fakeRpc.api.readJobLog.mockResolvedValue({ lines: ['STEP 1/3: FROM fedora-bootc'], next: 1 });
     const first = render(App);
     await screen.findByRole('region', { name: 'Build quay.io/me/my-os:1' });
     const saved = fakeRpc.setState.mock.calls.at(-1)?.[0];

@@ -6,31 +6,16 @@ import { ROUTES } from '../../../src/api/routes';
 import { PUSH_CHANNELS } from '../../../src/api/rpc-protocol';
 import DiskImageDetailsPage from '../../../frontend/pages/DiskImageDetailsPage.svelte';
 import { router } from '../../../frontend/stores/app-router';
-import { diskBuildRecord, diskBuildRequest, fakeRpc } from './fake-rpc';
+import { diskBuildJob, diskBuildRecord, diskBuildRequest, fakeRpc } from './fake-rpc';
 
 vi.mock('../../../frontend/rpc', async () => (await import('./fake-rpc')).fakeRpc);
-
-// jsdom cannot run xterm.js: the log goes into a plain element instead, through the same seam.
-vi.mock('../../../frontend/lib/log-terminal', () => ({
-  openLogTerminal(element: HTMLElement) {
-    const out = document.createElement('pre');
-    out.setAttribute('aria-label', 'Terminal');
-    element.appendChild(out);
-    return {
-      write: (text: string) => {
-        out.textContent += text;
-      },
-      dispose: () => out.remove(),
-    };
-  },
-}));
 
 const ROUTE = `${ROUTES.diskImageDetails}?build=build-1`;
 const RUNNING = { id: 'podman.podman-machine-default', name: 'Podman', type: 'podman' as const, arch: 'amd64' };
 
 beforeEach(() => {
   fakeRpc.reset();
-  fakeRpc.api.getDiskBuild.mockResolvedValue(diskBuildRecord());
+  fakeRpc.setJobs([diskBuildJob(diskBuildRecord())]);
   fakeRpc.api.listEngines.mockResolvedValue([RUNNING]);
   router.route = ROUTE;
 });
@@ -39,7 +24,7 @@ describe('DiskImageDetailsPage', () => {
   test('the summary says what the build was asked to do and where it stands', async () => {
     render(DiskImageDetailsPage);
     const summary = await screen.findByRole('region', { name: 'Summary' });
-    expect(fakeRpc.api.getDiskBuild).toHaveBeenCalledWith('build-1');
+    expect(fakeRpc.api.getJob).toHaveBeenCalledWith('build-1');
     expect(screen.getByRole('heading', { name: 'quay.io/fedora/fedora-bootc:42' })).toBeInTheDocument();
     expect(within(summary).getByLabelText('Status')).toHaveTextContent('Building 40%');
     expect(within(summary).getByRole('progressbar')).toHaveAttribute('aria-valuenow', '40');
@@ -50,9 +35,11 @@ describe('DiskImageDetailsPage', () => {
   });
 
   test('a build whose engine is not running says so and names the running ones', async () => {
-    fakeRpc.api.getDiskBuild.mockResolvedValue(
-      diskBuildRecord({ status: 'succeeded', engineId: 'podman:/tmp/gone/podman.sock', engineName: 'podman (old)' }),
-    );
+    fakeRpc.setJobs([
+      diskBuildJob(
+        diskBuildRecord({ status: 'succeeded', engineId: 'podman:/tmp/gone/podman.sock', engineName: 'podman (old)' }),
+      ),
+    ]);
     fakeRpc.api.listEngines.mockResolvedValue([RUNNING, { ...RUNNING, id: 'docker.default', name: 'Docker' }]);
     render(DiskImageDetailsPage);
     const summary = await screen.findByRole('region', { name: 'Summary' });
@@ -71,15 +58,17 @@ describe('DiskImageDetailsPage', () => {
   });
 
   test('a failed build says why; a remote build says where its folder is', async () => {
-    fakeRpc.api.getDiskBuild.mockResolvedValue(
-      diskBuildRecord({
-        status: 'failed',
-        ended: Date.now(),
-        error: 'No space left on device in /home/me/disks',
-        remote: true,
-        engineName: 'build-server',
-      }),
-    );
+    fakeRpc.setJobs([
+      diskBuildJob(
+        diskBuildRecord({
+          status: 'failed',
+          ended: Date.now(),
+          error: 'No space left on device in /home/me/disks',
+          remote: true,
+          engineName: 'build-server',
+        }),
+      ),
+    ]);
     render(DiskImageDetailsPage);
     const summary = await screen.findByRole('region', { name: 'Summary' });
     expect(within(summary).getByLabelText('Status')).toHaveTextContent('Failed');
@@ -90,9 +79,9 @@ describe('DiskImageDetailsPage', () => {
 
   test('a cancelled build says "Cancelled" once: no bar left at 99 %, no error repeating the status', async () => {
     // As a record cancelled before this release was written: the last percentage and the word as its error.
-    fakeRpc.api.getDiskBuild.mockResolvedValue(
-      diskBuildRecord({ status: 'cancelled', ended: Date.now(), percent: 99, error: 'Cancelled' }),
-    );
+    fakeRpc.setJobs([
+      diskBuildJob(diskBuildRecord({ status: 'cancelled', ended: Date.now(), percent: 99, error: 'Cancelled' })),
+    ]);
     render(DiskImageDetailsPage);
     const summary = await screen.findByRole('region', { name: 'Summary' });
     expect(within(summary).getByLabelText('Status')).toHaveTextContent('Cancelled');
@@ -103,7 +92,7 @@ describe('DiskImageDetailsPage', () => {
   });
 
   test('a hand-off build says its builder ran on root’s podman', async () => {
-    fakeRpc.api.getDiskBuild.mockResolvedValue(diskBuildRecord({ handoff: true, engineName: 'podman (rootless)' }));
+    fakeRpc.setJobs([diskBuildJob(diskBuildRecord({ handoff: true, engineName: 'podman (rootless)' }))]);
     render(DiskImageDetailsPage);
     const summary = await screen.findByRole('region', { name: 'Summary' });
     expect(within(summary).getByLabelText('Engine')).toHaveTextContent(
@@ -112,18 +101,20 @@ describe('DiskImageDetailsPage', () => {
   });
 
   test('artifacts are listed with their sizes', async () => {
-    fakeRpc.api.getDiskBuild.mockResolvedValue(
-      diskBuildRecord({
-        status: 'succeeded',
-        percent: 100,
-        ended: Date.now(),
-        request: diskBuildRequest({ types: ['qcow2', 'raw'] }),
-        artifacts: [
-          { type: 'qcow2', path: '/home/me/disks/qcow2/disk.qcow2', size: 1_234_000_000 },
-          { type: 'raw', path: '/home/me/disks/image/disk.raw', size: 10_737_418_240 },
-        ],
-      }),
-    );
+    fakeRpc.setJobs([
+      diskBuildJob(
+        diskBuildRecord({
+          status: 'succeeded',
+          percent: 100,
+          ended: Date.now(),
+          request: diskBuildRequest({ types: ['qcow2', 'raw'] }),
+          artifacts: [
+            { type: 'qcow2', path: '/home/me/disks/qcow2/disk.qcow2', size: 1_234_000_000 },
+            { type: 'raw', path: '/home/me/disks/image/disk.raw', size: 10_737_418_240 },
+          ],
+        }),
+      ),
+    ]);
     render(DiskImageDetailsPage);
     const files = await screen.findByRole('table', { name: 'Files' });
     const qcow2 = within(files).getByRole('row', { name: 'qcow2' });
@@ -133,25 +124,28 @@ describe('DiskImageDetailsPage', () => {
   });
 
   test('files removed or replaced outside Bootc Studio say so instead of their sizes; a gone log too', async () => {
-    fakeRpc.api.getDiskBuild.mockResolvedValue(
-      diskBuildRecord({
-        status: 'succeeded',
-        ended: Date.now(),
-        request: diskBuildRequest({ types: ['qcow2', 'raw'] }),
-        artifacts: [
-          { type: 'qcow2', path: '/home/me/disks/qcow2/disk.qcow2', size: 1_234_000_000, state: 'missing' },
-          {
-            type: 'raw',
-            path: '/home/me/disks/image/disk.raw',
-            size: 10_737_418_240,
-            state: 'replaced',
-            replacedBy: 'bbbbbbbbbbbb',
-          },
-        ],
-        logPresent: false,
-      }),
-    );
-    fakeRpc.api.readDiskBuildLog.mockRejectedValue(new Error('the log of build build-1 is gone'));
+    fakeRpc.setJobs([
+      diskBuildJob(
+        diskBuildRecord({
+          status: 'succeeded',
+          ended: Date.now(),
+          request: diskBuildRequest({ types: ['qcow2', 'raw'] }),
+          artifacts: [
+            { type: 'qcow2', path: '/home/me/disks/qcow2/disk.qcow2', size: 1_234_000_000, state: 'missing' },
+            {
+              type: 'raw',
+              path: '/home/me/disks/image/disk.raw',
+              size: 10_737_418_240,
+              state: 'replaced',
+              replacedBy: 'bbbbbbbbbbbb',
+            },
+          ],
+          logPresent: false,
+        }),
+        { logLines: 40 },
+      ),
+    ]);
+    fakeRpc.api.readJobLog.mockResolvedValue({ lines: [], next: 0, present: false });
     render(DiskImageDetailsPage);
     const files = await screen.findByRole('table', { name: 'Files' });
     const qcow2 = within(files).getByRole('row', { name: 'qcow2' });
@@ -173,58 +167,78 @@ describe('DiskImageDetailsPage', () => {
     const summary = await screen.findByRole('region', { name: 'Summary' });
     expect(within(summary).getByLabelText('Status')).toHaveTextContent('Building 40%');
 
-    fakeRpc.api.getDiskBuild.mockResolvedValue(diskBuildRecord({ percent: 75, message: 'org.osbuild.qemu' }));
-    fakeRpc.push(PUSH_CHANNELS.diskBuildsChanged);
+    fakeRpc.setJobs([diskBuildJob(diskBuildRecord({ percent: 75, message: 'org.osbuild.qemu' }))]);
+    fakeRpc.push(PUSH_CHANNELS.jobsChanged);
     await waitFor(() => expect(within(summary).getByLabelText('Status')).toHaveTextContent('Building 75%'));
     expect(within(summary).getByLabelText('Current step')).toHaveTextContent('org.osbuild.qemu');
 
-    fakeRpc.api.getDiskBuild.mockResolvedValue(
-      diskBuildRecord({ status: 'succeeded', percent: 100, ended: Date.now() }),
-    );
-    fakeRpc.push(PUSH_CHANNELS.diskBuildsChanged);
+    fakeRpc.setJobs([diskBuildJob(diskBuildRecord({ status: 'succeeded', percent: 100, ended: Date.now() }))]);
+    fakeRpc.push(PUSH_CHANNELS.jobsChanged);
     await waitFor(() => expect(within(summary).getByLabelText('Status')).toHaveTextContent('Succeeded'));
     expect(screen.queryByRole('button', { name: 'Cancel build' })).not.toBeInTheDocument();
   });
 
   test('the log is read from the start once, then only from where the last read ended', async () => {
-    const log = 'Generating manifest manifest-qcow2.json\nDone generating manifest\n';
-    const more = '[3 / 12] org.osbuild.rpm\n';
+    const log = ['Generating manifest manifest-qcow2.json', 'Done generating manifest'];
+    const more = ['[3 / 12] org.osbuild.rpm'];
     let written = log;
-    fakeRpc.api.readDiskBuildLog.mockImplementation(async (_id, from) => {
-      const bytes = new TextEncoder().encode(written);
-      return { text: new TextDecoder().decode(bytes.slice(from)), next: bytes.length };
-    });
+    fakeRpc.setJobs([diskBuildJob(diskBuildRecord(), { logLines: 2 })]);
+    fakeRpc.api.readJobLog.mockImplementation(async (_id, from) => ({
+      lines: written.slice(from),
+      next: written.length,
+    }));
     render(DiskImageDetailsPage);
 
     const terminal = await screen.findByLabelText('Terminal');
     await waitFor(() => expect(terminal).toHaveTextContent('Done generating manifest'));
 
-    written = log + more;
-    fakeRpc.push(PUSH_CHANNELS.diskBuildsChanged);
-    await waitFor(() => expect(terminal.textContent).toBe(log + more));
+    written = [...log, ...more];
+    fakeRpc.setJobs([diskBuildJob(diskBuildRecord(), { logLines: 3 })]);
+    fakeRpc.push(PUSH_CHANNELS.jobsChanged);
+    await waitFor(() => expect(terminal.textContent).toBe([...log, ...more].join('\n')));
 
-    const offsets = fakeRpc.api.readDiskBuildLog.mock.calls.map(([id, from]) => {
+    const cursors = fakeRpc.api.readJobLog.mock.calls.map(([id, from]) => {
       expect(id).toBe('build-1');
       return from;
     });
-    expect(offsets[0]).toBe(0);
-    // Never from the start again: every later read starts at an offset the backend gave.
-    expect(offsets.slice(1).every(from => from === log.length || from === (log + more).length)).toBe(true);
-    expect(offsets).toContain(log.length);
+    expect(cursors[0]).toBe(0);
+    // Never from the start again: every later read starts at a cursor the backend gave.
+    expect(cursors.slice(1).every(from => from === log.length || from === log.length + more.length)).toBe(true);
+    expect(cursors).toContain(log.length);
+  });
+
+  test('a gone log file says so in the log view', async () => {
+    fakeRpc.setJobs([
+      diskBuildJob(diskBuildRecord({ status: 'succeeded', ended: Date.now(), logPresent: false }), { logLines: 40 }),
+    ]);
+    fakeRpc.api.readJobLog.mockResolvedValue({ lines: [], next: 0, present: false });
+    render(DiskImageDetailsPage);
+    const log = await screen.findByRole('region', { name: 'Log' });
+    await waitFor(() => expect(log).toHaveTextContent('The log file is gone.'));
+    expect(fakeRpc.api.readJobLog).toHaveBeenCalledTimes(1);
+  });
+
+  test('the log view of a build shows no second status: the summary has it', async () => {
+    render(DiskImageDetailsPage);
+    const log = await screen.findByRole('region', { name: 'Log' });
+    await screen.findByLabelText('Terminal');
+    expect(within(log).queryByLabelText('Status')).not.toBeInTheDocument();
+    expect(within(log).queryByRole('progressbar')).not.toBeInTheDocument();
+    expect(log).toHaveTextContent('Waiting for the builder’s first lines…');
   });
 
   test('Cancel build cancels it and re-reads the record', async () => {
     const user = userEvent.setup();
-    fakeRpc.api.cancelDiskBuild.mockResolvedValue();
+    fakeRpc.api.cancelJob.mockResolvedValue();
     render(DiskImageDetailsPage);
     await user.click(await screen.findByRole('button', { name: 'Cancel build' }));
-    expect(fakeRpc.api.cancelDiskBuild).toHaveBeenCalledWith('build-1');
-    await waitFor(() => expect(fakeRpc.api.getDiskBuild).toHaveBeenCalledTimes(2));
+    expect(fakeRpc.api.cancelJob).toHaveBeenCalledWith('build-1');
+    await waitFor(() => expect(fakeRpc.api.getJob).toHaveBeenCalledTimes(2));
   });
 
   test('Delete asks, deletes the files unless kept, and goes back to the list', async () => {
     const user = userEvent.setup();
-    fakeRpc.api.getDiskBuild.mockResolvedValue(diskBuildRecord({ status: 'cancelled', ended: Date.now() }));
+    fakeRpc.setJobs([diskBuildJob(diskBuildRecord({ status: 'cancelled', ended: Date.now() }))]);
     fakeRpc.api.deleteDiskBuild.mockResolvedValue({ removed: [], kept: [] });
     render(DiskImageDetailsPage);
     await user.click(await screen.findByRole('button', { name: 'Delete' }));
@@ -257,7 +271,7 @@ describe('DiskImageDetailsPage', () => {
   });
 
   test('Open folder is disabled when the folder is on a remote engine’s machine', async () => {
-    fakeRpc.api.getDiskBuild.mockResolvedValue(diskBuildRecord({ remote: true, engineName: 'build-server' }));
+    fakeRpc.setJobs([diskBuildJob(diskBuildRecord({ remote: true, engineName: 'build-server' }))]);
     render(DiskImageDetailsPage);
     const open = await screen.findByRole('button', { name: 'Open folder' });
     expect(open).toBeDisabled();
@@ -265,7 +279,7 @@ describe('DiskImageDetailsPage', () => {
   });
 
   test('an unknown build says so', async () => {
-    fakeRpc.api.getDiskBuild.mockRejectedValue(new Error('no build build-1'));
+    fakeRpc.api.getJob.mockRejectedValue(new Error('no build build-1'));
     render(DiskImageDetailsPage);
     expect(await screen.findByText(/Could not read the build: no build build-1/)).toBeInTheDocument();
   });

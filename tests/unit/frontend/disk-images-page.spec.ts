@@ -7,7 +7,8 @@ import { PUSH_CHANNELS } from '../../../src/api/rpc-protocol';
 import App from '../../../frontend/App.svelte';
 import DiskImagesPage from '../../../frontend/pages/DiskImagesPage.svelte';
 import { router } from '../../../frontend/stores/app-router';
-import { bootcImage, diskBuildRecord, diskBuildRequest, fakeRpc } from './fake-rpc';
+import type { DiskBuildRecord } from '../../../src/api/disk-builds';
+import { bootcImage, diskBuildJob, diskBuildRecord, diskBuildRequest, fakeRpc } from './fake-rpc';
 
 vi.mock('../../../frontend/rpc', async () => (await import('./fake-rpc')).fakeRpc);
 
@@ -37,10 +38,15 @@ const done = () =>
     engineName: 'build-server',
   });
 
+/** The backend's disk builds: jobs of kind disk-build, each carrying its record. */
+function setBuilds(records: DiskBuildRecord[]): void {
+  fakeRpc.setJobs(records.map(record => diskBuildJob(record)));
+}
+
 beforeEach(() => {
   fakeRpc.reset();
   // The backend's order is not trusted: the page sorts newest first.
-  fakeRpc.api.listDiskBuilds.mockResolvedValue([done(), running()]);
+  setBuilds([done(), running()]);
   router.route = ROUTES.diskImages;
 });
 
@@ -104,11 +110,11 @@ describe('DiskImagesPage', () => {
 
   test('Cancel is offered while a build runs, and cancels that build', async () => {
     const user = userEvent.setup();
-    fakeRpc.api.cancelDiskBuild.mockResolvedValue();
+    fakeRpc.api.cancelJob.mockResolvedValue();
     render(DiskImagesPage);
     await user.click(await screen.findByRole('button', { name: 'Cancel the build of quay.io/me/web:2' }));
-    expect(fakeRpc.api.cancelDiskBuild).toHaveBeenCalledWith('build-new');
-    await waitFor(() => expect(fakeRpc.api.listDiskBuilds).toHaveBeenCalledTimes(2));
+    expect(fakeRpc.api.cancelJob).toHaveBeenCalledWith('build-new');
+    await waitFor(() => expect(fakeRpc.api.listJobs).toHaveBeenCalledTimes(2));
     // A finished build cannot be cancelled; a running one is not deleted under the builder's feet.
     expect(screen.queryByRole('button', { name: 'Cancel the build of quay.io/me/db:1' })).not.toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Delete the build of quay.io/me/web:2' })).not.toBeInTheDocument();
@@ -198,18 +204,18 @@ describe('DiskImagesPage', () => {
     ).toBeInTheDocument();
   });
 
-  test('a diskBuildsChanged push re-reads the list', async () => {
+  test('a jobsChanged push re-reads the list', async () => {
     render(DiskImagesPage);
     await screen.findByRole('table', { name: 'Disk image builds' });
-    fakeRpc.api.listDiskBuilds.mockResolvedValue([{ ...running(), status: 'succeeded', ended: NOW }, done()]);
-    fakeRpc.push(PUSH_CHANNELS.diskBuildsChanged);
+    setBuilds([{ ...running(), status: 'succeeded', ended: NOW }, done()]);
+    fakeRpc.push(PUSH_CHANNELS.jobsChanged);
     await waitFor(() => expect(screen.queryByText('Building 42%')).not.toBeInTheDocument());
     expect(screen.getAllByText('Succeeded')).toHaveLength(2);
   });
 
   test('no builds yet: says what the page is for, and Build opens the form', async () => {
     const user = userEvent.setup();
-    fakeRpc.api.listDiskBuilds.mockResolvedValue([]);
+    setBuilds([]);
     render(DiskImagesPage);
     expect(await screen.findByText('No disk images yet')).toBeInTheDocument();
     await user.click(screen.getByRole('button', { name: 'Build a disk image' }));
@@ -218,7 +224,7 @@ describe('DiskImagesPage', () => {
 
   test('a failed list says why and offers Retry', async () => {
     const user = userEvent.setup();
-    fakeRpc.api.listDiskBuilds.mockRejectedValueOnce(new Error('store unreadable'));
+    fakeRpc.api.listJobs.mockRejectedValueOnce(new Error('store unreadable'));
     render(DiskImagesPage);
     expect(await screen.findByText(/Could not list the disk image builds: store unreadable/)).toBeInTheDocument();
     await user.click(screen.getByRole('button', { name: 'Retry' }));
@@ -262,7 +268,7 @@ describe('DiskImagesPage', () => {
       logPath: '/home/me/disks/image-build-aaaaaaaaaaaa.log',
       logPresent: true,
     });
-    fakeRpc.api.listDiskBuilds.mockResolvedValue([local]);
+    setBuilds([local]);
     fakeRpc.api.deleteDiskBuild.mockResolvedValue({
       removed: ['/home/me/disks/image-build-aaaaaaaaaaaa.log'],
       kept: [

@@ -91,7 +91,7 @@ describe('ExamplesPage', () => {
       layers: [{ id: 'deadbeef0001', status: 'Downloading', current: 64_000_000, total: 100_000_000 }],
     });
     const first = render(ExamplesPage);
-    fakeRpc.api.listImageOperations.mockResolvedValue([pulling]);
+    fakeRpc.setImageOperations([pulling]);
     await user.click(within(await card('Fedora bootc')).getByRole('button', { name: 'Pull Fedora bootc' }));
 
     const fedora = await card('Fedora bootc');
@@ -142,7 +142,7 @@ describe('ExamplesPage', () => {
     });
     fakeRpc.api.pullImage.mockResolvedValue('op-7');
     render(ExamplesPage);
-    fakeRpc.api.listImageOperations.mockResolvedValue([failed]);
+    fakeRpc.setImageOperations([failed]);
     const httpd = await card('httpd on Fedora bootc');
     await user.click(within(httpd).getByRole('button', { name: 'Pull the base image of httpd on Fedora bootc' }));
     await waitFor(() => expect(httpd).toHaveTextContent('quay.io is unreachable'));
@@ -150,7 +150,7 @@ describe('ExamplesPage', () => {
 
     const retried = imageOperation({ id: 'op-8', kind: 'pull', ref: 'quay.io/fedora/fedora-bootc:42', percent: 10 });
     fakeRpc.api.pullImage.mockResolvedValue('op-8');
-    fakeRpc.api.listImageOperations.mockResolvedValue([retried, failed]);
+    fakeRpc.setImageOperations([retried, failed]);
     await user.click(within(httpd).getByRole('button', { name: 'Pull the base image of httpd on Fedora bootc' }));
     await waitFor(() => expect(httpd).not.toHaveTextContent('unreachable'));
     expect(await card('Fedora bootc')).not.toHaveTextContent('unreachable');

@@ -4,6 +4,7 @@ import type { BootcStudioApi } from '../../../src/api/bootc-studio-api';
 import type { DiskBuildRequest } from '../../../src/api/disk-build';
 import type { DiskBuildRecord } from '../../../src/api/disk-builds';
 import type { ExampleImage, ImageOperation } from '../../../src/api/image-operations';
+import type { Job, JobStatus } from '../../../src/api/jobs';
 import type { BootcImage } from '../../../src/api/models';
 import type { PushChannel } from '../../../src/api/rpc-protocol';
 
@@ -46,6 +47,10 @@ export const fakeRpc = {
     importBuildConfig: vi.fn<BootcStudioApi['importBuildConfig']>(),
     exportBuildConfig: vi.fn<BootcStudioApi['exportBuildConfig']>(),
     listSshPublicKeys: vi.fn<BootcStudioApi['listSshPublicKeys']>(),
+    listJobs: vi.fn<BootcStudioApi['listJobs']>(),
+    getJob: vi.fn<BootcStudioApi['getJob']>(),
+    readJobLog: vi.fn<BootcStudioApi['readJobLog']>(),
+    cancelJob: vi.fn<BootcStudioApi['cancelJob']>(),
   } satisfies BootcStudioApi,
   getState: vi.fn<() => unknown>(),
   setState: vi.fn<(state: unknown) => void>(),
@@ -58,6 +63,29 @@ export const fakeRpc = {
   /** Delivers a push from the backend to every current listener of the channel. */
   push(channel: PushChannel, body?: unknown): void {
     for (const listener of [...(listeners.get(channel) ?? [])]) listener(body);
+  },
+  /**
+   * The backend's jobs from now on: listJobs answers them (of the kind asked for, in this order)
+   * and getJob the one asked for (rejecting, as the backend does, for an unknown id).
+   */
+  setJobs(jobs: Job[]): void {
+    fakeRpc.api.listJobs.mockImplementation(async kind => jobs.filter(job => kind === undefined || job.kind === kind));
+    fakeRpc.api.getJob.mockImplementation(async id => {
+      const job = jobs.find(candidate => candidate.id === id);
+      if (!job) throw new Error(`no job ${id}`);
+      return job;
+    });
+  },
+  /** The backend's image builds, pushes and pulls from now on, as the jobs that carry them. */
+  setImageOperations(operations: ImageOperation[]): void {
+    fakeRpc.setJobs(operations.map(operation => imageJob(operation)));
+  },
+  /** A log of `lines` as readJobLog serves it: from a line index on, `first` the oldest line still kept. */
+  serveLog(lines: string[], first = 0): void {
+    fakeRpc.api.readJobLog.mockImplementation(async (_id, from) => {
+      const start = Math.max(from, first);
+      return { lines: lines.slice(start), next: Math.max(start, lines.length), first };
+    });
   },
   listenerCount(channel: PushChannel): number {
     return listeners.get(channel)?.size ?? 0;
@@ -73,6 +101,8 @@ export const fakeRpc = {
     fakeRpc.api.readImageOperationLog.mockImplementation(async (_id, from) => ({ lines: [], next: from }));
     fakeRpc.api.listExamples.mockResolvedValue([]);
     fakeRpc.api.listDiskBuilds.mockResolvedValue([]);
+    fakeRpc.setJobs([]);
+    fakeRpc.api.readJobLog.mockImplementation(async (_id, from) => ({ lines: [], next: from }));
     fakeRpc.api.checkOutputFolder.mockImplementation(async dir => ({ conflicts: [], suggestion: `${dir}/disk-image` }));
     fakeRpc.api.deleteDiskBuild.mockResolvedValue({ removed: [], kept: [] });
     fakeRpc.api.readDiskBuildLog.mockImplementation(async (_id, from) => ({ text: '', next: from }));
@@ -194,6 +224,80 @@ export function diskBuildRecord(overrides: Partial<DiskBuildRecord> = {}): DiskB
     builderImage: 'quay.io/centos-bootc/bootc-image-builder:latest',
     artifacts: [{ type: 'qcow2', path: '/home/me/disks/qcow2/disk.qcow2' }],
     logPath: '/home/me/disks/image-build.log',
+    ...overrides,
+  };
+}
+
+const IMAGE_JOB_TITLES = { build: 'Building', push: 'Pushing', pull: 'Pulling' } as const;
+
+/**
+ * An image operation as the job feed serves it: a job of kind `image-<kind>` whose subject is the
+ * image reference and whose detail is the operation; `overrides` for the job's own fields.
+ */
+export function imageJob(operation: ImageOperation, overrides: Partial<Job<ImageOperation>> = {}): Job<ImageOperation> {
+  return {
+    id: operation.id,
+    kind: `image-${operation.kind}`,
+    title: `${IMAGE_JOB_TITLES[operation.kind]} ${operation.ref}`,
+    subject: operation.ref,
+    status: operation.status,
+    percent: operation.percent,
+    message: operation.message,
+    steps: [],
+    warnings: operation.warnings,
+    error: operation.error === undefined ? undefined : { message: operation.error },
+    created: operation.started,
+    started: operation.started,
+    ended: operation.ended,
+    logLines: operation.logLines,
+    runningHere: true,
+    actions: [],
+    detail: operation,
+    ...overrides,
+  };
+}
+
+/** An image operation record, as a job: `imageJob(imageOperation(overrides))`. */
+export function imageOperationJob(overrides: Partial<ImageOperation> = {}): Job<ImageOperation> {
+  return imageJob(imageOperation(overrides));
+}
+
+const DISK_BUILD_JOB_STATUS: Record<DiskBuildRecord['status'], JobStatus> = {
+  queued: 'queued',
+  preparing: 'running',
+  building: 'running',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  cancelled: 'cancelled',
+  lost: 'lost',
+};
+
+/**
+ * A disk build as the job feed serves it: a job of kind `disk-build` whose id and subject are the
+ * build id and whose detail is the build's record; `overrides` for the job's own fields (logLines).
+ */
+export function diskBuildJob(
+  record: DiskBuildRecord,
+  overrides: Partial<Job<DiskBuildRecord>> = {},
+): Job<DiskBuildRecord> {
+  return {
+    id: record.id,
+    kind: 'disk-build',
+    title: `Building a disk image of ${record.request.image}`,
+    subject: record.id,
+    status: DISK_BUILD_JOB_STATUS[record.status],
+    percent: record.percent,
+    message: record.message,
+    steps: [],
+    warnings: [],
+    error: record.error === undefined ? undefined : { message: record.error },
+    created: record.created,
+    started: record.started,
+    ended: record.ended,
+    logLines: 0,
+    runningHere: true,
+    actions: [],
+    detail: record,
     ...overrides,
   };
 }

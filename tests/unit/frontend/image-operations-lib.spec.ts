@@ -3,7 +3,6 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { PUSH_CHANNELS } from '../../../src/api/rpc-protocol';
 import { describeErrors } from '../../../src/api/validation';
 import { duplicateBuildArgs, parseFieldErrors, toBuildRequest } from '../../../frontend/lib/build-form';
-import { LOG_MAX_LINES, LogTail } from '../../../frontend/lib/image-operations.svelte';
 import {
   isLocalOnlyRef,
   isLoopbackRegistry,
@@ -121,98 +120,6 @@ describe('image references', () => {
       '/images?push=quay.io%2Fme%2Fos%3A1',
     );
     expect(routeWith('/images', {})).toBe('/images');
-  });
-});
-
-describe('LogTail', () => {
-  function fakeLog(total: number) {
-    const all = Array.from({ length: total }, (_, i) => `line ${i}`);
-    return vi.fn(async (_id: string, from: number) => ({ lines: all.slice(from), next: all.length }));
-  }
-
-  test('reads only what it has not read, from the last next', async () => {
-    const read = vi.fn(async (_id: string, from: number) => ({
-      lines: [`line ${from}`, `line ${from + 1}`],
-      next: from + 2,
-    }));
-    const tail = new LogTail(read, 'op-1');
-    await tail.catchUp(2);
-    await tail.catchUp(2);
-    await tail.catchUp(4);
-    expect(read.mock.calls).toEqual([
-      ['op-1', 0],
-      ['op-1', 2],
-    ]);
-    expect(tail.lines).toEqual(['line 0', 'line 1', 'line 2', 'line 3']);
-    expect(tail.next).toBe(4);
-  });
-
-  test('a hint that arrives during a read is honoured once the read is done, without a second read in flight', async () => {
-    let release!: () => void;
-    const read = vi.fn(async (_id: string, from: number) => {
-      if (from === 0) await new Promise<void>(done => (release = done));
-      return { lines: [`line ${from}`], next: from + 1 };
-    });
-    const tail = new LogTail(read, 'op-1');
-    const first = tail.catchUp(1);
-    void tail.catchUp(2);
-    expect(read).toHaveBeenCalledTimes(1);
-    release();
-    await first;
-    expect(read.mock.calls).toEqual([
-      ['op-1', 0],
-      ['op-1', 1],
-    ]);
-    expect(tail.lines).toEqual(['line 0', 'line 1']);
-  });
-
-  test('opens on the last lines of a long log and keeps at most LOG_MAX_LINES', async () => {
-    const read = fakeLog(LOG_MAX_LINES + 3000);
-    const tail = new LogTail(read, 'op-1');
-    await tail.catchUp(LOG_MAX_LINES + 3000);
-    expect(read).toHaveBeenCalledWith('op-1', LOG_MAX_LINES + 2000);
-    expect(tail.skipped).toBe(LOG_MAX_LINES + 2000);
-    expect(tail.lines).toHaveLength(1000);
-  });
-
-  test('drops the oldest lines beyond LOG_MAX_LINES', async () => {
-    let served = 0;
-    const read = vi.fn(async (_id: string, from: number) => {
-      const lines = Array.from({ length: 1000 }, (_, i) => `line ${from + i}`);
-      served = from + 1000;
-      return { lines, next: served };
-    });
-    const tail = new LogTail(read, 'op-1');
-    await tail.catchUp(1000);
-    for (let i = 2; i <= 6; i++) await tail.catchUp(i * 1000);
-    expect(tail.lines).toHaveLength(LOG_MAX_LINES);
-    expect(tail.lines[0]).toBe('line 1000');
-    expect(tail.skipped).toBe(1000);
-  });
-
-  test('a failed read is reported and retried on the next hint from the same index', async () => {
-    const read = vi
-      .fn<(id: string, from: number) => Promise<{ lines: string[]; next: number }>>()
-      .mockRejectedValueOnce(new Error('readImageOperationLog did not answer within 10 s'))
-      .mockResolvedValueOnce({ lines: ['a'], next: 1 });
-    const tail = new LogTail(read, 'op-1');
-    await tail.catchUp(1);
-    expect(tail.error).toBe('readImageOperationLog did not answer within 10 s');
-    await tail.catchUp(1);
-    expect(read.mock.calls).toEqual([
-      ['op-1', 0],
-      ['op-1', 0],
-    ]);
-    expect(tail.lines).toEqual(['a']);
-    expect(tail.error).toBeUndefined();
-  });
-
-  test('stops reading once stopped', async () => {
-    const read = fakeLog(10);
-    const tail = new LogTail(read, 'op-1');
-    tail.stop();
-    await tail.catchUp(10);
-    expect(read).not.toHaveBeenCalled();
   });
 });
 

@@ -40,7 +40,7 @@ describe('ImagesPage: Build image and Pull image', () => {
   test('Pull image asks for a reference and a platform, sends them, then shows the pull', async () => {
     const user = userEvent.setup();
     fakeRpc.api.pullImage.mockResolvedValue('op-3');
-    fakeRpc.api.listImageOperations.mockResolvedValue([
+    fakeRpc.setImageOperations([
       imageOperation({ id: 'op-3', kind: 'pull', ref: 'quay.io/centos-bootc/centos-bootc:stream10', percent: 10 }),
     ]);
     render(ImagesPage);
@@ -151,7 +151,7 @@ describe('ImagesPage: Push', () => {
 
   test('a push shows its overall percent and each layer', async () => {
     router.route = `${ROUTES.images}?operation=op-2`;
-    fakeRpc.api.listImageOperations.mockResolvedValue([
+    fakeRpc.setImageOperations([
       imageOperation({
         id: 'op-2',
         kind: 'push',
@@ -181,15 +181,13 @@ describe('ImagesPage: Push', () => {
   test('progress moves on when the backend says the operation changed, and the end state is shown', async () => {
     router.route = `${ROUTES.images}?operation=op-2`;
     const running = imageOperation({ id: 'op-2', kind: 'push', percent: 10, layers: [] });
-    fakeRpc.api.listImageOperations.mockResolvedValue([running]);
+    fakeRpc.setImageOperations([running]);
     render(ImagesPage);
     const dialog = await screen.findByRole('dialog', { name: 'Push image' });
     expect(await within(dialog).findByRole('progressbar')).toHaveAttribute('aria-valuenow', '10');
 
-    fakeRpc.api.listImageOperations.mockResolvedValue([
-      { ...running, status: 'succeeded', percent: 100, ended: Date.now() },
-    ]);
-    fakeRpc.push(PUSH_CHANNELS.imageOperationsChanged);
+    fakeRpc.setImageOperations([{ ...running, status: 'succeeded', percent: 100, ended: Date.now() }]);
+    fakeRpc.push(PUSH_CHANNELS.jobsChanged);
 
     await waitFor(() => expect(within(dialog).getByLabelText('Status')).toHaveTextContent('Pushed'));
     expect(within(dialog).getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100');
@@ -198,7 +196,7 @@ describe('ImagesPage: Push', () => {
 
   test('a failed push shows the registry’s refusal as one message', async () => {
     router.route = `${ROUTES.images}?operation=op-2`;
-    fakeRpc.api.listImageOperations.mockResolvedValue([
+    fakeRpc.setImageOperations([
       imageOperation({
         id: 'op-2',
         kind: 'push',
@@ -227,16 +225,14 @@ describe('ImagesPage: Push', () => {
   test('closing the dialog leaves the push running and listed', async () => {
     const user = userEvent.setup();
     router.route = `${ROUTES.images}?operation=op-2`;
-    fakeRpc.api.listImageOperations.mockResolvedValue([
-      imageOperation({ id: 'op-2', kind: 'push', ref: 'quay.io/me/my-os:1', percent: 30 }),
-    ]);
+    fakeRpc.setImageOperations([imageOperation({ id: 'op-2', kind: 'push', ref: 'quay.io/me/my-os:1', percent: 30 })]);
     render(ImagesPage);
     const dialog = await screen.findByRole('dialog', { name: 'Push image' });
     await user.click(within(dialog).getAllByRole('button', { name: 'Close' })[0]!);
 
     expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
     expect(router.route).toBe(ROUTES.images);
-    expect(fakeRpc.api.cancelImageOperation).not.toHaveBeenCalled();
+    expect(fakeRpc.api.cancelJob).not.toHaveBeenCalled();
     const listed = within(screen.getByRole('region', { name: 'Image operations' })).getByRole('listitem', {
       name: 'Push quay.io/me/my-os:1',
     });
@@ -249,7 +245,7 @@ describe('ImagesPage: Push', () => {
 describe('ImagesPage: recent operations', () => {
   test('lists the session’s operations; a build opens on the build page', async () => {
     const user = userEvent.setup();
-    fakeRpc.api.listImageOperations.mockResolvedValue([
+    fakeRpc.setImageOperations([
       imageOperation({ id: 'op-9', kind: 'build', ref: 'quay.io/me/my-os:2' }),
       imageOperation({ id: 'op-8', kind: 'pull', status: 'failed', ref: 'quay.io/x/y:1' }),
     ]);
@@ -269,7 +265,7 @@ describe('ImagesPage: recent operations', () => {
   test('with no operations there is no section', async () => {
     render(ImagesPage);
     await screen.findByRole('row', { name: FEDORA_REF });
-    await waitFor(() => expect(fakeRpc.api.listImageOperations).toHaveBeenCalled());
+    await waitFor(() => expect(fakeRpc.api.listJobs).toHaveBeenCalled());
     expect(screen.queryByRole('region', { name: 'Image operations' })).not.toBeInTheDocument();
   });
 });

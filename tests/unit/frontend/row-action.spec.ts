@@ -8,7 +8,7 @@ import RowAction from '../../../frontend/components/RowAction.svelte';
 import DiskImagesPage from '../../../frontend/pages/DiskImagesPage.svelte';
 import ImagesPage from '../../../frontend/pages/ImagesPage.svelte';
 import { router } from '../../../frontend/stores/app-router';
-import { bootcImage, diskBuildRecord, diskBuildRequest, fakeRpc } from './fake-rpc';
+import { bootcImage, diskBuildJob, diskBuildRecord, diskBuildRequest, fakeRpc } from './fake-rpc';
 
 vi.mock('../../../frontend/rpc', async () => (await import('./fake-rpc')).fakeRpc);
 
@@ -109,8 +109,10 @@ describe('the lists use it for their row actions', () => {
 
   test('Disk images: Logs, Open the folder, Rebuild and Delete', async () => {
     router.route = ROUTES.diskImages;
-    fakeRpc.api.listDiskBuilds.mockResolvedValue([
-      diskBuildRecord({ id: 'b1', status: 'succeeded', request: diskBuildRequest({ image: 'quay.io/me/db:1' }) }),
+    fakeRpc.setJobs([
+      diskBuildJob(
+        diskBuildRecord({ id: 'b1', status: 'succeeded', request: diskBuildRequest({ image: 'quay.io/me/db:1' }) }),
+      ),
     ]);
     render(DiskImagesPage);
     const table = await screen.findByRole('table', { name: 'Disk image builds' });
