@@ -9,7 +9,9 @@ import type { BuildableImage } from '../api/disk-builds';
 import type { EngineInfo } from '../engine/container-engine';
 import { RefreshingCache, withCachedEngineList } from '../engine/engine-facts-cache';
 import { PodmanDesktopEngine } from '../engine/podman-desktop';
+import { DiskBuildJobs } from '../builds/disk-build-jobs';
 import { ImageOperations } from '../images/image-operations';
+import { JobRegistry } from '../jobs/job-registry';
 import { RouteRegistry } from '../rpc/route-registry';
 import { RpcServer } from '../rpc/rpc-server';
 import { StudioApi } from '../rpc/studio-api';
@@ -52,7 +54,9 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
   );
 
   const routes = new RouteRegistry();
-  const operations = new ImageOperations();
+  // One registry of every job: the image operations run in it, the disk builds are attached to it.
+  const jobs = new JobRegistry();
+  const operations = new ImageOperations({ jobs });
   // The engine list and the form's image facts are answered from memory and refreshed behind (engine-facts-cache.ts).
   const engineList = new RefreshingCache<EngineInfo[]>({
     maxAgeMs: FACTS_MAX_AGE_MS,
@@ -78,6 +82,7 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
     engine,
     routes,
     operations,
+    jobs,
     builds,
     dialogs: pdDialogs(pd.window, pd.Uri),
     openExternal: url => pd.env.openExternal(pd.Uri.parse(url)),
@@ -112,6 +117,7 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
   context.subscriptions.push(
     { dispose: () => operationsChanged.dispose() },
     { dispose: () => operations.dispose() },
+    { dispose: () => jobs.dispose() },
     operations.onDidChange(operation => {
       operationsChanged.request();
       // A built or pulled image shows on the Images page at once, whatever the engine's events do.
@@ -122,6 +128,13 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
       showNotification: options => pd.window.showNotification(options),
       taskWidget: () => pd.ProgressLocation.TASK_WIDGET,
     }),
+  );
+
+  const jobsChanged = new Throttle(() => void server.push(PUSH_CHANNELS.jobsChanged), OPERATIONS_PUSH_INTERVAL_MS);
+  context.subscriptions.push(
+    jobs.attach(new DiskBuildJobs(builds)),
+    { dispose: () => jobsChanged.dispose() },
+    jobs.onDidChange(() => jobsChanged.request()),
   );
 
   const buildsChanged = new Throttle(

@@ -24,6 +24,8 @@ import { deleteImageOrTag } from '../images/image-delete';
 import { findExample, listExamples } from '../images/examples';
 import { startBuild } from '../images/image-build';
 import type { ImageOperations } from '../images/image-operations';
+import type { Job, JobLogChunk } from '../api/jobs';
+import type { JobRegistry } from '../jobs/job-registry';
 import { startPull, startPush } from '../images/image-transfer';
 import {
   checkAbsolutePath,
@@ -35,6 +37,7 @@ import {
   checkTagTarget,
   checkTitle,
 } from './argument-checks';
+import { JobsHandlers } from './jobs-handlers';
 import type { RouteRegistry } from './route-registry';
 
 /** The host's dialogs (Podman Desktop's window.showOpenDialog), as plain functions. */
@@ -51,6 +54,8 @@ export interface StudioApiDeps {
   engine: ContainerEngine;
   routes: RouteRegistry;
   operations: ImageOperations;
+  /** Every job of every kind (the image operations' registry, with the disk builds attached). */
+  jobs: JobRegistry;
   builds: DiskBuildService;
   dialogs: StudioDialogs;
   /** The user's home, for `~/.ssh/*.pub`; default os.homedir(). */
@@ -73,7 +78,27 @@ export interface StudioApiDeps {
 
 /** The backend's implementation of the webview contract; it only checks arguments and delegates to the core. */
 export class StudioApi implements BootcStudioApi {
-  constructor(private readonly deps: StudioApiDeps) {}
+  readonly #jobs: JobsHandlers;
+
+  constructor(private readonly deps: StudioApiDeps) {
+    this.#jobs = new JobsHandlers(deps.jobs);
+  }
+
+  listJobs(kind?: unknown): Promise<Job[]> {
+    return this.#jobs.listJobs(kind);
+  }
+
+  getJob(jobId: unknown): Promise<Job> {
+    return this.#jobs.getJob(jobId);
+  }
+
+  readJobLog(jobId: unknown, from: unknown): Promise<JobLogChunk> {
+    return this.#jobs.readJobLog(jobId, from);
+  }
+
+  cancelJob(jobId: unknown): Promise<void> {
+    return this.#jobs.cancelJob(jobId);
+  }
 
   listBootcImages(): Promise<BootcImage[]> {
     return listBootcImages(this.deps.engine);

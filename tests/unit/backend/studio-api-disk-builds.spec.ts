@@ -17,6 +17,7 @@ import { DiskBuildService } from '../../../src/builds/disk-build-service';
 import { verifyPassword } from '../../../src/builds/password-hash';
 import type { ManifestDetails } from '../../../src/engine/container-engine';
 import { ImageOperations } from '../../../src/images/image-operations';
+import { DiskBuildJobs } from '../../../src/builds/disk-build-jobs';
 import { RouteRegistry } from '../../../src/rpc/route-registry';
 import { StudioApi } from '../../../src/rpc/studio-api';
 import { ENGINE, FakeEngine } from './fake-engine';
@@ -65,10 +66,13 @@ function api(dialogs: { file?: string; save?: string } = {}, machine?: { name: s
   const selectFile = vi.fn(async () => dialogs.file);
   const saveFile = vi.fn(async () => dialogs.save);
   const openFolder = vi.fn(async (_path: string) => true);
+  const operations = new ImageOperations();
+  operations.jobs.attach(new DiskBuildJobs(builds));
   const deps = {
     engine,
     routes: new RouteRegistry(),
-    operations: new ImageOperations(),
+    operations,
+    jobs: operations.jobs,
     builds,
     dialogs: { selectFolder: async () => undefined, selectFile, saveFile },
     openExternal: async () => true,

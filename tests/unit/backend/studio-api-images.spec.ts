@@ -32,6 +32,7 @@ function api(folder?: string) {
     engine,
     routes: new RouteRegistry(),
     operations,
+    jobs: operations.jobs,
     builds: new DiskBuildService({ engine, storeDir: join(dir, 'store') }),
     dialogs: { selectFolder, selectFile: async () => undefined, saveFile: async () => undefined },
     openExternal: async () => true,
