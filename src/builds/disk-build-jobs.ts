@@ -169,9 +169,7 @@ export function diskBuildJob(record: DiskBuildRecord, logLines: number, runningH
     ...(record.message !== undefined ? { message: record.message } : {}),
     steps: stepsOf(record.status),
     warnings: [],
-    ...(record.error !== undefined && status !== 'succeeded'
-      ? { error: { message: record.error, code: status === 'failed' ? 'build-failed' : status } }
-      : {}),
+    ...errorOf(record),
     created: record.created,
     ...(record.started !== undefined ? { started: record.started } : {}),
     ...(record.ended !== undefined ? { ended: record.ended } : {}),
@@ -181,6 +179,20 @@ export function diskBuildJob(record: DiskBuildRecord, logLines: number, runningH
     actions: actionsOf(record),
     detail: record,
   };
+}
+
+/** Why it did not succeed, as data: `build-failed`, `cancelled` or `lost`, and the record's words. */
+function errorOf(record: DiskBuildRecord): Pick<Job, 'error'> {
+  switch (record.status) {
+    case 'failed':
+      return { error: { message: record.error ?? 'The build failed', code: 'build-failed' } };
+    case 'cancelled':
+      return { error: { message: record.error ?? 'Cancelled', code: 'cancelled' } };
+    case 'lost':
+      return { error: { message: record.error ?? 'Lost', code: 'lost' } };
+    default:
+      return {};
+  }
 }
 
 function isJobEnd(status: JobStatus): boolean {
