@@ -1,16 +1,9 @@
-import type {
-  ExampleImage,
-  ImageBuildRequest,
-  ImageOperation,
-  ImagePullRequest,
-  ImagePushRequest,
-} from './image-operations';
+import type { ExampleImage, ImageBuildRequest, ImagePullRequest, ImagePushRequest } from './image-operations';
 import type { BuildConfig, BuilderPreset, DiskBuildRequest } from './disk-build';
 import type {
   BuildableImage,
   DiskBuildDeleteResult,
   DiskBuildPreview,
-  DiskBuildRecord,
   ImportedBuildConfig,
   OutputFolderCheck,
 } from './disk-builds';
@@ -35,7 +28,7 @@ export interface BootcStudioApi extends JobsApi {
   /** Opens a URL in the user's browser (links to docs from the empty states). */
   openExternal(url: string): Promise<boolean>;
 
-  // Images: build, push, pull, delete. Long operations answer with an operation id at once.
+  // Images: build, push, pull, delete. Long operations answer with their job id at once (see JobsApi).
 
   /** Starts a build from a Containerfile; rejects (nothing started) when a field is invalid, naming it. */
   buildImage(request: ImageBuildRequest): Promise<string>;
@@ -43,11 +36,6 @@ export interface BootcStudioApi extends JobsApi {
   pushImage(request: ImagePushRequest): Promise<string>;
   /** Starts a pull. */
   pullImage(request: ImagePullRequest): Promise<string>;
-  cancelImageOperation(operationId: string): Promise<void>;
-  /** Every operation of this session, newest first. */
-  listImageOperations(): Promise<ImageOperation[]>;
-  /** Log lines of an operation from line `from` on (0-based), and the index to ask from next. */
-  readImageOperationLog(operationId: string, from: number): Promise<{ lines: string[]; next: number }>;
   /** Tags an image with another full reference (e.g. for a registry, before pushing a localhost/ image). */
   tagImage(engineId: string, source: string, target: string): Promise<void>;
   /**
@@ -66,7 +54,7 @@ export interface BootcStudioApi extends JobsApi {
   /** Saves an example's Containerfile into a folder the user picks; the path written, or undefined if cancelled. */
   saveExampleContainerfile(exampleId: string): Promise<string | undefined>;
 
-  // Disk-image builds. A build answers with its id at once; its record and log follow.
+  // Disk-image builds. A build answers with its id at once: a job of kind disk-build, its record the detail.
 
   /** Validates (rejecting with the fields named), then starts a build; nothing is started on a bad input. */
   startDiskBuild(
@@ -79,13 +67,6 @@ export interface BootcStudioApi extends JobsApi {
    * `{ overwrite: true }`, startDiskBuild refuses such a folder.
    */
   checkOutputFolder(dir: string, image: string, types: string[]): Promise<OutputFolderCheck>;
-  /** Every build of the store, newest first. */
-  listDiskBuilds(): Promise<DiskBuildRecord[]>;
-  getDiskBuild(buildId: string): Promise<DiskBuildRecord>;
-  /** The build log from byte `from` on, and the offset to ask from next (tail + follow). */
-  readDiskBuildLog(buildId: string, from: number): Promise<{ text: string; next: number }>;
-  /** Stops and removes the builder container, removes partial artifacts, marks the build cancelled. */
-  cancelDiskBuild(buildId: string): Promise<void>;
   /**
    * Removes the record and, unless `keepFiles`, the artifacts and log that are still the build's own
    * (the page confirms first); answers what it removed and what it left (replaced since) and why.

@@ -32,10 +32,6 @@ export type RpcMessage = RpcRequest | RpcResponse | RpcPush;
 export const PUSH_CHANNELS = {
   imagesChanged: 'images-changed',
   enginesChanged: 'engines-changed',
-  /** An image build, push or pull started, progressed or ended: re-read listImageOperations. */
-  imageOperationsChanged: 'image-operations-changed',
-  /** A disk build was added, progressed, ended or was deleted: re-read listDiskBuilds. */
-  diskBuildsChanged: 'disk-builds-changed',
   /** A job (of any kind) started, progressed, ended or was removed: re-read listJobs / getJob. */
   jobsChanged: 'jobs-changed',
   /** A deep link is pending: call `takePendingRoute()`. */

@@ -24,8 +24,8 @@ import { pdDialogs } from './dialogs';
 import { followBuildsAsTasks } from './build-tasks';
 import { followOperationsAsTasks } from './operation-tasks';
 
-/** How often, at most, the page hears that image operations changed (progress ticks many times a second). */
-const OPERATIONS_PUSH_INTERVAL_MS = 250;
+/** How often, at most, the page hears that jobs changed (progress ticks many times a second). */
+const JOBS_PUSH_INTERVAL_MS = 250;
 /** How old a remembered engine list or image fact may be before a visit refreshes it behind the answer. */
 const FACTS_MAX_AGE_MS = 5_000;
 /** Disk builds left running by a previous session are looked for this long after activation, not during it. */
@@ -110,16 +110,10 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
   const server = new RpcServer(panel.webview, api);
   context.subscriptions.push(server);
 
-  const operationsChanged = new Throttle(
-    () => void server.push(PUSH_CHANNELS.imageOperationsChanged),
-    OPERATIONS_PUSH_INTERVAL_MS,
-  );
   context.subscriptions.push(
-    { dispose: () => operationsChanged.dispose() },
     { dispose: () => operations.dispose() },
     { dispose: () => jobs.dispose() },
     operations.onDidChange(operation => {
-      operationsChanged.request();
       // A built or pulled image shows on the Images page at once, whatever the engine's events do.
       if (operation.status === 'succeeded' && operation.kind !== 'push') pushImagesChanged();
     }),
@@ -130,17 +124,13 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
     }),
   );
 
-  const jobsChanged = new Throttle(() => void server.push(PUSH_CHANNELS.jobsChanged), OPERATIONS_PUSH_INTERVAL_MS);
+  const jobsChanged = new Throttle(() => void server.push(PUSH_CHANNELS.jobsChanged), JOBS_PUSH_INTERVAL_MS);
   context.subscriptions.push(
     jobs.attach(new DiskBuildJobs(builds)),
     { dispose: () => jobsChanged.dispose() },
     jobs.onDidChange(() => jobsChanged.request()),
   );
 
-  const buildsChanged = new Throttle(
-    () => void server.push(PUSH_CHANNELS.diskBuildsChanged),
-    OPERATIONS_PUSH_INTERVAL_MS,
-  );
   const showBuild = (id: string) => {
     routes.set(`${ROUTES.diskImageDetails}?build=${encodeURIComponent(id)}`);
     panel.reveal();
@@ -151,10 +141,8 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
   reconcileTimer.unref?.();
   context.subscriptions.push(
     { dispose: () => clearTimeout(reconcileTimer) },
-    { dispose: () => buildsChanged.dispose() },
     // The builders go on without the extension; the next activation takes them over.
     { dispose: () => void builds.dispose() },
-    builds.onDidChange(() => buildsChanged.request()),
     followBuildsAsTasks(builds, {
       withProgress: (options, task) => pd.window.withProgress(options, task),
       taskWidget: () => pd.ProgressLocation.TASK_WIDGET,

@@ -21,7 +21,7 @@ export class JobsHandlers implements JobsApi {
     return forPage(await this.jobs.get(checkId('jobId', jobId)));
   }
 
-  readJobLog(jobId: unknown, from: unknown): Promise<JobLogChunk> {
+  async readJobLog(jobId: unknown, from: unknown): Promise<JobLogChunk> {
     return this.jobs.readLog(checkId('jobId', jobId), checkLogIndex('from', from));
   }
 

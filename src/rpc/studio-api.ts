@@ -7,11 +7,10 @@ import type {
   BuildableImage,
   DiskBuildDeleteResult,
   DiskBuildPreview,
-  DiskBuildRecord,
   ImportedBuildConfig,
   OutputFolderCheck,
 } from '../api/disk-builds';
-import type { ExampleImage, ImageOperation } from '../api/image-operations';
+import type { ExampleImage } from '../api/image-operations';
 import type { ImageDeleteResult } from '../api/image-delete';
 import type { BootcImage, EngineSummary, Route } from '../api/models';
 import { exportBuildConfigFile, importBuildConfigFile } from '../builds/build-config-import-export';
@@ -31,7 +30,6 @@ import {
   checkAbsolutePath,
   checkBoolean,
   checkId,
-  checkLogIndex,
   checkOptionalAbsolutePath,
   checkTagList,
   checkTagTarget,
@@ -131,18 +129,6 @@ export class StudioApi implements BootcStudioApi {
     return startPull(this.deps, request);
   }
 
-  async cancelImageOperation(operationId: unknown): Promise<void> {
-    this.deps.operations.cancel(checkId('operationId', operationId));
-  }
-
-  async listImageOperations(): Promise<ImageOperation[]> {
-    return this.deps.operations.list();
-  }
-
-  async readImageOperationLog(operationId: unknown, from: unknown): Promise<{ lines: string[]; next: number }> {
-    return this.deps.operations.readLog(checkId('operationId', operationId), checkLogIndex('from', from));
-  }
-
   async tagImage(engineId: unknown, source: unknown, target: unknown): Promise<void> {
     const args = [checkId('engineId', engineId), checkId('source', source), checkTagTarget('target', target)] as const;
     await this.deps.engine.tagImage(...args);
@@ -211,22 +197,6 @@ export class StudioApi implements BootcStudioApi {
       ? types.filter((type): type is DiskImageType => (DISK_IMAGE_TYPES as readonly unknown[]).includes(type))
       : [];
     return this.deps.builds.checkOutputFolder(folder, image, known);
-  }
-
-  async listDiskBuilds(): Promise<DiskBuildRecord[]> {
-    return this.deps.builds.list();
-  }
-
-  async getDiskBuild(buildId: unknown): Promise<DiskBuildRecord> {
-    return this.deps.builds.get(checkId('buildId', buildId));
-  }
-
-  async readDiskBuildLog(buildId: unknown, from: unknown): Promise<{ text: string; next: number }> {
-    return this.deps.builds.readLog(checkId('buildId', buildId), checkLogIndex('from', from));
-  }
-
-  async cancelDiskBuild(buildId: unknown): Promise<void> {
-    await this.deps.builds.cancel(checkId('buildId', buildId));
   }
 
   async deleteDiskBuild(buildId: unknown, keepFiles: unknown): Promise<DiskBuildDeleteResult> {

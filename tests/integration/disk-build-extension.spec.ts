@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 import type { DiskBuildRequest } from '../../src/api/disk-build';
 import type { BuildableImage, DiskBuildPreview, DiskBuildRecord } from '../../src/api/disk-builds';
+import type { Job, JobLogChunk } from '../../src/api/jobs';
 import { PUSH_CHANNELS } from '../../src/api/rpc-protocol';
 import type { RpcMessage } from '../../src/api/rpc-protocol';
 import { BUILD_ID_LABEL } from '../../src/builds/builder-plan';
@@ -50,7 +51,7 @@ describe('disk builds through the built extension on Podman Desktop’s API (sta
 
   async function ended(id: string): Promise<DiskBuildRecord> {
     return waitFor(async () => {
-      const record = await call<DiskBuildRecord>('getDiskBuild', id);
+      const record = (await call<Job<DiskBuildRecord>>('getJob', id)).detail;
       return ['succeeded', 'failed', 'cancelled', 'lost'].includes(record.status) ? record : undefined;
     });
   }
@@ -118,8 +119,9 @@ describe('disk builds through the built extension on Podman Desktop’s API (sta
       ['gce', join(out, 'gce/image.tar.gz')],
     ]);
     expect(record.artifacts.every(artifact => (artifact.size ?? 0) > 4096)).toBe(true);
-    expect((await call<DiskBuildRecord[]>('listDiskBuilds')).map(build => build.id)).toContain(id);
-    expect(posted.some(m => m.kind === 'rpc-push' && m.channel === PUSH_CHANNELS.diskBuildsChanged)).toBe(true);
+    const job = (await call<Job[]>('listJobs', 'disk-build')).find(candidate => candidate.id === id);
+    expect(job).toMatchObject({ kind: 'disk-build', subject: id, status: 'succeeded', runningHere: true });
+    expect(posted.some(m => m.kind === 'rpc-push' && m.channel === PUSH_CHANNELS.jobsChanged)).toBe(true);
 
     const task = await waitFor(() =>
       tasks().find(t => t.title.startsWith('Building disk image') && t.state !== 'running'),
@@ -142,9 +144,9 @@ describe('disk builds through the built extension on Podman Desktop’s API (sta
     let text = '';
     let from = 0;
     for (;;) {
-      const chunk = await call<{ text: string; next: number }>('readDiskBuildLog', id, from);
-      if (!chunk.text) break;
-      text += chunk.text;
+      const chunk = await call<JobLogChunk>('readJobLog', id, from);
+      if (chunk.lines.length === 0) break;
+      text += `${chunk.lines.join('\n')}\n`;
       from = chunk.next;
     }
     expect(text).toContain('Build complete!');
@@ -158,8 +160,8 @@ describe('disk builds through the built extension on Podman Desktop’s API (sta
     const out = join(podman.dir, 'cancel');
     await mkdir(out);
     const id = await call<string>('startDiskBuild', request(out, { builder: { image: SLOW } }));
-    await waitFor(async () => ((await call<DiskBuildRecord>('getDiskBuild', id)).percent ?? 0) > 0 || undefined);
-    await call('cancelDiskBuild', id);
+    await waitFor(async () => ((await call<Job>('getJob', id)).percent ?? 0) > 0 || undefined);
+    await call('cancelJob', id);
     const cancelled = await ended(id);
     expect(cancelled.status).toBe('cancelled');
     expect(existsSync(join(out, 'qcow2'))).toBe(false);

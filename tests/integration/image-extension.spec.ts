@@ -1,7 +1,7 @@
 /**
  * The built extension (dist/extension.js) loaded the way standalone mode loads it, over a real
  * podman and a real htpasswd registry: image operations asked for through the webview bridge
- * answer with an id at once, push `imageOperationsChanged` and `imagesChanged`, run as host tasks
+ * answer with a job id at once, push `jobsChanged` and `imagesChanged`, run as host tasks
  * and end with a notification; a bad request is refused naming the field; a password sent with a
  * push reaches no message the page or the host sees.
  */
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 import type { ImageOperation } from '../../src/api/image-operations';
+import type { Job, JobLogChunk } from '../../src/api/jobs';
 import { PUSH_CHANNELS } from '../../src/api/rpc-protocol';
 import type { RpcMessage } from '../../src/api/rpc-protocol';
 import type { HostEvent } from '../../src/standalone/host-ui';
@@ -33,7 +34,7 @@ describe('the built extension runs image operations through the webview bridge',
 
   async function finished(id: string): Promise<ImageOperation> {
     return waitFor(async () => {
-      const operation = (await call<ImageOperation[]>('listImageOperations')).find(candidate => candidate.id === id);
+      const operation = (await call<Job<ImageOperation>[]>('listJobs')).find(job => job.id === id)?.detail;
       return operation && operation.status !== 'running' ? operation : undefined;
     });
   }
@@ -70,11 +71,11 @@ describe('the built extension runs image operations through the webview bridge',
     });
     const done = await finished(id);
     expect(done).toMatchObject({ kind: 'build', status: 'succeeded', warnings: [] });
-    const log = await call<{ lines: string[] }>('readImageOperationLog', id, 0);
+    const log = await call<JobLogChunk>('readJobLog', id, 0);
     expect(log.lines).toContain('from-the-bridge');
 
     const channels = posted.filter(m => m.kind === 'rpc-push').map(m => (m as { channel: string }).channel);
-    expect(channels).toContain(PUSH_CHANNELS.imageOperationsChanged);
+    expect(channels).toContain(PUSH_CHANNELS.jobsChanged);
     await waitFor(() =>
       posted.some(m => m.kind === 'rpc-push' && m.channel === PUSH_CHANNELS.imagesChanged) ? true : undefined,
     );
@@ -94,7 +95,7 @@ describe('the built extension runs image operations through the webview bridge',
   });
 
   test('bad requests are refused naming the field; nothing is started', async () => {
-    const before = (await call<ImageOperation[]>('listImageOperations')).length;
+    const before = (await call<Job[]>('listJobs')).length;
     await expect(
       call('buildImage', {
         contextDir: '/',
@@ -108,7 +109,7 @@ describe('the built extension runs image operations through the webview bridge',
     await expect(
       call('pushImage', { ref: `${registry.url}/ext/os:1`, credentials: { username: 'tester' } }),
     ).rejects.toThrow(/^credentials\.password: /);
-    expect((await call<ImageOperation[]>('listImageOperations')).length).toBe(before);
+    expect((await call<Job[]>('listJobs')).length).toBe(before);
   });
 
   test('a push with credentials ends when the registry has the image, as a host task; the password is nowhere', async () => {
@@ -132,11 +133,7 @@ describe('the built extension runs image operations through the webview bridge',
         .find(t => t.state === 'succeeded'),
     );
     expect(task.state).toBe('succeeded');
-    const logs = await Promise.all(
-      (await call<ImageOperation[]>('listImageOperations')).map(operation =>
-        call('readImageOperationLog', operation.id, 0),
-      ),
-    );
+    const logs = await Promise.all((await call<Job[]>('listJobs')).map(job => call('readJobLog', job.id, 0)));
     expect(JSON.stringify([posted, hostEvents, logs])).not.toContain(PASSWORD);
   });
 });

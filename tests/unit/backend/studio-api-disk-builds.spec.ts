@@ -102,12 +102,12 @@ const request: DiskBuildRequest = {
 describe('StudioApi disk builds', () => {
   test('arguments are checked before anything is done, the field named', async () => {
     const { studio } = api();
-    await expect(studio.getDiskBuild('')).rejects.toThrow(/^buildId: is required/);
-    await expect(studio.getDiskBuild('../x')).rejects.toThrow(/no disk build/);
-    await expect(studio.readDiskBuildLog('0123456789ab', -1)).rejects.toThrow(/^from: is 0 or more/);
+    await expect(studio.getJob('')).rejects.toThrow(/^jobId: is required/);
+    await expect(studio.getJob('../x')).rejects.toThrow(/^jobId: no job/);
+    await expect(studio.readJobLog('0123456789ab', -1)).rejects.toThrow(/^from: is 0 or more/);
     await expect(studio.deleteDiskBuild('0123456789ab', 'yes')).rejects.toThrow(/^keepFiles: is true or false/);
     await expect(studio.startDiskBuild({ ...request, types: [] })).rejects.toThrow(/^types: choose at least one/);
-    expect(await studio.listDiskBuilds()).toEqual([]);
+    expect(await studio.listJobs('disk-build')).toEqual([]);
   });
 
   test('previewDiskBuild: the exact config.toml and command, passwords masked', async () => {

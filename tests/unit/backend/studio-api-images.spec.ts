@@ -43,7 +43,7 @@ function api(folder?: string) {
 }
 
 describe('StudioApi image methods', () => {
-  test('buildImage answers with an operation id at once; listImageOperations and the log follow it', async () => {
+  test('buildImage answers with a job id at once; listJobs (the operation as detail) and the log follow it', async () => {
     const context = join(dir, 'build');
     mkdirSync(context);
     writeFileSync(join(context, 'Dockerfile'), 'FROM quay.io/fedora/fedora-bootc:42\n');
@@ -56,11 +56,15 @@ describe('StudioApi image methods', () => {
       noCache: false,
       pull: false,
     });
-    expect((await studio.listImageOperations()).map(operation => operation.id)).toEqual([id]);
+    const listed = await studio.listJobs();
+    expect(listed.map(job => [job.id, job.kind, job.subject])).toEqual([[id, 'image-build', 'quay.io/me/os:1']]);
+    expect(listed[0].detail).toMatchObject({ id, kind: 'build', ref: 'quay.io/me/os:1', status: 'running' });
+    expect(await studio.listJobs('image-push')).toEqual([]);
     await operations.wait(id);
-    const log = await studio.readImageOperationLog(id, 0);
+    expect((await studio.getJob(id)).detail).toMatchObject({ id, status: 'succeeded' });
+    const log = await studio.readJobLog(id, 0);
     expect(log.lines).toContain('STEP 1/1: FROM quay.io/fedora/fedora-bootc:42');
-    expect(await studio.readImageOperationLog(id, log.next)).toEqual({ lines: [], next: log.next });
+    expect(await studio.readJobLog(id, log.next)).toEqual({ lines: [], next: log.next });
   });
 
   test('bad arguments are refused naming the argument, before anything is done', async () => {
@@ -70,10 +74,12 @@ describe('StudioApi image methods', () => {
       studio.pushImage({ ref: 'quay.io/me/os:1', credentials: { username: '', password: 'x' } }),
     ).rejects.toThrow(/^credentials\.username: a user name is required/);
     await expect(studio.pullImage({})).rejects.toThrow(/^ref: /);
-    await expect(studio.cancelImageOperation('')).rejects.toThrow(/^operationId: is required/);
-    await expect(studio.cancelImageOperation('unknown')).rejects.toThrow(/^operationId: no image operation/);
-    await expect(studio.readImageOperationLog('x', -1)).rejects.toThrow(/^from: is 0 or more/);
-    await expect(studio.readImageOperationLog('x', 1.5)).rejects.toThrow(/^from: is a whole number/);
+    await expect(studio.cancelJob('')).rejects.toThrow(/^jobId: is required/);
+    await expect(studio.cancelJob('unknown')).rejects.toThrow(/^jobId: no job "unknown"/);
+    await expect(studio.getJob('unknown')).rejects.toMatchObject({ code: 'not-found' });
+    await expect(studio.readJobLog('x', -1)).rejects.toThrow(/^from: is 0 or more/);
+    await expect(studio.readJobLog('x', 1.5)).rejects.toThrow(/^from: is a whole number/);
+    await expect(studio.listJobs(42)).rejects.toThrow(/^kind: /);
     await expect(studio.tagImage('e', 'sha256:abc', 'Not A Ref')).rejects.toThrow(/^target: not an image reference/);
     await expect(studio.tagImage('e', 'sha256:abc', `quay.io/me/os@sha256:${'a'.repeat(64)}`)).rejects.toThrow(
       /^target: a tag cannot be a digest reference/,
@@ -105,13 +111,13 @@ describe('StudioApi image methods', () => {
     await expect(studio.deleteImage('e', id, 'quay.io/me/os:1')).rejects.toThrow(/^shownTags: /);
   });
 
-  test('cancelImageOperation stops a running operation', async () => {
+  test('cancelJob stops a running operation', async () => {
     const { studio, engine, operations } = api();
     engine.images.set('quay.io/me/os:1', {});
     engine.onPush = (_ref, options) =>
       new Promise((_resolve, reject) => options.signal?.addEventListener('abort', () => reject(new Error('stopped'))));
     const id = await studio.pushImage({ ref: 'quay.io/me/os:1' });
-    await studio.cancelImageOperation(id);
+    await studio.cancelJob(id);
     expect((await operations.wait(id)).status).toBe('cancelled');
   });
 

@@ -6,7 +6,7 @@ import type { BuildConfig } from '../../../src/api/disk-build';
 import { buildFormRoute, parseRoute, ROUTES } from '../../../src/api/routes';
 import BuildDiskImagePage from '../../../frontend/pages/BuildDiskImagePage.svelte';
 import { router } from '../../../frontend/stores/app-router';
-import { bootcImage, centosManifestList, diskBuildRecord, diskBuildRequest, fakeRpc } from './fake-rpc';
+import { bootcImage, centosManifestList, diskBuildJob, diskBuildRecord, diskBuildRequest, fakeRpc } from './fake-rpc';
 
 vi.mock('../../../frontend/rpc', async () => (await import('./fake-rpc')).fakeRpc);
 
@@ -482,7 +482,7 @@ describe('BuildDiskImagePage: preview and Build', () => {
 
   test('Build sends exactly the request the form describes, remembers the folder, then opens the build', async () => {
     fakeRpc.api.startDiskBuild.mockResolvedValue('build-7');
-    fakeRpc.api.getDiskBuild.mockResolvedValue(diskBuildRecord({ id: 'build-7' }));
+    fakeRpc.setJobs([diskBuildJob(diskBuildRecord({ id: 'build-7' }))]);
     const user = await validForm();
     await user.click(screen.getByRole('checkbox', { name: 'vmdk' }));
     await user.click(screen.getByRole('button', { name: 'Add user' }));
@@ -562,27 +562,29 @@ describe('BuildDiskImagePage: preview and Build', () => {
   });
 
   test('Rebuild opens the form filled from the recorded request, and asks for passwords again', async () => {
-    fakeRpc.api.getDiskBuild.mockResolvedValue(
-      diskBuildRecord({
-        id: 'build-3',
-        request: diskBuildRequest({
-          types: ['raw', 'ami'],
-          rootfs: 'btrfs',
-          builder: 'rhel10',
-          aws: { amiName: 'my-os', bucket: 'my-bucket', region: 'eu-west-1' },
-          config: {
-            users: [{ name: 'demo', groups: ['wheel'], sshKey: KEY }],
-            groups: [],
-            kernelArgs: ['audit=0'],
-            filesystems: [],
-          },
+    fakeRpc.setJobs([
+      diskBuildJob(
+        diskBuildRecord({
+          id: 'build-3',
+          request: diskBuildRequest({
+            types: ['raw', 'ami'],
+            rootfs: 'btrfs',
+            builder: 'rhel10',
+            aws: { amiName: 'my-os', bucket: 'my-bucket', region: 'eu-west-1' },
+            config: {
+              users: [{ name: 'demo', groups: ['wheel'], sshKey: KEY }],
+              groups: [],
+              kernelArgs: ['audit=0'],
+              filesystems: [],
+            },
+          }),
         }),
-      }),
-    );
+      ),
+    ]);
     renderForm(`${ROUTES.buildDiskImage}?rebuild=build-3`);
 
     await waitFor(() => expect(screen.getByLabelText('User 1 name')).toHaveValue('demo'));
-    expect(fakeRpc.api.getDiskBuild).toHaveBeenCalledWith('build-3');
+    expect(fakeRpc.api.getJob).toHaveBeenCalledWith('build-3');
     expect(screen.getByLabelText('Image')).toHaveTextContent(FEDORA);
     expect(screen.getByLabelText('Output folder')).toHaveValue('/home/me/disks');
     expect(screen.getByRole('checkbox', { name: 'raw' })).toBeChecked();
@@ -599,20 +601,22 @@ describe('BuildDiskImagePage: preview and Build', () => {
   });
 
   test('a recorded kickstart whose passwords were masked must be typed again', async () => {
-    fakeRpc.api.getDiskBuild.mockResolvedValue(
-      diskBuildRecord({
-        request: diskBuildRequest({
-          types: ['anaconda-iso'],
-          config: {
-            users: [],
-            groups: [],
-            kernelArgs: [],
-            filesystems: [],
-            installer: { kickstart: 'rootpw ********', modulesEnable: [], modulesDisable: [] },
-          },
+    fakeRpc.setJobs([
+      diskBuildJob(
+        diskBuildRecord({
+          request: diskBuildRequest({
+            types: ['anaconda-iso'],
+            config: {
+              users: [],
+              groups: [],
+              kernelArgs: [],
+              filesystems: [],
+              installer: { kickstart: 'rootpw ********', modulesEnable: [], modulesDisable: [] },
+            },
+          }),
         }),
-      }),
-    );
+      ),
+    ]);
     renderForm(`${ROUTES.buildDiskImage}?rebuild=build-1`);
     await waitFor(() => expect(screen.getByLabelText('Kickstart')).toHaveValue('rootpw ********'));
     expect(screen.getByText(/passwords in this kickstart were removed/)).toBeInTheDocument();
@@ -733,7 +737,7 @@ describe('BuildDiskImagePage: an output folder that holds another build', () => 
         : { conflicts: [], suggestion: `${dir}/fedora-bootc-20261203-0712` },
     );
     fakeRpc.api.startDiskBuild.mockResolvedValue('build-8');
-    fakeRpc.api.getDiskBuild.mockResolvedValue(diskBuildRecord({ id: 'build-8' }));
+    fakeRpc.setJobs([diskBuildJob(diskBuildRecord({ id: 'build-8' }))]);
   });
 
   test('the form names the build, blocks Build, and offers a fresh subfolder (created on start)', async () => {

@@ -234,7 +234,7 @@ describe('DiskImagesPage', () => {
   test('Rebuild opens the form pre-filled with the build’s settings', async () => {
     const user = userEvent.setup();
     fakeRpc.api.listBootcImages.mockResolvedValue([bootcImage({ ref: 'quay.io/me/db:1', name: 'quay.io/me/db' })]);
-    fakeRpc.api.getDiskBuild.mockResolvedValue(done());
+    fakeRpc.setJobs([diskBuildJob(done())]);
     render(App);
     await user.click(screen.getByRole('link', { name: 'Disk Images' }));
     await user.click(await screen.findByRole('button', { name: 'Rebuild quay.io/me/db:1' }));
@@ -242,7 +242,7 @@ describe('DiskImagesPage', () => {
     expect(router.route).toBe(`${ROUTES.buildDiskImage}?rebuild=build-old`);
     expect(await screen.findByRole('heading', { name: 'Build disk image' })).toBeInTheDocument();
     await waitFor(() => expect(screen.getByLabelText('Output folder')).toHaveValue('/srv/out'));
-    expect(fakeRpc.api.getDiskBuild).toHaveBeenCalledWith('build-old');
+    expect(fakeRpc.api.getJob).toHaveBeenCalledWith('build-old');
     expect(screen.getByLabelText('Image')).toHaveTextContent('quay.io/me/db:1');
     expect(screen.getByRole('checkbox', { name: 'anaconda-iso' })).toBeChecked();
     expect(screen.getByRole('checkbox', { name: 'qcow2' })).not.toBeChecked();

@@ -23,9 +23,6 @@ export const fakeRpc = {
     buildImage: vi.fn<BootcStudioApi['buildImage']>(),
     pushImage: vi.fn<BootcStudioApi['pushImage']>(),
     pullImage: vi.fn<BootcStudioApi['pullImage']>(),
-    cancelImageOperation: vi.fn<BootcStudioApi['cancelImageOperation']>(),
-    listImageOperations: vi.fn<BootcStudioApi['listImageOperations']>(),
-    readImageOperationLog: vi.fn<BootcStudioApi['readImageOperationLog']>(),
     tagImage: vi.fn<BootcStudioApi['tagImage']>(),
     deleteImage: vi.fn<BootcStudioApi['deleteImage']>(),
     listExamples: vi.fn<BootcStudioApi['listExamples']>(),
@@ -34,10 +31,6 @@ export const fakeRpc = {
     saveExampleContainerfile: vi.fn<BootcStudioApi['saveExampleContainerfile']>(),
     startDiskBuild: vi.fn<BootcStudioApi['startDiskBuild']>(),
     checkOutputFolder: vi.fn<BootcStudioApi['checkOutputFolder']>(),
-    listDiskBuilds: vi.fn<BootcStudioApi['listDiskBuilds']>(),
-    getDiskBuild: vi.fn<BootcStudioApi['getDiskBuild']>(),
-    readDiskBuildLog: vi.fn<BootcStudioApi['readDiskBuildLog']>(),
-    cancelDiskBuild: vi.fn<BootcStudioApi['cancelDiskBuild']>(),
     deleteDiskBuild: vi.fn<BootcStudioApi['deleteDiskBuild']>(),
     openDiskBuildFolder: vi.fn<BootcStudioApi['openDiskBuildFolder']>(),
     previewDiskBuild: vi.fn<BootcStudioApi['previewDiskBuild']>(),
@@ -97,15 +90,11 @@ export const fakeRpc = {
     fakeRpc.setState.mockReset();
     fakeRpc.api.takePendingRoute.mockResolvedValue(undefined);
     fakeRpc.api.listEngines.mockResolvedValue([]);
-    fakeRpc.api.listImageOperations.mockResolvedValue([]);
-    fakeRpc.api.readImageOperationLog.mockImplementation(async (_id, from) => ({ lines: [], next: from }));
     fakeRpc.api.listExamples.mockResolvedValue([]);
-    fakeRpc.api.listDiskBuilds.mockResolvedValue([]);
     fakeRpc.setJobs([]);
     fakeRpc.api.readJobLog.mockImplementation(async (_id, from) => ({ lines: [], next: from }));
     fakeRpc.api.checkOutputFolder.mockImplementation(async dir => ({ conflicts: [], suggestion: `${dir}/disk-image` }));
     fakeRpc.api.deleteDiskBuild.mockResolvedValue({ removed: [], kept: [] });
-    fakeRpc.api.readDiskBuildLog.mockImplementation(async (_id, from) => ({ text: '', next: from }));
     fakeRpc.api.previewDiskBuild.mockResolvedValue({ configToml: '', command: '', warnings: [] });
     fakeRpc.api.listSshPublicKeys.mockResolvedValue([]);
     fakeRpc.api.getBuildDefaults.mockResolvedValue({ builder: 'centos' });

@@ -135,7 +135,7 @@ describe('refreshOnPush with a maximum wait', () => {
         listeners.push(listener);
         return () => {};
       },
-      [PUSH_CHANNELS.imageOperationsChanged],
+      [PUSH_CHANNELS.jobsChanged],
       refresh,
       100,
       500,

@@ -54,7 +54,7 @@ describe('JobsFeed', () => {
     feed.start();
     await vi.waitFor(() => expect(feed.jobs).toEqual([]));
     fakeRpc.push(PUSH_CHANNELS.imagesChanged);
-    fakeRpc.push(PUSH_CHANNELS.diskBuildsChanged);
+    fakeRpc.push(PUSH_CHANNELS.enginesChanged);
     await vi.advanceTimersByTimeAsync(1000);
     expect(fakeRpc.api.listJobs).toHaveBeenCalledTimes(1);
   });

@@ -10,7 +10,7 @@ import { beforeEach, expect, test, vi } from 'vitest';
 import { ROUTES } from '../../../src/api/routes';
 import BuildDiskImagePage from '../../../frontend/pages/BuildDiskImagePage.svelte';
 import { router } from '../../../frontend/stores/app-router';
-import { bootcImage, diskBuildRecord, diskBuildRequest, fakeRpc } from './fake-rpc';
+import { bootcImage, diskBuildJob, diskBuildRecord, diskBuildRequest, fakeRpc } from './fake-rpc';
 
 vi.mock('../../../frontend/rpc', async () => (await import('./fake-rpc')).fakeRpc);
 
@@ -31,9 +31,9 @@ beforeEach(() => {
 });
 
 test("a recorded engine that is gone: said so on the image, the running engine's row offered, the reason shown", async () => {
-  fakeRpc.api.getDiskBuild.mockResolvedValue(
-    diskBuildRecord({ id: 'build-9', engineId: GONE, request: diskBuildRequest({ engineId: GONE }) }),
-  );
+  fakeRpc.setJobs([
+    diskBuildJob(diskBuildRecord({ id: 'build-9', engineId: GONE, request: diskBuildRequest({ engineId: GONE }) })),
+  ]);
   router.route = `${ROUTES.buildDiskImage}?rebuild=build-9`;
   render(BuildDiskImagePage);
 
