@@ -75,20 +75,6 @@ export function duplicateBuildArgs(rows: readonly BuildArgRow[]): Set<number> {
   return duplicates;
 }
 
-/**
- * The fields named in a backend refusal. A ValidationError crosses the bridge as its message,
- * `field: message; field: message` (describeErrors); anything else yields no fields.
- */
-export function parseFieldErrors(message: string): FieldError[] {
-  const errors: FieldError[] = [];
-  for (const part of message.split('; ')) {
-    const match = /^([A-Za-z][\w-]*(?:\.[^\s:;]*)?): (.+)$/.exec(part);
-    if (!match) return [];
-    errors.push({ field: match[1], message: match[2] });
-  }
-  return errors;
-}
-
 /** The build form's labels for the request's fields, for a refusal shown as one message. */
 const FIELD_LABELS: [RegExp, string | ((...groups: string[]) => string)][] = [
   [/\bcontextDir:/g, 'Context folder:'],

@@ -1,5 +1,5 @@
-import { errorMessage } from '../../src/api/errors';
-import { errorsByField, parseFieldErrors } from './build-form';
+import { errorMessage, fieldErrorsOf } from '../../src/api/errors';
+import { errorsByField } from './build-form';
 
 /**
  * Starting an image build, push or pull from a form: whether the start is under way (the button's
@@ -20,7 +20,7 @@ export class OperationStart {
       started(await start());
     } catch (err: unknown) {
       this.error = errorMessage(err);
-      this.refused = errorsByField(parseFieldErrors(this.error));
+      this.refused = errorsByField(fieldErrorsOf(err));
     } finally {
       this.starting = false;
     }

@@ -5,14 +5,7 @@
  * is only the `detail` the kind's own pages read.
  */
 
-/** Structured error as it crosses the bridge: a form marks `fields` (dotted paths) from data. */
-export interface ErrorInfo {
-  message: string;
-  /** A stable word for the kind of failure, e.g. `invalid-input`, `not-found`, `engine-stopped`. */
-  code?: string;
-  /** Field path (as the request names it, e.g. `config.users.0.name`) → what is wrong with it. */
-  fields?: Record<string, string>;
-}
+import type { ErrorInfo } from './errors';
 
 /** `lost`: a persisted job whose runner died without ending it. */
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'lost';

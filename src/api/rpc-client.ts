@@ -1,3 +1,4 @@
+import { BridgeError } from './errors';
 import type { PushChannel, RpcRequest, RpcResponse } from './rpc-protocol';
 import { isRpcMessage } from './rpc-protocol';
 
@@ -91,6 +92,6 @@ export class RpcClient {
     this.#pending.delete(response.id);
     clearTimeout(pending.timer);
     if (response.ok) pending.resolve(response.result);
-    else pending.reject(new Error(response.error ?? 'Unknown error'));
+    else pending.reject(new BridgeError(response.error ?? { message: 'Unknown error' }));
   }
 }

@@ -4,6 +4,8 @@
  * only copy of data, because Podman Desktop drops messages posted while the webview is not shown.
  */
 
+import type { ErrorInfo } from './errors';
+
 export interface RpcRequest {
   kind: 'rpc-request';
   id: number;
@@ -16,8 +18,8 @@ export interface RpcResponse {
   id: number;
   ok: boolean;
   result?: unknown;
-  /** The error's message, when `ok` is false. */
-  error?: string;
+  /** What went wrong, when `ok` is false: its message, its code and the fields it names. */
+  error?: ErrorInfo;
 }
 
 export interface RpcPush {

@@ -12,10 +12,10 @@
 import { randomUUID } from 'node:crypto';
 
 import type { Job, JobAction, JobKind, JobLogChunk, JobStep, JobStepStatus } from '../api/jobs';
-import { errorMessage } from '../api/errors';
+import { errorInfoOf, errorMessage } from '../api/errors';
 import { LogRing } from './job-log';
 import type { JobChange, JobSource } from './job-source';
-import { copyJob, errorInfoOf, isCancellation, JobCancelledError, JobNotFoundError, newestFirst } from './job-values';
+import { copyJob, isCancellation, JobCancelledError, JobNotFoundError, newestFirst } from './job-values';
 
 /** What a runner reports through. Calls after its job ended are ignored (but `setDetail`). */
 export interface JobContext<Detail = unknown> {

@@ -3,9 +3,8 @@
  * secrets out of its job, and copies of a job that a listener cannot change under the registry.
  */
 
-import type { ErrorInfo, Job } from '../api/jobs';
-import { errorMessage } from '../api/errors';
-import { ValidationError } from '../api/validation';
+import type { ErrorInfo } from '../api/errors';
+import type { Job } from '../api/jobs';
 
 /** No job of that id (in this process, nor in an attached source). */
 export class JobNotFoundError extends Error {
@@ -32,18 +31,6 @@ export function isCancellation(error: unknown, signal: AbortSignal): boolean {
   if (signal.aborted) return true;
   const name = (error as { name?: unknown } | null)?.name;
   return name === 'JobCancelledError' || name === 'CancelledError' || name === 'AbortError';
-}
-
-/** Anything thrown, as it crosses the bridge: its message, its code, and the fields it names. */
-export function errorInfoOf(error: unknown, scrub: (text: string) => string = text => text): ErrorInfo {
-  const info: ErrorInfo = { message: scrub(errorMessage(error)) };
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && code.length > 0) info.code = code;
-  if (error instanceof ValidationError) {
-    info.code ??= 'invalid-input';
-    info.fields = Object.fromEntries(error.errors.map(field => [field.field, scrub(field.message)]));
-  }
-  return info;
 }
 
 /** Replaces every occurrence of each secret with `***` (longer secrets first). */

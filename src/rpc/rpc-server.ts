@@ -1,5 +1,5 @@
 import type { PushChannel, RpcPush, RpcRequest, RpcResponse } from '../api/rpc-protocol';
-import { errorMessage } from '../api/errors';
+import { errorInfoOf } from '../api/errors';
 import { isRpcMessage } from '../api/rpc-protocol';
 import type { WebviewPort } from './webview-port';
 
@@ -42,7 +42,7 @@ export class RpcServer<T extends object> {
       const result = await method.apply(this.#impl, args);
       response = { kind: 'rpc-response', id: request.id, ok: true, result };
     } catch (err: unknown) {
-      response = { kind: 'rpc-response', id: request.id, ok: false, error: errorMessage(err) };
+      response = { kind: 'rpc-response', id: request.id, ok: false, error: errorInfoOf(err) };
     }
     await this.#port.postMessage(response);
   }

@@ -120,7 +120,7 @@ describe('disk builds through the built extension on Podman Desktop’s API (sta
     ]);
     expect(record.artifacts.every(artifact => (artifact.size ?? 0) > 4096)).toBe(true);
     const job = (await call<Job[]>('listJobs', 'disk-build')).find(candidate => candidate.id === id);
-    expect(job).toMatchObject({ kind: 'disk-build', subject: id, status: 'succeeded', runningHere: true });
+    expect(job).toMatchObject({ kind: 'disk-build', subject: id, status: 'succeeded' });
     expect(posted.some(m => m.kind === 'rpc-push' && m.channel === PUSH_CHANNELS.jobsChanged)).toBe(true);
 
     const task = await waitFor(() =>

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 
+import { BridgeError } from '../../../src/api/errors';
 import type { RpcMessage, RpcResponse } from '../../../src/api/rpc-protocol';
 import { unixEndpoint } from '../../../src/engine/engine-endpoint';
 import { engineIdFor } from '../../../src/engine/podman-socket';
@@ -110,7 +111,7 @@ export async function startExtension(podman: PodmanService): Promise<ExtensionDr
       const response = await waitFor(() =>
         posted.find((m): m is RpcResponse => m.kind === 'rpc-response' && m.id === id),
       );
-      if (!response.ok) throw new Error(response.error);
+      if (!response.ok) throw new BridgeError(response.error ?? { message: 'Unknown error' });
       return response.result as T;
     },
     tasks: () =>

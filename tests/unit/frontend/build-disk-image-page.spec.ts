@@ -6,7 +6,15 @@ import type { BuildConfig } from '../../../src/api/disk-build';
 import { buildFormRoute, parseRoute, ROUTES } from '../../../src/api/routes';
 import BuildDiskImagePage from '../../../frontend/pages/BuildDiskImagePage.svelte';
 import { router } from '../../../frontend/stores/app-router';
-import { bootcImage, centosManifestList, diskBuildJob, diskBuildRecord, diskBuildRequest, fakeRpc } from './fake-rpc';
+import {
+  bootcImage,
+  centosManifestList,
+  diskBuildJob,
+  diskBuildRecord,
+  diskBuildRequest,
+  fakeRpc,
+  refusal,
+} from './fake-rpc';
 
 vi.mock('../../../frontend/rpc', async () => (await import('./fake-rpc')).fakeRpc);
 
@@ -546,16 +554,16 @@ describe('BuildDiskImagePage: preview and Build', () => {
 
   test('a refusal from the backend is shown next to the field it names', async () => {
     fakeRpc.api.startDiskBuild.mockRejectedValue(
-      new Error('outputDir: the output folder is not writable; arch: the image offers amd64 only'),
+      refusal({ outputDir: 'the output folder is not writable', arch: 'the image offers amd64 only' }),
     );
     const user = await validForm();
     await user.click(buildButton());
-    const refusal = await screen.findByText(/The build was not started/);
+    const shown = await screen.findByText(/The build was not started/);
     // In the form's words, not the request's field names.
-    expect(refusal).toHaveTextContent(
+    expect(shown).toHaveTextContent(
       'The build was not started: Output folder: the output folder is not writable; Architecture: the image offers amd64 only',
     );
-    expect(refusal.textContent).not.toMatch(/outputDir|arch:/);
+    expect(shown.textContent).not.toMatch(/outputDir|arch:/);
     expect(besideField('Output folder')).toContain('the output folder is not writable');
     expect(screen.getByRole('alert', { name: 'Architecture error' })).toHaveTextContent('the image offers amd64 only');
     expect(router.route).toBe(buildFormRoute(FEDORA, ENGINE));

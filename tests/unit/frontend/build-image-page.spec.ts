@@ -7,7 +7,7 @@ import { PUSH_CHANNELS } from '../../../src/api/rpc-protocol';
 import App from '../../../frontend/App.svelte';
 import BuildImagePage from '../../../frontend/pages/BuildImagePage.svelte';
 import { router } from '../../../frontend/stores/app-router';
-import { fakeRpc, imageOperation } from './fake-rpc';
+import { fakeRpc, imageOperation, refusal } from './fake-rpc';
 
 vi.mock('../../../frontend/rpc', async () => (await import('./fake-rpc')).fakeRpc);
 
@@ -165,7 +165,7 @@ describe('BuildImagePage: the form', () => {
   test('a context path that is not a folder is said so beside it, not as a missing Containerfile', async () => {
     const user = userEvent.setup();
     fakeRpc.api.detectContainerfile.mockRejectedValue(
-      new Error('contextDir: /srv/notes.txt is not a folder: choose the folder that holds the Containerfile'),
+      refusal({ contextDir: '/srv/notes.txt is not a folder: choose the folder that holds the Containerfile' }),
     );
     render(BuildImagePage);
     await user.type(screen.getByLabelText('Context folder'), '/srv/notes.txt');
@@ -251,7 +251,7 @@ describe('BuildImagePage: the form', () => {
 
   test('a backend refusal is shown, and the field it names is marked', async () => {
     const user = userEvent.setup();
-    fakeRpc.api.buildImage.mockRejectedValue(new Error('contextDir: no such folder: /home/me/my-os'));
+    fakeRpc.api.buildImage.mockRejectedValue(refusal({ contextDir: 'no such folder: /home/me/my-os' }));
     render(BuildImagePage);
     await fillValidForm(user);
 

@@ -7,11 +7,22 @@ import type { ExampleImage, ImageOperation } from '../../../src/api/image-operat
 import type { Job, JobStatus } from '../../../src/api/jobs';
 import type { BootcImage } from '../../../src/api/models';
 import type { PushChannel } from '../../../src/api/rpc-protocol';
+import { BridgeError, errorInfoOf } from '../../../src/api/errors';
+import { ValidationError } from '../../../src/api/validation';
 
 /**
  * Stands in for frontend/rpc.ts, the bridge's edge: specs `vi.mock` that module with this object,
  * script the backend's answers with the `api` mocks and fire pushes with `push`.
  */
+/**
+ * The backend's refusal of a request naming `fields` (dotted path → message), as the page receives
+ * it: a ValidationError, turned into data by the bridge, arriving as a BridgeError.
+ */
+export function refusal(fields: Record<string, string>): BridgeError {
+  const error = new ValidationError(Object.entries(fields).map(([field, message]) => ({ field, message })));
+  return new BridgeError(structuredClone(errorInfoOf(error)));
+}
+
 const listeners = new Map<PushChannel, Set<(body: unknown) => void>>();
 
 export const fakeRpc = {

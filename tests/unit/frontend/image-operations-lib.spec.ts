@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 
 import { PUSH_CHANNELS } from '../../../src/api/rpc-protocol';
-import { describeErrors } from '../../../src/api/validation';
-import { duplicateBuildArgs, parseFieldErrors, toBuildRequest } from '../../../frontend/lib/build-form';
+import { BridgeError, errorInfoOf, fieldErrorsOf } from '../../../src/api/errors';
+import { describeErrors, ValidationError } from '../../../src/api/validation';
+import { duplicateBuildArgs, toBuildRequest } from '../../../frontend/lib/build-form';
 import {
   isLocalOnlyRef,
   isLoopbackRegistry,
@@ -64,18 +65,43 @@ test('duplicateBuildArgs names the later rows', () => {
   expect([...duplicateBuildArgs(rows)]).toEqual([3]);
 });
 
-describe('parseFieldErrors', () => {
-  test('reads back what describeErrors wrote', () => {
+describe('errors across the bridge', () => {
+  test('a validation error arrives with its fields as data, the message unchanged', () => {
     const errors = [
       { field: 'tag', message: 'not an image reference: use [registry/]name[:tag], lower-case, e.g. quay.io/me/os:1' },
       { field: 'buildArgs.1X', message: 'a build argument name is letters, digits and _, not starting with a digit' },
     ];
-    expect(parseFieldErrors(describeErrors(errors))).toEqual(errors);
+    const info = errorInfoOf(new ValidationError(errors));
+    expect(info).toEqual({
+      message: describeErrors(errors),
+      code: 'invalid-input',
+      fields: Object.fromEntries(errors.map(error => [error.field, error.message])),
+    });
+    // The wire carries plain data: what arrives after a structured clone is the same.
+    const arrived = new BridgeError(structuredClone(info));
+    expect(arrived.message).toBe(describeErrors(errors));
+    expect(arrived.code).toBe('invalid-input');
+    expect(fieldErrorsOf(arrived)).toEqual(errors);
   });
 
-  test('a message that is not a field list names no field', () => {
-    expect(parseFieldErrors('connect ENOENT /run/podman/podman.sock')).toEqual([]);
-    expect(parseFieldErrors('tag: bad; and something else')).toEqual([]);
+  test('an error about one field names it; any other error names none, whatever its text looks like', () => {
+    const space = Object.assign(new Error('not enough room in /out'), { field: 'outputDir' });
+    expect(fieldErrorsOf(new BridgeError(errorInfoOf(space)))).toEqual([
+      { field: 'outputDir', message: 'not enough room in /out' },
+    ]);
+    const plain = new BridgeError(errorInfoOf(new Error('tag: looks like a field but is not one')));
+    expect(fieldErrorsOf(plain)).toEqual([]);
+    expect(fieldErrorsOf(new Error('connect ENOENT /run/podman/podman.sock'))).toEqual([]);
+    expect(errorInfoOf(Object.assign(new Error('gone'), { code: 'not-found' }))).toEqual({
+      message: 'gone',
+      code: 'not-found',
+    });
+  });
+
+  test('a scrub keeps a secret out of the message and the fields', () => {
+    const error = new ValidationError([{ field: 'credentials.password', message: 'hunter2 is too short' }]);
+    const info = errorInfoOf(error, text => text.replaceAll('hunter2', '***'));
+    expect(JSON.stringify(info)).not.toContain('hunter2');
   });
 });
 

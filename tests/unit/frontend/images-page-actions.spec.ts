@@ -6,7 +6,7 @@ import { parseRoute, ROUTES } from '../../../src/api/routes';
 import { PUSH_CHANNELS } from '../../../src/api/rpc-protocol';
 import ImagesPage from '../../../frontend/pages/ImagesPage.svelte';
 import { router } from '../../../frontend/stores/app-router';
-import { bootcImage, fakeRpc, imageOperation } from './fake-rpc';
+import { bootcImage, fakeRpc, imageOperation, refusal } from './fake-rpc';
 
 vi.mock('../../../frontend/rpc', async () => (await import('./fake-rpc')).fakeRpc);
 
@@ -213,7 +213,7 @@ describe('ImagesPage: Push', () => {
 
   test('a push the backend refuses to start is shown in the dialog', async () => {
     const user = userEvent.setup();
-    fakeRpc.api.pushImage.mockRejectedValue(new Error('ref: not an image reference'));
+    fakeRpc.api.pushImage.mockRejectedValue(refusal({ ref: 'not an image reference' }));
     const dialog = await openPush(FEDORA_REF);
     await user.click(within(dialog).getByRole('button', { name: 'Push' }));
     expect(

@@ -1,6 +1,7 @@
 import { describe, expect, test, vi } from 'vitest';
 
 import { OperationStart } from '../../../frontend/lib/operation-start.svelte';
+import { refusal } from './fake-rpc';
 
 describe('OperationStart', () => {
   test('hands the operation id on and is starting only while the backend answers', async () => {
@@ -21,7 +22,7 @@ describe('OperationStart', () => {
     const start = new OperationStart();
     const started = vi.fn();
     await start.run(async () => {
-      throw new Error('ref: name a registry; platform: choose linux/amd64 or linux/arm64');
+      throw refusal({ ref: 'name a registry', platform: 'choose linux/amd64 or linux/arm64' });
     }, started);
     expect(started).not.toHaveBeenCalled();
     expect(start.starting).toBe(false);

@@ -65,8 +65,15 @@ describe('frontend/rpc', () => {
   test('a backend error rejects the call with its message', async () => {
     const rpc = await loadRpc();
     const call = rpc.api.takePendingRoute();
-    reply({ kind: 'rpc-response', id: lastRequest().id, ok: false, error: 'store unreadable' });
-    await expect(call).rejects.toThrow('store unreadable');
+    reply({
+      kind: 'rpc-response',
+      id: lastRequest().id,
+      ok: false,
+      error: { message: 'outputDir: not writable', code: 'invalid-input', fields: { outputDir: 'not writable' } },
+    });
+    await expect(call).rejects.toThrow('outputDir: not writable');
+    // The error's data arrives with it: a form marks its fields from `fields`, never from the text.
+    await expect(call).rejects.toMatchObject({ code: 'invalid-input', fields: { outputDir: 'not writable' } });
   });
 
   test('a call that gets no answer times out after the default timeout', async () => {
