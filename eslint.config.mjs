@@ -93,7 +93,6 @@ export default tseslint.config(
       'src/engine/podman-desktop-images.ts',
       'src/engine/podman-socket-images.ts',
       'src/engine/podman-socket.ts',
-      'src/standalone/pd-theme.ts',
       'src/standalone/standalone-container-engine.ts',
       'frontend/lib/disk-build-form.ts',
       'frontend/pages/BuildDiskImagePage.svelte',
