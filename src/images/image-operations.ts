@@ -81,6 +81,9 @@ export const IMAGE_JOB_KINDS: Record<ImageOperationKind, JobKind> = {
 };
 
 const VERBS = { build: 'Building', push: 'Pushing', pull: 'Pulling' } as const;
+/** The end notice's line per outcome: its body (the result, the warnings, the error) follows it. */
+const DONE = { build: 'Image built', push: 'Image pushed', pull: 'Image pulled' } as const;
+const FAILED = { build: 'Image build failed', push: 'Image push failed', pull: 'Image pull failed' } as const;
 
 export function isImageJob(job: Job): job is Job<ImageOperationDetail> {
   return Object.values(IMAGE_JOB_KINDS).includes(job.kind);
@@ -147,6 +150,8 @@ export class ImageOperations {
       detail,
       warnings: init.warnings ?? [],
       scrub,
+      summarize: ended =>
+        ended.status === 'succeeded' ? DONE[init.kind] : ended.status === 'failed' ? FAILED[init.kind] : undefined,
       run: async job => {
         let open = true;
         const set = (patch: Partial<ImageOperationDetail>) => job.setDetail((detail = { ...detail, ...patch }));
@@ -182,7 +187,7 @@ export class ImageOperations {
             ...(outcome.imageId ? { imageId: outcome.imageId } : {}),
             ...(outcome.digest ? { digest: outcome.digest } : {}),
           },
-          ...(outcome.message ? { message: outcome.message, summary: outcome.message } : {}),
+          ...(outcome.message ? { message: outcome.message } : {}),
           ...(init.kind !== 'build' ? { percent: 100 } : {}),
         };
         return end;

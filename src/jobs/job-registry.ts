@@ -57,6 +57,8 @@ export interface JobSpec<Detail = unknown> {
   /** Applied to every text the runner reports (and to its error): keeps its secrets out. */
   scrub?: (text: string) => string;
   run(context: JobContext<Detail>): Promise<JobEnd<Detail> | void>;
+  /** The end notice's line, from the ended job (any outcome); undefined leaves the summary as it is. */
+  summarize?(job: Job<Detail>): string | undefined;
 }
 
 export interface JobRegistryOptions {
@@ -175,6 +177,8 @@ export class JobRegistry {
       )
       .finally(() => {
         job.ended = this.#now();
+        const summary = spec.summarize?.(copyJob(job));
+        if (summary !== undefined) job.summary = scrub(summary);
         this.#changed(entry);
         finish(copyJob(job));
         this.#trim();

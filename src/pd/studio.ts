@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import * as pd from '@podman-desktop/api';
 
 import { PUSH_CHANNELS } from '../api/rpc-protocol';
-import { buildFormRoute, ROUTES } from '../api/routes';
+import { buildFormRoute } from '../api/routes';
 import { DEFAULT_BUILD_TIMEOUT_MINUTES, DiskBuildService } from '../builds/disk-build-service';
 import type { BuildableImage } from '../api/disk-builds';
 import type { EngineInfo } from '../engine/container-engine';
@@ -21,8 +21,7 @@ import { pdAdminRunner } from './admin-runner';
 import { COMMANDS, imageRefFromMenuArgument } from './commands';
 import { makeMachineRootful } from './machine-fix';
 import { pdDialogs } from './dialogs';
-import { followBuildsAsTasks } from './build-tasks';
-import { followOperationsAsTasks } from './operation-tasks';
+import { followJobsAsTasks } from './job-tasks';
 
 /** How often, at most, the page hears that jobs changed (progress ticks many times a second). */
 const JOBS_PUSH_INTERVAL_MS = 250;
@@ -117,11 +116,6 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
       // A built or pulled image shows on the Images page at once, whatever the engine's events do.
       if (operation.status === 'succeeded' && operation.kind !== 'push') pushImagesChanged();
     }),
-    followOperationsAsTasks(operations, {
-      withProgress: (options, task) => pd.window.withProgress(options, task),
-      showNotification: options => pd.window.showNotification(options),
-      taskWidget: () => pd.ProgressLocation.TASK_WIDGET,
-    }),
   );
 
   const jobsChanged = new Throttle(() => void server.push(PUSH_CHANNELS.jobsChanged), JOBS_PUSH_INTERVAL_MS);
@@ -129,12 +123,21 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
     jobs.attach(new DiskBuildJobs(builds)),
     { dispose: () => jobsChanged.dispose() },
     jobs.onDidChange(() => jobsChanged.request()),
+    // Every job this process runs, of any kind, in the task widget, and its end notice.
+    followJobsAsTasks(jobs, {
+      withProgress: (options, task) => pd.window.withProgress(options, task),
+      taskWidget: () => pd.ProgressLocation.TASK_WIDGET,
+      showNotification: options => pd.window.showNotification(options),
+      showInformationMessage: (message, ...items) => pd.window.showInformationMessage(message, ...items),
+      showErrorMessage: (message, ...items) => pd.window.showErrorMessage(message, ...items),
+      openFolder,
+      showRoute: route => {
+        routes.set(route);
+        panel.reveal();
+      },
+    }),
   );
 
-  const showBuild = (id: string) => {
-    routes.set(`${ROUTES.diskImageDetails}?build=${encodeURIComponent(id)}`);
-    panel.reveal();
-  };
   // The builds a previous session left running are taken over once activation is done (it waits on nothing).
   const reconcile = () => void builds.reconcile('adopt');
   const reconcileTimer = setTimeout(reconcile, RECONCILE_DELAY_MS);
@@ -143,14 +146,6 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
     { dispose: () => clearTimeout(reconcileTimer) },
     // The builders go on without the extension; the next activation takes them over.
     { dispose: () => void builds.dispose() },
-    followBuildsAsTasks(builds, {
-      withProgress: (options, task) => pd.window.withProgress(options, task),
-      taskWidget: () => pd.ProgressLocation.TASK_WIDGET,
-      showInformationMessage: (message, ...items) => pd.window.showInformationMessage(message, ...items),
-      showErrorMessage: (message, ...items) => pd.window.showErrorMessage(message, ...items),
-      openFolder,
-      showBuild,
-    }),
   );
 
   context.subscriptions.push(

@@ -1,15 +1,14 @@
 /**
- * Image operations as Podman Desktop tasks: one withProgress task each, reporting the percentage
- * the way Podman Desktop reads it (`increment` is the percentage itself), cancellable from the task
- * widget, and a notification when it ends.
+ * Image builds, pushes and pulls as Podman Desktop tasks, through the one job follower: one
+ * withProgress task each, reporting the percentage the way Podman Desktop reads it (`increment` is
+ * the percentage itself), cancellable from the task widget, and a notification when it ends.
  */
 
 import { describe, expect, test, vi } from 'vitest';
 
 import { ImageOperations } from '../../../src/images/image-operations';
 import type { OperationContext } from '../../../src/images/image-operations';
-import { followOperationsAsTasks } from '../../../src/pd/operation-tasks';
-import { Throttle } from '../../../src/rpc/throttle';
+import { followJobsAsTasks } from '../../../src/pd/job-tasks';
 
 function host() {
   const reports: { message?: string; increment?: number }[] = [];
@@ -53,16 +52,20 @@ function host() {
     host: {
       withProgress: withProgress as never,
       showNotification: (options: unknown) => notifications.push(options),
+      showInformationMessage: async () => undefined,
+      showErrorMessage: async () => undefined,
+      openFolder: async () => undefined,
+      showRoute: () => undefined,
       taskWidget: () => 2 as never,
     },
   };
 }
 
-describe('followOperationsAsTasks', () => {
+describe('followJobsAsTasks: image jobs', () => {
   test('a push is a task with its real percentage; success notifies with the warnings', async () => {
     const operations = new ImageOperations();
     const h = host();
-    followOperationsAsTasks(operations, h.host);
+    followJobsAsTasks(operations.jobs, h.host);
     let context!: OperationContext;
     let finish!: () => void;
     const record = operations.start(
@@ -89,7 +92,7 @@ describe('followOperationsAsTasks', () => {
   test('the task widget’s cancel cancels the operation; a failure fails the task and notifies an error', async () => {
     const operations = new ImageOperations();
     const h = host();
-    followOperationsAsTasks(operations, h.host);
+    followJobsAsTasks(operations.jobs, h.host);
     const build = operations.start(
       { kind: 'build', ref: 'quay.io/me/os:1', engineId: 'e', engineName: 'podman' },
       context =>
@@ -118,25 +121,4 @@ describe('followOperationsAsTasks', () => {
       type: 'error',
     });
   });
-});
-
-test('Throttle: the first request runs at once, a burst collapses into one trailing run', async () => {
-  vi.useFakeTimers();
-  try {
-    let now = 0;
-    const run = vi.fn();
-    const throttle = new Throttle(run, 250, () => now);
-    throttle.request();
-    expect(run).toHaveBeenCalledTimes(1);
-    now = 10;
-    throttle.request();
-    throttle.request();
-    expect(run).toHaveBeenCalledTimes(1);
-    now = 250;
-    vi.advanceTimersByTime(240);
-    expect(run).toHaveBeenCalledTimes(2);
-    throttle.dispose();
-  } finally {
-    vi.useRealTimers();
-  }
 });

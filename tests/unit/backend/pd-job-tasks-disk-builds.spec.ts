@@ -1,5 +1,6 @@
 /**
- * Disk builds as Podman Desktop tasks: one withProgress task per build this process runs, with the
+ * Disk builds as Podman Desktop tasks, through the one job follower (the builds attached to the job
+ * registry): one withProgress task per build this process runs, with the
  * real percentage as Podman Desktop reads it (`increment` is the percentage), cancellable from the
  * task widget, and a notification when it ends with "Open folder" (and "Show log" on failure).
  */
@@ -10,8 +11,13 @@ import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 
+import { DiskBuildJobs } from '../../../src/builds/disk-build-jobs';
 import { DiskBuildService } from '../../../src/builds/disk-build-service';
-import { followBuildsAsTasks, OPEN_FOLDER, SHOW_LOG } from '../../../src/pd/build-tasks';
+import { JobRegistry } from '../../../src/jobs/job-registry';
+import { followJobsAsTasks } from '../../../src/pd/job-tasks';
+
+const OPEN_FOLDER = 'Open folder';
+const SHOW_LOG = 'Show log';
 import type { FakeContainer } from './fake-containers';
 import { ENGINE, FakeEngine } from './fake-engine';
 
@@ -81,10 +87,15 @@ function setup(answer: string | undefined) {
       messages.push({ kind: 'error', message, items });
       return answer;
     }),
+    showNotification: vi.fn((options: { title?: string; body?: string; type?: string }) => {
+      messages.push({ kind: `notice ${options.type}`, message: options.title ?? '', items: [] });
+    }),
     openFolder: vi.fn(async () => true),
-    showBuild: vi.fn(),
+    showRoute: vi.fn(),
   };
-  const subscription = followBuildsAsTasks(builds, host);
+  const jobs = new JobRegistry();
+  jobs.attach(new DiskBuildJobs(builds));
+  const subscription = followJobsAsTasks(jobs, host);
   return { engine, builds, reports, tasks, messages, host, subscription };
 }
 
@@ -98,7 +109,7 @@ const request = (overrides: { outputDir?: string } = {}) => ({
   config: { users: [], groups: [], kernelArgs: [], filesystems: [] },
 });
 
-describe('followBuildsAsTasks', () => {
+describe('followJobsAsTasks: disk builds', () => {
   test('a task with the real percentage; success notifies with "Open folder", which opens it', async () => {
     const { engine, builds, reports, tasks, messages, host } = setup(OPEN_FOLDER);
     engine.onStart = (container: FakeContainer) => {
@@ -145,7 +156,7 @@ describe('followBuildsAsTasks', () => {
     expect(await tasks[1].result).toMatch(/^rejected: the builder exited with code 1/);
     expect(messages[0].kind).toBe('error');
     expect(messages[0].items).toEqual([SHOW_LOG, OPEN_FOLDER]);
-    await vi.waitFor(() => expect(host.showBuild).toHaveBeenCalledWith(failed));
+    await vi.waitFor(() => expect(host.showRoute).toHaveBeenCalledWith(`/disk-images/details?build=${failed}`));
   });
 
   test('a build on another machine: no "Open folder" — its folder is there', async () => {
@@ -159,8 +170,9 @@ describe('followBuildsAsTasks', () => {
     engine.onStart = container => container.exit(1);
     await builds.wait(await builds.start(request({ outputDir: '/srv/out' })));
     await vi.waitFor(() => expect(messages).toHaveLength(2));
+    // Nothing to offer: a titled notice, no buttons.
     expect(messages[0]).toEqual({
-      kind: 'info',
+      kind: 'notice info',
       message: `Disk image of quay.io/x/os:1 built in /srv/out on ${ENGINE.name}: qcow2/disk.qcow2`,
       items: [],
     });
