@@ -11,10 +11,10 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { DiskBuildRecord, DiskBuildStatus } from '../api/disk-builds';
+import { RecordStore, type Lease, type StoreProblem } from '../jobs/record-store';
 
 const STATUSES: readonly DiskBuildStatus[] = [
   'queued',
@@ -38,20 +38,11 @@ export function isBuildId(value: unknown): value is string {
 }
 
 /** Who runs a build: renewed by its runner while it follows the builder. */
-export interface RunnerLease {
-  pid: number;
-  host: string;
-  /** Milliseconds since the epoch of the last renewal. */
-  heartbeat: number;
+export interface RunnerLease extends Lease {
   /** The private temp dir of the build's config file, removed when the build ends (by whoever ends it). */
   configDir?: string;
   /** The build's time limit, so a runner that takes a build over applies the same one. */
   timeoutMs?: number;
-}
-
-export interface StoreProblem {
-  id: string;
-  message: string;
 }
 
 export class BuildNotFoundError extends Error {
@@ -63,125 +54,73 @@ export class BuildNotFoundError extends Error {
 
 export class BuildStore {
   readonly buildsDir: string;
+  readonly #records: RecordStore<DiskBuildRecord, RunnerLease>;
 
   constructor(readonly storeDir: string) {
     this.buildsDir = join(storeDir, 'builds');
+    this.#records = new RecordStore<DiskBuildRecord, RunnerLease>({
+      dir: this.buildsDir,
+      file: 'build.json',
+      isId: isBuildId,
+      validate: recordProblem,
+      notFound: id => new BuildNotFoundError(id),
+      noun: 'build',
+    });
   }
 
   dirOf(id: string): string {
-    if (!isBuildId(id)) throw new BuildNotFoundError(id);
-    return join(this.buildsDir, id);
+    return this.#records.dirOf(id);
   }
 
   /** Writes a record atomically (temp file + rename), creating its folder (0700) when new. */
-  async write(record: DiskBuildRecord): Promise<void> {
-    await this.writeJson(record.id, 'build.json', record);
+  write(record: DiskBuildRecord): Promise<void> {
+    return this.#records.write(record.id, record);
   }
 
-  async read(id: string): Promise<DiskBuildRecord> {
-    const text = await readFile(join(this.dirOf(id), 'build.json'), 'utf8').catch((error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new BuildNotFoundError(id);
-      throw error;
-    });
-    const problem = recordProblem(id, text);
-    if (typeof problem === 'string') throw new Error(`the record of build ${id} is damaged: ${problem}`);
-    return problem;
+  read(id: string): Promise<DiskBuildRecord> {
+    return this.#records.read(id);
   }
 
   /** Every readable record, newest first, and one problem per record that could not be read. */
   async list(): Promise<{ records: DiskBuildRecord[]; problems: StoreProblem[] }> {
-    const entries = await readdir(this.buildsDir, { withFileTypes: true }).catch((error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    });
-    const records: DiskBuildRecord[] = [];
-    const problems: StoreProblem[] = [];
-    await Promise.all(
-      entries
-        .filter(entry => entry.isDirectory() && isBuildId(entry.name))
-        .map(async entry => {
-          const text = await readFile(join(this.buildsDir, entry.name, 'build.json'), 'utf8').catch(
-            (error: unknown) => error as NodeJS.ErrnoException,
-          );
-          if (typeof text !== 'string') {
-            // A folder whose record is not written yet (a build being created) is not a problem.
-            if (text.code !== 'ENOENT') problems.push({ id: entry.name, message: `cannot read: ${text.message}` });
-            return;
-          }
-          const result = recordProblem(entry.name, text);
-          if (typeof result === 'string') problems.push({ id: entry.name, message: result });
-          else records.push(result);
-        }),
-    );
+    const { records, problems } = await this.#records.list();
     records.sort((a, b) => b.created - a.created || b.id.localeCompare(a.id));
-    problems.sort((a, b) => a.id.localeCompare(b.id));
     return { records, problems };
   }
 
   /** Removes the record, its lease and its folder. */
-  async remove(id: string): Promise<void> {
-    await rm(this.dirOf(id), { recursive: true, force: true });
+  remove(id: string): Promise<void> {
+    return this.#records.remove(id);
   }
 
-  async readLease(id: string): Promise<RunnerLease | undefined> {
-    try {
-      const value = JSON.parse(await readFile(join(this.dirOf(id), 'runner.json'), 'utf8')) as Partial<RunnerLease>;
-      if (typeof value.pid !== 'number' || typeof value.heartbeat !== 'number' || typeof value.host !== 'string') {
-        return undefined;
-      }
-      return value as RunnerLease;
-    } catch {
-      return undefined;
-    }
+  readLease(id: string): Promise<RunnerLease | undefined> {
+    return this.#records.readLease(id);
   }
 
-  async writeLease(id: string, lease: RunnerLease): Promise<void> {
-    await this.writeJson(id, 'runner.json', lease);
+  writeLease(id: string, lease: RunnerLease): Promise<void> {
+    return this.#records.writeLease(id, lease);
   }
 
-  async removeLease(id: string): Promise<void> {
-    await rm(join(this.dirOf(id), 'runner.json'), { force: true });
+  removeLease(id: string): Promise<void> {
+    return this.#records.removeLease(id);
   }
 
   /** Asks the process that runs a build to cancel it (it looks at each heartbeat). */
-  async requestCancel(id: string): Promise<void> {
-    await writeFile(join(this.dirOf(id), 'cancel'), '', { mode: 0o600 });
+  requestCancel(id: string): Promise<void> {
+    return this.#records.requestCancel(id);
   }
 
-  async cancelRequested(id: string): Promise<boolean> {
-    return access(join(this.dirOf(id), 'cancel')).then(
-      () => true,
-      () => false,
-    );
+  cancelRequested(id: string): Promise<boolean> {
+    return this.#records.cancelRequested(id);
   }
 
-  async removeCancelRequest(id: string): Promise<void> {
-    await rm(join(this.dirOf(id), 'cancel'), { force: true });
-  }
-
-  private async writeJson(id: string, name: string, value: unknown): Promise<void> {
-    const dir = this.dirOf(id);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const temp = join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-    try {
-      await writeFile(temp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-      await rename(temp, join(dir, name));
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw error;
-    }
+  removeCancelRequest(id: string): Promise<void> {
+    return this.#records.removeCancelRequest(id);
   }
 }
 
-/** The record in `text`, or why it is not one. */
-function recordProblem(id: string, text: string): DiskBuildRecord | string {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return 'not valid JSON';
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
+/** The record in `value` (a JSON object read from the folder `id`), or why it is not one. */
+function recordProblem(id: string, value: unknown): DiskBuildRecord | string {
   const record = value as Partial<DiskBuildRecord>;
   if (record.id !== id) return `its id is ${JSON.stringify(record.id)}, not the folder's`;
   if (!STATUSES.includes(record.status as DiskBuildStatus)) return `unknown status ${JSON.stringify(record.status)}`;

@@ -59,16 +59,10 @@ import { BuildLogWriter, readLogFrom } from './build-log';
 import { previewBuild } from './build-preview';
 import { CANCELLED, copyRecord, endedRecord, endSummary } from './build-record';
 import { BuildRun, type EngineFacts, type RunnerDeps } from './build-runner';
-import {
-  BuildNotFoundError,
-  BuildStore,
-  isBuildId,
-  newBuildId,
-  type RunnerLease,
-  type StoreProblem,
-} from './build-store';
+import { BuildNotFoundError, BuildStore, isBuildId, newBuildId, type RunnerLease } from './build-store';
 import { BUILD_ID_LABEL, CONTAINER_STORAGE } from './builder-plan';
 import { freeBytesIn, outputSpaceProblem } from './free-space';
+import type { StoreProblem } from '../jobs/record-store';
 import type { AdminRunner } from '../platform/admin';
 import { handoffNotice, ROOT_GRAPH_ROOT, type HandoffFacts } from './linux-handoff';
 

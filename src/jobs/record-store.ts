@@ -1,0 +1,168 @@
+/**
+ * Records of a persisted kind of job (disk builds now, VMs next): `<dir>/<id>/<file>`, one folder
+ * per record, each write to a temp file in the same folder then renamed over the old one (a reader
+ * sees the old record or the new one, never half of one). A record that cannot be read is reported
+ * with its id and why, and skipped: one damaged file never hides the others.
+ *
+ * Beside a record, `runner.json` says which process runs it (pid, host, a heartbeat it renews, and
+ * what the kind adds), so another process can tell work that is being run from work whose runner
+ * died; and a `cancel` file asks that runner to stop. Folders are 0700, files 0600.
+ */
+
+import { randomBytes } from 'node:crypto';
+import { access, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** Who runs a record's work: renewed by its runner while it works. */
+export interface Lease {
+  pid: number;
+  host: string;
+  /** Milliseconds since the epoch of the last renewal. */
+  heartbeat: number;
+}
+
+/** A record that could not be read, and why. */
+export interface StoreProblem {
+  id: string;
+  message: string;
+}
+
+export interface RecordStoreOptions<T> {
+  /** The folder that holds one folder per record. */
+  dir: string;
+  /** The record's file name in its folder, e.g. `build.json`. */
+  file: string;
+  /** Whether `id` may name a record (nothing else ever reaches a path). */
+  isId(id: string): boolean;
+  /** The record in `value` (parsed JSON of the folder `id`), or why it is not one. */
+  validate(id: string, value: unknown): T | string;
+  /** The error for an id that names no record. */
+  notFound(id: string): Error;
+  /** What one record is called in a damaged record's error, e.g. `build`. */
+  noun: string;
+}
+
+export class RecordStore<T, L extends Lease = Lease> {
+  readonly dir: string;
+  readonly #options: RecordStoreOptions<T>;
+
+  constructor(options: RecordStoreOptions<T>) {
+    this.dir = options.dir;
+    this.#options = options;
+  }
+
+  dirOf(id: string): string {
+    if (!this.#options.isId(id)) throw this.#options.notFound(id);
+    return join(this.dir, id);
+  }
+
+  /** Writes a record atomically (temp file + rename), creating its folder (0700) when new. */
+  async write(id: string, record: T): Promise<void> {
+    await this.#writeJson(id, this.#options.file, record);
+  }
+
+  async read(id: string): Promise<T> {
+    const text = await readFile(join(this.dirOf(id), this.#options.file), 'utf8').catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw this.#options.notFound(id);
+      throw error;
+    });
+    const result = this.#parse(id, text);
+    if (typeof result === 'string') throw new Error(`the record of ${this.#options.noun} ${id} is damaged: ${result}`);
+    return result;
+  }
+
+  /** Every readable record, and one problem per record that could not be read (sorted by id). */
+  async list(): Promise<{ records: T[]; problems: StoreProblem[] }> {
+    const entries = await readdir(this.dir, { withFileTypes: true }).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    });
+    const records: T[] = [];
+    const problems: StoreProblem[] = [];
+    await Promise.all(
+      entries
+        .filter(entry => entry.isDirectory() && this.#options.isId(entry.name))
+        .map(async entry => {
+          const text = await readFile(join(this.dir, entry.name, this.#options.file), 'utf8').catch(
+            (error: unknown) => error as NodeJS.ErrnoException,
+          );
+          if (typeof text !== 'string') {
+            // A folder whose record is not written yet (work being created) is not a problem.
+            if (text.code !== 'ENOENT') problems.push({ id: entry.name, message: `cannot read: ${text.message}` });
+            return;
+          }
+          const result = this.#parse(entry.name, text);
+          if (typeof result === 'string') problems.push({ id: entry.name, message: result });
+          else records.push(result);
+        }),
+    );
+    problems.sort((a, b) => a.id.localeCompare(b.id));
+    return { records, problems };
+  }
+
+  /** Removes the record, its lease and its folder. */
+  async remove(id: string): Promise<void> {
+    await rm(this.dirOf(id), { recursive: true, force: true });
+  }
+
+  /** The lease, or undefined when there is none or it is not one. */
+  async readLease(id: string): Promise<L | undefined> {
+    try {
+      const value = JSON.parse(await readFile(join(this.dirOf(id), 'runner.json'), 'utf8')) as Partial<L>;
+      if (typeof value.pid !== 'number' || typeof value.heartbeat !== 'number' || typeof value.host !== 'string') {
+        return undefined;
+      }
+      return value as L;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async writeLease(id: string, lease: L): Promise<void> {
+    await this.#writeJson(id, 'runner.json', lease);
+  }
+
+  async removeLease(id: string): Promise<void> {
+    await rm(join(this.dirOf(id), 'runner.json'), { force: true });
+  }
+
+  /** Asks the process that runs the record's work to stop (it looks at each heartbeat). */
+  async requestCancel(id: string): Promise<void> {
+    await writeFile(join(this.dirOf(id), 'cancel'), '', { mode: 0o600 });
+  }
+
+  async cancelRequested(id: string): Promise<boolean> {
+    return access(join(this.dirOf(id), 'cancel')).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  async removeCancelRequest(id: string): Promise<void> {
+    await rm(join(this.dirOf(id), 'cancel'), { force: true });
+  }
+
+  #parse(id: string, text: string): T | string {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return 'not valid JSON';
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
+    return this.#options.validate(id, value);
+  }
+
+  async #writeJson(id: string, name: string, value: unknown): Promise<void> {
+    const dir = this.dirOf(id);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const temp = join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    try {
+      await writeFile(temp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+      await rename(temp, join(dir, name));
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+  }
+}
