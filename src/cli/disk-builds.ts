@@ -1,14 +1,16 @@
 /**
- * What the `disk …` commands share: the build service over the CLI's engine and store, ids given in
- * full or as a unique prefix, the human view of a record, and following a build on the terminal
- * (its log as it grows, and a progress bar on a TTY or plain progress lines otherwise).
+ * What the `disk …` commands share: the build service over the CLI's engine and store (and its
+ * builds as jobs, for the CLI's job follower), ids given in full or as a unique prefix, and the
+ * human view of a record.
  */
 
 import { formatAge, formatBytes } from '../api/format';
 import type { DiskBuildArtifact, DiskBuildRecord } from '../api/disk-builds';
 import { FINISHED_STATUSES } from '../api/disk-builds';
+import { DiskBuildJobs } from '../builds/disk-build-jobs';
 import { DiskBuildService } from '../builds/disk-build-service';
-import type { CliContext, CliIo } from './cli-context';
+import { JobRegistry } from '../jobs/job-registry';
+import type { CliContext } from './cli-context';
 import { UsageError } from './cli-context';
 
 /** The build service over the CLI's engine (`--url`) and store (`--store`), problems on stderr. */
@@ -19,6 +21,13 @@ export async function openBuilds(ctx: CliContext): Promise<DiskBuildService> {
     warn: message => ctx.io.stderr.write(`bootc-studio: warning: ${message}\n`),
     ...(ctx.handoff ? { handoff: ctx.handoff } : {}),
   });
+}
+
+/** The builds of the store as jobs, for the CLI's job follower. */
+export function buildJobs(builds: DiskBuildService): JobRegistry {
+  const jobs = new JobRegistry();
+  jobs.attach(new DiskBuildJobs(builds));
+  return jobs;
 }
 
 export function isFinished(record: DiskBuildRecord): boolean {
@@ -90,89 +99,4 @@ export function filesNote(record: DiskBuildRecord): string {
   const missing = record.artifacts.filter(artifact => artifact.state === 'missing').length;
   const replaced = record.artifacts.filter(artifact => artifact.state === 'replaced').length;
   return [missing ? `${missing} missing` : '', replaced ? `${replaced} replaced` : ''].filter(Boolean).join(', ');
-}
-
-const POLL_MS = 250;
-
-/**
- * Follows a build on the terminal until it has ended and its log is read to the end. With --json the
- * log and the bar go to stderr (stdout holds only the final record). Resolves with the final record.
- */
-export async function followBuild(
-  builds: DiskBuildService,
-  id: string,
-  io: CliIo,
-  options: { json: boolean; fromByte?: number; signal?: AbortSignal },
-): Promise<DiskBuildRecord> {
-  const out = options.json ? io.stderr : io.stdout;
-  const tty = out.isTTY === true;
-  let next = options.fromByte ?? 0;
-  let barShown = false;
-  let lastBar = '';
-  let lastPlain = -1;
-  const clearBar = () => {
-    if (barShown) out.write('\r\x1b[2K');
-    barShown = false;
-  };
-  let pendingLine = '';
-  for (;;) {
-    const record = await builds.get(id);
-    const { text, next: after } = await builds.readLog(id, next);
-    next = after;
-    if (text) {
-      clearBar();
-      // Whole lines only, so the bar never lands in the middle of one.
-      const joined = pendingLine + text;
-      const cut = joined.lastIndexOf('\n') + 1;
-      pendingLine = joined.slice(cut);
-      if (cut > 0) out.write(joined.slice(0, cut));
-    }
-    const finished = isFinished(record);
-    if (!finished && record.status === 'building') {
-      if (tty) {
-        const bar = progressBar(record, Math.max(40, (out.columns ?? 80) - 1));
-        if (bar !== lastBar || !barShown) {
-          out.write(`\r\x1b[2K${bar}`);
-          barShown = true;
-          lastBar = bar;
-        }
-      } else if (record.percent !== undefined && Math.floor(record.percent / 10) > Math.floor(lastPlain / 10)) {
-        lastPlain = record.percent;
-        out.write(`bootc-studio: ${record.percent}%${record.message ? ` ${record.message}` : ''}\n`);
-      }
-    }
-    if (finished && !text) {
-      clearBar();
-      if (pendingLine) out.write(`${pendingLine}\n`);
-      return record;
-    }
-    if (options.signal?.aborted) {
-      clearBar();
-      return record;
-    }
-    if (!text || finished) await delay(POLL_MS, options.signal);
-  }
-}
-
-/** `[=========>          ]  45% org.osbuild.rpm` */
-export function progressBar(record: DiskBuildRecord, width: number): string {
-  const percent = record.percent;
-  const label = percent === undefined ? '   …' : ` ${String(percent).padStart(3)}%`;
-  const message = record.message ? ` ${record.message}` : '';
-  const room = Math.max(10, Math.min(40, width - label.length - 2 - Math.min(message.length, 30)));
-  const filled = percent === undefined ? 0 : Math.round((percent / 100) * room);
-  const bar = `[${'='.repeat(Math.max(0, filled - 1))}${filled > 0 ? '>' : ''}${' '.repeat(room - filled)}]`;
-  return `${bar}${label}${message}`.slice(0, width);
-}
-
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise(resolve => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

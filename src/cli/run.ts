@@ -20,7 +20,7 @@ const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
     type: 'string',
     description: 'Folder for Bootc Studio records (default: $BOOTC_STUDIO_HOME, else the per-user data folder)',
   },
-  json: { type: 'boolean', description: 'Machine-readable output' },
+  json: { type: 'boolean', description: 'Machine-readable output (a followed job: JSON lines, the end last)' },
   help: { type: 'boolean', short: 'h', description: 'Show help' },
   version: { type: 'boolean', description: 'Show the version' },
 };

@@ -114,6 +114,11 @@ export function imageOperationOf(job: Job<ImageOperationDetail>): ImageOperation
   };
 }
 
+/** A job as the doors show it: an image job with its whole ImageOperation as detail, any other as it is. */
+export function withOperationDetail(job: Job): Job {
+  return isImageJob(job) ? { ...job, detail: imageOperationOf(job) } : job;
+}
+
 type Layer = LayerProgress & { done?: boolean };
 
 export class ImageOperations {

@@ -5,7 +5,7 @@
  */
 
 import type { Job, JobLogChunk, JobsApi } from '../api/jobs';
-import { imageOperationOf, isImageJob } from '../images/image-operations';
+import { withOperationDetail } from '../images/image-operations';
 import type { JobRegistry } from '../jobs/job-registry';
 import { checkId, checkLogIndex, checkTitle } from './argument-checks';
 
@@ -14,11 +14,11 @@ export class JobsHandlers implements JobsApi {
 
   async listJobs(kind?: unknown): Promise<Job[]> {
     const wanted = kind === undefined || kind === null ? undefined : checkTitle('kind', kind);
-    return (await this.jobs.list(wanted)).map(forPage);
+    return (await this.jobs.list(wanted)).map(withOperationDetail);
   }
 
   async getJob(jobId: unknown): Promise<Job> {
-    return forPage(await this.jobs.get(checkId('jobId', jobId)));
+    return withOperationDetail(await this.jobs.get(checkId('jobId', jobId)));
   }
 
   async readJobLog(jobId: unknown, from: unknown): Promise<JobLogChunk> {
@@ -28,8 +28,4 @@ export class JobsHandlers implements JobsApi {
   async cancelJob(jobId: unknown): Promise<void> {
     await this.jobs.cancel(checkId('jobId', jobId));
   }
-}
-
-function forPage(job: Job): Job {
-  return isImageJob(job) ? { ...job, detail: imageOperationOf(job) } : job;
 }

@@ -17,7 +17,8 @@ import { describeConflicts } from '../../builds/artifact-removal';
 import { NotEnoughSpaceError, type DiskBuildService } from '../../builds/disk-build-service';
 import type { CliCommand, CliContext } from '../cli-context';
 import { UsageError } from '../cli-context';
-import { describeRecord, followBuild, isFinished, openBuilds } from '../disk-builds';
+import { buildJobs, describeRecord, isFinished, openBuilds } from '../disk-builds';
+import { followJob } from '../job-follower';
 
 /**
  * `bootc-studio disk build IMAGE --output DIR …`: every flag is read and checked before the engine is
@@ -117,19 +118,18 @@ export const diskBuildCommand: CliCommand = {
     }
     if (values.detach === true) return detach(ctx, builds, id);
 
-    // The first Ctrl-C cancels; the handler then steps aside, so a second one ends the process at once.
-    const stopListening = ctx.io.onInterrupt?.(() => {
-      stopListening?.();
-      ctx.io.stderr.write('\nCancelling… (Ctrl-C again to quit at once; the builder then goes on alone)\n');
-      void builds.cancel(id).catch(() => undefined);
-    });
-    let record;
+    // The first Ctrl-C cancels; the follower then steps aside, so a second one ends the process at once.
+    const jobs = buildJobs(builds);
     try {
-      record = await followBuild(builds, id, ctx.io, { json: ctx.json });
+      await followJob(jobs, id, ctx.io, {
+        json: ctx.json,
+        interrupt: 'cancel',
+        cancelNote: 'Cancelling… (Ctrl-C again to quit at once; the builder then goes on alone)',
+      });
     } finally {
-      stopListening?.();
+      jobs.dispose();
     }
-    return report(ctx, record);
+    return report(ctx, await builds.get(id));
   },
 };
 
@@ -265,7 +265,10 @@ async function detach(ctx: CliContext, builds: DiskBuildService, id: string): Pr
     await new Promise(resolve => setTimeout(resolve, 100));
     record = await builds.get(id);
   }
-  if (isFinished(record)) return report(ctx, record);
+  if (isFinished(record)) {
+    if (ctx.json) ctx.io.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+    return report(ctx, record);
+  }
   const pid = ctx.spawnDetached?.([
     'disk',
     'attach',
@@ -285,8 +288,8 @@ function report(ctx: CliContext, record: Awaited<ReturnType<DiskBuildService['ge
     ctx.io.stderr.write(
       `bootc-studio: build ${record.id} ${record.status}${record.error ? `: ${record.error}` : ''}\n`,
     );
-  if (ctx.json) ctx.io.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
-  else if (record.status === 'succeeded') ctx.io.stdout.write(describeRecord(record));
+  // With --json, the follower's last line (the end event) carries the record.
+  if (!ctx.json && record.status === 'succeeded') ctx.io.stdout.write(describeRecord(record));
   return record.status === 'succeeded' ? 0 : 1;
 }
 

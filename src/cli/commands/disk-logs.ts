@@ -1,6 +1,7 @@
 import { LogMissingError } from '../../builds/disk-build-service';
 import type { CliCommand } from '../cli-context';
-import { followBuild, openBuilds, resolveBuildId } from '../disk-builds';
+import { buildJobs, openBuilds, resolveBuildId } from '../disk-builds';
+import { followJob } from '../job-follower';
 
 /**
  * `bootc-studio disk logs ID [--follow]`: the build's own log (image-build-<id>.log). With --follow it
@@ -35,16 +36,13 @@ export const diskLogsCommand: CliCommand = {
       return 0;
     }
     await builds.reconcile('adopt', id);
-    const abort = new AbortController();
-    const stopListening = ctx.io.onInterrupt?.(() => {
-      stopListening?.();
-      abort.abort();
-    });
+    // Ctrl-C ends the watch only: the build goes on.
+    const jobs = buildJobs(builds);
     try {
-      await followBuild(builds, id, ctx.io, { json: false, signal: abort.signal });
+      await followJob(jobs, id, ctx.io, { json: false, interrupt: 'stop' });
       return 0;
     } finally {
-      stopListening?.();
+      jobs.dispose();
       // A build taken over for the time of --follow goes on without this process.
       await builds.dispose();
     }

@@ -18,11 +18,32 @@ import { diskLogsCommand } from '../../../src/cli/commands/disk-logs';
 import { diskLsCommand } from '../../../src/cli/commands/disk-ls';
 import { diskRmCommand } from '../../../src/cli/commands/disk-rm';
 import { diskShowCommand } from '../../../src/cli/commands/disk-show';
-import { progressBar } from '../../../src/cli/disk-builds';
+import { progressBar } from '../../../src/cli/job-follower';
 import { runCli } from '../../../src/cli/run';
 import type { EngineInfo } from '../../../src/engine/container-engine';
 import type { FakeContainer } from './fake-containers';
 import { ENGINE, FakeEngine } from './fake-engine';
+
+interface JsonEvent {
+  type: 'job' | 'log' | 'end';
+  job?: { status: string; detail: unknown };
+  lines?: string[];
+}
+
+/** Every line of the output parsed: --json prints nothing else. */
+function jsonLines(stdout: string): JsonEvent[] {
+  return stdout
+    .trimEnd()
+    .split('\n')
+    .map(line => JSON.parse(line) as JsonEvent);
+}
+
+/** The record a `disk build --json` ended with: its last line's job's detail. */
+function builtRecord(stdout: string): DiskBuildRecord {
+  const end = jsonLines(stdout).at(-1);
+  expect(end?.type).toBe('end');
+  return end?.job?.detail as DiskBuildRecord;
+}
 
 const SEED = [
   'disk',
@@ -285,12 +306,19 @@ describe('disk build', () => {
     expect(spec.image).toBe('quay.io/centos-bootc/bootc-image-builder:latest');
   });
 
-  test('--json prints only the final record on stdout; the log goes to stderr', async () => {
+  test('--json prints only JSON lines of the job’s events on stdout, the last its end with the record; the log also goes to stderr', async () => {
     engine.onStart = succeed;
     const result = await invoke([...SEED, '--json']).done;
     expect(result.code).toBe(0);
-    const record = JSON.parse(result.stdout) as DiskBuildRecord;
-    expect(record.status).toBe('succeeded');
+    const events = jsonLines(result.stdout);
+    expect(events[0]).toMatchObject({ type: 'job', job: { kind: 'disk-build' } });
+    expect(events.filter(event => event.type === 'log').flatMap(event => event.lines)).toContain('Build complete!');
+    const end = events.at(-1);
+    expect(end).toMatchObject({
+      type: 'end',
+      job: { status: 'succeeded', steps: [{ status: 'succeeded' }, { status: 'succeeded' }] },
+    });
+    expect((end?.job?.detail as DiskBuildRecord).status).toBe('succeeded');
     expect(result.stderr).toContain('Build complete!');
   });
 
@@ -319,15 +347,16 @@ describe('disk build', () => {
   });
 
   test('a progress bar on a terminal', () => {
-    const record = { percent: 45, message: 'org.osbuild.rpm' } as DiskBuildRecord;
-    expect(progressBar(record, 60)).toBe('[================>                    ]  45% org.osbuild.rpm'.slice(0, 60));
+    expect(progressBar({ percent: 45, message: 'org.osbuild.rpm' }, 60)).toBe(
+      '[================>                    ]  45% org.osbuild.rpm'.slice(0, 60),
+    );
   });
 });
 
 describe('disk ls / show / logs / cancel / rm', () => {
   test('work on the store: list, show by prefix, print the log, cancel, remove', async () => {
     engine.onStart = succeed;
-    const built = JSON.parse((await invoke([...SEED, '--json']).done).stdout) as DiskBuildRecord;
+    const built = builtRecord((await invoke([...SEED, '--json']).done).stdout);
 
     const ls = await invoke(['disk', 'ls']).done;
     expect(ls.code).toBe(0);
@@ -360,7 +389,7 @@ describe('disk ls / show / logs / cancel / rm', () => {
 describe('disk build into a folder that holds another build', () => {
   test('refused with exit 2 naming the build and a fresh folder; --overwrite builds; each log only its own', async () => {
     engine.onStart = succeed;
-    const first = JSON.parse((await invoke([...SEED, '--json']).done).stdout) as DiskBuildRecord;
+    const first = builtRecord((await invoke([...SEED, '--json']).done).stdout);
 
     const refusedRun = await invoke(SEED).done;
     expect(refusedRun.code).toBe(2);

@@ -14,7 +14,7 @@ import type { ImageOperation } from '../../../src/api/image-operations';
 import { imageBuildCommand, parseBuildArgs } from '../../../src/cli/commands/image-build';
 import { imagePullCommand } from '../../../src/cli/commands/image-pull';
 import { imagePushCommand, parseTlsVerify } from '../../../src/cli/commands/image-push';
-import { progressLine } from '../../../src/cli/operation-view';
+import { progressBar } from '../../../src/cli/job-follower';
 import { authFileCandidates, credentialsFromAuthFiles, parseCreds } from '../../../src/cli/registry-credentials';
 import { runCli } from '../../../src/cli/run';
 import { EngineError, RegistryError } from '../../../src/engine/container-engine';
@@ -29,6 +29,20 @@ beforeAll(() => {
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface JsonEvent {
+  type: 'job' | 'log' | 'end';
+  job?: { status: string; error?: unknown; detail: unknown };
+  lines?: string[];
+}
+
+/** Every line of the output parsed: --json prints nothing else. */
+function jsonLines(stdout: string): JsonEvent[] {
+  return stdout
+    .trimEnd()
+    .split('\n')
+    .map(line => JSON.parse(line) as JsonEvent);
+}
 
 function invoke(argv: string[], engine = new FakeEngine(), options: { env?: NodeJS.ProcessEnv; tty?: boolean } = {}) {
   let stdout = '';
@@ -139,7 +153,7 @@ describe('image build', () => {
     });
   });
 
-  test('--json: the log goes to stderr, stdout holds only the final record; a failure exits 1', async () => {
+  test('--json: stdout holds only JSON lines of the job’s events, the last its end with the record; the log also goes to stderr; a failure exits 1', async () => {
     const engine = new FakeEngine();
     engine.onBuild = async (_options, sink) => {
       sink.log('STEP 2/2: RUN false');
@@ -150,7 +164,13 @@ describe('image build', () => {
       engine,
     );
     expect(result.code).toBe(1);
-    const record = JSON.parse(result.stdout) as ImageOperation;
+    const events = jsonLines(result.stdout);
+    expect(events.map(event => event.type)).toContain('job');
+    expect(events.filter(event => event.type === 'log').flatMap(event => event.lines)).toContain('STEP 2/2: RUN false');
+    const end = events.at(-1);
+    expect(end?.type).toBe('end');
+    expect(end?.job?.error).toEqual({ message: 'building at STEP "RUN false": exit status 1' });
+    const record = end?.job?.detail as ImageOperation;
     expect(record).toMatchObject({
       kind: 'build',
       status: 'failed',
@@ -176,7 +196,8 @@ describe('image build', () => {
     const result = await invocation.done;
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('Cancelling…');
-    expect((JSON.parse(result.stdout) as ImageOperation).status).toBe('cancelled');
+    const end = jsonLines(result.stdout).at(-1);
+    expect(end).toMatchObject({ type: 'end', job: { status: 'cancelled', detail: { status: 'cancelled' } } });
   });
 });
 
@@ -279,19 +300,11 @@ describe('flag parsing helpers', () => {
     expect(credentialsFromAuthFiles('ghcr.io/x:1', env, read)).toBeUndefined();
   });
 
-  test('progressLine draws percent and layers within the width', () => {
-    const line = progressLine(
-      {
-        layers: [
-          { id: 'a', status: 'Pushed', current: 10, total: 10 },
-          { id: 'b', status: 'Pushing', current: 5, total: 10 },
-        ],
-        percent: 75,
-      } as ImageOperation,
-      50,
-    );
-    expect(line).toMatch(/^\[=+> +\] {2}75% {2}1\/2 layers$/);
+  test('progressBar draws the percent and the current message within the width', () => {
+    const line = progressBar({ percent: 75, message: 'Pushing quay.io/me/os:1' }, 50);
+    expect(line).toMatch(/^\[=+> +\] {2}75% Pushing quay\.io\/me\/os:1$/);
     expect(line.length).toBeLessThanOrEqual(50);
-    expect(progressLine({ layers: [], percent: undefined } as unknown as ImageOperation, 50)).toMatch(/^\[ +\] …$/);
+    expect(progressBar({ percent: 75, message: 'x'.repeat(200) }, 50)).toHaveLength(50);
+    expect(progressBar({ percent: undefined }, 50)).toMatch(/^\[ +\] {3}…$/);
   });
 });
