@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { DiskBuildRecord } from '../../src/api/disk-builds';
 import { BUILD_ID_LABEL } from '../../src/builds/builder-plan';
 import { verifyPassword } from '../../src/builds/password-hash';
+import { finalRecord } from './support/cli-json';
 import { createBusyboxBase } from './support/images';
 import type { PodmanService } from './support/podman-service';
 import { startPodmanService } from './support/podman-service';
@@ -140,10 +141,10 @@ describe('bootc-studio disk … against a real podman with the stand-in builder'
       bootcStudio(['disk', 'build', IMAGE, '--output', './shared', '--type', 'qcow2', '--json', ...extra]);
     const failedRun = await build('--builder', FAILING);
     expect(failedRun.code).toBe(1);
-    const failed = JSON.parse(failedRun.stdout) as DiskBuildRecord;
+    const failed = finalRecord<DiskBuildRecord>(failedRun.stdout);
     const survivorRun = await build('--builder', STAND_IN_BUILDER);
     expect(survivorRun.code, survivorRun.stderr).toBe(0);
-    const survivor = JSON.parse(survivorRun.stdout) as DiskBuildRecord;
+    const survivor = finalRecord<DiskBuildRecord>(survivorRun.stdout);
     // The new build's output starts with its own header, never the previous build's log.
     expect(survivorRun.stderr.match(/Bootc Studio disk build [0-9a-f]{12}/g)).toEqual([
       `Bootc Studio disk build ${survivor.id}`,
@@ -173,7 +174,7 @@ describe('bootc-studio disk … against a real podman with the stand-in builder'
 
     const newer = await build('--builder', STAND_IN_BUILDER, '--overwrite');
     expect(newer.code, newer.stderr).toBe(0);
-    const newerId = (JSON.parse(newer.stdout) as DiskBuildRecord).id;
+    const newerId = finalRecord<DiskBuildRecord>(newer.stdout).id;
     const shown = await bootcStudio(['disk', 'show', survivor.id]);
     expect(shown.stdout).toMatch(new RegExp(`qcow2\\s+\\S+qcow2/disk\\.qcow2\\s+replaced by build ${newerId}`));
     const rm = await bootcStudio(['disk', 'rm', survivor.id]);
@@ -219,11 +220,11 @@ describe('bootc-studio disk … against a real podman with the stand-in builder'
     expect(await records()).toEqual([]);
   });
 
-  test('a failing builder exits 1 with the reason; --json prints the final record', async () => {
+  test('a failing builder exits 1 with the reason; --json ends with the final record', async () => {
     const result = await bootcStudio(['disk', 'build', IMAGE, '--output', './failing', '--builder', FAILING, '--json']);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/failed: osbuild failed in stage org\.osbuild\.users/);
-    const record = JSON.parse(result.stdout) as DiskBuildRecord;
+    const record = finalRecord<DiskBuildRecord>(result.stdout);
     expect(record.status).toBe('failed');
     expect(await builderContainers()).toEqual([]);
     await bootcStudio(['disk', 'rm', record.id]);

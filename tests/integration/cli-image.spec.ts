@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 import type { ImageOperation } from '../../src/api/image-operations';
+import { finalRecord } from './support/cli-json';
 import { BUSYBOX_BASE, createBusyboxBase } from './support/images';
 import type { PodmanService } from './support/podman-service';
 import { startPodmanService } from './support/podman-service';
@@ -82,7 +83,7 @@ describe('bootc-studio image build / push / pull against a real podman and regis
     await Promise.all([podman?.stop(), registry?.stop(), authRegistry?.stop()]);
   });
 
-  test('image build streams the log and exits 0; --json prints the final record', async () => {
+  test('image build streams the log and exits 0; --json ends with the final record', async () => {
     const tag = `${registry.url}/cli/os:1`;
     const { code, stdout, stderr } = await bootcStudio([
       'image',
@@ -97,7 +98,7 @@ describe('bootc-studio image build / push / pull against a real podman and regis
     expect(code, stderr).toBe(0);
     expect(stderr).toContain('flavour=minimal');
     expect(stderr).toMatch(/STEP \d+\/\d+: RUN/);
-    const operation = JSON.parse(stdout) as ImageOperation;
+    const operation = finalRecord<ImageOperation>(stdout);
     expect(operation).toMatchObject({ kind: 'build', status: 'succeeded', ref: tag, warnings: [] });
     const { stdout: id } = await podman.podman(['image', 'inspect', '--format', '{{.Id}}', tag]);
     expect(operation.imageId).toBe(id.trim());
@@ -122,12 +123,12 @@ describe('bootc-studio image build / push / pull against a real podman and regis
     expect(pushed.stdout).not.toContain('latest: digest:');
     const again = await bootcStudio(['image', 'push', tag, '--json']);
     expect(again.code, again.stderr).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ kind: 'push', status: 'succeeded', digest });
+    expect(finalRecord(again.stdout)).toMatchObject({ kind: 'push', status: 'succeeded', digest });
 
     await podman.podman(['rmi', tag]);
     const pulled = await bootcStudio(['image', 'pull', tag, '--json']);
     expect(pulled.code, pulled.stderr).toBe(0);
-    const operation = JSON.parse(pulled.stdout) as ImageOperation;
+    const operation = finalRecord<ImageOperation>(pulled.stdout);
     expect(operation).toMatchObject({ kind: 'pull', status: 'succeeded', percent: 100 });
     const { stdout } = await podman.podman(['image', 'inspect', '--format', '{{json .RepoDigests}}', tag]);
     expect(JSON.parse(stdout)).toContain(`${registry.url}/cli/os@${digest}`);
