@@ -89,7 +89,6 @@ export default tseslint.config(
     files: ['src/**/*.ts', 'frontend/**/*.{ts,svelte}'],
     ignores: [
       'src/api/disk-build.ts',
-      'src/builds/disk-build-service.ts',
       'src/engine/podman-desktop-images.ts',
       'src/engine/podman-socket-images.ts',
       'src/engine/podman-socket.ts',

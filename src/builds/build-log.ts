@@ -9,11 +9,20 @@
  */
 
 import { createReadStream } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 
 import { builderImageOf } from '../api/disk-build';
 import type { DiskBuildRecord } from '../api/disk-builds';
+import { FINISHED_STATUSES } from '../api/disk-builds';
 import { renderRunCommand, type BuilderPlan } from './builder-plan';
+
+/** A finished build whose log file is gone: said, not shown as an empty log. */
+export class LogMissingError extends Error {
+  constructor(id: string, path: string) {
+    super(`the log of build ${id} is gone: ${path} no longer exists`);
+    this.name = 'LogMissingError';
+  }
+}
 
 export const OUTPUT_MARKER = '--- builder output ---';
 export const NOTE_PREFIX = 'bootc-studio: ';
@@ -169,4 +178,23 @@ export function logHeader(record: DiskBuildRecord, plan: BuilderPlan, cacheVolum
     OUTPUT_MARKER,
     '',
   ].join('\n');
+}
+
+/**
+ * A build's log from byte `from` on (see readLogFrom). A finished build whose log file is gone:
+ * LogMissingError, not an empty log.
+ */
+export async function readBuildLog(
+  record: Pick<DiskBuildRecord, 'id' | 'status' | 'logPath'>,
+  from: number,
+): Promise<{ text: string; next: number }> {
+  const read = await readLogFrom(record.logPath, from);
+  if (!read.text && from === 0 && FINISHED_STATUSES.includes(record.status)) {
+    const exists = await stat(record.logPath).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) throw new LogMissingError(record.id, record.logPath);
+  }
+  return read;
 }

@@ -3,10 +3,20 @@
  * while it changes, and how an ended build reads (its last log line, no stale step or percentage).
  */
 
+import { join } from 'node:path';
+
+import { redactDiskBuildRequest, type DiskBuildRequest } from '../api/disk-build';
 import type { DiskBuildRecord, DiskBuildStatus } from '../api/disk-builds';
+import type { EngineInfo } from '../engine/container-engine';
 import { errorMessage } from '../api/errors';
-import { measureArtifacts } from './artifacts';
+import { artifactsFor, logFileName, measureArtifacts } from './artifacts';
 import type { BuildStore } from './build-store';
+
+/** A record changed (`record` set) or was deleted (`record` undefined). */
+export interface BuildChange {
+  id: string;
+  record?: DiskBuildRecord;
+}
 
 export interface StopReason {
   status: Extract<DiskBuildStatus, 'cancelled' | 'failed'>;
@@ -127,4 +137,29 @@ export async function recordOutcome(
       failure.reason ??
       `the builder exited with code ${exitCode ?? 'unknown'}${failure.lastLine ? `: ${failure.lastLine}` : ''}`;
   }
+}
+
+/** A new build's first record (`preparing`): the request without its secrets, where its files and log go. */
+export function newBuildRecord(
+  id: string,
+  request: DiskBuildRequest,
+  build: { engine: EngineInfo; remote: boolean; handoff: boolean; builderImage: string; now: number; logDir: string },
+): DiskBuildRecord {
+  return {
+    id,
+    request: redactDiskBuildRequest(request),
+    status: 'preparing',
+    message: 'Preparing',
+    created: build.now,
+    engineId: build.engine.id,
+    engineName: build.engine.name,
+    remote: build.remote,
+    ...(build.handoff ? { handoff: true } : {}),
+    builderImage: build.builderImage,
+    artifacts: artifactsFor(request.types).map(artifact => ({
+      type: artifact.type,
+      path: join(request.outputDir, ...artifact.path.split('/')),
+    })),
+    logPath: join(build.logDir, logFileName(id)),
+  };
 }

@@ -1,4 +1,4 @@
-import { LogMissingError } from '../../builds/disk-build-service';
+import { LogMissingError } from '../../builds/build-log';
 import type { CliCommand } from '../cli-context';
 import { buildJobs, openBuilds, resolveBuildId } from '../disk-builds';
 import { followJob } from '../job-follower';

@@ -25,12 +25,9 @@ import type { DiskBuildRecord } from '../../../src/api/disk-builds';
 import { ValidationError } from '../../../src/api/validation';
 import { OUTPUT_MARKER } from '../../../src/builds/build-log';
 import { BUILD_ID_LABEL } from '../../../src/builds/builder-plan';
-import {
-  DiskBuildService,
-  LogMissingError,
-  NotEnoughSpaceError,
-  type DiskBuildServiceOptions,
-} from '../../../src/builds/disk-build-service';
+import { NotEnoughSpaceError } from '../../../src/builds/build-checks';
+import { LogMissingError } from '../../../src/builds/build-log';
+import { DiskBuildService, type DiskBuildServiceOptions } from '../../../src/builds/disk-build-service';
 import { CANCEL_FILE, HANDOFF_FAILURE_PREFIX } from '../../../src/builds/linux-handoff';
 import type { AdminRunner } from '../../../src/platform/admin';
 import { verifyPassword } from '../../../src/builds/password-hash';
