@@ -7,7 +7,9 @@
 import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 
-import { buildConfigSchema, type BuildConfig } from '../api/disk-build';
+import { buildConfigSchema } from '../api/disk-build-schema';
+
+import { type BuildConfig } from '../api/disk-build';
 import type { ImportedBuildConfig } from '../api/disk-builds';
 import { describeErrors, parseOrThrow } from '../api/validation';
 import { detectConfigFormat, importBuildConfig } from './build-config-parse';

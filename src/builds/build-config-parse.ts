@@ -1,6 +1,8 @@
 import { parse as parseToml } from 'smol-toml';
 
-import { formatSize, type BuildConfig, type BuildFilesystem, type BuildGroup, type BuildUser } from '../api/disk-build';
+import { formatSize } from '../api/disk-build-fields';
+
+import { type BuildConfig, type BuildFilesystem, type BuildGroup, type BuildUser } from '../api/disk-build';
 import type { FieldError } from '../api/validation';
 import { isTable, KNOWN, type ConfigFormat, type Doc } from './build-config-document';
 

@@ -1,14 +1,10 @@
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 
-import {
-  MASK,
-  hasControlCharacter,
-  isCryptHash,
-  maskKickstartSecrets,
-  parseSize,
-  type BuildConfig,
-  type BuildUser,
-} from '../api/disk-build';
+import { type BuildConfig, type BuildUser, hasControlCharacter, MASK } from '../api/disk-build';
+
+import { isCryptHash, parseSize } from '../api/disk-build-fields';
+
+import { maskKickstartSecrets } from './request-redaction';
 import {
   clone,
   KNOWN,

@@ -1,6 +1,8 @@
 import { join, resolve } from 'node:path';
 
-import { validateDiskBuildRequest, type DiskBuildRequest } from '../api/disk-build';
+import { validateDiskBuildRequest } from '../api/disk-build-schema';
+
+import { type DiskBuildRequest } from '../api/disk-build';
 import type { DiskBuildPreview } from '../api/disk-builds';
 import { ValidationError } from '../api/validation';
 import type { ContainerEngine } from '../engine/container-engine';

@@ -5,7 +5,9 @@
 
 import { join } from 'node:path';
 
-import { redactDiskBuildRequest, type DiskBuildRequest } from '../api/disk-build';
+import { redactDiskBuildRequest } from './request-redaction';
+
+import { type DiskBuildRequest } from '../api/disk-build';
 import type { DiskBuildRecord, DiskBuildStatus } from '../api/disk-builds';
 import type { EngineInfo } from '../engine/container-engine';
 import { errorMessage } from '../api/errors';

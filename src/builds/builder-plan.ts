@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 
 import {
-  builderImageOf,
-  builderKindOf,
-  isIsoType,
   type BuildArchitecture,
+  builderImageOf,
   type BuilderKind,
+  builderKindOf,
   type DiskBuildRequest,
+  isIsoType,
 } from '../api/disk-build';
 import { artifactLayout, artifactsFor, outputEntriesFor, type BuildArtifact } from './artifacts';
 import { shellQuote } from './shell-quote';

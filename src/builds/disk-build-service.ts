@@ -21,7 +21,9 @@
 import { homedir } from 'node:os';
 import { posix, resolve } from 'node:path';
 
-import { builderImageOf, validateDiskBuildRequest, type DiskBuildRequest } from '../api/disk-build';
+import { builderImageOf, type DiskBuildRequest } from '../api/disk-build';
+
+import { validateDiskBuildRequest } from '../api/disk-build-schema';
 import type {
   BuildableImage,
   DiskBuildDeleteResult,

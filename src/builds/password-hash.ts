@@ -2,7 +2,7 @@ import { randomInt, timingSafeEqual } from 'node:crypto';
 
 import { encrypt } from 'unixcrypt';
 
-import { isCryptHash } from '../api/disk-build';
+import { isCryptHash } from '../api/disk-build-fields';
 
 /**
  * Passwords become SHA-512 crypt hashes (`$6$…`) before any file is written: the builder writes a

@@ -1,4 +1,5 @@
-import { MASK, maskKickstartSecrets } from '../api/disk-build';
+import { MASK } from '../api/disk-build';
+import { maskKickstartSecrets } from './request-redaction';
 
 /**
  * Masks secrets in text meant for eyes or logs: config previews, imported files shown in the form,

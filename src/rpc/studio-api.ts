@@ -2,7 +2,7 @@ import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { BootcStudioApi } from '../api/bootc-studio-api';
-import { BUILDER_PRESETS, DISK_IMAGE_TYPES, type BuilderPreset, type DiskImageType } from '../api/disk-build';
+import { BUILDER_PRESETS, type BuilderPreset, DISK_IMAGE_TYPES, type DiskImageType } from '../api/disk-build';
 import type {
   BuildableImage,
   DiskBuildDeleteResult,

@@ -8,7 +8,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-import { sshKeyProblem } from '../api/disk-build';
+import { sshKeyProblem } from '../api/disk-build-fields';
 
 /** A .pub file larger than this is not a public key. */
 const MAX_PUBLIC_KEY_BYTES = 16 * 1024;

@@ -2,14 +2,16 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import {
-  BUILDER_PRESETS,
-  emptyBuildConfig,
-  preselectArchitecture,
-  validateDiskBuildRequest,
   type BuildConfig,
+  BUILDER_PRESETS,
   type BuilderChoice,
   type BuildUser,
+  emptyBuildConfig,
 } from '../../api/disk-build';
+
+import { preselectArchitecture } from '../../api/disk-build-architectures';
+
+import { validateDiskBuildRequest } from '../../api/disk-build-schema';
 import { errorMessage } from '../../api/errors';
 import { ValidationError, type FieldError } from '../../api/validation';
 import { importBuildConfigFile } from '../../builds/build-config-import-export';

@@ -4,15 +4,16 @@ import { describe, expect, test } from 'vitest';
 
 import {
   BUILD_ARCHITECTURES,
-  DISK_IMAGE_TYPES,
-  ROOT_FILESYSTEMS,
-  emptyBuildConfig,
-  isIsoType,
-  validateDiskBuildRequest,
   type BuilderChoice,
+  DISK_IMAGE_TYPES,
   type DiskBuildRequest,
   type DiskImageType,
+  emptyBuildConfig,
+  isIsoType,
+  ROOT_FILESYSTEMS,
 } from '../../../src/api/disk-build';
+
+import { validateDiskBuildRequest } from '../../../src/api/disk-build-schema';
 import { artifactPath, artifactsFor, bibManifestName, outputEntriesFor } from '../../../src/builds/artifacts';
 import { previewBuild } from '../../../src/builds/build-preview';
 import {

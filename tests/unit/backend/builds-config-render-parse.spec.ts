@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { parse as parseToml } from 'smol-toml';
 
-import { emptyBuildConfig, type BuildConfig } from '../../../src/api/disk-build';
+import { type BuildConfig, emptyBuildConfig } from '../../../src/api/disk-build';
 import { detectConfigFormat, importBuildConfig, splitKernelArguments } from '../../../src/builds/build-config-parse';
 import {
   buildConfigToJson,

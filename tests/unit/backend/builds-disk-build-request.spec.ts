@@ -2,24 +2,26 @@ import { describe, expect, test } from 'vitest';
 
 import {
   allowedArchitectures,
-  builderImageOf,
-  builderKindOf,
   defaultRootfsFor,
-  emptyBuildConfig,
-  formatSize,
   isCrossArchitecture,
+  preselectArchitecture,
+} from '../../../src/api/disk-build-architectures';
+
+import { builderImageOf, builderKindOf, type DiskBuildRequest, emptyBuildConfig } from '../../../src/api/disk-build';
+
+import {
+  formatSize,
   kernelArgumentProblem,
-  maskKickstartSecrets,
   mountpointProblem,
   parseSize,
-  preselectArchitecture,
-  redactDiskBuildRequest,
   sizeProblem,
   sshKeyProblem,
   userNameProblem,
-  validateDiskBuildRequest,
-  type DiskBuildRequest,
-} from '../../../src/api/disk-build';
+} from '../../../src/api/disk-build-fields';
+
+import { maskKickstartSecrets, redactDiskBuildRequest } from '../../../src/builds/request-redaction';
+
+import { validateDiskBuildRequest } from '../../../src/api/disk-build-schema';
 
 // Public keys made with ssh-keygen for these tests (public halves only).
 const ED25519 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG9sH5BmnBmmDsj0ZD3EVVyllhsUYYwPx6AyJ5gTrny7 demo@host';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 
 import { describe, expect, test } from 'vitest';
 
-import { isCryptHash } from '../../../src/api/disk-build';
+import { isCryptHash } from '../../../src/api/disk-build-fields';
 import { asCryptHash, hashPassword, randomSalt, verifyPassword } from '../../../src/builds/password-hash';
 
 /** The reference: OpenSSL's SHA-512 crypt (`openssl passwd -6`), run with argv, no shell. */
