@@ -1,6 +1,6 @@
 import type * as pd from '@podman-desktop/api';
 
-import type { StudioDialogs } from '../rpc/studio-api';
+import type { StudioDialogs } from '../rpc/studio-dialogs';
 
 type DialogApi = Pick<typeof pd.window, 'showOpenDialog' | 'showSaveDialog'>;
 type UriApi = Pick<typeof pd.Uri, 'file'>;

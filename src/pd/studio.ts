@@ -14,7 +14,7 @@ import { ImageOperations } from '../images/image-operations';
 import { JobRegistry } from '../jobs/job-registry';
 import { RouteRegistry } from '../rpc/route-registry';
 import { RpcServer } from '../rpc/rpc-server';
-import { StudioApi } from '../rpc/studio-api';
+import { createStudioApi } from '../rpc/studio-api';
 import { Throttle } from '../rpc/throttle';
 import { rewriteAssetUrls } from '../rpc/webview-html';
 import { pdAdminRunner } from './admin-runner';
@@ -77,7 +77,7 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
   // Called only after the server below exists.
   const pushImagesChanged = () => void server.push(PUSH_CHANNELS.imagesChanged);
   const openFolder = (path: string) => pd.env.openExternal(pd.Uri.file(path));
-  const api = new StudioApi({
+  const api = createStudioApi({
     engine,
     routes,
     operations,

@@ -5,8 +5,9 @@ import type { WebviewPort } from './webview-port';
 
 /**
  * The backend end of the webview bridge: answers requests by calling the method of the same name
- * on the implementation, and sends pushes. Only the implementation's own prototype methods can be
- * called, never inherited ones such as `constructor` or `__proto__`.
+ * on the implementation, and sends pushes. Only the implementation's own functions (its own
+ * properties, or its class's methods) can be called, never inherited ones such as `constructor`,
+ * `__proto__` or Object's.
  */
 export class RpcServer<T extends object> {
   readonly #port: WebviewPort;

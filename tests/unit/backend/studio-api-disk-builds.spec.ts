@@ -19,7 +19,7 @@ import type { ManifestDetails } from '../../../src/engine/container-engine';
 import { ImageOperations } from '../../../src/images/image-operations';
 import { DiskBuildJobs } from '../../../src/builds/disk-build-jobs';
 import { RouteRegistry } from '../../../src/rpc/route-registry';
-import { StudioApi } from '../../../src/rpc/studio-api';
+import { createStudioApi } from '../../../src/rpc/studio-api';
 import { ENGINE, FakeEngine } from './fake-engine';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl me@host';
@@ -80,7 +80,7 @@ function api(dialogs: { file?: string; save?: string } = {}, machine?: { name: s
     makeMachineRootful,
     home: dir,
   };
-  const studio = new StudioApi(deps);
+  const studio = createStudioApi(deps);
   return { studio, deps, builds, selectFile, saveFile, openFolder, makeMachineRootful };
 }
 
@@ -188,7 +188,8 @@ describe('StudioApi disk builds', () => {
 
 describe('StudioApi getBuildDefaults', () => {
   test('the builder preference when it names a preset; else the CentOS builder', async () => {
-    const studio = (value: unknown) => new StudioApi({ ...api().deps, defaultBuilder: () => value }).getBuildDefaults();
+    const studio = (value: unknown) =>
+      createStudioApi({ ...api().deps, defaultBuilder: () => value }).getBuildDefaults();
     expect(await studio('rhel9')).toEqual({ builder: 'rhel9' });
     expect(await studio('image-builder')).toEqual({ builder: 'image-builder' });
     expect(await studio('toString')).toEqual({ builder: 'centos' });

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { DiskBuildService } from '../../../src/builds/disk-build-service';
 import { ImageOperations } from '../../../src/images/image-operations';
 import { RouteRegistry } from '../../../src/rpc/route-registry';
-import { StudioApi } from '../../../src/rpc/studio-api';
+import { createStudioApi } from '../../../src/rpc/studio-api';
 import { FakeEngine } from './fake-engine';
 
 let dir: string;
@@ -28,7 +28,7 @@ function api(folder?: string) {
   const operations = new ImageOperations();
   const imagesChanged = vi.fn();
   const selectFolder = vi.fn(async () => folder);
-  const studio = new StudioApi({
+  const studio = createStudioApi({
     engine,
     routes: new RouteRegistry(),
     operations,
