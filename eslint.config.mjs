@@ -10,7 +10,7 @@ const PD_API = {
   allowTypeImports: false,
 };
 /** Where the Podman Desktop API may be imported. */
-const PD_ALLOWED = ['src/extension.ts', 'src/engine/podman-desktop.ts', 'src/pd/**', 'src/standalone/**'];
+const PD_ALLOWED = ['src/extension.ts', 'src/engine/pd/**', 'src/pd/**', 'src/standalone/**'];
 const FEATURES = ['images', 'builds', 'vms', 'day2'];
 const HOSTS = ['pd', 'cli', 'standalone', 'rpc'];
 const SHARED_ROOMS = ['src/engine/**/*.ts', 'src/platform/**/*.ts', 'src/ssh/**/*.ts', 'src/jobs/**/*.ts'];
@@ -70,7 +70,7 @@ export default tseslint.config(
   layer(SHARED_ROOMS, [relativeInto([...FEATURES, ...HOSTS])], SHARED_RULE),
   {
     // The PD engine adapter is a shared-room file that may use the API.
-    files: ['src/engine/podman-desktop.ts'],
+    files: ['src/engine/pd/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -88,9 +88,9 @@ export default tseslint.config(
     // along their seams; none may be added to the list.
     files: ['src/**/*.ts', 'frontend/**/*.{ts,svelte}'],
     ignores: [
-      'src/engine/podman-desktop-images.ts',
-      'src/engine/podman-socket-images.ts',
-      'src/engine/podman-socket.ts',
+      'src/engine/pd/podman-desktop-images.ts',
+      'src/engine/socket/podman-socket-images.ts',
+      'src/engine/socket/podman-socket.ts',
       'src/standalone/standalone-container-engine.ts',
       'frontend/lib/disk-build-form.ts',
       'frontend/pages/BuildDiskImagePage.svelte',

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 
 import type { ContainerEngine } from '../engine/container-engine';
 import { EndpointError, resolveEndpoint } from '../engine/engine-endpoint';
-import { checkEndpoint, PodmanSocketEngine } from '../engine/podman-socket';
+import { checkEndpoint, PodmanSocketEngine } from '../engine/socket/podman-socket';
 import { UsageError } from './cli-context';
 
 /**

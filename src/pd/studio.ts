@@ -8,7 +8,7 @@ import { DEFAULT_BUILD_TIMEOUT_MINUTES, DiskBuildService } from '../builds/disk-
 import type { BuildableImage } from '../api/disk-builds';
 import type { EngineInfo } from '../engine/container-engine';
 import { RefreshingCache, withCachedEngineList } from '../engine/engine-facts-cache';
-import { PodmanDesktopEngine } from '../engine/podman-desktop';
+import { PodmanDesktopEngine } from '../engine/pd/podman-desktop';
 import { DiskBuildJobs } from '../builds/disk-build-jobs';
 import { ImageOperations } from '../images/image-operations';
 import { JobRegistry } from '../jobs/job-registry';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-import { stableEngine } from '../engine/podman-socket';
+import { stableEngine } from '../engine/socket/podman-socket';
 import type { EngineEndpoint } from '../engine/engine-endpoint';
 import { openOnDesktop } from './desktop-opener';
 import { HostUi } from './host-ui';

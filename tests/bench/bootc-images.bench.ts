@@ -5,7 +5,7 @@
  */
 import { afterAll, bench, describe } from 'vitest';
 
-import { PodmanSocketEngine } from '../../src/engine/podman-socket';
+import { PodmanSocketEngine } from '../../src/engine/socket/podman-socket';
 import { listBootcImages } from '../../src/images/bootc-images';
 import { BUSYBOX_BASE, buildImage, createBusyboxBase, createManifestList } from '../integration/support/images';
 import { startPodmanService } from '../integration/support/podman-service';

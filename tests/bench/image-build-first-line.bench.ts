@@ -11,8 +11,8 @@ import { afterAll, bench, describe } from 'vitest';
 
 import type { ContainerEngine } from '../../src/engine/container-engine';
 import { unixEndpoint } from '../../src/engine/engine-endpoint';
-import { PodmanDesktopEngine } from '../../src/engine/podman-desktop';
-import { engineIdFor, PodmanSocketEngine } from '../../src/engine/podman-socket';
+import { PodmanDesktopEngine } from '../../src/engine/pd/podman-desktop';
+import { engineIdFor, PodmanSocketEngine } from '../../src/engine/socket/podman-socket';
 import { startBuild } from '../../src/images/image-build';
 import { ImageOperations } from '../../src/images/image-operations';
 import {

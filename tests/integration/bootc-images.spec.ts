@@ -5,7 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
-import { PodmanSocketEngine } from '../../src/engine/podman-socket';
+import { PodmanSocketEngine } from '../../src/engine/socket/podman-socket';
 import { listBootcImages } from '../../src/images/bootc-images';
 import { BUSYBOX_BASE, buildImage, createBusyboxBase, createManifestList, machineArch } from './support/images';
 import type { PodmanService } from './support/podman-service';

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 import type { ContainerEngine } from '../../src/engine/container-engine';
 import { unixEndpoint } from '../../src/engine/engine-endpoint';
-import { PodmanDesktopEngine } from '../../src/engine/podman-desktop';
-import { engineIdFor, PodmanSocketEngine } from '../../src/engine/podman-socket';
+import { PodmanDesktopEngine } from '../../src/engine/pd/podman-desktop';
+import { engineIdFor, PodmanSocketEngine } from '../../src/engine/socket/podman-socket';
 import type { StandaloneContainerEngine } from '../../src/standalone/standalone-container-engine';
 import {
   containerConnectionFor,

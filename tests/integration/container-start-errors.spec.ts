@@ -11,7 +11,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, expect, test } from 'vitest';
 
-import { PodmanSocketEngine } from '../../src/engine/podman-socket';
+import { PodmanSocketEngine } from '../../src/engine/socket/podman-socket';
 import { BUSYBOX_BASE, createBusyboxBase } from './support/images';
 import type { PodmanService } from './support/podman-service';
 import { machineContainersConf, startPodmanService } from './support/podman-service';

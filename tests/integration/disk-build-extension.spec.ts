@@ -21,7 +21,7 @@ import { PUSH_CHANNELS } from '../../src/api/rpc-protocol';
 import type { RpcMessage } from '../../src/api/rpc-protocol';
 import { BUILD_ID_LABEL } from '../../src/builds/builder-plan';
 import { unixEndpoint } from '../../src/engine/engine-endpoint';
-import { engineIdFor } from '../../src/engine/podman-socket';
+import { engineIdFor } from '../../src/engine/socket/podman-socket';
 import type { HostEvent, HostTask, HostUi } from '../../src/standalone/host-ui';
 import type { StandaloneConfiguration } from '../../src/standalone/standalone-configuration';
 import { startExtension, waitFor, type ExtensionDriver } from './support/extension-driver';

@@ -18,7 +18,7 @@ import { CONFIG_DIR_PREFIX } from '../../src/builds/build-config-tempdir';
 import { BUILD_ID_LABEL } from '../../src/builds/builder-plan';
 import { DiskBuildService, type DiskBuildServiceOptions } from '../../src/builds/disk-build-service';
 import { verifyPassword } from '../../src/builds/password-hash';
-import { PodmanSocketEngine } from '../../src/engine/podman-socket';
+import { PodmanSocketEngine } from '../../src/engine/socket/podman-socket';
 import { createBusyboxBase } from './support/images';
 import type { PodmanService } from './support/podman-service';
 import { startPodmanService } from './support/podman-service';

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { DiskBuildRecord } from '../../src/api/disk-builds';
 import { DiskBuildService } from '../../src/builds/disk-build-service';
 import { unixEndpoint } from '../../src/engine/engine-endpoint';
-import { PodmanSocketEngine, stableEngine, stableEngineId } from '../../src/engine/podman-socket';
+import { PodmanSocketEngine, stableEngine, stableEngineId } from '../../src/engine/socket/podman-socket';
 import { listBootcImages } from '../../src/images/bootc-images';
 import { createBusyboxBase } from './support/images';
 import type { PodmanService } from './support/podman-service';

@@ -15,7 +15,7 @@ import type { DiskBuildRequest } from '../../src/api/disk-build';
 import { CONFIG_DIR_PREFIX } from '../../src/builds/build-config-tempdir';
 import { DiskBuildService } from '../../src/builds/disk-build-service';
 import { verifyPassword } from '../../src/builds/password-hash';
-import { PodmanSocketEngine } from '../../src/engine/podman-socket';
+import { PodmanSocketEngine } from '../../src/engine/socket/podman-socket';
 import { processAdminRunner } from '../../src/platform/admin';
 import { startPodmanService, type PodmanService } from './support/podman-service';
 import {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { EngineError } from '../../src/engine/container-engine';
 import type { EngineImage } from '../../src/engine/container-engine';
 import { unixEndpoint } from '../../src/engine/engine-endpoint';
-import { checkEndpoint, PodmanSocketEngine } from '../../src/engine/podman-socket';
+import { checkEndpoint, PodmanSocketEngine } from '../../src/engine/socket/podman-socket';
 import { BUSYBOX_BASE, buildImage, createBusyboxBase, createManifestList, machineArch } from './support/images';
 import type { PodmanService } from './support/podman-service';
 import { startPodmanService } from './support/podman-service';

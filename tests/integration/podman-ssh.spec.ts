@@ -16,7 +16,7 @@ import type { DiskBuildRecord } from '../../src/api/disk-builds';
 import { verifyPassword } from '../../src/builds/password-hash';
 import { EngineError } from '../../src/engine/container-engine';
 import { parseEndpointUrl } from '../../src/engine/engine-endpoint';
-import { checkEndpoint, PodmanSocketEngine } from '../../src/engine/podman-socket';
+import { checkEndpoint, PodmanSocketEngine } from '../../src/engine/socket/podman-socket';
 import type { SshEndpoint } from '../../src/ssh/ssh-endpoint';
 import { closeSharedSshTunnels } from '../../src/ssh/ssh-tunnel-leases';
 import { BUSYBOX_BASE, buildImage, createBusyboxBase, machineArch } from './support/images';

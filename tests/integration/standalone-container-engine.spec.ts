@@ -13,7 +13,7 @@ import type { ContainerJSONEvent, PullEvent } from '@podman-desktop/api';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 import { unixEndpoint } from '../../src/engine/engine-endpoint';
-import { engineIdFor } from '../../src/engine/podman-socket';
+import { engineIdFor } from '../../src/engine/socket/podman-socket';
 import type { StandaloneContainerEngine } from '../../src/standalone/standalone-container-engine';
 import {
   containerConnectionFor,

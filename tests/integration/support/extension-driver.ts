@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { BridgeError } from '../../../src/api/errors';
 import type { RpcMessage, RpcResponse } from '../../../src/api/rpc-protocol';
 import { unixEndpoint } from '../../../src/engine/engine-endpoint';
-import { engineIdFor } from '../../../src/engine/podman-socket';
+import { engineIdFor } from '../../../src/engine/socket/podman-socket';
 import type { HostEvent, HostTask } from '../../../src/standalone/host-ui';
 import { HostUi } from '../../../src/standalone/host-ui';
 import { overrideModuleLoad } from '../../../src/standalone/module-loader';

@@ -15,9 +15,9 @@ import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 
 import { CancelledError, EngineError } from '../../../src/engine/container-engine';
 import { containerState, type ContainerSpec } from '../../../src/engine/container-runtime';
-import { PodmanDesktopEngine } from '../../../src/engine/podman-desktop';
-import { readLibpodFacts } from '../../../src/engine/podman-desktop-containers';
-import { LogDemuxer } from '../../../src/engine/podman-socket-containers';
+import { PodmanDesktopEngine } from '../../../src/engine/pd/podman-desktop';
+import { readLibpodFacts } from '../../../src/engine/pd/podman-desktop-containers';
+import { LogDemuxer } from '../../../src/engine/socket/podman-socket-containers';
 
 const SPEC: ContainerSpec = {
   name: 'bootc-studio-build-0123456789ab',

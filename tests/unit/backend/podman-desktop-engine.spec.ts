@@ -2,7 +2,7 @@ import type { ImageInfo, ImageInspectInfo, ManifestInspectInfo } from '@podman-d
 import { describe, expect, test, vi } from 'vitest';
 
 import { CancelledError, EngineError, ImageInUseError, RegistryError } from '../../../src/engine/container-engine';
-import { PodmanDesktopEngine } from '../../../src/engine/podman-desktop';
+import { PodmanDesktopEngine } from '../../../src/engine/pd/podman-desktop';
 import { listBootcImages } from '../../../src/images/bootc-images';
 
 // Rows shaped as Podman Desktop's containerEngine.listImages() documents them: one engine id per

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 
 import { EngineError, ImageInUseError, RegistryError } from '../../../src/engine/container-engine';
 import { unixEndpoint } from '../../../src/engine/engine-endpoint';
-import { checkEndpoint, engineIdFor, PodmanSocketEngine, toMillis } from '../../../src/engine/podman-socket';
+import { checkEndpoint, engineIdFor, PodmanSocketEngine, toMillis } from '../../../src/engine/socket/podman-socket';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 

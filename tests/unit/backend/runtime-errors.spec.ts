@@ -7,7 +7,7 @@
 import { describe, expect, test, vi } from 'vitest';
 
 import { EngineError } from '../../../src/engine/container-engine';
-import { PodmanDesktopEngine } from '../../../src/engine/podman-desktop';
+import { PodmanDesktopEngine } from '../../../src/engine/pd/podman-desktop';
 import { explainStartFailure, startFailure } from '../../../src/engine/runtime-errors';
 
 const RLIMIT =

@@ -1,6 +1,6 @@
 import type * as podmanDesktopApi from '@podman-desktop/api';
 
-import { errorMessage } from '../api/errors';
+import { errorMessage } from '../../api/errors';
 import type {
   BuildOptions,
   BuildResult,
@@ -15,9 +15,9 @@ import type {
   PushOptions,
   PushResult,
   TransferSink,
-} from './container-engine';
-import { EngineError } from './container-engine';
-import type { ContainerSpec, ContainerSummary } from './container-runtime';
+} from '../container-engine';
+import { EngineError } from '../container-engine';
+import type { ContainerSpec, ContainerSummary } from '../container-runtime';
 import type { LibpodFacts, PdContainersApi } from './podman-desktop-containers';
 import { PdContainers, readLibpodFacts } from './podman-desktop-containers';
 import type { PdContainerEngineApi, PdProviderApi } from './podman-desktop-images';

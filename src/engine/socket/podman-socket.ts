@@ -29,14 +29,14 @@ import type {
   PushOptions,
   PushResult,
   TransferSink,
-} from './container-engine';
-import { EngineError } from './container-engine';
-import type { EngineEndpoint } from './engine-endpoint';
-import { connectionFailureMessage, parseEndpointUrl } from './engine-endpoint';
-import { findEngine, localEngineId } from './engine-identity';
+} from '../container-engine';
+import { EngineError } from '../container-engine';
+import type { EngineEndpoint } from '../engine-endpoint';
+import { connectionFailureMessage, parseEndpointUrl } from '../engine-endpoint';
+import { findEngine, localEngineId } from '../engine-identity';
 import { asRecord, optionalString, toEngineImage, toImageDetails, toManifestMember } from './podman-socket-answers';
 import { LIBPOD, PodmanSocketClient, podmanMessage } from './podman-socket-client';
-import type { ContainerSpec, ContainerSummary } from './container-runtime';
+import type { ContainerSpec, ContainerSummary } from '../container-runtime';
 import {
   socketCreateContainer,
   socketFollowLogs,
@@ -48,8 +48,8 @@ import {
   socketWaitContainer,
 } from './podman-socket-containers';
 import { socketBuild, socketDelete, socketUntag, socketPull, socketPush, socketTag } from './podman-socket-images';
-import { SshSocketAgent } from '../ssh/ssh-channel';
-import { acquireSshTunnel } from '../ssh/ssh-tunnel-leases';
+import { SshSocketAgent } from '../../ssh/ssh-channel';
+import { acquireSshTunnel } from '../../ssh/ssh-tunnel-leases';
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 const DEFAULT_PING_TIMEOUT_MS = 3_000;

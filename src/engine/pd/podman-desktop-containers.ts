@@ -21,11 +21,11 @@
 
 import { request } from 'node:http';
 
-import { errorMessage } from '../api/errors';
-import { CancelledError, EngineError } from './container-engine';
-import type { ContainerSpec, ContainerSummary } from './container-runtime';
-import { containerState } from './container-runtime';
-import { startFailure } from './runtime-errors';
+import { errorMessage } from '../../api/errors';
+import { CancelledError, EngineError } from '../container-engine';
+import type { ContainerSpec, ContainerSummary } from '../container-runtime';
+import { containerState } from '../container-runtime';
+import { startFailure } from '../runtime-errors';
 
 /*
  * The parts of Podman Desktop's API this module uses, as extension-api.d.ts documents them; written

@@ -17,7 +17,7 @@
 
 import type { IncomingMessage } from 'node:http';
 
-import { errorMessage } from '../api/errors';
+import { errorMessage } from '../../api/errors';
 import type {
   BuildOptions,
   BuildResult,
@@ -27,17 +27,17 @@ import type {
   PushOptions,
   PushResult,
   TransferSink,
-} from './container-engine';
-import { packBuildContext } from './build-context';
-import { CancelledError, EngineError } from './container-engine';
-import { containersUsing, imageInUseError } from './image-in-use';
-import { buildStepOf, describeBuildFailure, parseBuildEvent, TransferReport } from './image-progress';
-import { JsonLines } from './json-lines';
+} from '../container-engine';
+import { packBuildContext } from '../build-context';
+import { CancelledError, EngineError } from '../container-engine';
+import { containersUsing, imageInUseError } from '../image-in-use';
+import { buildStepOf, describeBuildFailure, parseBuildEvent, TransferReport } from '../image-progress';
+import { JsonLines } from '../json-lines';
 import type { PodmanSocketClient, SocketRequest } from './podman-socket-client';
 import { COMPAT, LIBPOD, readStream, SocketRequestError } from './podman-socket-client';
-import { registryAuthHeader, registryOf, splitRepositoryTag } from './registry-auth';
-import type { RegistryErrorContext } from './registry-errors';
-import { registryOrEngineError, toRegistryError } from './registry-errors';
+import { registryAuthHeader, registryOf, splitRepositoryTag } from '../registry-auth';
+import type { RegistryErrorContext } from '../registry-errors';
+import { registryOrEngineError, toRegistryError } from '../registry-errors';
 
 export async function socketBuild(
   client: PodmanSocketClient,

@@ -14,7 +14,7 @@
  *   pushed with `pushManifest` (an image push sends only the local platform's member).
  */
 
-import { errorMessage } from '../api/errors';
+import { errorMessage } from '../../api/errors';
 import type {
   BuildOptions,
   BuildResult,
@@ -24,13 +24,13 @@ import type {
   PushOptions,
   PushResult,
   TransferSink,
-} from './container-engine';
-import { CancelledError, EngineError, RegistryError } from './container-engine';
-import { containersUsing, imageInUseError } from './image-in-use';
-import { buildStepOf, describeBuildFailure, imageIdFromBuildLog, TransferReport } from './image-progress';
-import { JsonLines } from './json-lines';
-import { registryOf, splitRepositoryTag } from './registry-auth';
-import { registryOrEngineError, toRegistryError } from './registry-errors';
+} from '../container-engine';
+import { CancelledError, EngineError, RegistryError } from '../container-engine';
+import { containersUsing, imageInUseError } from '../image-in-use';
+import { buildStepOf, describeBuildFailure, imageIdFromBuildLog, TransferReport } from '../image-progress';
+import { JsonLines } from '../json-lines';
+import { registryOf, splitRepositoryTag } from '../registry-auth';
+import { registryOrEngineError, toRegistryError } from '../registry-errors';
 
 /*
  * The parts of Podman Desktop's API this module uses, as it documents them (extension-api.d.ts).

@@ -13,11 +13,11 @@ import { StringDecoder } from 'node:string_decoder';
 
 import { pack } from 'tar-stream';
 
-import type { ContainerSpec, ContainerSummary } from './container-runtime';
-import { containerState } from './container-runtime';
-import { EngineError } from './container-engine';
+import type { ContainerSpec, ContainerSummary } from '../container-runtime';
+import { containerState } from '../container-runtime';
+import { EngineError } from '../container-engine';
 import { COMPAT, readStream, SocketRequestError, type PodmanSocketClient } from './podman-socket-client';
-import { startFailure } from './runtime-errors';
+import { startFailure } from '../runtime-errors';
 
 export async function socketCreateContainer(
   client: PodmanSocketClient,

@@ -14,11 +14,11 @@ import type { Readable } from 'node:stream';
 
 import type Dockerode from 'dockerode';
 
-import { errorMessage } from '../api/errors';
-import { CancelledError, EngineError } from './container-engine';
-import type { EngineEndpoint } from './engine-endpoint';
-import { connectionFailureMessage } from './engine-endpoint';
-import { tunnelFailureOf } from '../ssh/ssh-channel';
+import { errorMessage } from '../../api/errors';
+import { CancelledError, EngineError } from '../container-engine';
+import type { EngineEndpoint } from '../engine-endpoint';
+import { connectionFailureMessage } from '../engine-endpoint';
+import { tunnelFailureOf } from '../../ssh/ssh-channel';
 
 /** podman's versioned libpod API prefix; v4.0.0 is answered by podman 4 and 5. */
 export const LIBPOD = '/v4.0.0/libpod';

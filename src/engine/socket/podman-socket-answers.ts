@@ -4,7 +4,7 @@
  * without a service.
  */
 
-import type { EngineImage, EngineInfo, ImageDetails, ManifestMember } from './container-engine';
+import type { EngineImage, EngineInfo, ImageDetails, ManifestMember } from '../container-engine';
 
 export function toEngineImage(raw: Record<string, unknown>, engine: EngineInfo): EngineImage {
   const image: EngineImage = {
