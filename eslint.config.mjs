@@ -88,9 +88,6 @@ export default tseslint.config(
     // along their seams; none may be added to the list.
     files: ['src/**/*.ts', 'frontend/**/*.{ts,svelte}'],
     ignores: [
-      'src/engine/pd/podman-desktop-images.ts',
-      'src/engine/socket/podman-socket-images.ts',
-      'src/engine/socket/podman-socket.ts',
       'src/standalone/standalone-container-engine.ts',
       'frontend/lib/disk-build-form.ts',
       'frontend/pages/BuildDiskImagePage.svelte',

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 
 import type { ContainerEngine } from '../engine/container-engine';
 import { EndpointError, resolveEndpoint } from '../engine/engine-endpoint';
-import { checkEndpoint, PodmanSocketEngine } from '../engine/socket/podman-socket';
+import { PodmanSocketEngine } from '../engine/socket/podman-socket';
+import { checkEndpoint } from '../engine/socket/podman-socket-connection';
 import { UsageError } from './cli-context';
 
 /**

@@ -2,7 +2,7 @@
  * Where the podman service lives: an explicit `--url`, podman's own `CONTAINER_HOST`, or the
  * usual socket paths. Pure: the environment (variables, uid, whether a path exists) is a
  * parameter, so every rule is unit-tested without touching the machine; processEndpointEnvironment()
- * gives the real one. Checking that a service answers there is checkEndpoint() in podman-socket.ts.
+ * gives the real one. Checking that a service answers there is checkEndpoint() in socket/podman-socket-connection.ts.
  */
 
 import { existsSync } from 'node:fs';

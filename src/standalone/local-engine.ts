@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { errorMessage } from '../api/errors';
 import type { EngineEndpoint } from '../engine/engine-endpoint';
 import { resolveEndpoint, unixEndpoint } from '../engine/engine-endpoint';
-import { checkEndpoint } from '../engine/socket/podman-socket';
+import { checkEndpoint } from '../engine/socket/podman-socket-connection';
 import { findExecutable } from '../platform/executables';
 import { startProcess } from '../platform/process';
 

@@ -31,7 +31,7 @@ import { packBuildContext } from '../engine/build-context';
 import { EngineError } from '../engine/container-engine';
 import type { EngineEndpoint } from '../engine/engine-endpoint';
 import { JsonLines } from '../engine/json-lines';
-import { createDockerode } from '../engine/socket/podman-socket';
+import { createDockerode } from '../engine/socket/podman-socket-connection';
 import { COMPAT, LIBPOD, PodmanSocketClient } from '../engine/socket/podman-socket-client';
 import { registryAuthHeader } from '../engine/registry-auth';
 import { EngineEvents } from './standalone-engine-events';

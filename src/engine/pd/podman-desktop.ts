@@ -20,7 +20,7 @@ import { EngineError } from '../container-engine';
 import type { ContainerSpec, ContainerSummary } from '../container-runtime';
 import type { LibpodFacts, PdContainersApi } from './podman-desktop-containers';
 import { PdContainers, readLibpodFacts } from './podman-desktop-containers';
-import type { PdContainerEngineApi, PdProviderApi } from './podman-desktop-images';
+import type { PdContainerEngineApi, PdProviderApi } from './podman-desktop-api';
 import { PdImageOperations } from './podman-desktop-images';
 
 /** What the adapter reads of listing and inspecting; image operations need the rest of PdContainerEngineApi. */

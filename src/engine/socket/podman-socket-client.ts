@@ -237,3 +237,35 @@ export function readStream(
     });
   });
 }
+
+/**
+ * Whether libpod knows an image, or a manifest list, of that name. exists/ is local only
+ * (manifests/{name}/json of podman 4 falls back to the registry); for a manifest list, any refusal
+ * means no (podman answers 500 for an image that is not a list).
+ */
+export function exists(
+  client: PodmanSocketClient,
+  kind: 'images' | 'manifests',
+  name: string,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  return client
+    .json({
+      method: 'GET',
+      path: `${LIBPOD}/${kind}/${encodeURIComponent(name)}/exists`,
+      doing: `Looking up ${name}`,
+      signal,
+    })
+    .then(
+      () => true,
+      (error: unknown) => {
+        if (error instanceof SocketRequestError && (kind === 'manifests' || error.statusCode === 404)) return false;
+        throw error;
+      },
+    );
+}
+
+/** An image id without its `sha256:` prefix. */
+export function normalizeId(id: string): string {
+  return id.replace(/^sha256:/, '');
+}

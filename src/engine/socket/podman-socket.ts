@@ -13,7 +13,7 @@
  * (listBootcImages' callers) catch the EngineError.
  */
 
-import Dockerode from 'dockerode';
+import type Dockerode from 'dockerode';
 
 import type {
   BuildOptions,
@@ -47,135 +47,17 @@ import {
   socketStopContainer,
   socketWaitContainer,
 } from './podman-socket-containers';
-import { socketBuild, socketDelete, socketUntag, socketPull, socketPush, socketTag } from './podman-socket-images';
-import { SshSocketAgent } from '../../ssh/ssh-channel';
-import { acquireSshTunnel } from '../../ssh/ssh-tunnel-leases';
+import { socketBuild } from './podman-socket-build';
+import { socketDelete, socketPull, socketPush, socketTag, socketUntag } from './podman-socket-images';
+import { openEngineConnection, type EngineConnection } from './podman-socket-connection';
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
-const DEFAULT_PING_TIMEOUT_MS = 3_000;
-/** An SSH ping includes the TCP connect, the handshake and authentication. */
-const DEFAULT_SSH_PING_TIMEOUT_MS = 15_000;
-/** How long checkEndpoint keeps its SSH connection for the engine that usually follows it. */
-const CHECK_LINGER_MS = 10_000;
 
 export interface PodmanSocketEngineOptions {
   /** Per-request timeout; a request that takes longer fails with an EngineError. */
   requestTimeoutMs?: number;
   /** The environment for SSH: HOME, SSH_AUTH_SOCK, CONTAINER_SSHKEY. Defaults to process.env. */
   env?: Readonly<Record<string, string | undefined>>;
-}
-
-/** Dockerode for an endpoint, and how to let go of its connection. */
-export interface EngineConnection {
-  docker: Dockerode;
-  /**
-   * Closes an SSH tunnel once no other user of the same endpoint holds it (after `lingerMs`, if
-   * given). Nothing to do for a unix socket. Safe to call twice.
-   */
-  close(lingerMs?: number): void;
-}
-
-/**
- * Dockerode for an endpoint. Every connection option is set explicitly, because docker-modem
- * merges in DOCKER_HOST / DOCKER_TLS_VERIFY / DOCKER_CERT_PATH from the environment otherwise, and
- * a DOCKER_HOST meant for another tool would silently redirect or break the podman connection.
- *
- * ssh:// goes through an SSH tunnel to the remote podman socket (unix-socket forwarding, like
- * podman's remote client), not docker-modem's SSH transport: that one runs `docker system
- * dial-stdio` on the remote host and ignores the socket path.
- */
-export function openEngineConnection(
-  endpoint: EngineEndpoint,
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): EngineConnection {
-  const neutral = { ca: undefined, cert: undefined, key: undefined, timeout: undefined, version: undefined };
-  if (endpoint.kind === 'unix') {
-    const docker = new Dockerode({
-      ...neutral,
-      socketPath: endpoint.socketPath,
-      host: undefined,
-      port: undefined,
-      protocol: 'http',
-    });
-    return { docker, close: () => undefined };
-  }
-  const lease = acquireSshTunnel(endpoint, { env });
-  // docker-modem hands `agent` to every http.request; @types/dockerode does not declare it.
-  const options: Dockerode.DockerOptions & { agent: SshSocketAgent } = {
-    ...neutral,
-    socketPath: undefined,
-    // Requests go to this name over the tunnel's channels; nothing resolves or dials it.
-    host: 'podman',
-    port: undefined,
-    protocol: 'http',
-    agent: new SshSocketAgent(lease.tunnel, endpoint.socketPath),
-  };
-  const docker = new Dockerode(options);
-  return { docker, close: lingerMs => lease.release(lingerMs) };
-}
-
-/**
- * Dockerode for an endpoint, for callers that never close it. Over SSH the tunnel disconnects by
- * itself when idle and never keeps the process alive while no request is open.
- */
-export function createDockerode(
-  endpoint: EngineEndpoint,
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): Dockerode {
-  return openEngineConnection(endpoint, env).docker;
-}
-
-export interface EndpointCheck {
-  /** The libpod API version the service reports, e.g. `4.3.1`. */
-  apiVersion: string;
-}
-
-/**
- * Checks that a podman service answers at `endpoint` (GET /_ping, short timeout). Rejects with an
- * EngineError that says how to start one, or that the socket belongs to something other than podman.
- */
-export async function checkEndpoint(
-  endpoint: EngineEndpoint,
-  options: { timeoutMs?: number; env?: Readonly<Record<string, string | undefined>> } = {},
-): Promise<EndpointCheck> {
-  const timeoutMs =
-    options.timeoutMs ?? (endpoint.kind === 'ssh' ? DEFAULT_SSH_PING_TIMEOUT_MS : DEFAULT_PING_TIMEOUT_MS);
-  const { docker, close } = openEngineConnection(endpoint, options.env);
-  const headers = await new Promise<Record<string, string | string[] | undefined>>((resolve, reject) => {
-    docker.modem.dial(
-      {
-        path: '/_ping',
-        method: 'GET',
-        isStream: true,
-        statusCodes: { 200: true },
-        abortSignal: AbortSignal.timeout(timeoutMs),
-      },
-      (error: unknown, response: unknown) => {
-        if (error) {
-          const status = (error as { statusCode?: number }).statusCode;
-          reject(
-            new EngineError(
-              status === undefined
-                ? connectionFailureMessage(endpoint, error, timeoutMs)
-                : `The service at ${endpoint.url} answered /_ping with HTTP ${status}; is it podman?`,
-              status,
-            ),
-          );
-          return;
-        }
-        const stream = response as NodeJS.ReadableStream & { headers?: Record<string, string | string[] | undefined> };
-        stream.resume();
-        resolve(stream.headers ?? {});
-      },
-    );
-  }).finally(() => close(CHECK_LINGER_MS));
-  const apiVersion = headers['libpod-api-version'];
-  if (typeof apiVersion !== 'string' || apiVersion === '') {
-    throw new EngineError(
-      `The service at ${endpoint.url} answers but is not podman (no Libpod-Api-Version header); Bootc Studio needs podman's API.`,
-    );
-  }
-  return { apiVersion };
 }
 
 export class PodmanSocketEngine implements ContainerEngine {

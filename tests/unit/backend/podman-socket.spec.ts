@@ -14,7 +14,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 
 import { EngineError, ImageInUseError, RegistryError } from '../../../src/engine/container-engine';
 import { unixEndpoint } from '../../../src/engine/engine-endpoint';
-import { checkEndpoint, engineIdFor, PodmanSocketEngine, toMillis } from '../../../src/engine/socket/podman-socket';
+import { checkEndpoint } from '../../../src/engine/socket/podman-socket-connection';
+import { engineIdFor, PodmanSocketEngine, toMillis } from '../../../src/engine/socket/podman-socket';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 

@@ -18,7 +18,8 @@ import { Server, utils } from 'ssh2';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 
 import { parseEndpointUrl } from '../../../src/engine/engine-endpoint';
-import { checkEndpoint, PodmanSocketEngine } from '../../../src/engine/socket/podman-socket';
+import { checkEndpoint } from '../../../src/engine/socket/podman-socket-connection';
+import { PodmanSocketEngine } from '../../../src/engine/socket/podman-socket';
 import { SshSocketAgent } from '../../../src/ssh/ssh-channel';
 import type { SshEndpoint } from '../../../src/ssh/ssh-endpoint';
 import { SshTunnel } from '../../../src/ssh/ssh-tunnel';
