@@ -20,7 +20,7 @@ import { ImageOperations } from '../../../src/images/image-operations';
 import { DiskBuildJobs } from '../../../src/builds/disk-build-jobs';
 import { RouteRegistry } from '../../../src/rpc/route-registry';
 import { createStudioApi } from '../../../src/rpc/studio-api';
-import { ENGINE, FakeEngine } from './fake-engine';
+import { ENGINE, FakeEngine } from '../support/fake-engine';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl me@host';
 

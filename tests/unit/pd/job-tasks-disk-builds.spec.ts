@@ -18,8 +18,8 @@ import { followJobsAsTasks } from '../../../src/pd/job-tasks';
 
 const OPEN_FOLDER = 'Open folder';
 const SHOW_LOG = 'Show log';
-import type { FakeContainer } from './fake-containers';
-import { ENGINE, FakeEngine } from './fake-engine';
+import type { FakeContainer } from '../support/fake-containers';
+import { ENGINE, FakeEngine } from '../support/fake-engine';
 
 class TaskEngine extends FakeEngine {
   remote = false;

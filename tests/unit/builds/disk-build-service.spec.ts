@@ -33,8 +33,8 @@ import type { AdminRunner } from '../../../src/platform/admin';
 import { verifyPassword } from '../../../src/builds/password-hash';
 import type { EngineInfo } from '../../../src/engine/container-engine';
 import type { ContainerSpec } from '../../../src/engine/container-runtime';
-import type { FakeContainer } from './fake-containers';
-import { ENGINE, FakeEngine } from './fake-engine';
+import type { FakeContainer } from '../support/fake-containers';
+import { ENGINE, FakeEngine } from '../support/fake-engine';
 
 const IMAGE = 'quay.io/example/os:1';
 const BUILDER = 'localhost/builder:1';

@@ -18,7 +18,7 @@ import { progressBar } from '../../../src/cli/job-follower';
 import { authFileCandidates, credentialsFromAuthFiles, parseCreds } from '../../../src/cli/registry-credentials';
 import { runCli } from '../../../src/cli/run';
 import { EngineError, RegistryError } from '../../../src/engine/container-engine';
-import { FakeEngine, untilAborted } from './fake-engine';
+import { FakeEngine, untilAborted } from '../support/fake-engine';
 
 let dir: string;
 

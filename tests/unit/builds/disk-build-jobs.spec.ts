@@ -18,8 +18,8 @@ import { DiskBuildService } from '../../../src/builds/disk-build-service';
 import type { EngineInfo } from '../../../src/engine/container-engine';
 import { JobRegistry } from '../../../src/jobs/job-registry';
 import type { JobChange } from '../../../src/jobs/job-source';
-import type { FakeContainer } from './fake-containers';
-import { ENGINE, FakeEngine } from './fake-engine';
+import type { FakeContainer } from '../support/fake-containers';
+import { ENGINE, FakeEngine } from '../support/fake-engine';
 
 const IMAGE = 'quay.io/example/os:1';
 const BUILDER = 'localhost/builder:1';

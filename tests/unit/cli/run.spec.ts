@@ -5,7 +5,7 @@ import { imagesCommand } from '../../../src/cli/commands/images';
 import { runCli } from '../../../src/cli/run';
 import type { ContainerEngine, EngineImage } from '../../../src/engine/container-engine';
 import { EngineError } from '../../../src/engine/container-engine';
-import { noContainers } from './fake-containers';
+import { noContainers } from '../support/fake-containers';
 
 function engineWith(images: EngineImage[]): ContainerEngine {
   return {

@@ -9,7 +9,7 @@ import { planImageDelete } from '../../../src/api/image-delete';
 import type { EngineImage } from '../../../src/engine/container-engine';
 import { listBootcImages } from '../../../src/images/bootc-images';
 import { deleteImageOrTag } from '../../../src/images/image-delete';
-import { ENGINE, FakeEngine } from './fake-engine';
+import { ENGINE, FakeEngine } from '../support/fake-engine';
 
 const ID = 'sha256:3b9fb24a51a7994c1f3f4e50c012220559f8a226cb5aec40a697a225702795ff';
 const TAGS = ['localhost/demo:1', 'localhost/demo:latest', '127.0.0.1:5000/demo:1'];

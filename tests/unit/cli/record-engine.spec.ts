@@ -15,7 +15,7 @@ import { BuildStore } from '../../../src/builds/build-store';
 import { diskShowCommand } from '../../../src/cli/commands/disk-show';
 import { runCli } from '../../../src/cli/run';
 import type { EngineInfo } from '../../../src/engine/container-engine';
-import { FakeEngine } from './fake-engine';
+import { FakeEngine } from '../support/fake-engine';
 
 const LOCAL: EngineInfo = {
   id: 'podman:rootful@box:/var/lib/containers/storage',

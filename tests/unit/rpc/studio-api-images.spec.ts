@@ -13,7 +13,7 @@ import { DiskBuildService } from '../../../src/builds/disk-build-service';
 import { ImageOperations } from '../../../src/images/image-operations';
 import { RouteRegistry } from '../../../src/rpc/route-registry';
 import { createStudioApi } from '../../../src/rpc/studio-api';
-import { FakeEngine } from './fake-engine';
+import { FakeEngine } from '../support/fake-engine';
 
 let dir: string;
 

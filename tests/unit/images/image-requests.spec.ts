@@ -14,7 +14,7 @@ import { NOT_BOOTC_WARNING, startBuild, withoutPlatformArgsWarning } from '../..
 import { detectContainerfileIn } from '../../../src/images/containerfile';
 import { ImageOperations } from '../../../src/images/image-operations';
 import { pushWarnings, startPull, startPush } from '../../../src/images/image-transfer';
-import { ENGINE, FakeEngine } from './fake-engine';
+import { ENGINE, FakeEngine } from '../support/fake-engine';
 
 let dir: string;
 let empty: string;

@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 
 import type { EngineInfo } from '../../../src/engine/container-engine';
 import { RefreshingCache, withCachedEngineList } from '../../../src/engine/engine-facts-cache';
-import { ENGINE, FakeEngine } from './fake-engine';
+import { ENGINE, FakeEngine } from '../support/fake-engine';
 
 function deferred<T>() {
   let resolve!: (value: T) => void;

@@ -21,8 +21,8 @@ import { diskShowCommand } from '../../../src/cli/commands/disk-show';
 import { progressBar } from '../../../src/cli/job-follower';
 import { runCli } from '../../../src/cli/run';
 import type { EngineInfo } from '../../../src/engine/container-engine';
-import type { FakeContainer } from './fake-containers';
-import { ENGINE, FakeEngine } from './fake-engine';
+import type { FakeContainer } from '../support/fake-containers';
+import { ENGINE, FakeEngine } from '../support/fake-engine';
 
 interface JsonEvent {
   type: 'job' | 'log' | 'end';

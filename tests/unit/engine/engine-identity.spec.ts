@@ -15,7 +15,7 @@ import { DiskBuildService } from '../../../src/builds/disk-build-service';
 import type { EngineInfo } from '../../../src/engine/container-engine';
 import { engineGoneMessage, findEngine, localEngineId } from '../../../src/engine/engine-identity';
 import { chooseEngine } from '../../../src/images/engine-choice';
-import { FakeEngine } from './fake-engine';
+import { FakeEngine } from '../support/fake-engine';
 
 const STORE = '/var/lib/containers/storage';
 const LOCAL: EngineInfo = {
