@@ -20,6 +20,7 @@ import { checkEndpoint } from '../../src/engine/socket/podman-socket-connection'
 import { PodmanSocketEngine } from '../../src/engine/socket/podman-socket';
 import type { SshEndpoint } from '../../src/ssh/ssh-endpoint';
 import { closeSharedSshTunnels } from '../../src/ssh/ssh-tunnel-leases';
+import { finalRecord } from './support/cli-json';
 import { BUSYBOX_BASE, buildImage, createBusyboxBase, machineArch } from './support/images';
 import type { PodmanService } from './support/podman-service';
 import { startPodmanService } from './support/podman-service';
@@ -367,7 +368,7 @@ describe('podman over ssh:// (OpenSSH unix-socket forwarding)', () => {
         '--json',
       ]);
       expect(build.code, build.stderr).toBe(0);
-      const record = JSON.parse(build.stdout) as DiskBuildRecord;
+      const record = finalRecord<DiskBuildRecord>(build.stdout);
       expect(record.status).toBe('succeeded');
       expect(record.remote).toBe(true);
       expect(record.engineName).toContain('127.0.0.1');
