@@ -89,7 +89,6 @@ export default tseslint.config(
     files: ['src/**/*.ts', 'frontend/**/*.{ts,svelte}'],
     ignores: [
       'src/standalone/standalone-container-engine.ts',
-      'frontend/lib/disk-build-form.ts',
       'frontend/pages/BuildDiskImagePage.svelte',
     ],
     rules: { 'max-lines': ['error', { max: 400 }] },

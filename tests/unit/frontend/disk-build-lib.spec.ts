@@ -1,12 +1,10 @@
 import { describe, expect, test, vi } from 'vitest';
 
 import type { DiskBuildRequest } from '../../../src/api/disk-build';
+import { describeForForm, fieldLabel, formErrors } from '../../../frontend/lib/disk-build-errors';
 import {
-  describeForForm,
   diskBuildFormOf,
   emptyDiskBuildForm,
-  fieldLabel,
-  formErrors,
   newFilesystemRow,
   newKernelArgRow,
   newUserRow,
