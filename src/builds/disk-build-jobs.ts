@@ -16,6 +16,7 @@ import type { Job, JobAction, JobLogChunk, JobStatus, JobStep } from '../api/job
 import { ROUTES } from '../api/routes';
 import { LogFileReader } from '../jobs/job-log';
 import type { JobChange, JobSource } from '../jobs/job-source';
+import { Listeners } from '../jobs/listeners';
 import { BuildNotFoundError, isBuildId } from './build-store';
 import type { DiskBuildService } from './disk-build-service';
 
@@ -43,7 +44,7 @@ export class DiskBuildJobs implements JobSource {
   readonly kind = DISK_BUILD_JOB_KIND;
   readonly #service: DiskBuildService;
   readonly #logs = new LogFileReader();
-  readonly #listeners = new Set<(change: JobChange) => void>();
+  readonly #listeners = new Listeners<JobChange>();
   /** Builds run elsewhere that have not ended, and the last job told of each. */
   readonly #foreign = new Map<string, string>();
   readonly #pollMs: number;
@@ -85,7 +86,7 @@ export class DiskBuildJobs implements JobSource {
   }
 
   onDidChange(listener: (change: JobChange) => void): { dispose(): void } {
-    this.#listeners.add(listener);
+    const added = this.#listeners.add(listener);
     this.#subscription ??= this.#service.onDidChange(change => {
       this.#enqueue(async () => {
         const job = change.record ? await this.#jobOf(change.record) : undefined;
@@ -96,7 +97,7 @@ export class DiskBuildJobs implements JobSource {
     this.#timer.unref?.();
     return {
       dispose: () => {
-        this.#listeners.delete(listener);
+        added.dispose();
         if (this.#listeners.size > 0) return;
         this.#subscription?.dispose();
         this.#subscription = undefined;
@@ -145,13 +146,7 @@ export class DiskBuildJobs implements JobSource {
   }
 
   #tell(change: JobChange): void {
-    for (const listener of this.#listeners) {
-      try {
-        listener(change);
-      } catch {
-        // a listener's failure is its own
-      }
-    }
+    this.#listeners.emit(change);
   }
 }
 

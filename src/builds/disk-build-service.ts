@@ -35,6 +35,7 @@ import { FINISHED_STATUSES } from '../api/disk-builds';
 import { ValidationError } from '../api/validation';
 import type { ContainerEngine } from '../engine/container-engine';
 import { chooseEngine } from '../images/engine-choice';
+import { Listeners } from '../jobs/listeners';
 import type { StoreProblem } from '../jobs/record-store';
 import type { AdminRunner } from '../platform/admin';
 import { deleteBuildFiles } from './artifact-removal';
@@ -113,7 +114,7 @@ export class DiskBuildService {
   readonly store: BuildStore;
   readonly #engine: ContainerEngine;
   readonly #runs = new Map<string, BuildRun>();
-  readonly #listeners = new Set<(change: BuildChange) => void>();
+  readonly #listeners = new Listeners<BuildChange>();
   readonly #deps: RunnerDeps;
   readonly #options: DiskBuildServiceOptions;
   readonly #now: () => number;
@@ -355,8 +356,7 @@ export class DiskBuildService {
   }
 
   onDidChange(listener: (change: BuildChange) => void): { dispose(): void } {
-    this.#listeners.add(listener);
-    return { dispose: () => this.#listeners.delete(listener) };
+    return this.#listeners.add(listener);
   }
 
   /**
@@ -377,13 +377,7 @@ export class DiskBuildService {
   }
 
   #emit(change: BuildChange): void {
-    for (const listener of this.#listeners) {
-      try {
-        listener(change);
-      } catch {
-        // a listener's failure is its own
-      }
-    }
+    this.#listeners.emit(change);
   }
 
   #timeoutMs(): number {

@@ -15,6 +15,7 @@ import type { Job, JobAction, JobKind, JobLogChunk, JobStep, JobStepStatus } fro
 import { errorInfoOf, errorMessage } from '../api/errors';
 import { LogRing } from './job-log';
 import type { JobChange, JobSource } from './job-source';
+import { Listeners } from './listeners';
 import { copyJob, isCancellation, JobCancelledError, JobNotFoundError, newestFirst } from './job-values';
 
 /** What a runner reports through. Calls after its job ended are ignored (but `setDetail`). */
@@ -87,7 +88,7 @@ const FINISHED_STEP: Record<'succeeded' | 'failed' | 'cancelled', Partial<Record
 export class JobRegistry {
   readonly #entries = new Map<string, Entry>();
   readonly #sources = new Map<JobSource, { dispose(): void }>();
-  readonly #listeners = new Set<(change: JobChange) => void>();
+  readonly #listeners = new Listeners<JobChange>();
   readonly #maxLogLines: number;
   readonly #maxFinished: number;
   readonly #now: () => number;
@@ -263,8 +264,7 @@ export class JobRegistry {
   }
 
   onDidChange(listener: (change: JobChange) => void): { dispose(): void } {
-    this.#listeners.add(listener);
-    return { dispose: () => this.#listeners.delete(listener) };
+    return this.#listeners.add(listener);
   }
 
   /** Lists, reads and follows a source's jobs with the registry's own; dispose to detach it. */
@@ -322,13 +322,7 @@ export class JobRegistry {
   }
 
   #emit(change: JobChange): void {
-    for (const listener of this.#listeners) {
-      try {
-        listener(change);
-      } catch {
-        // a listener's failure is its own
-      }
-    }
+    this.#listeners.emit(change);
   }
 
   /** Drops the oldest finished jobs beyond the limit. */
