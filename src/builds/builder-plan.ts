@@ -9,7 +9,7 @@ import {
   isIsoType,
 } from '../api/disk-build';
 import { artifactLayout, artifactsFor, outputEntriesFor, type BuildArtifact } from './artifacts';
-import { shellQuote } from './shell-quote';
+import { shellQuote } from '../platform/shell-quote';
 
 /**
  * A build request → how to run the builder container: image, command, mounts, privileges, and where

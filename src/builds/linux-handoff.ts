@@ -27,7 +27,7 @@
 
 import type { BuilderPlan } from './builder-plan';
 import { CONTAINER_STORAGE, runArgGroups } from './builder-plan';
-import { shellAssign, shellQuote } from './shell-quote';
+import { shellAssign, shellQuote } from '../platform/shell-quote';
 
 /** How the script's own failures start (the builder's output never does): the runner names them. */
 export const HANDOFF_FAILURE_PREFIX = 'bootc-studio: hand-off failed: ';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
-import { buildShellScript, shellCommand, shellQuote } from '../../../src/builds/shell-quote';
+import { buildShellScript, shellCommand, shellQuote } from '../../../src/platform/shell-quote';
 
 const HOSTILE = [
   '',
