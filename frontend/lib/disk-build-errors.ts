@@ -94,3 +94,61 @@ function rowField(field: string, keys: RowKeys): string | undefined {
   if (key === undefined) return undefined;
   return parts.length > 3 ? `row:${key}.${parts[3]}` : `row:${key}`;
 }
+
+/** Fields with a place on the form; errors of any other field are listed above the Build button. */
+const FIELDS = new Set([
+  'image',
+  'engineId',
+  'outputDir',
+  'types',
+  'arch',
+  'rootfs',
+  'builder',
+  'builder.image',
+  'chown',
+  'aws',
+  'aws.amiName',
+  'aws.bucket',
+  'aws.region',
+  'config.kernelArgs',
+]);
+const INSTALLER_FIELDS = new Set([
+  'config.installer.kickstart',
+  'config.installer.modules',
+  'config.iso',
+  'config.iso.volumeId',
+  'config.iso.applicationId',
+  'config.iso.publisher',
+  'config.fips',
+]);
+const ROW_FIELD = /^row:\d+(\.(name|password|sshKey|groups|gid|mountpoint|minSize))?$/;
+/** Fields whose message waits for the user at that very field, not at the group it belongs to. */
+const OWN_TOUCH = new Set(['builder.image']);
+
+/** Whether an error of `field` has a place on the form (else it is listed above the Build button). */
+export function hasPlaceOnForm(field: string, installerShown: boolean): boolean {
+  if (FIELDS.has(field) || ROW_FIELD.test(field)) return true;
+  if (INSTALLER_FIELDS.has(field)) return installerShown;
+  return false;
+}
+
+/** Whether the user has been at `field` or at a group it belongs to (`aws` for `aws.bucket`). */
+export function wasVisited(field: string, touched: ReadonlySet<string>): boolean {
+  if (OWN_TOUCH.has(field)) return touched.has(field);
+  const parts = field.split('.');
+  for (let length = parts.length; length > 0; length--) {
+    if (touched.has(parts.slice(0, length).join('.'))) return true;
+  }
+  return false;
+}
+
+/** The request field a form field (`row:<key>.name`) stands for, to name it. */
+export function requestFieldOf(formField: string, rowKeys: RowKeys): string {
+  const row = /^row:(\d+)(?:\.(\w+))?$/.exec(formField);
+  if (!row) return formField;
+  for (const [list, keys] of Object.entries(rowKeys)) {
+    const index = (keys as number[]).indexOf(Number(row[1]));
+    if (index >= 0) return `config.${list}.${index}${row[2] ? `.${row[2]}` : ''}`;
+  }
+  return formField;
+}

@@ -371,3 +371,15 @@ export function splitKernelLine(line: string): string[] {
   if (current) args.push(current);
   return args;
 }
+
+/** Whether the configuration holds installer or ISO settings (so the installer section shows). */
+export function hasIsoSettings(config: ConfigForm): boolean {
+  return (
+    config.kickstart.trim() !== '' ||
+    Object.keys(config.modules).length > 0 ||
+    config.volumeId.trim() !== '' ||
+    config.applicationId.trim() !== '' ||
+    config.publisher.trim() !== '' ||
+    config.fips
+  );
+}
