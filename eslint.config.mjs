@@ -87,7 +87,7 @@ export default tseslint.config(
     // Files along their seams: nothing over 400 lines. These are over it today and are to be split
     // along their seams; none may be added to the list.
     files: ['src/**/*.ts', 'frontend/**/*.{ts,svelte}'],
-    ignores: ['src/standalone/standalone-container-engine.ts', 'frontend/pages/BuildDiskImagePage.svelte'],
+    ignores: ['src/standalone/standalone-container-engine.ts'],
     rules: { 'max-lines': ['error', { max: 400 }] },
   },
   {
