@@ -20,8 +20,6 @@ import type { LayerUpdate } from '../engine/container-engine';
 import { JobRegistry, type JobEnd } from '../jobs/job-registry';
 import { scrubber } from '../jobs/job-values';
 
-export { scrubber };
-
 export interface OperationStart {
   kind: ImageOperationKind;
   ref: string;

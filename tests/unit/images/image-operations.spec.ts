@@ -3,7 +3,8 @@ import { describe, expect, test } from 'vitest';
 import type { ImageOperation } from '../../../src/api/image-operations';
 import { EngineError } from '../../../src/engine/container-engine';
 import type { OperationContext } from '../../../src/images/image-operations';
-import { ImageOperations, percentOf, scrubber } from '../../../src/images/image-operations';
+import { ImageOperations, percentOf } from '../../../src/images/image-operations';
+import { scrubber } from '../../../src/jobs/job-values';
 
 const start = { kind: 'push' as const, ref: 'quay.io/me/os:1', engineId: 'e', engineName: 'podman' };
 
