@@ -15,21 +15,14 @@ import type { DiskBuildRecord } from '../../../src/api/disk-builds';
 import type { Job } from '../../../src/api/jobs';
 import { DiskBuildJobs } from '../../../src/builds/disk-build-jobs';
 import { DiskBuildService } from '../../../src/builds/disk-build-service';
-import type { EngineInfo } from '../../../src/engine/container-engine';
 import { JobRegistry } from '../../../src/jobs/job-registry';
 import type { JobChange } from '../../../src/jobs/job-source';
+import { BUILD_IMAGE, BUILDER_IMAGE, BuildEngine, buildServiceOptions } from '../support/build-engine';
 import type { FakeContainer } from '../support/fake-containers';
-import { ENGINE, FakeEngine } from '../support/fake-engine';
+import { ENGINE } from '../support/fake-engine';
 
-const IMAGE = 'quay.io/example/os:1';
-const BUILDER = 'localhost/builder:1';
-
-class BuildEngine extends FakeEngine {
-  info: EngineInfo = { ...ENGINE, graphRoot: '/srv/containers/storage', rootful: true };
-  override async listEngines() {
-    return [this.info];
-  }
-}
+const IMAGE = BUILD_IMAGE;
+const BUILDER = BUILDER_IMAGE;
 
 let dir: string;
 let out: string;
@@ -44,18 +37,7 @@ beforeEach(() => {
   mkdirSync(out);
   mkdirSync(join(dir, 'tmp'));
   engine = new BuildEngine();
-  engine.images.set(IMAGE, { arch: 'amd64', labels: { 'containers.bootc': '1' }, size: 1000 });
-  engine.images.set(BUILDER, { arch: 'amd64' });
-  builds = new DiskBuildService({
-    engine,
-    storeDir: join(dir, 'store'),
-    configParentDir: join(dir, 'tmp'),
-    heartbeatMs: 50,
-    progressWriteMs: 10,
-    logDrainMs: 50,
-    freeBytes: async () => 1e12,
-    warn: () => undefined,
-  });
+  builds = new DiskBuildService(buildServiceOptions(engine, dir));
   jobs = new JobRegistry();
   jobs.attach(new DiskBuildJobs(builds, { pollMs: 20 }));
   changes = [];

@@ -31,22 +31,14 @@ import { DiskBuildService, type DiskBuildServiceOptions } from '../../../src/bui
 import { CANCEL_FILE, HANDOFF_FAILURE_PREFIX } from '../../../src/builds/linux-handoff';
 import type { AdminRunner } from '../../../src/platform/admin';
 import { verifyPassword } from '../../../src/builds/password-hash';
-import type { EngineInfo } from '../../../src/engine/container-engine';
 import type { ContainerSpec } from '../../../src/engine/container-runtime';
+import { BUILD_IMAGE, BUILDER_IMAGE, BuildEngine, buildServiceOptions, GRAPH_ROOT } from '../support/build-engine';
 import type { FakeContainer } from '../support/fake-containers';
-import { ENGINE, FakeEngine } from '../support/fake-engine';
+import { ENGINE } from '../support/fake-engine';
 
-const IMAGE = 'quay.io/example/os:1';
-const BUILDER = 'localhost/builder:1';
+const IMAGE = BUILD_IMAGE;
+const BUILDER = BUILDER_IMAGE;
 const PASSWORD = 'Plain-Secret-9q';
-const GRAPH_ROOT = '/srv/containers/storage';
-
-class BuildEngine extends FakeEngine {
-  info: EngineInfo = { ...ENGINE, graphRoot: GRAPH_ROOT, rootful: true };
-  override async listEngines() {
-    return [this.info];
-  }
-}
 
 let dir: string;
 let out: string;
@@ -59,8 +51,6 @@ beforeEach(() => {
   mkdirSync(out);
   mkdirSync(join(dir, 'tmp'));
   engine = new BuildEngine();
-  engine.images.set(IMAGE, { arch: 'amd64', labels: { 'containers.bootc': '1' }, size: 1000 });
-  engine.images.set(BUILDER, { arch: 'amd64' });
 });
 
 afterEach(async () => {
@@ -69,17 +59,7 @@ afterEach(async () => {
 });
 
 function service(options: Partial<DiskBuildServiceOptions> = {}): DiskBuildService {
-  const created = new DiskBuildService({
-    engine,
-    storeDir: join(dir, 'store'),
-    configParentDir: join(dir, 'tmp'),
-    heartbeatMs: 50,
-    progressWriteMs: 10,
-    logDrainMs: 50,
-    freeBytes: async () => 1e12,
-    warn: () => undefined,
-    ...options,
-  });
+  const created = new DiskBuildService({ ...buildServiceOptions(engine, dir), ...options });
   services.push(created);
   return created;
 }
