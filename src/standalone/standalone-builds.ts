@@ -1,21 +1,21 @@
 /**
- * Image builds of the standalone container engine, with Podman Desktop's semantics: the context
- * tarred (root-owned entries; a Containerfile outside it added), `stream` chunks reported, a failing
- * step as `error`, then `finish`, and the call resolving at stream end — also after an `error`
- * event, as Podman Desktop does: callers must treat any `error` as failure.
+ * Image builds of the standalone container engine: the request is the socket adapter's
+ * (openBuildStream: the context tarred, root-owned, a Containerfile outside it added); what is kept
+ * here is Podman Desktop's side of it — its build options as the query, `stream` chunks reported
+ * as they come, a failing step as an `error` event, then `finish`, and the call resolving at stream
+ * end with podman's events — also after an `error` event, as Podman Desktop does: callers must
+ * treat any `error` as failure.
  */
 
 import type * as pd from '@podman-desktop/api';
 
 import type { IncomingMessage } from 'node:http';
 import { resolve as resolvePath } from 'node:path';
-import type { Readable } from 'node:stream';
 
 import { errorMessage } from '../api/errors';
-import { packBuildContext } from '../engine/build-context';
 import { EngineError } from '../engine/container-engine';
 import { JsonLines } from '../engine/json-lines';
-import { COMPAT } from '../engine/socket/podman-socket-client';
+import { openBuildStream } from '../engine/socket/podman-socket-build';
 import type { StandaloneEngineContext } from './standalone-engine-context';
 import { buildQuery, containerfileInContext } from './standalone-request-params';
 import { asRecord, required } from './standalone-streams';
@@ -38,36 +38,18 @@ export class StandaloneBuilds {
     const signal = buildOptions?.abortController?.signal;
 
     eventCollect('stream', `Uploading the build context from ${contextDir}...Can take a while...\r\n`);
-    let tar: Readable;
-    try {
-      tar = await packBuildContext(contextDir, extraFiles, signal);
-    } catch (error) {
-      const failure = new EngineError(`Reading the build context ${contextDir} failed: ${errorMessage(error)}`);
-      eventCollect('error', failure.message);
-      throw failure;
-    }
-    // A context file that cannot be read breaks the upload; say that, not "no podman service".
-    let tarFailure: unknown;
-    tar.once('error', error => (tarFailure = error));
     let response: IncomingMessage;
     try {
-      response = await this.#engine.client.stream({
-        method: 'POST',
-        path: `${COMPAT}/build`,
+      response = await openBuildStream(this.#engine.client, {
+        contextDir,
+        extraFiles,
         query: buildQuery(buildOptions, dockerfile),
-        file: tar,
-        headers: { 'Content-Type': 'application/x-tar' },
         doing: `Building image${buildOptions?.tag ? ` ${buildOptions.tag}` : ''}`,
         signal,
       });
     } catch (error) {
-      tar.destroy();
-      const failure =
-        tarFailure !== undefined && !signal?.aborted
-          ? new EngineError(`Reading the build context ${contextDir} failed: ${errorMessage(tarFailure)}`)
-          : error;
-      eventCollect('error', errorMessage(failure));
-      throw failure;
+      eventCollect('error', errorMessage(error));
+      throw error;
     }
     eventCollect('stream', `Building image ${buildOptions?.tag ?? ''}...\r\n`);
 

@@ -6,8 +6,11 @@
  *
  * - every returned object carries `engineId`, `engineName` and `engineType: 'podman'`;
  * - builds: standalone-builds.ts; pushes and pulls: standalone-transfers.ts; containers and their
- *   logs: standalone-containers.ts;
- *   `onEvent` is fed by podman's event stream (standalone-engine-events.ts).
+ *   logs: standalone-containers.ts; `onEvent` is fed by podman's event stream
+ *   (standalone-engine-events.ts);
+ * - the requests the socket adapter already makes (a build with its context, libpod's pull, a
+ *   container create, a followed log) are its own (engine/socket/); what the parts keep is Podman
+ *   Desktop's side: its options, its events and when its calls resolve.
  *
  * Where the stand-in decides something Podman Desktop leaves to its own settings, it says so where
  * it does it: TLS for loopback registries (standalone-registry-tls.ts), manifest detection.

@@ -1,13 +1,17 @@
 /**
  * The containers of the standalone container engine, with Podman Desktop's semantics:
  * `createContainer` starts the container unless told `start: false`, a delete is forced, and
- * `logsContainer` follows the log and returns at once.
+ * `logsContainer` follows the log and returns at once, passing podman's bytes on as text. The
+ * create and log requests are the socket adapter's (socketCreateFromBody, openContainerLog);
+ * start, stop and delete stay here because Podman Desktop's differ from the adapter's: an engine
+ * that says "already started/stopped" (304) or "no such container" (404) is an error to them.
  */
 
 import type * as pd from '@podman-desktop/api';
 
 import { EngineError } from '../engine/container-engine';
 import { COMPAT } from '../engine/socket/podman-socket-client';
+import { openContainerLog, socketCreateFromBody } from '../engine/socket/podman-socket-containers';
 import type { StandaloneEngineContext } from './standalone-engine-context';
 import { readEnvFiles } from './standalone-request-params';
 import { asRecord, contain, required, textEvents } from './standalone-streams';
@@ -50,18 +54,14 @@ export class StandaloneContainers {
       throw new EngineError('Creating a container in a pod is not supported by the standalone container engine');
     }
     if (EnvFiles?.length) body.Env = [...(body.Env ?? []), ...(await readEnvFiles(EnvFiles))];
-    const created = asRecord(
-      await this.#engine.client.json({
-        method: 'POST',
-        path: `${COMPAT}/containers/create`,
-        query: { name: name || undefined, platform: platform || undefined },
-        body,
-        doing: `Creating a container${name ? ` ${name}` : ''} from ${body.Image ?? 'no image'}`,
-        messages: { 404: `Image ${body.Image ?? ''} not found on ${this.#engine.options.engineName}` },
-      }),
-    );
-    const id = typeof created.Id === 'string' ? created.Id : '';
-    if (!id) throw new EngineError(`Creating a container: unexpected answer from ${this.#engine.options.endpoint.url}`);
+    const id = await socketCreateFromBody(this.#engine.client, this.#engine.options.engineName, {
+      body,
+      name,
+      platform,
+      doing: `Creating a container${name ? ` ${name}` : ''} from ${body.Image ?? 'no image'}`,
+      notFound: `Image ${body.Image ?? ''} not found on ${this.#engine.options.engineName}`,
+    });
+    // Podman Desktop starts the container unless told not to.
     if (start === true || start === undefined) await this.startContainer(engineId, id);
     return { id, engineId: this.#engine.options.engineId };
   }
@@ -111,26 +111,19 @@ export class StandaloneContainers {
   async logsContainer(engineId: string, id: string, callback: (name: string, data: string) => void): Promise<void> {
     this.#engine.checkEngine(engineId);
     required(id, 'container id');
-    this.#engine.client
-      .stream({
-        method: 'GET',
-        path: `${COMPAT}/containers/${encodeURIComponent(id)}/logs`,
-        query: { follow: true, stdout: true, stderr: true },
-        doing: `Reading the logs of container ${id}`,
-      })
-      .then(
-        response => {
-          const text = textEvents(callback);
-          this.#engine.streams.follow(response, {
-            data: text.data,
-            end: () => {
-              text.end();
-              callback('end', '');
-            },
-            error: () => callback('end', ''),
-          });
-        },
-        () => contain(() => callback('end', ''), this.#engine.options.warn),
-      );
+    openContainerLog(this.#engine.client, this.#engine.options.engineName, id).then(
+      response => {
+        const text = textEvents(callback);
+        this.#engine.streams.follow(response, {
+          data: text.data,
+          end: () => {
+            text.end();
+            callback('end', '');
+          },
+          error: () => callback('end', ''),
+        });
+      },
+      () => contain(() => callback('end', ''), this.#engine.options.warn),
+    );
   }
 }

@@ -77,13 +77,6 @@ export function fromImageQuery(reference: string): { fromImage: string; tag: str
   return { fromImage: reference, tag: 'latest' };
 }
 
-/** libpod's os / arch / variant for a `linux/arm64/v8` platform. */
-export function platformQuery(platform: string | undefined): { os?: string; arch?: string; variant?: string } {
-  if (!platform) return {};
-  const [os, arch, variant] = platform.split('/');
-  return { os: os || undefined, arch: arch || undefined, variant: variant || undefined };
-}
-
 /**
  * A PullEvent from either pull stream: Docker's (`status`, `id`, `progress`, `progressDetail`,
  * `error`, `errorDetail`) or libpod's (`stream`, `error`, and a final `{id, images}`).

@@ -14,10 +14,11 @@ import { errorMessage } from '../api/errors';
 import { EngineError } from '../engine/container-engine';
 import { JsonLines } from '../engine/json-lines';
 import { registryAuthHeader } from '../engine/registry-auth';
-import { COMPAT, LIBPOD } from '../engine/socket/podman-socket-client';
+import { COMPAT } from '../engine/socket/podman-socket-client';
+import { libpodPullRequest } from '../engine/socket/podman-socket-images';
 import type { StandaloneEngineContext } from './standalone-engine-context';
 import { skipsTlsVerify } from './standalone-registry-tls';
-import { fromImageQuery, platformQuery, pullFailure, toPullEvent } from './standalone-request-params';
+import { fromImageQuery, pullFailure, toPullEvent } from './standalone-request-params';
 import { asRecord, required, textEvents } from './standalone-streams';
 
 export class StandaloneTransfers {
@@ -78,15 +79,16 @@ export class StandaloneTransfers {
       let response: IncomingMessage;
       try {
         response = insecure
-          ? await this.#engine.client.stream({
-              // Only libpod's pull honours tlsVerify (podman 4's Docker-compatible one ignores it).
-              method: 'POST',
-              path: `${LIBPOD}/images/pull`,
-              query: { reference: imageName, tlsVerify: false, policy: 'always', ...platformQuery(platform) },
-              doing: `Pulling ${imageName}`,
-              signal: abort.signal,
-            })
-          : await this.#engine.client.stream({
+          ? await this.#engine.client.stream(
+              libpodPullRequest(imageName, {
+                tlsVerify: false,
+                platform,
+                doing: `Pulling ${imageName}`,
+                signal: abort.signal,
+              }),
+            )
+          : // Podman Desktop's own pull (dockerode's): Docker's events, which extension code reads.
+            await this.#engine.client.stream({
               method: 'POST',
               path: `${COMPAT}/images/create`,
               query: { ...fromImageQuery(imageName), platform: platform || undefined },

@@ -6,15 +6,17 @@
  */
 
 import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 
 import { errorMessage } from '../../api/errors';
+import type { ExtraContextFile } from '../build-context';
 import { packBuildContext } from '../build-context';
 import type { BuildOptions, BuildResult, BuildSink } from '../container-engine';
 import { CancelledError, EngineError } from '../container-engine';
 import { buildStepOf, describeBuildFailure, parseBuildEvent } from '../image-progress';
 import { JsonLines } from '../json-lines';
 import { splitRepositoryTag } from '../registry-auth';
-import type { PodmanSocketClient } from './podman-socket-client';
+import type { PodmanSocketClient, QueryValue } from './podman-socket-client';
 import { COMPAT, exists, LIBPOD, normalizeId, readStream } from './podman-socket-client';
 
 export async function socketBuild(
@@ -26,17 +28,10 @@ export async function socketBuild(
   const signal = options.signal;
   const several = options.platforms.length > 1;
   if (several) await clearManifestName(client, options.tag, signal);
-  const tar = await packBuildContext(options.contextDir, [], signal).catch((error: unknown) => {
-    if (signal?.aborted) throw new CancelledError('The build was cancelled');
-    throw new EngineError(`Reading the build context ${options.contextDir} failed: ${errorMessage(error)}`);
-  });
-  let tarFailure: unknown;
-  tar.once('error', error => (tarFailure = error));
   let response: IncomingMessage;
   try {
-    response = await client.stream({
-      method: 'POST',
-      path: `${COMPAT}/build`,
+    response = await openBuildStream(client, {
+      contextDir: options.contextDir,
       query: {
         dockerfile: options.containerfile,
         t: several ? undefined : options.tag,
@@ -50,17 +45,11 @@ export async function socketBuild(
         rm: true,
         forcerm: true,
       },
-      file: tar,
-      headers: { 'Content-Type': 'application/x-tar' },
       doing: `Building ${options.tag} on ${engineName}`,
       signal,
     });
   } catch (error) {
-    tar.destroy();
     if (signal?.aborted) throw new CancelledError('The build was cancelled');
-    if (tarFailure !== undefined) {
-      throw new EngineError(`Reading the build context ${options.contextDir} failed: ${errorMessage(tarFailure)}`);
-    }
     throw error;
   }
 
@@ -123,6 +112,56 @@ export async function socketBuild(
     platformImages.push({ platform, imageId: memberId });
   }
   return { imageId: listId, platformImages };
+}
+
+export interface BuildStreamRequest {
+  contextDir: string;
+  /** Files from outside the context added to its tar (a Containerfile kept elsewhere). */
+  extraFiles?: readonly ExtraContextFile[];
+  /** The Docker-compatible build's query (dockerfile, t, platform, buildargs, …). */
+  query: Record<string, QueryValue>;
+  /** What is being done, for messages: `Building localhost/x:1`. */
+  doing: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * The build request, for this adapter and standalone mode's container engine: the context tarred
+ * (root-owned entries) and streamed to the Docker-compatible `/build`; resolves with the open
+ * build stream. A context that cannot be read, before or during the upload, is named as the cause
+ * ("Reading the build context … failed"), not reported as the engine's failure; an abort is the
+ * client's own error.
+ */
+export async function openBuildStream(
+  client: PodmanSocketClient,
+  request: BuildStreamRequest,
+): Promise<IncomingMessage> {
+  const { contextDir, signal } = request;
+  const contextFailure = (error: unknown) =>
+    new EngineError(`Reading the build context ${contextDir} failed: ${errorMessage(error)}`);
+  let tar: Readable;
+  try {
+    tar = await packBuildContext(contextDir, request.extraFiles ?? [], signal);
+  } catch (error) {
+    throw contextFailure(error);
+  }
+  let tarFailure: unknown;
+  tar.once('error', error => (tarFailure = error));
+  try {
+    return await client.stream({
+      method: 'POST',
+      path: `${COMPAT}/build`,
+      query: request.query,
+      file: tar,
+      headers: { 'Content-Type': 'application/x-tar' },
+      doing: request.doing,
+      signal,
+    });
+  } catch (error) {
+    tar.destroy();
+    if (tarFailure !== undefined && !signal?.aborted) throw contextFailure(tarFailure);
+    throw error;
+  }
 }
 
 /**

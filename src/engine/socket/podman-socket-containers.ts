@@ -9,6 +9,7 @@
  * - Following logs and waiting are long requests: no request timeout, an AbortSignal ends them.
  */
 
+import type { IncomingMessage } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 
 import { pack } from 'tar-stream';
@@ -39,18 +40,12 @@ export async function socketCreateContainer(
       SecurityOpt: spec.securityOpt,
     },
   };
-  const created = asRecord(
-    await client.json({
-      method: 'POST',
-      path: `${COMPAT}/containers/create`,
-      query: { name: spec.name },
-      body,
-      doing: `Creating the container${spec.name ? ` ${spec.name}` : ''} from ${spec.image}`,
-      messages: { 404: `Image ${spec.image} not found on ${engineName}: pull it first` },
-    }),
-  );
-  const id = typeof created.Id === 'string' ? created.Id : '';
-  if (!id) throw new EngineError(`Creating a container on ${engineName}: the engine answered without an id`);
+  const id = await socketCreateFromBody(client, engineName, {
+    body,
+    name: spec.name,
+    doing: `Creating the container${spec.name ? ` ${spec.name}` : ''} from ${spec.image}`,
+    notFound: `Image ${spec.image} not found on ${engineName}: pull it first`,
+  });
   if (spec.files?.length) {
     try {
       await putFiles(client, id, spec.files);
@@ -59,6 +54,30 @@ export async function socketCreateContainer(
       throw error;
     }
   }
+  return id;
+}
+
+/**
+ * Docker's container create with a Docker-compatible body (sent as the body, never in the URL),
+ * for this adapter and standalone mode's container engine: the new container's id. Not started.
+ */
+export async function socketCreateFromBody(
+  client: PodmanSocketClient,
+  engineName: string,
+  request: { body: object; name?: string; platform?: string; doing: string; notFound: string },
+): Promise<string> {
+  const created = asRecord(
+    await client.json({
+      method: 'POST',
+      path: `${COMPAT}/containers/create`,
+      query: { name: request.name || undefined, platform: request.platform || undefined },
+      body: request.body,
+      doing: request.doing,
+      messages: { 404: request.notFound },
+    }),
+  );
+  const id = typeof created.Id === 'string' ? created.Id : '';
+  if (!id) throw new EngineError(`Creating a container on ${engineName}: the engine answered without an id`);
   return id;
 }
 
@@ -161,14 +180,7 @@ export async function socketFollowLogs(
   signal?: AbortSignal,
 ): Promise<void> {
   const doing = `Following the log of container ${id}`;
-  const response = await client.stream({
-    method: 'GET',
-    path: `${COMPAT}/containers/${encodeURIComponent(id)}/logs`,
-    query: { follow: true, stdout: true, stderr: true },
-    doing,
-    messages: { 404: `Container ${id} not found on ${engineName}` },
-    signal,
-  });
+  const response = await openContainerLog(client, engineName, id, signal);
   const demux = new LogDemuxer(onText);
   try {
     await readStream(response, chunk => demux.push(chunk), signal, doing);
@@ -178,6 +190,28 @@ export async function socketFollowLogs(
     throw error;
   }
   demux.end();
+}
+
+/**
+ * The container's log (stdout and stderr, from the start), followed: the open stream as podman
+ * sends it — Docker's 8-byte frame headers for a container without a TTY, plain text with one. For
+ * this adapter (which demultiplexes it) and standalone mode's container engine (which passes it on
+ * as Podman Desktop does).
+ */
+export function openContainerLog(
+  client: PodmanSocketClient,
+  engineName: string,
+  id: string,
+  signal?: AbortSignal,
+): Promise<IncomingMessage> {
+  return client.stream({
+    method: 'GET',
+    path: `${COMPAT}/containers/${encodeURIComponent(id)}/logs`,
+    query: { follow: true, stdout: true, stderr: true },
+    doing: `Following the log of container ${id}`,
+    messages: { 404: `Container ${id} not found on ${engineName}` },
+    signal,
+  });
 }
 
 export async function socketListContainers(client: PodmanSocketClient, label: string): Promise<ContainerSummary[]> {

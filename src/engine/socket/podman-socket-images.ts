@@ -102,30 +102,57 @@ export async function socketPull(
   sink: TransferSink,
 ): Promise<PullResult> {
   const context = { operation: 'pull' as const, ref, credentialsGiven: options.credentials !== undefined };
-  const [os, arch, variant] = options.platform ? options.platform.split('/') : [];
   const result = await transfer(
     client,
-    {
-      method: 'POST',
-      path: `${LIBPOD}/images/pull`,
-      query: {
-        reference: ref,
-        tlsVerify: options.tlsVerify,
-        policy: 'always',
-        quiet: false,
-        os: os || undefined,
-        arch: arch || undefined,
-        variant: variant || undefined,
-      },
+    libpodPullRequest(ref, {
+      tlsVerify: options.tlsVerify,
+      platform: options.platform,
+      quiet: false,
       headers: authHeaders(ref, options),
       doing: `Pulling ${ref} on ${engineName}`,
       signal: options.signal,
-    },
+    }),
     context,
     engineName,
     sink,
   );
   return { imageId: result.imageId };
+}
+
+/**
+ * libpod's pull of `ref`, for this adapter and standalone mode's container engine: always from the
+ * registry, the platform (`linux/arm64/v8`) split into os, arch and variant. The only pull that
+ * honours `tlsVerify` on podman 4 (its Docker-compatible one ignores it).
+ */
+export function libpodPullRequest(
+  ref: string,
+  options: {
+    tlsVerify?: boolean;
+    platform?: string;
+    /** Undefined leaves podman's default. */
+    quiet?: boolean;
+    headers?: Record<string, string>;
+    doing: string;
+    signal?: AbortSignal;
+  },
+): SocketRequest {
+  const [os, arch, variant] = options.platform ? options.platform.split('/') : [];
+  return {
+    method: 'POST',
+    path: `${LIBPOD}/images/pull`,
+    query: {
+      reference: ref,
+      tlsVerify: options.tlsVerify,
+      policy: 'always',
+      quiet: options.quiet,
+      os: os || undefined,
+      arch: arch || undefined,
+      variant: variant || undefined,
+    },
+    headers: options.headers,
+    doing: options.doing,
+    signal: options.signal,
+  };
 }
 
 export async function socketTag(
