@@ -55,7 +55,7 @@ describe.skipIf(!isRoot)('the build form on a rootless podman', () => {
     const webview = session.webview();
     await webview.getByRole('link', { name: 'Images', exact: true }).click();
     await webview.getByRole('button', { name: `Build Disk Image from ${IMAGE}` }).click();
-    await webview.getByLabel('Output folder').fill(output);
+    await webview.getByRole('textbox', { name: 'Output folder' }).fill(output);
     await webview.getByRole('checkbox', { name: 'qcow2' }).check();
 
     const warnings = webview.getByRole('list', { name: 'Preview warnings' });

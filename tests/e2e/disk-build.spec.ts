@@ -70,7 +70,7 @@ describe('disk build from the UI with the stand-in builder', () => {
     await webview.getByRole('link', { name: 'Images', exact: true }).click();
     await webview.getByRole('button', { name: 'Build Disk Image from quay.io/demo/fedora-bootc:42' }).click();
 
-    await webview.getByLabel('Output folder').fill(output);
+    await webview.getByRole('textbox', { name: 'Output folder' }).fill(output);
     await webview.getByRole('checkbox', { name: 'qcow2' }).check();
     await webview.getByRole('checkbox', { name: 'raw' }).check();
     await webview.getByLabel('Builder', { exact: true }).click();
@@ -146,7 +146,7 @@ describe('disk build from the UI with the stand-in builder', () => {
     await webview.getByLabel('Builder image').fill(STAND_IN_BUILDER);
 
     const fresh = join(output, 'fresh', 'disks');
-    await webview.getByLabel('Output folder').fill(fresh);
+    await webview.getByRole('textbox', { name: 'Output folder' }).fill(fresh);
     await expect
       .poll(() => webview.getByRole('note', { name: 'Output folder note' }).innerText(), { timeout: 15_000 })
       .toBe(`${fresh} does not exist yet: it will be created`);

@@ -180,7 +180,7 @@ describe('list pages at 1024 px with long names', () => {
       if (await archChosen.isChecked()) break;
       if (attempt === 3) throw new Error(await inspectFailed.innerText());
     }
-    await webview().getByLabel('Output folder').fill(output);
+    await webview().getByRole('textbox', { name: 'Output folder' }).fill(output);
     await webview().getByRole('checkbox', { name: 'qcow2' }).check();
     await webview().getByLabel('Builder', { exact: true }).click();
     await webview().getByRole('button', { name: 'Another builder image…' }).click();
