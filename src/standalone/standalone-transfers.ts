@@ -15,7 +15,7 @@ import { EngineError } from '../engine/container-engine';
 import { JsonLines } from '../engine/json-lines';
 import { registryAuthHeader } from '../engine/registry-auth';
 import { COMPAT } from '../engine/socket/podman-socket-client';
-import { libpodPullRequest } from '../engine/socket/podman-socket-images';
+import { compatPushRequest, libpodPullRequest } from '../engine/socket/podman-socket-images';
 import type { StandaloneEngineContext } from './standalone-engine-context';
 import { skipsTlsVerify } from './standalone-registry-tls';
 import { fromImageQuery, pullFailure, toPullEvent } from './standalone-request-params';
@@ -36,16 +36,15 @@ export class StandaloneTransfers {
   ): Promise<void> {
     this.#engine.checkEngine(engineId);
     required(imageTag, 'image tag');
-    const response = await this.#engine.client.stream({
-      method: 'POST',
-      path: `${COMPAT}/images/${encodeURIComponent(imageTag)}/push`,
-      // The Docker-compatible push (the one Podman Desktop uses, so progress arrives in Docker's
-      // JSON shape) honours podman's tlsVerify parameter.
-      query: { tlsVerify: skipsTlsVerify(imageTag, this.#engine.insecure) ? false : undefined },
-      headers: authInfo ? { 'X-Registry-Auth': registryAuthHeader(authInfo) } : undefined,
-      doing: `Pushing ${imageTag}`,
-      messages: { 404: `Image ${imageTag} not found on ${this.#engine.options.engineName}` },
-    });
+    // The Docker-compatible push: the one Podman Desktop makes, so progress arrives in Docker's shape.
+    const response = await this.#engine.client.stream(
+      compatPushRequest(imageTag, {
+        tlsVerify: skipsTlsVerify(imageTag, this.#engine.insecure) ? false : undefined,
+        headers: authInfo ? { 'X-Registry-Auth': registryAuthHeader(authInfo) } : undefined,
+        doing: `Pushing ${imageTag}`,
+        messages: { 404: `Image ${imageTag} not found on ${this.#engine.options.engineName}` },
+      }),
+    );
     const text = textEvents(callback);
     this.#engine.streams.follow(response, {
       data: text.data,

@@ -74,14 +74,15 @@ async function pushedDigest(
     layer: () => {},
   });
   try {
-    const response = await client.stream({
-      method: 'POST',
-      path: `${COMPAT}/images/${encodeURIComponent(repository)}/push`,
-      query: { tag, tlsVerify: options.tlsVerify },
-      headers: authHeaders(ref, options),
-      doing: `Reading the digest of ${ref}`,
-      signal: options.signal,
-    });
+    const response = await client.stream(
+      compatPushRequest(repository, {
+        tag,
+        tlsVerify: options.tlsVerify,
+        headers: authHeaders(ref, options),
+        doing: `Reading the digest of ${ref}`,
+        signal: options.signal,
+      }),
+    );
     const lines = new JsonLines(
       value => report.event(value),
       () => {},
@@ -117,6 +118,34 @@ export async function socketPull(
     sink,
   );
   return { imageId: result.imageId };
+}
+
+/**
+ * The Docker-compatible push of `name` (a repository, or a whole reference when `tag` is left out):
+ * progress in Docker's JSON shape, the digest in its last status line. Podman honours `tlsVerify`
+ * on it. This adapter uses it for the digest podman 4's libpod push does not report; standalone
+ * mode's container engine for its pushes, because it is the push Podman Desktop makes.
+ */
+export function compatPushRequest(
+  name: string,
+  options: {
+    tag?: string;
+    tlsVerify?: boolean;
+    headers?: Record<string, string>;
+    doing: string;
+    messages?: SocketRequest['messages'];
+    signal?: AbortSignal;
+  },
+): SocketRequest {
+  return {
+    method: 'POST',
+    path: `${COMPAT}/images/${encodeURIComponent(name)}/push`,
+    query: { tag: options.tag, tlsVerify: options.tlsVerify },
+    headers: options.headers,
+    doing: options.doing,
+    messages: options.messages,
+    signal: options.signal,
+  };
 }
 
 /**
