@@ -9,6 +9,7 @@
 
 import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
 
@@ -44,6 +45,11 @@ export interface ProcessOptions {
   graceMs?: number;
   /** In its own session and process group, so that it can outlive this process (see `unref`). */
   detached?: boolean;
+  /**
+   * Stdout and stderr appended to this file (created 0600) instead of read here: what a detached
+   * daemon writes after this process is gone is kept. `onStdout`, `onStderr` and `capture` are ignored.
+   */
+  outputFile?: string;
   encoding?: BufferEncoding;
 }
 
@@ -178,14 +184,11 @@ function follow(
 export function startProcess(argv: readonly string[], options: ProcessOptions = {}): RunningProcess {
   if (argv.length === 0) throw new Error('a process needs at least the program');
   const [program, ...args] = argv;
-  const limit = captureLimit(options.capture);
+  const toFile = options.outputFile !== undefined;
+  const limit = toFile ? undefined : captureLimit(options.capture);
   const captures = limit === undefined ? undefined : { stdout: new Capture(limit), stderr: new Capture(limit) };
   const pipe = (wanted: boolean) => (wanted ? 'pipe' : 'ignore');
-  const stdio: StdioOptions = [
-    'ignore',
-    pipe(Boolean(options.onStdout || captures)),
-    pipe(Boolean(options.onStderr || captures)),
-  ];
+  let outputFd: number | undefined;
   const env = options.cleanEnv ? { ...options.env } : { ...process.env, ...options.env };
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
 
@@ -236,8 +239,15 @@ export function startProcess(argv: readonly string[], options: ProcessOptions = 
   };
 
   try {
+    // An output file that cannot be opened is a start error, like a program that cannot be run.
+    if (options.outputFile !== undefined) outputFd = openSync(options.outputFile, 'a', 0o600);
+    const stdio: StdioOptions =
+      outputFd !== undefined
+        ? ['ignore', outputFd, outputFd]
+        : ['ignore', pipe(Boolean(options.onStdout || captures)), pipe(Boolean(options.onStderr || captures))];
     child = spawn(program, args, { cwd: options.cwd, env, stdio, shell: false, detached: options.detached });
   } catch (error: unknown) {
+    if (outputFd !== undefined) closeSync(outputFd);
     // An argument Node refuses to pass (a NUL byte, say): nothing was started.
     cannotStart(error instanceof Error ? error : new Error(String(error)));
     return {
@@ -250,6 +260,8 @@ export function startProcess(argv: readonly string[], options: ProcessOptions = 
     };
   }
 
+  // The child has its own copy of the file's descriptor.
+  if (outputFd !== undefined) closeSync(outputFd);
   const encoding = options.encoding ?? 'utf8';
   follow(child.stdout, encoding, options.onStdout, captures?.stdout);
   follow(child.stderr, encoding, options.onStderr, captures?.stderr);

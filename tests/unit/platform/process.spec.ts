@@ -4,12 +4,12 @@
  * statuses from signals, a clean environment, and argv that no shell ever interprets.
  */
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import ts from 'typescript';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 
 import {
   LineSplitter,
@@ -218,5 +218,35 @@ describe('detached', () => {
     // Still running (signal 0 only asks), then ended by the test.
     expect(() => process.kill(pid, 0)).not.toThrow();
     process.kill(pid, 'SIGKILL');
+  });
+
+  test('with an output file, what a detached child writes after its parent exited is kept there (0600)', async () => {
+    const source = readFileSync(join(import.meta.dirname, '../../../src/platform/process.ts'), 'utf8');
+    const module = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    });
+    writeFileSync(join(dir, 'process.mjs'), module.outputText);
+    const output = join(dir, 'daemon.log');
+    const parent = await runProcess(
+      nodeScript(
+        `import(${JSON.stringify(join(dir, 'process.mjs'))}).then(({ startProcess }) => {
+          const child = startProcess(['sh', '-c', 'echo before; sleep 1; echo after >&2'], { detached: true, outputFile: ${JSON.stringify(output)} });
+          child.unref();
+        });`,
+      ),
+      { capture: true, timeoutMs: 10_000 },
+    );
+    expect(parent).toMatchObject({ code: 0 });
+    await vi.waitFor(() => expect(readFileSync(output, 'utf8')).toBe('before\nafter\n'), {
+      timeout: 5000,
+      interval: 100,
+    });
+    expect(statSync(output).mode & 0o777).toBe(0o600);
+  });
+
+  test('an output file that cannot be opened is a start error naming the program', async () => {
+    const running = startProcess(['true'], { outputFile: join(dir, 'missing', 'x.log') });
+    await expect(running.started).rejects.toThrow(ProcessStartError);
+    await expect(running.result).rejects.toThrow(/could not run true: ENOENT/);
   });
 });
