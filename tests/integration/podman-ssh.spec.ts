@@ -25,7 +25,7 @@ import { BUSYBOX_BASE, buildImage, createBusyboxBase, machineArch } from './supp
 import type { PodmanService } from './support/podman-service';
 import { startPodmanService } from './support/podman-service';
 import type { LocalRegistry } from './support/registry';
-import { freePort } from './support/free-port';
+import { freePort } from '../../src/platform/free-port';
 import { startRegistry } from './support/registry';
 import { createStandInBuilder, STAND_IN_BUILDER } from './support/stand-in-builder';
 import { ProcessError, requireExecutable, runProcess } from './support/run-process';

@@ -24,7 +24,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 
-import { freePort } from './free-port';
+import { freePort } from '../../../src/platform/free-port';
 import { findExecutable, requireExecutable, runProcess, terminate } from './run-process';
 
 export const SSHD_APT_PACKAGES = 'openssh-server openssh-client';
