@@ -15,6 +15,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   /** Relative paths in arguments resolve against this. Default: process.cwd(). */
   cwd?: string;
+  /** The terminal's input, for the commands that attach to something (a VM's console). */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?(raw: boolean): unknown };
   /** Calls `handler` on Ctrl-C (SIGINT) until the returned function is called. */
   onInterrupt?(handler: () => void): () => void;
 }

@@ -10,6 +10,13 @@ import { imageBuildCommand } from './commands/image-build';
 import { imagePullCommand } from './commands/image-pull';
 import { imagePushCommand } from './commands/image-push';
 import { imagesCommand } from './commands/images';
+import { vmConsoleCommand } from './commands/vm-console';
+import { vmLsCommand } from './commands/vm-ls';
+import { vmRmCommand } from './commands/vm-rm';
+import { vmRunCommand } from './commands/vm-run';
+import { vmSshCommand } from './commands/vm-ssh';
+import { vmStartCommand } from './commands/vm-start';
+import { vmStopCommand } from './commands/vm-stop';
 import { processAdminRunner } from '../platform/admin';
 import { startProcess } from '../platform/process';
 import { connectEngine } from './connect';
@@ -20,6 +27,7 @@ runCli(
   {
     stdout: process.stdout,
     stderr: process.stderr,
+    stdin: process.stdin,
     env: process.env,
     cwd: process.cwd(),
     onInterrupt(handler) {
@@ -40,6 +48,13 @@ runCli(
       diskCancelCommand,
       diskRmCommand,
       diskAttachCommand,
+      vmRunCommand,
+      vmLsCommand,
+      vmStartCommand,
+      vmStopCommand,
+      vmRmCommand,
+      vmConsoleCommand,
+      vmSshCommand,
     ],
     version,
     connect: connectEngine,

@@ -50,6 +50,8 @@ export interface ProcessOptions {
    * daemon writes after this process is gone is kept. `onStdout`, `onStderr` and `capture` are ignored.
    */
   outputFile?: string;
+  /** The child uses this process's terminal (stdin, stdout, stderr): an interactive program, e.g. ssh. */
+  interactive?: boolean;
   encoding?: BufferEncoding;
 }
 
@@ -241,8 +243,9 @@ export function startProcess(argv: readonly string[], options: ProcessOptions = 
   try {
     // An output file that cannot be opened is a start error, like a program that cannot be run.
     if (options.outputFile !== undefined) outputFd = openSync(options.outputFile, 'a', 0o600);
-    const stdio: StdioOptions =
-      outputFd !== undefined
+    const stdio: StdioOptions = options.interactive
+      ? 'inherit'
+      : outputFd !== undefined
         ? ['ignore', outputFd, outputFd]
         : ['ignore', pipe(Boolean(options.onStdout || captures)), pipe(Boolean(options.onStderr || captures))];
     child = spawn(program, args, { cwd: options.cwd, env, stdio, shell: false, detached: options.detached });

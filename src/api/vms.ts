@@ -1,0 +1,97 @@
+/**
+ * Virtual machines booted from built disk images. A VM is a record with a folder of its own (its
+ * overlay disk, firmware variables, SSH key, console log and sockets); the hypervisor's process
+ * outlives the program that started it, so any Bootc Studio process — Podman Desktop, the CLI,
+ * standalone mode — finds a running VM again from its record.
+ */
+
+export type Hypervisor = 'qemu' | 'fusion' | 'hyperv';
+
+export type VmArchitecture = 'amd64' | 'arm64';
+
+/**
+ * `starting`/`stopping` while a start or stop job of this VM runs; `running` while its hypervisor
+ * process lives; `stopped` otherwise (also when the process died without a stop: `lastError` says so).
+ */
+export type VmState = 'starting' | 'running' | 'stopping' | 'stopped';
+
+/** What the VM boots: the disk of a finished build, or a disk file given by path. */
+export type VmSource =
+  | {
+      kind: 'build';
+      buildId: string;
+      /** The built disk the VM's overlay is made on. */
+      diskPath: string;
+      /** The image the build was made from, when known. */
+      imageRef?: string;
+      imageId?: string;
+    }
+  | { kind: 'disk'; diskPath: string };
+
+export type VmAcceleration = 'kvm' | 'hvf' | 'tcg';
+
+export interface VmRecord {
+  /** 12 lower-case hex digits. */
+  id: string;
+  name: string;
+  source: VmSource;
+  hypervisor: Hypervisor;
+  architecture: VmArchitecture;
+  memoryMiB: number;
+  cpus: number;
+  /** The host port (on 127.0.0.1) forwarded to the guest's port 22, once started. */
+  sshPort?: number;
+  /** The guest user the VM's key is given to at boot. */
+  sshUser: string;
+  /** The guest's SSH host key (`SHA256:…`), pinned at the first login after each boot. */
+  hostKeyFingerprint?: string;
+  state: VmState;
+  /** How the last start ran the guest. */
+  acceleration?: VmAcceleration;
+  /** Milliseconds since the epoch. */
+  created: number;
+  started?: number;
+  stopped?: number;
+  /** Why the last start failed, or that the VM's process ended without being stopped. */
+  lastError?: string;
+  /** What the user should know about the last start (a slow emulated CPU, a KVM that could not run it). */
+  warnings: string[];
+}
+
+/** A VM as the pages and the CLI show it. */
+export interface VmInfo extends VmRecord {
+  /** `ssh -i … -p PORT user@127.0.0.1`, to copy, when the VM runs. */
+  sshCommand?: string;
+  /** The path of the VM's private key (the public half is given to the guest at boot). */
+  sshKeyPath: string;
+  /** Milliseconds the VM has run, when it runs. */
+  uptimeMs?: number;
+}
+
+export interface LaunchVmRequest {
+  /** A finished build's id, or a disk file's path. */
+  source: { buildId: string } | { diskPath: string };
+  /** Default: the source's name and a number. */
+  name?: string;
+  hypervisor?: Hypervisor;
+  /** Default 2048. */
+  memoryMiB?: number;
+  /** Default 2. */
+  cpus?: number;
+  /** Default root. */
+  sshUser?: string;
+  /** The guest's architecture; default the build's, else the host's. */
+  architecture?: VmArchitecture;
+}
+
+export const VM_DEFAULTS = { memoryMiB: 2048, cpus: 2, sshUser: 'root' } as const;
+
+export const VM_LIMITS = { memoryMiB: { min: 256, max: 1024 * 1024 }, cpus: { min: 1, max: 256 } } as const;
+
+/** A slice of a VM's serial console output, read by byte offset. */
+export interface ConsoleChunk {
+  /** The text (UTF-8, decoded leniently). */
+  data: string;
+  /** Where the next read starts. */
+  next: number;
+}

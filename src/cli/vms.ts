@@ -1,0 +1,68 @@
+/**
+ * What the `vm …` commands share: the VM service over the CLI's store (with its jobs, for the job
+ * follower), VMs named by name, full id or unique id prefix, and the human view of a VM.
+ */
+
+import { formatAge } from '../api/format';
+import type { VmInfo } from '../api/vms';
+import { BuildStore } from '../builds/build-store';
+import { JobRegistry } from '../jobs/job-registry';
+import { buildDiskFinder } from '../vms/vm-build-disk';
+import { VmService } from '../vms/vm-service';
+import type { CliContext } from './cli-context';
+import { UsageError } from './cli-context';
+
+export interface CliVms {
+  vms: VmService;
+  jobs: JobRegistry;
+}
+
+/** The VM service over the CLI's store (`--store`); needs no engine. */
+export function openVms(ctx: CliContext): CliVms {
+  const jobs = new JobRegistry();
+  const vms = new VmService({
+    storeDir: ctx.storeDir,
+    jobs,
+    buildDisk: buildDiskFinder(new BuildStore(ctx.storeDir)),
+  });
+  return { vms, jobs };
+}
+
+/** A VM by name, full id, or an id prefix that names one VM. */
+export async function resolveVm(vms: VmService, given: string): Promise<VmInfo> {
+  const { vms: all } = await vms.list();
+  const byName = all.find(vm => vm.name === given);
+  if (byName) return byName;
+  const wanted = given.trim().toLowerCase();
+  const matches = /^[0-9a-f]{1,12}$/.test(wanted) ? all.filter(vm => vm.id.startsWith(wanted)) : [];
+  if (matches.length === 1) return matches[0];
+  if (matches.length === 0)
+    throw new UsageError(`VM: no VM named or with the id ${JSON.stringify(given)} (see bootc-studio vm ls)`);
+  throw new UsageError(`VM: ${given} names ${matches.length} VMs; give more of the id`);
+}
+
+export function sourceText(vm: VmInfo): string {
+  if (vm.source.kind === 'build') return `${vm.source.imageRef ?? 'build'} (build ${vm.source.buildId})`;
+  return vm.source.diskPath;
+}
+
+export function uptimeText(vm: VmInfo): string {
+  return vm.uptimeMs !== undefined && vm.started ? formatAge(vm.started) : '';
+}
+
+export function describeVm(vm: VmInfo): string {
+  const lines = [
+    `ID:        ${vm.id}`,
+    `Name:      ${vm.name}`,
+    `State:     ${vm.state}${vm.state === 'running' && vm.started ? ` for ${formatAge(vm.started)}` : ''}`,
+    ...(vm.lastError ? [`Note:      ${vm.lastError}`] : []),
+    `Source:    ${sourceText(vm)}`,
+    `Disk:      ${vm.source.diskPath} (never written: the VM writes to its own overlay)`,
+    `Machine:   ${vm.hypervisor}, ${vm.architecture}, ${vm.cpus} CPUs, ${vm.memoryMiB} MiB${vm.acceleration ? `, ${vm.acceleration}` : ''}`,
+    ...(vm.sshPort ? [`SSH:       ${vm.sshUser}@127.0.0.1:${vm.sshPort}`] : [`SSH user:  ${vm.sshUser}`]),
+    ...(vm.sshCommand ? [`Command:   ${vm.sshCommand}`] : []),
+    `Key:       ${vm.sshKeyPath}`,
+    ...vm.warnings.map(warning => `Warning:   ${warning}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,142 @@
+/**
+ * SSH sessions into a machine reached with one known key (a VM's own): connect, run a command,
+ * open an interactive shell, wait until the server lets us in. The host key is checked against a
+ * pinned one when given (a VM's key is pinned at its first login after boot), and reported so the
+ * caller can pin it.
+ */
+
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { Client, type ClientChannel } from 'ssh2';
+
+import { blobKeyType, keyFingerprint, knownHostsName } from './ssh-known-hosts';
+
+export interface KeySshTarget {
+  host: string;
+  port: number;
+  user: string;
+  privateKey: string | Buffer;
+  /** `SHA256:…` fingerprint the server's host key must have; undefined accepts any (and reports it). */
+  hostKeyFingerprint?: string;
+  readyTimeoutMs?: number;
+}
+
+export interface KeySshConnection {
+  client: Client;
+  /** The server's host key (the public key blob) and its fingerprint (`SHA256:…`). */
+  hostKey: Buffer;
+  hostKeyFingerprint: string;
+}
+
+export class HostKeyChangedError extends Error {
+  constructor(target: KeySshTarget, seen: string) {
+    super(
+      `the host key of ${target.host}:${target.port} is ${seen}, not ${target.hostKeyFingerprint} as at its first login since boot`,
+    );
+    this.name = 'HostKeyChangedError';
+  }
+}
+
+export function connectWithKey(target: KeySshTarget): Promise<KeySshConnection> {
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    let seen = '';
+    let hostKey: Buffer = Buffer.alloc(0);
+    let refused: Error | undefined;
+    client.once('ready', () => resolve({ client, hostKey, hostKeyFingerprint: seen }));
+    client.once('error', error => {
+      client.end();
+      reject(refused ?? error);
+    });
+    client.connect({
+      host: target.host,
+      port: target.port,
+      username: target.user,
+      privateKey: target.privateKey,
+      readyTimeout: target.readyTimeoutMs ?? 20_000,
+      hostVerifier: (key: Buffer) => {
+        hostKey = key;
+        seen = keyFingerprint(key);
+        if (target.hostKeyFingerprint && seen !== target.hostKeyFingerprint) {
+          refused = new HostKeyChangedError(target, seen);
+          return false;
+        }
+        return true;
+      },
+    });
+  });
+}
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `command` (a command line for the remote shell) and collects its output. */
+export function execOverSsh(client: Client, command: string, signal?: AbortSignal): Promise<ExecResult> {
+  return new Promise((resolve, reject) => {
+    client.exec(command, (error, channel) => {
+      if (error) return reject(error);
+      let stdout = '';
+      let stderr = '';
+      const onAbort = () => channel.close();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      channel.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+      channel.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      channel.on('close', (code: number | null) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve({ code: code ?? 255, stdout, stderr });
+      });
+    });
+  });
+}
+
+/** An interactive shell with a terminal of `rows`×`cols`. */
+export function openShell(client: Client, rows = 24, cols = 80): Promise<ClientChannel> {
+  return new Promise((resolve, reject) => {
+    client.shell({ term: 'xterm-256color', rows, cols }, (error, channel) =>
+      error ? reject(error) : resolve(channel),
+    );
+  });
+}
+
+export interface WaitForSshOptions {
+  timeoutMs: number;
+  intervalMs?: number;
+  signal?: AbortSignal;
+  /** Whether to go on waiting (false when the machine is gone). */
+  stillWorthIt?: () => boolean | Promise<boolean>;
+}
+
+/**
+ * Logs in as soon as the server lets us (a forwarded port answers before the guest's sshd runs, so
+ * only a login proves it); undefined when the time runs out. The last failure is in `lastError`.
+ */
+export async function waitForSsh(
+  target: KeySshTarget,
+  options: WaitForSshOptions,
+): Promise<{ connection?: KeySshConnection; lastError?: Error }> {
+  const deadline = Date.now() + options.timeoutMs;
+  let lastError: Error | undefined;
+  while (Date.now() < deadline && !options.signal?.aborted) {
+    if (options.stillWorthIt && !(await options.stillWorthIt())) break;
+    try {
+      const connection = await connectWithKey({
+        ...target,
+        readyTimeoutMs: Math.min(target.readyTimeoutMs ?? 10_000, deadline - Date.now()),
+      });
+      return { connection };
+    } catch (error: unknown) {
+      lastError = error instanceof Error ? error : new Error(String(error));
+      if (error instanceof HostKeyChangedError) break;
+    }
+    await sleep(options.intervalMs ?? 1000);
+  }
+  return { lastError };
+}
+
+/** The known_hosts line that pins `hostKey` for `host:port`, as OpenSSH writes it. */
+export function knownHostsLine(host: string, port: number, hostKey: Buffer): string {
+  return `${knownHostsName(host, port)} ${blobKeyType(hostKey)} ${hostKey.toString('base64')}`;
+}

@@ -1,0 +1,80 @@
+/**
+ * The QEMU command line of a VM, as an argv array: the machine and acceleration for the guest on
+ * this host, UEFI flash (the firmware read-only, the VM's own copy of the variables), the VM's
+ * overlay disk, user networking with SSH forwarded from a loopback port, an entropy source, the
+ * SSH key given at boot as an SMBIOS systemd credential, the serial console on a UNIX socket with a
+ * log file, QMP on a UNIX socket, and no display. It is started detached (it outlives whoever starts it).
+ */
+
+import type { VmAcceleration, VmArchitecture } from '../../api/vms';
+
+export interface QemuLaunch {
+  qemu: string;
+  architecture: VmArchitecture;
+  acceleration: VmAcceleration;
+  memoryMiB: number;
+  cpus: number;
+  /** UEFI code and the VM's private variables file; undefined boots with the machine's BIOS (x86_64 only). */
+  firmware?: { code: string; vars?: string };
+  /** The VM's qcow2 overlay. */
+  disk: string;
+  sshPort: number;
+  /** OEM strings (SMBIOS type 11), e.g. the systemd credential carrying the SSH key. */
+  oemStrings: string[];
+  consoleSocket: string;
+  consoleLog: string;
+  qmpSocket: string;
+  pidFile: string;
+  /** A name for the process list (`-name`). */
+  name: string;
+}
+
+/** QEMU's option syntax: a comma inside a value is written twice. */
+export function qemuOptionValue(value: string): string {
+  return value.replaceAll(',', ',,');
+}
+
+function machineArgs(launch: QemuLaunch): string[] {
+  const accel = launch.acceleration === 'tcg' ? 'tcg,thread=multi' : launch.acceleration;
+  // With acceleration the host's CPU is passed through; emulated, QEMU's richest model (x86-64-v3
+  // and more, which RHEL 10 based images need).
+  const cpu = launch.acceleration === 'tcg' ? 'max' : 'host';
+  const machine = launch.architecture === 'amd64' ? 'q35' : launch.acceleration === 'hvf' ? 'virt,highmem=on' : 'virt';
+  return ['-machine', machine, '-accel', accel, '-cpu', cpu];
+}
+
+export function qemuArgv(launch: QemuLaunch): string[] {
+  const argv = [launch.qemu, '-name', qemuOptionValue(launch.name), ...machineArgs(launch)];
+  argv.push('-m', String(launch.memoryMiB), '-smp', String(launch.cpus));
+  if (launch.firmware) {
+    argv.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${qemuOptionValue(launch.firmware.code)}`);
+    if (launch.firmware.vars) {
+      argv.push('-drive', `if=pflash,format=raw,unit=1,file=${qemuOptionValue(launch.firmware.vars)}`);
+    }
+  }
+  argv.push('-drive', `if=virtio,format=qcow2,file=${qemuOptionValue(launch.disk)}`);
+  argv.push(
+    '-netdev',
+    `user,id=net0,hostfwd=tcp:127.0.0.1:${launch.sshPort}-:22`,
+    '-device',
+    'virtio-net-pci,netdev=net0',
+  );
+  argv.push('-object', 'rng-random,filename=/dev/urandom,id=rng0', '-device', 'virtio-rng-pci,rng=rng0');
+  for (const value of launch.oemStrings) argv.push('-smbios', `type=11,value=${qemuOptionValue(value)}`);
+  argv.push(
+    '-chardev',
+    `socket,id=serial0,path=${qemuOptionValue(launch.consoleSocket)},server=on,wait=off,logfile=${qemuOptionValue(launch.consoleLog)},logappend=on`,
+    '-serial',
+    'chardev:serial0',
+  );
+  argv.push('-qmp', `unix:${qemuOptionValue(launch.qmpSocket)},server=on,wait=off`);
+  argv.push('-display', 'none', '-pidfile', launch.pidFile);
+  return argv;
+}
+
+/** QEMU's words when KVM is there but cannot run this guest (nested or paravirtual KVM). */
+export function isKvmFailure(output: string): boolean {
+  return /KVM internal error|kvm_init_vcpu|failed to initialize kvm|kvm: .*(failed|error)|emulation failure|Could not access KVM/i.test(
+    output,
+  );
+}

@@ -1,0 +1,70 @@
+/**
+ * The disk a VM boots from a finished build: its qcow2, else its raw image, else its vmdk — only
+ * one that is still the file the build wrote (a later build into the same folder may have replaced
+ * it), on this machine. Each refusal says why and what to do.
+ */
+
+import type { DiskImageType } from '../api/disk-build';
+import type { VmArchitecture } from '../api/vms';
+import { artifactState } from '../builds/artifacts';
+import type { BuildStore } from '../builds/build-store';
+import type { BuildDisk } from './vm-service';
+
+/** The types a VM can boot, best first. */
+const BOOTABLE: readonly DiskImageType[] = ['qcow2', 'raw', 'vmdk'];
+
+export function buildDiskFinder(store: BuildStore): (buildId: string) => Promise<BuildDisk> {
+  return async buildId => {
+    const record = await store.read(buildId);
+    if (record.status !== 'succeeded') {
+      throw Object.assign(new Error(`build ${buildId} is ${record.status}: only a finished build can be booted`), {
+        field: 'source',
+      });
+    }
+    if (record.remote) {
+      throw Object.assign(
+        new Error(`build ${buildId} ran on ${record.engineName}, another machine: its disks are there, not here`),
+        {
+          field: 'source',
+        },
+      );
+    }
+    const candidates = BOOTABLE.flatMap(type => record.artifacts.filter(artifact => artifact.type === type));
+    if (candidates.length === 0) {
+      throw Object.assign(
+        new Error(
+          `build ${buildId} made no disk a VM can boot (${record.request.types.join(', ')}): build a qcow2 or raw image`,
+        ),
+        { field: 'source' },
+      );
+    }
+    const states = await Promise.all(candidates.map(artifact => artifactState(artifact)));
+    const index = states.indexOf('present');
+    if (index < 0) {
+      throw Object.assign(
+        new Error(
+          `the disks of build ${buildId} are gone or were replaced by a later build (${candidates.map(a => a.path).join(', ')})`,
+        ),
+        { field: 'source' },
+      );
+    }
+    const arch = record.request.arch as string;
+    const architecture: VmArchitecture | undefined = arch === 'amd64' || arch === 'arm64' ? arch : undefined;
+    const image = record.request.image;
+    return {
+      source: { kind: 'build', buildId, diskPath: candidates[index].path, imageRef: image },
+      architecture,
+      name: vmBaseName(image),
+    };
+  };
+}
+
+/** `quay.io/me/my-os:1.2` → `my-os`: what a VM of that image is called before its number. */
+export function vmBaseName(image: string): string {
+  const last = image.split('@')[0].split('/').pop() ?? 'vm';
+  const name = last
+    .split(':')[0]
+    .replace(/[^A-Za-z0-9_.-]/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '');
+  return name.slice(0, 50) || 'vm';
+}

@@ -1,0 +1,146 @@
+/**
+ * Booting a VM record under QEMU: what the host has (QEMU, qemu-img, firmware, acceleration), the
+ * VM's own files (overlay disk, firmware variables, key pair — made once, kept across starts), a
+ * free loopback port for SSH, then QEMU itself. Each missing piece is an error that says what to
+ * install.
+ */
+
+import { access, copyFile, rm } from 'node:fs/promises';
+
+import type { VmAcceleration } from '../api/vms';
+import { freePort } from '../platform/free-port';
+import {
+  chooseAcceleration,
+  findFirmware,
+  findQemu,
+  findQemuImg,
+  hostArchitecture,
+  installHint,
+  kvmUsable,
+} from './qemu/qemu-discovery';
+import { ensureOverlay } from './qemu/qemu-disk';
+import { startQemu } from './qemu/qemu-process';
+import { createVmKeyPair, readVmPublicKey, sshKeyCredential } from './vm-credentials';
+import type { StoredVm, VmPaths } from './vm-store';
+
+export class VmHostError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'VmHostError';
+  }
+}
+
+/** What the host gives the launcher; tests replace parts of it. */
+export interface QemuHost {
+  platform: NodeJS.Platform;
+  findQemu: typeof findQemu;
+  findQemuImg: typeof findQemuImg;
+  findFirmware: typeof findFirmware;
+  kvmUsable: () => boolean;
+  /** Forces an acceleration (tests on hosts whose KVM is not usable, or to try TCG). */
+  acceleration?: VmAcceleration;
+}
+
+export const realQemuHost = (): QemuHost => ({
+  platform: process.platform,
+  findQemu,
+  findQemuImg,
+  findFirmware,
+  kvmUsable,
+  acceleration: (process.env.BOOTC_STUDIO_VM_ACCEL as VmAcceleration | undefined) || undefined,
+});
+
+export interface LaunchResult {
+  pid: number;
+  sshPort: number;
+  acceleration: VmAcceleration;
+  warnings: string[];
+}
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+export interface LaunchOptions {
+  signal?: AbortSignal;
+  log: (line: string) => void;
+  step: (name: string) => void;
+}
+
+/** Prepares the VM's files and starts QEMU; resolves once QEMU runs the guest. */
+export async function launchQemuVm(
+  vm: StoredVm,
+  paths: VmPaths,
+  host: QemuHost,
+  options: LaunchOptions,
+): Promise<LaunchResult> {
+  const arch = vm.architecture;
+  const qemu = host.findQemu(arch);
+  if (!qemu)
+    throw new VmHostError(
+      `QEMU for ${arch} guests (qemu-system-${arch === 'amd64' ? 'x86_64' : 'aarch64'}) is not installed: ${installHint('qemu', arch, host.platform)}`,
+    );
+  const qemuImg = host.findQemuImg();
+  if (!qemuImg) throw new VmHostError(`qemu-img is not installed: ${installHint('qemu-img', arch, host.platform)}`);
+  const warnings: string[] = [];
+  const firmware = await host.findFirmware(arch);
+  if (!firmware && arch === 'arm64') {
+    throw new VmHostError(
+      `no UEFI firmware for arm64 guests was found: ${installHint('firmware', arch, host.platform)}`,
+    );
+  }
+  if (!firmware) {
+    warnings.push(
+      `No UEFI firmware found: the VM boots with BIOS (${installHint('firmware', arch, host.platform)} if it does not boot).`,
+    );
+  }
+
+  options.step('Preparing the disk');
+  options.log(`Making the VM's disk on ${vm.source.diskPath} (the built disk is never written)`);
+  await ensureOverlay(qemuImg, vm.source.diskPath, paths.disk);
+  if (firmware?.varsTemplate && !(await exists(paths.vars))) await copyFile(firmware.varsTemplate, paths.vars);
+  if (!(await exists(paths.key))) {
+    options.log("Making the VM's SSH key");
+    await createVmKeyPair(paths.key, `bootc-studio-vm-${vm.id}`);
+  }
+  const credential = sshKeyCredential(vm.sshUser, await readVmPublicKey(paths.key));
+
+  options.step('Booting');
+  const acceleration =
+    host.acceleration ??
+    chooseAcceleration(arch, { platform: host.platform, arch: hostArchitecture(), kvmUsable: host.kvmUsable });
+  // Sockets from a VM that ended without QEMU removing them would make QEMU refuse to start.
+  await rm(paths.consoleSocket, { force: true });
+  await rm(paths.qmpSocket, { force: true });
+  const sshPort = await freePort();
+  options.log(`Starting QEMU (${acceleration === 'tcg' ? 'emulated CPU' : acceleration}); SSH on 127.0.0.1:${sshPort}`);
+  const started = await startQemu({
+    launch: {
+      qemu,
+      name: `bootc-studio-${vm.id}`,
+      architecture: arch,
+      acceleration,
+      memoryMiB: vm.memoryMiB,
+      cpus: vm.cpus,
+      firmware: firmware ? { code: firmware.code, vars: firmware.varsTemplate ? paths.vars : undefined } : undefined,
+      disk: paths.disk,
+      sshPort,
+      oemStrings: [credential],
+      consoleSocket: paths.consoleSocket,
+      consoleLog: paths.consoleLog,
+      qmpSocket: paths.qmpSocket,
+      pidFile: paths.pidFile,
+    },
+    logFile: paths.qemuLog,
+    signal: options.signal,
+    log: options.log,
+  });
+  return {
+    pid: started.pid,
+    sshPort,
+    acceleration: started.acceleration,
+    warnings: [...warnings, ...started.warnings],
+  };
+}

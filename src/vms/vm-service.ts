@@ -1,0 +1,282 @@
+/**
+ * The VMs: records on disk, started and stopped as jobs (`vm-start`, `vm-stop`), found again by any
+ * Bootc Studio process. What a record says is checked against the world whenever it is read: a VM
+ * recorded as running whose QEMU is gone is shown stopped, with that said; a start or stop whose
+ * process died half-way is settled from whether QEMU runs.
+ */
+
+import { rm } from 'node:fs/promises';
+
+import type { Job } from '../api/jobs';
+import type { LaunchVmRequest, VmInfo, VmRecord, VmSource, VmState } from '../api/vms';
+import { VM_DEFAULTS } from '../api/vms';
+import type { JobRegistry } from '../jobs/job-registry';
+import { Listeners } from '../jobs/listeners';
+import { isAlive, qemuRunning, stopQemu } from './qemu/qemu-process';
+import { readConsole, ConsoleWriter } from './vm-console';
+import { launchQemuVm, realQemuHost, type QemuHost } from './vm-launch';
+import { checkLaunchRequest, sshCommandOf } from './vm-request';
+import { runStart } from './vm-start';
+import { VmStore, newVmId, type StoredVm } from './vm-store';
+
+export const VM_START_KIND = 'vm-start';
+export const VM_STOP_KIND = 'vm-stop';
+
+/** A build's disk, as a VM needs it. */
+export interface BuildDisk {
+  source: Extract<VmSource, { kind: 'build' }>;
+  architecture?: VmRecord['architecture'];
+  name: string;
+}
+
+export interface VmServiceOptions {
+  storeDir: string;
+  jobs: JobRegistry;
+  /** The disk of a finished build; throws when the build has none this host can boot. */
+  buildDisk(buildId: string): Promise<BuildDisk>;
+  host?: QemuHost;
+  now?: () => number;
+  /** How long a start waits for the guest's SSH. Default 10 minutes (emulated guests are slow). */
+  sshTimeoutMs?: number;
+  /** How long a stop waits for the guest to power off after the power button. Default 90 s. */
+  powerdownTimeoutMs?: number;
+}
+
+export interface VmChange {
+  id: string;
+}
+
+type Stored = StoredVm;
+
+export class VmService {
+  readonly store: VmStore;
+  readonly #options: VmServiceOptions;
+  readonly #host: QemuHost;
+  readonly #now: () => number;
+  readonly #listeners = new Listeners<VmChange>();
+  readonly #writers = new Map<string, ConsoleWriter>();
+  readonly #busy = new Map<string, Promise<unknown>>();
+
+  constructor(options: VmServiceOptions) {
+    this.#options = options;
+    this.store = new VmStore(options.storeDir);
+    this.#host = options.host ?? realQemuHost();
+    this.#now = options.now ?? Date.now;
+  }
+
+  onDidChange(listener: (change: VmChange) => void): { dispose(): void } {
+    return this.#listeners.add(listener);
+  }
+
+  /** Every VM as it is now, newest first, with the records that could not be read. */
+  async list(): Promise<{ vms: VmInfo[]; problems: { id: string; message: string }[] }> {
+    const { records, problems } = await this.store.list();
+    const vms = await Promise.all(records.map(record => this.#settle(record as Stored)));
+    return { vms: vms.map(vm => this.#info(vm)), problems };
+  }
+
+  async get(id: string): Promise<VmInfo> {
+    return this.#info(await this.#settle((await this.store.read(id)) as Stored));
+  }
+
+  /** Makes a VM record (stopped) from a build or a disk file. */
+  async create(request: LaunchVmRequest): Promise<VmInfo> {
+    const checked = checkLaunchRequest(request);
+    let source: VmSource;
+    let architecture = checked.architecture;
+    let baseName: string;
+    if ('buildId' in checked.source) {
+      const disk = await this.#options.buildDisk(checked.source.buildId);
+      source = disk.source;
+      architecture ??= disk.architecture;
+      baseName = disk.name;
+    } else {
+      source = { kind: 'disk', diskPath: checked.source.diskPath };
+      baseName = 'vm';
+    }
+    const { records } = await this.store.list();
+    const id = newVmId();
+    const record: Stored = {
+      id,
+      name: checked.name ?? uniqueName(baseName, records),
+      source,
+      hypervisor: checked.hypervisor ?? 'qemu',
+      architecture: architecture ?? (process.arch === 'arm64' ? 'arm64' : 'amd64'),
+      memoryMiB: checked.memoryMiB ?? VM_DEFAULTS.memoryMiB,
+      cpus: checked.cpus ?? VM_DEFAULTS.cpus,
+      sshUser: checked.sshUser ?? VM_DEFAULTS.sshUser,
+      state: 'stopped',
+      created: this.#now(),
+      warnings: [],
+    };
+    if (record.hypervisor !== 'qemu')
+      throw new Error(`hypervisor: ${record.hypervisor} VMs are not supported on this host yet`);
+    if (records.some(other => other.name === record.name))
+      throw new Error(`name: a VM named ${JSON.stringify(record.name)} exists already`);
+    await this.store.makeDirs(id);
+    await this.store.write(record);
+    this.#listeners.emit({ id });
+    return this.#info(record);
+  }
+
+  /** Starts the VM as a job; the job ends once QEMU runs it and its SSH answered (or did not in time). */
+  start(id: string): Job {
+    return this.#options.jobs.start<VmInfo | undefined>({
+      kind: VM_START_KIND,
+      title: `Starting VM ${id}`,
+      subject: id,
+      detail: undefined,
+      steps: ['Preparing the disk', 'Booting', 'Waiting for SSH'],
+      run: context => this.#exclusive(id, () => runStart(this.#startDeps(), id, context)),
+      summarize: job => (job.status === 'succeeded' ? `VM ${job.detail?.name ?? id} is running` : undefined),
+    });
+  }
+
+  /** Stops the VM as a job: the power button, then QMP quit, then SIGTERM. */
+  stop(id: string): Job {
+    return this.#options.jobs.start<VmInfo | undefined>({
+      kind: VM_STOP_KIND,
+      title: `Stopping VM ${id}`,
+      subject: id,
+      detail: undefined,
+      run: context =>
+        this.#exclusive(id, async () => {
+          const vm = (await this.store.read(id)) as Stored;
+          if (!vm.runtime || !(await qemuRunning(vm.runtime.pid, vm.runtime.qmpSocket))) {
+            context.log(`VM ${vm.name} is not running`);
+            return {
+              detail: await this.#write({ ...vm, state: 'stopped', runtime: undefined, transition: undefined }).then(
+                v => this.#info(v),
+              ),
+            };
+          }
+          await this.#write({ ...vm, state: 'stopping', transition: { by: process.pid } });
+          const way = await stopQemu(vm.runtime.pid, vm.runtime.qmpSocket, {
+            powerdownTimeoutMs: this.#options.powerdownTimeoutMs ?? 90_000,
+            log: line => context.log(line),
+            signal: context.signal,
+          });
+          context.log(STOP_WORDS[way]);
+          const stopped = await this.#write({
+            ...vm,
+            state: 'stopped',
+            stopped: this.#now(),
+            runtime: undefined,
+            transition: undefined,
+            lastError: undefined,
+          });
+          this.#writers.get(id)?.close();
+          return { detail: this.#info(stopped), summary: `VM ${vm.name} stopped` };
+        }),
+    });
+  }
+
+  /** Stops the VM if it runs, then removes its record and files (the built disk is not touched). */
+  async remove(id: string): Promise<void> {
+    const vm = (await this.store.read(id)) as Stored;
+    if (vm.runtime && isAlive(vm.runtime.pid)) {
+      const job = this.stop(id);
+      const ended = await this.#options.jobs.wait(job.id);
+      if (ended.status !== 'succeeded')
+        throw new Error(`VM ${vm.name} could not be stopped: ${ended.error?.message ?? ended.status}`);
+    }
+    const paths = this.store.pathsOf(id);
+    this.#writers.get(id)?.close();
+    this.#writers.delete(id);
+    await this.store.remove(id);
+    if (paths.socketDir !== paths.dir) await rm(paths.socketDir, { recursive: true, force: true });
+    this.#listeners.emit({ id });
+  }
+
+  /** Console output from byte `from` (negative: the last bytes). */
+  readConsole(id: string, from: number) {
+    return readConsole(this.store.pathsOf(id).consoleLog, from);
+  }
+
+  /** Typed input for the VM's serial console. */
+  async writeConsole(id: string, data: string): Promise<void> {
+    const vm = await this.get(id);
+    if (vm.state !== 'running') throw new Error(`VM ${vm.name} is not running`);
+    let writer = this.#writers.get(id);
+    if (!writer) this.#writers.set(id, (writer = new ConsoleWriter(this.store.pathsOf(id).consoleSocket)));
+    await writer.write(data);
+  }
+
+  dispose(): void {
+    for (const writer of this.#writers.values()) writer.close();
+    this.#writers.clear();
+  }
+
+  #startDeps() {
+    return {
+      store: this.store,
+      host: this.#host,
+      now: this.#now,
+      sshTimeoutMs: this.#options.sshTimeoutMs ?? 10 * 60_000,
+      write: (vm: Stored) => this.#write(vm),
+      info: (vm: Stored) => this.#info(vm),
+      launch: launchQemuVm,
+    };
+  }
+
+  /** One start or stop of a VM at a time, in this process. */
+  async #exclusive<T>(id: string, work: () => Promise<T>): Promise<T> {
+    const before = this.#busy.get(id) ?? Promise.resolve();
+    const run = before.catch(() => undefined).then(work);
+    this.#busy.set(id, run);
+    try {
+      return await run;
+    } finally {
+      if (this.#busy.get(id) === run) this.#busy.delete(id);
+    }
+  }
+
+  async #write(vm: Stored): Promise<Stored> {
+    await this.store.write(vm);
+    this.#listeners.emit({ id: vm.id });
+    return vm;
+  }
+
+  /** The record as the world has it: a running VM whose QEMU is gone is stopped. */
+  async #settle(vm: Stored): Promise<Stored> {
+    if (vm.transition && isAlive(vm.transition.by)) return vm;
+    const running = vm.runtime ? await qemuRunning(vm.runtime.pid, vm.runtime.qmpSocket) : false;
+    const state: VmState = running ? 'running' : 'stopped';
+    if (state === vm.state && !vm.transition) return vm;
+    const settled: Stored = { ...vm, state, transition: undefined };
+    if (!running) {
+      settled.runtime = undefined;
+      if (vm.state === 'running') {
+        settled.stopped = this.#now();
+        settled.lastError =
+          "The VM's QEMU process ended without being stopped (the guest powered off, or it crashed: see its console).";
+      }
+    }
+    return this.#write(settled).catch(() => settled);
+  }
+
+  #info(vm: Stored): VmInfo {
+    const { runtime: _runtime, transition: _transition, ...record } = vm;
+    const paths = this.store.pathsOf(vm.id);
+    const running = vm.state === 'running';
+    return {
+      ...record,
+      sshKeyPath: paths.key,
+      ...(running && vm.sshPort ? { sshCommand: sshCommandOf(vm, paths) } : {}),
+      ...(running && vm.started ? { uptimeMs: Math.max(0, this.#now() - vm.started) } : {}),
+    };
+  }
+}
+
+const STOP_WORDS = {
+  powerdown: 'The guest powered off.',
+  quit: 'QEMU quit.',
+  sigterm: 'QEMU ended on SIGTERM.',
+  sigkill: 'QEMU was killed (it ignored SIGTERM).',
+  'not-running': 'QEMU was not running.',
+} as const;
+
+function uniqueName(base: string, records: readonly VmRecord[]): string {
+  const taken = new Set(records.map(record => record.name));
+  for (let n = 1; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
+}
