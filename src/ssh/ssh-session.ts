@@ -43,10 +43,20 @@ export function connectWithKey(target: KeySshTarget): Promise<KeySshConnection> 
     let seen = '';
     let hostKey: Buffer = Buffer.alloc(0);
     let refused: Error | undefined;
-    client.once('ready', () => resolve({ client, hostKey, hostKeyFingerprint: seen }));
-    client.once('error', error => {
+    let ready = false;
+    client.once('ready', () => {
+      ready = true;
+      resolve({ client, hostKey, hostKeyFingerprint: seen });
+    });
+    // On for good: ssh2 may report more than one error, and one after the login (a lost connection)
+    // must not go unhandled; the caller listens too when it cares.
+    client.on('error', error => {
       client.end();
       reject(refused ?? error);
+    });
+    // A server may close the connection during the handshake without an error being raised.
+    client.once('close', () => {
+      if (!ready) reject(refused ?? new Error(`${target.host}:${target.port} closed the connection before the login`));
     });
     client.connect({
       host: target.host,

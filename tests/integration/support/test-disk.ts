@@ -1,0 +1,119 @@
+/**
+ * The tiny UEFI-bootable test disk the VM tests boot with real QEMU (test-disk/build.sh, from
+ * Debian's kernel, busybox and dropbear): its /init prints markers on the serial console, applies
+ * the SMBIOS tmpfiles credential (the VM's SSH key), starts dropbear and powers off on the ACPI
+ * power button. Built once per machine and inputs, into a cache folder renamed into place, so test
+ * files running at once share it; laid out as bootc-image-builder's output folder on request.
+ */
+
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+import { requireExecutable, runProcess } from './run-process';
+
+export const TEST_DISK_MARKERS = {
+  booted: 'BOOTC-STUDIO-TEST-DISK BOOTED',
+  credential: 'BOOTC-STUDIO-TEST-DISK CREDENTIAL APPLIED',
+  ssh: 'BOOTC-STUDIO-TEST-DISK SSH READY',
+  poweroff: 'BOOTC-STUDIO-TEST-DISK POWERING OFF',
+} as const;
+
+export interface TestDisk {
+  dir: string;
+  raw: string;
+  qcow2: string;
+  vmdk: string;
+}
+
+const HERE = join(import.meta.dirname, 'test-disk');
+
+/** The tools build.sh and the layout need, with the Debian package of each. */
+const TOOLS: [string, string][] = [
+  ['objcopy', 'binutils'],
+  ['mkfs.vfat', 'dosfstools'],
+  ['mcopy', 'mtools'],
+  ['sgdisk', 'gdisk'],
+  ['busybox', 'busybox-static'],
+  ['qemu-img', 'qemu-utils'],
+  ['modprobe', 'kmod'],
+];
+
+function kernel(): string {
+  const kernels = existsSync('/boot') ? readdirSync('/boot').filter(name => name.startsWith('vmlinuz-')) : [];
+  if (kernels.length === 0) throw new Error('no kernel in /boot: apt-get install -y linux-image-amd64');
+  return join('/boot', kernels.sort().at(-1) as string);
+}
+
+/** Builds the disk (or finds it built) and returns its three formats. */
+export async function buildTestDisk(): Promise<TestDisk> {
+  for (const [tool, pkg] of TOOLS) requireExecutable(tool, pkg);
+  for (const [path, pkg] of [
+    ['/usr/lib/systemd/boot/efi/linuxx64.efi.stub', 'systemd-boot-efi'],
+    ['/usr/sbin/dropbear', 'dropbear-bin'],
+  ]) {
+    if (!existsSync(path)) throw new Error(`${path} is missing: apt-get install -y ${pkg}`);
+  }
+  const hash = createHash('sha256');
+  for (const name of ['build.sh', 'init.sh']) hash.update(readFileSync(join(HERE, name)));
+  hash.update(kernel());
+  const dir = join(tmpdir(), `bootc-studio-test-disk-${hash.digest('hex').slice(0, 12)}`);
+  const disk = {
+    dir,
+    raw: join(dir, 'image', 'disk.raw'),
+    qcow2: join(dir, 'qcow2', 'disk.qcow2'),
+    vmdk: join(dir, 'vmdk', 'disk.vmdk'),
+  };
+  if (existsSync(join(dir, 'done'))) return disk;
+
+  const work = await mkdtemp(join(tmpdir(), 'bootc-studio-test-disk-build-'));
+  try {
+    await runProcess('bash', [join(HERE, 'build.sh'), join(work, 'image')], { timeoutMs: 120_000 });
+    await mkdir(join(work, 'qcow2'));
+    await mkdir(join(work, 'vmdk'));
+    await runProcess('qemu-img', [
+      'convert',
+      '-O',
+      'qcow2',
+      join(work, 'image', 'disk.raw'),
+      join(work, 'qcow2', 'disk.qcow2'),
+    ]);
+    // What bootc-image-builder writes for vmdk: streamOptimized.
+    await runProcess('qemu-img', [
+      'convert',
+      '-O',
+      'vmdk',
+      '-o',
+      'subformat=streamOptimized',
+      join(work, 'image', 'disk.raw'),
+      join(work, 'vmdk', 'disk.vmdk'),
+    ]);
+    await runProcess('touch', [join(work, 'done')]);
+    // Another test file may have built it meanwhile: then its copy stays and this one goes.
+    await rename(work, dir).catch(() => undefined);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  if (!existsSync(join(dir, 'done'))) throw new Error(`the test disk was not built into ${dir}`);
+  return disk;
+}
+
+/** Copies the disk into `outputDir` as a disk build writes it: qcow2/disk.qcow2, image/disk.raw, vmdk/disk.vmdk. */
+export async function layOutBuilderOutput(
+  disk: TestDisk,
+  outputDir: string,
+  types: ('qcow2' | 'raw' | 'vmdk')[] = ['qcow2', 'raw', 'vmdk'],
+): Promise<Record<'qcow2' | 'raw' | 'vmdk', string>> {
+  const paths = {
+    qcow2: join(outputDir, 'qcow2', 'disk.qcow2'),
+    raw: join(outputDir, 'image', 'disk.raw'),
+    vmdk: join(outputDir, 'vmdk', 'disk.vmdk'),
+  };
+  for (const type of types) {
+    await mkdir(dirname(paths[type]), { recursive: true });
+    await copyFile(disk[type], paths[type]);
+  }
+  return paths;
+}

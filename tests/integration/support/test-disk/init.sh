@@ -1,0 +1,59 @@
+#!/bin/busybox sh
+# /init of the tiny test disk: what a bootc guest does that the VM tests rely on, in a few lines —
+# the serial console, the SMBIOS tmpfiles credential (the VM's SSH key), networking, an SSH server
+# and a clean power-off on the ACPI power button.
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /run /var/run /tmp /root
+mount -t devpts devpts /dev/pts
+exec </dev/console >/dev/console 2>&1
+echo 'BOOTC-STUDIO-TEST-DISK BOOTED'
+
+for module in /lib/modules/*.ko; do insmod "$module" 2>/dev/null; done
+
+# systemd's tmpfiles.extra credential, as QEMU passes it: an SMBIOS type 11 OEM string.
+apply_tmpfiles() {
+  while read -r type path mode user group age arg; do
+    case "$type" in
+      d) mkdir -p "$path" && chmod "$mode" "$path" ;;
+      f+~ | f~) echo "$arg" | base64 -d > "$path" && chmod "$mode" "$path" ;;
+    esac
+  done
+}
+for raw in /sys/firmware/dmi/entries/11-*/raw; do
+  [ -f "$raw" ] || continue
+  length=$(od -An -tu1 -j1 -N1 "$raw" | tr -d ' ')
+  tail -c +$((length + 1)) "$raw" | tr '\0' '\n' | while read -r string; do
+    case "$string" in
+      io.systemd.credential.binary:tmpfiles.extra=*)
+        echo "${string#*=}" | base64 -d | apply_tmpfiles
+        echo 'BOOTC-STUDIO-TEST-DISK CREDENTIAL APPLIED'
+        ;;
+    esac
+  done
+done
+
+ip link set lo up
+ip link set eth0 up
+ip addr add 10.0.2.15/24 dev eth0
+ip route add default via 10.0.2.2
+mkdir -p /etc/dropbear
+dropbear -R -s -p 22
+echo 'BOOTC-STUDIO-TEST-DISK SSH READY'
+
+# A shell on the serial console, again whenever it ends.
+(while true; do setsid sh -c 'exec sh -i </dev/ttyS0 >/dev/ttyS0 2>&1'; done) &
+
+# The ACPI power button: one event from its input device, then power off.
+for name in /sys/class/input/input*/name; do
+  if [ "$(cat "$name")" = 'Power Button' ]; then
+    event=$(ls "$(dirname "$name")" | grep '^event' | head -n 1)
+    dd if="/dev/input/$event" bs=24 count=1 >/dev/null 2>&1
+    echo 'BOOTC-STUDIO-TEST-DISK POWERING OFF'
+    poweroff -f
+  fi
+done
+while true; do sleep 3600; done
