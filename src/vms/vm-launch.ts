@@ -5,7 +5,7 @@
  * install.
  */
 
-import { access, copyFile, rm } from 'node:fs/promises';
+import { access, copyFile } from 'node:fs/promises';
 
 import type { VmAcceleration } from '../api/vms';
 import { freePort } from '../platform/free-port';
@@ -111,9 +111,6 @@ export async function launchQemuVm(
   const acceleration =
     host.acceleration ??
     chooseAcceleration(arch, { platform: host.platform, arch: hostArchitecture(), kvmUsable: host.kvmUsable });
-  // Sockets from a VM that ended without QEMU removing them would make QEMU refuse to start.
-  await rm(paths.consoleSocket, { force: true });
-  await rm(paths.qmpSocket, { force: true });
   const sshPort = await freePort();
   options.log(`Starting QEMU (${acceleration === 'tcg' ? 'emulated CPU' : acceleration}); SSH on 127.0.0.1:${sshPort}`);
   const started = await startQemu({

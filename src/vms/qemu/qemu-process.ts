@@ -9,7 +9,7 @@
  * again emulated (TCG), with a warning.
  */
 
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { VmAcceleration } from '../../api/vms';
@@ -67,6 +67,10 @@ async function logSize(logFile: string): Promise<number> {
 
 async function startOnce(options: QemuStartOptions, acceleration: VmAcceleration): Promise<number> {
   const launch = { ...options.launch, acceleration };
+  // Sockets left by a QEMU that ended without removing them (a crash, the KVM failure before this
+  // try) would make this one refuse to start.
+  await rm(launch.qmpSocket, { force: true });
+  await rm(launch.consoleSocket, { force: true });
   const from = await logSize(options.logFile);
   const child = startProcess(qemuArgv(launch), { detached: true, outputFile: options.logFile });
   child.unref();
