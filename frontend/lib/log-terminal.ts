@@ -69,17 +69,27 @@ function cellSize(terminal: Terminal): CellSize {
   return { width: context?.measureText('W').width || FONT_SIZE * 0.6, height: Math.ceil(FONT_SIZE * 1.2) };
 }
 
+/** A terminal the page writes to and, for a console, reads typed input from. */
+export interface ConsoleSink extends LogSink {
+  focus(): void;
+}
+
 /**
- * A read-only terminal in `element`, sized to it (and re-sized with it), for a job's log with its
- * colours and progress lines, keeping the last `scrollback` lines. The page writes text; nothing is
- * ever read from the user.
+ * A terminal in `element`, sized to it (and re-sized with it), keeping the last `scrollback` lines.
+ * Read-only for a job's log; with `onInput`, a console: what the user types (and pastes) is handed
+ * to `onInput` as the terminal encodes it.
  */
-export function openLogTerminal(element: HTMLElement, label: string, scrollback: number): LogSink {
+function openTerminal(
+  element: HTMLElement,
+  label: string,
+  scrollback: number,
+  onInput?: (data: string) => void,
+): ConsoleSink {
   const terminal = new Terminal({
-    convertEol: true,
-    disableStdin: true,
+    convertEol: onInput === undefined,
+    disableStdin: onInput === undefined,
     cursorBlink: false,
-    cursorInactiveStyle: 'none',
+    cursorInactiveStyle: onInput === undefined ? 'none' : 'outline',
     fontSize: FONT_SIZE,
     fontFamily: FONT_FAMILY,
     scrollback,
@@ -88,6 +98,7 @@ export function openLogTerminal(element: HTMLElement, label: string, scrollback:
   });
   terminal.open(element);
   terminal.textarea?.setAttribute('aria-label', label);
+  const input = onInput ? terminal.onData(onInput) : undefined;
 
   // As xterm's fit addon does: the element's content box, less the scrollbar xterm draws over it.
   const fit = (): void => {
@@ -106,9 +117,26 @@ export function openLogTerminal(element: HTMLElement, label: string, scrollback:
 
   return {
     write: text => terminal.write(text),
+    focus: () => terminal.focus(),
     dispose: () => {
+      input?.dispose();
       observer.disconnect();
       terminal.dispose();
     },
   };
+}
+
+/** A read-only terminal for a job's log, with its colours and progress lines. */
+export function openLogTerminal(element: HTMLElement, label: string, scrollback: number): LogSink {
+  return openTerminal(element, label, scrollback);
+}
+
+/** A VM's serial console: the guest's output written as it comes, the user's typing handed to `onInput`. */
+export function openConsoleTerminal(
+  element: HTMLElement,
+  label: string,
+  scrollback: number,
+  onInput: (data: string) => void,
+): ConsoleSink {
+  return openTerminal(element, label, scrollback, onInput);
 }

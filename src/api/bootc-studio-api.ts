@@ -2,13 +2,14 @@ import type { DiskBuildsApi } from './disk-builds-api';
 import type { ImagesApi } from './images-api';
 import type { JobsApi } from './jobs';
 import type { EngineSummary, Route } from './models';
+import type { VmsApi } from './vms-api';
 
 /**
- * What the webview may ask of the backend: the calls of each room (jobs, images, disk builds) and
+ * What the webview may ask of the backend: the calls of each room (jobs, images, disk builds, VMs) and
  * the shell's own few. Every method returns a promise; every argument and result is structured-clone
  * data (see models.ts).
  */
-export interface BootcStudioApi extends JobsApi, ImagesApi, DiskBuildsApi {
+export interface BootcStudioApi extends JobsApi, ImagesApi, DiskBuildsApi, VmsApi {
   /** Running engines, as far as they answer. */
   listEngines(): Promise<EngineSummary[]>;
   /**

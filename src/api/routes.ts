@@ -8,7 +8,10 @@ export const ROUTES = {
   buildDiskImage: '/disk-images/build',
   /** `/disk-images/details?build=<id>` */
   diskImageDetails: '/disk-images/details',
+  /** `/vms?launch=<build id>` opens Launch VM for that build. */
   virtualMachines: '/vms',
+  /** `/vms/console?vm=<id>` */
+  vmConsole: '/vms/console',
   examples: '/examples',
 } as const;
 

@@ -36,6 +36,8 @@ export const PUSH_CHANNELS = {
   enginesChanged: 'engines-changed',
   /** A job (of any kind) started, progressed, ended or was removed: re-read listJobs / getJob. */
   jobsChanged: 'jobs-changed',
+  /** A VM was made, started, stopped or removed: re-read listVms. */
+  vmsChanged: 'vms-changed',
   /** A deep link is pending: call `takePendingRoute()`. */
   routePending: 'route-pending',
 } as const;

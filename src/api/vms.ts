@@ -5,6 +5,8 @@
  * standalone mode — finds a running VM again from its record.
  */
 
+import type { DiskBuildRecord } from './disk-builds';
+
 export type Hypervisor = 'qemu' | 'fusion' | 'hyperv';
 
 export type VmArchitecture = 'amd64' | 'arm64';
@@ -94,4 +96,26 @@ export interface ConsoleChunk {
   data: string;
   /** Where the next read starts. */
   next: number;
+}
+
+/** The disk types a VM boots, best first. */
+export const VM_BOOTABLE_TYPES = ['qcow2', 'raw', 'vmdk'] as const;
+
+/** Whether a build can be launched as a VM here: finished on this machine, with a bootable disk still its own. */
+export function canLaunchVm(record: Pick<DiskBuildRecord, 'status' | 'remote' | 'artifacts'>): boolean {
+  return (
+    record.status === 'succeeded' &&
+    !record.remote &&
+    record.artifacts.some(
+      artifact =>
+        (VM_BOOTABLE_TYPES as readonly string[]).includes(artifact.type) &&
+        artifact.state !== 'missing' &&
+        artifact.state !== 'replaced',
+    )
+  );
+}
+
+/** The page that opens Launch VM for a build. */
+export function launchVmRoute(buildId: string): string {
+  return `/vms?launch=${encodeURIComponent(buildId)}`;
 }

@@ -14,6 +14,7 @@ import type { DiskBuildRecord, DiskBuildStatus } from '../api/disk-builds';
 import { FINISHED_STATUSES } from '../api/disk-builds';
 import type { Job, JobAction, JobLogChunk, JobStatus, JobStep } from '../api/jobs';
 import { ROUTES } from '../api/routes';
+import { canLaunchVm, launchVmRoute } from '../api/vms';
 import { LogFileReader } from '../jobs/job-log';
 import type { JobChange, JobSource } from '../jobs/job-source';
 import { Listeners } from '../jobs/listeners';
@@ -254,5 +255,8 @@ function actionsOf(record: DiskBuildRecord): JobAction[] {
   const folder: JobAction[] = record.remote
     ? []
     : [{ kind: 'open-folder', label: 'Open folder', path: record.request.outputDir }];
-  return record.status === 'succeeded' ? folder : [showLog, ...folder];
+  const launch: JobAction[] = canLaunchVm(record)
+    ? [{ kind: 'show-job', label: 'Launch VM', route: launchVmRoute(record.id) }]
+    : [];
+  return record.status === 'succeeded' ? [...launch, ...folder] : [showLog, ...folder];
 }

@@ -15,6 +15,8 @@ import { JobRegistry } from '../jobs/job-registry';
 import { RouteRegistry } from '../rpc/route-registry';
 import { RpcServer } from '../rpc/rpc-server';
 import { createStudioApi } from '../rpc/studio-api';
+import { buildDiskFinder } from '../vms/vm-build-disk';
+import { VmService } from '../vms/vm-service';
 import { Throttle } from '../rpc/throttle';
 import { rewriteAssetUrls } from '../rpc/webview-html';
 import { pdAdminRunner } from './admin-runner';
@@ -74,6 +76,7 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
     // A rootless podman on Linux: the builder runs on root's podman, through one pkexec prompt.
     ...(pd.env.isLinux ? { handoff: { admin: pdAdminRunner(pd.process) } } : {}),
   });
+  const vms = new VmService({ storeDir: context.storagePath, jobs, buildDisk: buildDiskFinder(builds.store) });
   // Called only after the server below exists.
   const pushImagesChanged = () => void server.push(PUSH_CHANNELS.imagesChanged);
   const openFolder = (path: string) => pd.env.openExternal(pd.Uri.file(path));
@@ -83,6 +86,7 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
     operations,
     jobs,
     builds,
+    vms,
     dialogs: pdDialogs(pd.window, pd.Uri),
     openExternal: url => pd.env.openExternal(pd.Uri.parse(url)),
     openFolder,
@@ -119,6 +123,13 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
   );
 
   const jobsChanged = new Throttle(() => void server.push(PUSH_CHANNELS.jobsChanged), JOBS_PUSH_INTERVAL_MS);
+  const vmsChanged = new Throttle(() => void server.push(PUSH_CHANNELS.vmsChanged), JOBS_PUSH_INTERVAL_MS);
+  context.subscriptions.push(
+    { dispose: () => vmsChanged.dispose() },
+    vms.onDidChange(() => vmsChanged.request()),
+    // The VMs go on without the extension; the next activation finds them again.
+    { dispose: () => vms.dispose() },
+  );
   context.subscriptions.push(
     jobs.attach(new DiskBuildJobs(builds)),
     { dispose: () => jobsChanged.dispose() },

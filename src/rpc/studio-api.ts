@@ -1,6 +1,6 @@
 /**
  * The backend's implementation of the webview contract: one handler per room (jobs, images, disk
- * builds) and the shell's own few calls, composed into the one object the RPC server answers from.
+ * builds, VMs) and the shell's own few calls, composed into the one object the RPC server answers from.
  * Each handler only checks arguments and delegates to its room.
  */
 
@@ -17,6 +17,8 @@ import { ImagesHandlers } from './images-handlers';
 import { JobsHandlers } from './jobs-handlers';
 import type { RouteRegistry } from './route-registry';
 import type { StudioDialogs } from './studio-dialogs';
+import { VmsHandlers } from './vms-handlers';
+import type { VmService } from '../vms/vm-service';
 
 export interface StudioApiDeps {
   engine: ContainerEngine;
@@ -25,6 +27,7 @@ export interface StudioApiDeps {
   /** Every job of every kind (the image operations' registry, with the disk builds attached). */
   jobs: JobRegistry;
   builds: DiskBuildService;
+  vms: VmService;
   dialogs: StudioDialogs;
   /** The user's home, for `~/.ssh/*.pub`; default os.homedir(). */
   home?: string;
@@ -75,7 +78,11 @@ class ShellHandlers {
 type Calls<T> = Pick<T, keyof T>;
 
 /** Every room's calls, as they take their arguments: unchecked, from the page. */
-export type StudioApi = Calls<ShellHandlers> & Calls<JobsHandlers> & Calls<ImagesHandlers> & Calls<DiskBuildsHandlers>;
+export type StudioApi = Calls<ShellHandlers> &
+  Calls<JobsHandlers> &
+  Calls<ImagesHandlers> &
+  Calls<DiskBuildsHandlers> &
+  Calls<VmsHandlers>;
 
 /**
  * The contract's implementation: every room's calls, each bound to its handler. The RPC server
@@ -87,6 +94,7 @@ export function createStudioApi(deps: StudioApiDeps): StudioApi {
     new JobsHandlers(deps.jobs),
     new ImagesHandlers(deps),
     new DiskBuildsHandlers(deps),
+    new VmsHandlers(deps),
   ];
   const api: Record<string, unknown> = {};
   for (const room of rooms) {

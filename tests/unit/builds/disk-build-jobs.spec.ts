@@ -115,7 +115,11 @@ describe('a disk build this process runs, as a job', () => {
     expect(ended.status).toBe('succeeded');
     expect(ended.steps.map(step => step.status)).toEqual(['succeeded', 'succeeded']);
     expect(ended.summary).toBe(`Disk image of ${IMAGE} built in ${out}: qcow2/disk.qcow2`);
-    expect(ended.actions).toEqual([{ kind: 'open-folder', label: 'Open folder', path: out }]);
+    // A qcow2 on this machine: the end offers to boot it.
+    expect(ended.actions).toEqual([
+      { kind: 'show-job', label: 'Launch VM', route: `/vms?launch=${id}` },
+      { kind: 'open-folder', label: 'Open folder', path: out },
+    ]);
     const after = await jobs.readLog(id, first.next);
     expect(after.lines.join('\n')).toContain('Build complete!');
     // Every change of the build was told as a change of its job, the last one the end.

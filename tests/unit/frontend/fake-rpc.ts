@@ -55,6 +55,13 @@ export const fakeRpc = {
     getJob: vi.fn<BootcStudioApi['getJob']>(),
     readJobLog: vi.fn<BootcStudioApi['readJobLog']>(),
     cancelJob: vi.fn<BootcStudioApi['cancelJob']>(),
+    listVms: vi.fn<BootcStudioApi['listVms']>(),
+    launchVm: vi.fn<BootcStudioApi['launchVm']>(),
+    startVm: vi.fn<BootcStudioApi['startVm']>(),
+    stopVm: vi.fn<BootcStudioApi['stopVm']>(),
+    deleteVm: vi.fn<BootcStudioApi['deleteVm']>(),
+    readVmConsole: vi.fn<BootcStudioApi['readVmConsole']>(),
+    writeVmConsole: vi.fn<BootcStudioApi['writeVmConsole']>(),
   } satisfies BootcStudioApi,
   getState: vi.fn<() => unknown>(),
   setState: vi.fn<(state: unknown) => void>(),
@@ -109,6 +116,8 @@ export const fakeRpc = {
     fakeRpc.api.previewDiskBuild.mockResolvedValue({ configToml: '', command: '', warnings: [] });
     fakeRpc.api.listSshPublicKeys.mockResolvedValue([]);
     fakeRpc.api.getBuildDefaults.mockResolvedValue({ builder: 'centos' });
+    fakeRpc.api.listVms.mockResolvedValue({ vms: [], problems: [] });
+    fakeRpc.api.readVmConsole.mockResolvedValue({ data: '', next: 0 });
     // An image answers with what the images list says about it (one architecture, its labels).
     fakeRpc.api.describeImageForBuild.mockImplementation(async (engineId, ref) => ({
       ref,

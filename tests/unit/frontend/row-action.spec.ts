@@ -107,7 +107,7 @@ describe('the lists use it for their row actions', () => {
     expect(within(row).getByRole('button', { name: `Delete ${ref}` })).toHaveFocus();
   });
 
-  test('Disk images: Logs, Open the folder, Rebuild and Delete', async () => {
+  test('Disk images: Logs, Launch VM, Open the folder, Rebuild and Delete', async () => {
     router.route = ROUTES.diskImages;
     fakeRpc.setJobs([
       diskBuildJob(
@@ -120,6 +120,7 @@ describe('the lists use it for their row actions', () => {
     const image = 'quay.io/me/db:1';
     expectIconActions(row, [
       `Logs of the build of ${image}`,
+      `Launch VM from the build of ${image}`,
       `Open the folder of the build of ${image}`,
       `Rebuild ${image}`,
       `Delete the build of ${image}`,

@@ -16,6 +16,29 @@ vi.mock('../../../frontend/lib/log-terminal', () => ({
       dispose: () => out.remove(),
     };
   },
+  // A console: what is written shows in a <pre>; typing is an <input> whose Enter sends its text.
+  openConsoleTerminal(element: HTMLElement, label: string, _scrollback: number, onInput: (data: string) => void) {
+    const out = document.createElement('pre');
+    out.setAttribute('aria-label', 'Terminal');
+    const input = document.createElement('input');
+    input.setAttribute('aria-label', label);
+    input.addEventListener('keydown', event => {
+      if (event.key !== 'Enter') return;
+      onInput(`${input.value}\r`);
+      input.value = '';
+    });
+    element.append(out, input);
+    return {
+      write: (text: string) => {
+        out.textContent += text;
+      },
+      focus: () => input.focus(),
+      dispose: () => {
+        out.remove();
+        input.remove();
+      },
+    };
+  },
 }));
 
 // jsdom has no ResizeObserver; ui-svelte's floating tooltips (via @floating-ui) expect one.

@@ -110,7 +110,7 @@ const request = (overrides: { outputDir?: string } = {}) => ({
 });
 
 describe('followJobsAsTasks: disk builds', () => {
-  test('a task with the real percentage; success notifies with "Open folder", which opens it', async () => {
+  test('a task with the real percentage; success notifies with "Launch VM" and "Open folder", which opens it', async () => {
     const { engine, builds, reports, tasks, messages, host } = setup(OPEN_FOLDER);
     engine.onStart = (container: FakeContainer) => {
       container.write('[0 / 2] Pipeline build\n  [1 / 2] Stage org.osbuild.rpm\n');
@@ -133,9 +133,22 @@ describe('followJobsAsTasks: disk builds', () => {
     expect(messages[0]).toEqual({
       kind: 'info',
       message: `Disk image of quay.io/x/os:1 built in ${out}: qcow2/disk.qcow2`,
-      items: [OPEN_FOLDER],
+      items: ['Launch VM', OPEN_FOLDER],
     });
     await vi.waitFor(() => expect(host.openFolder).toHaveBeenCalledWith(out));
+  });
+
+  test('success with a bootable disk: "Launch VM" opens the launch form for that build', async () => {
+    const { engine, builds, messages, host } = setup('Launch VM');
+    engine.onStart = (container: FakeContainer) => {
+      mkdirSync(join(out, 'qcow2'), { recursive: true });
+      writeFileSync(join(out, 'qcow2/disk.qcow2'), 'x');
+      container.exit(0);
+    };
+    const id = await builds.start(request());
+    await builds.wait(id);
+    await vi.waitFor(() => expect(messages).toHaveLength(1));
+    await vi.waitFor(() => expect(host.showRoute).toHaveBeenCalledWith(`/vms?launch=${id}`));
   });
 
   test('the task widget cancels the build; a failure notifies with "Show log"', async () => {

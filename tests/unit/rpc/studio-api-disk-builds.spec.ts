@@ -20,6 +20,8 @@ import { ImageOperations } from '../../../src/images/image-operations';
 import { DiskBuildJobs } from '../../../src/builds/disk-build-jobs';
 import { RouteRegistry } from '../../../src/rpc/route-registry';
 import { createStudioApi } from '../../../src/rpc/studio-api';
+import { buildDiskFinder } from '../../../src/vms/vm-build-disk';
+import { VmService } from '../../../src/vms/vm-service';
 import { ENGINE, FakeEngine } from '../support/fake-engine';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl me@host';
@@ -74,6 +76,7 @@ function api(dialogs: { file?: string; save?: string } = {}, machine?: { name: s
     operations,
     jobs: operations.jobs,
     builds,
+    vms: new VmService({ storeDir: dir, jobs: operations.jobs, buildDisk: buildDiskFinder(builds.store) }),
     dialogs: { selectFolder: async () => undefined, selectFile, saveFile },
     openExternal: async () => true,
     openFolder,

@@ -13,6 +13,8 @@ import { DiskBuildService } from '../../../src/builds/disk-build-service';
 import { ImageOperations } from '../../../src/images/image-operations';
 import { RouteRegistry } from '../../../src/rpc/route-registry';
 import { createStudioApi } from '../../../src/rpc/studio-api';
+import { buildDiskFinder } from '../../../src/vms/vm-build-disk';
+import { VmService } from '../../../src/vms/vm-service';
 import { FakeEngine } from '../support/fake-engine';
 
 let dir: string;
@@ -28,12 +30,18 @@ function api(folder?: string) {
   const operations = new ImageOperations();
   const imagesChanged = vi.fn();
   const selectFolder = vi.fn(async () => folder);
+  const builds = new DiskBuildService({ engine, storeDir: join(dir, 'store') });
   const studio = createStudioApi({
     engine,
     routes: new RouteRegistry(),
     operations,
     jobs: operations.jobs,
-    builds: new DiskBuildService({ engine, storeDir: join(dir, 'store') }),
+    builds,
+    vms: new VmService({
+      storeDir: join(dir, 'store'),
+      jobs: operations.jobs,
+      buildDisk: buildDiskFinder(builds.store),
+    }),
     dialogs: { selectFolder, selectFile: async () => undefined, saveFile: async () => undefined },
     openExternal: async () => true,
     openFolder: async () => true,

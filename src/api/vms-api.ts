@@ -1,0 +1,23 @@
+import type { ConsoleChunk, LaunchVmRequest, VmInfo } from './vms';
+
+/**
+ * What the webview may ask of the VMs room. A start or stop answers with its job's id at once (a
+ * job of kind vm-start or vm-stop, see JobsApi); the console is read by byte offset from the VM's
+ * console log and written through its socket.
+ */
+export interface VmsApi {
+  /** Every VM as it is now, newest first; records that could not be read are named in `problems`. */
+  listVms(): Promise<{ vms: VmInfo[]; problems: { id: string; message: string }[] }>;
+  /** Makes a VM (rejecting with the fields named) and starts it; its id and the start job's id. */
+  launchVm(request: LaunchVmRequest): Promise<{ vmId: string; jobId: string }>;
+  /** Starts a stopped VM; the job's id. */
+  startVm(vmId: string): Promise<string>;
+  /** Stops a running VM cleanly; the job's id. */
+  stopVm(vmId: string): Promise<string>;
+  /** Stops it if it runs, then removes the VM and its files (never the built disk). */
+  deleteVm(vmId: string): Promise<void>;
+  /** Console output from byte `from` (negative: the last bytes, to restore a scrollback). */
+  readVmConsole(vmId: string, from: number): Promise<ConsoleChunk>;
+  /** Typed input for the console. */
+  writeVmConsole(vmId: string, data: string): Promise<void>;
+}

@@ -1,0 +1,55 @@
+/**
+ * The VMs room of the bridge: list, launch, start, stop, delete, and the serial console read and
+ * typed. Arguments are checked here; the vms room does the work.
+ */
+
+import type { ConsoleChunk, LaunchVmRequest, VmInfo } from '../api/vms';
+import type { VmsApi } from '../api/vms-api';
+import type { VmService } from '../vms/vm-service';
+import { checkId } from './argument-checks';
+
+/** The most a page may type in one call: a paste of a few lines, not a file. */
+const MAX_CONSOLE_INPUT = 64 * 1024;
+
+export class VmsHandlers implements VmsApi {
+  constructor(private readonly deps: { vms: VmService }) {}
+
+  listVms(): Promise<{ vms: VmInfo[]; problems: { id: string; message: string }[] }> {
+    return this.deps.vms.list();
+  }
+
+  async launchVm(request: unknown): Promise<{ vmId: string; jobId: string }> {
+    if (typeof request !== 'object' || request === null) throw new Error('request: a VM request is an object');
+    // The vms room checks each field and names the bad ones.
+    const vm = await this.deps.vms.create(request as LaunchVmRequest);
+    return { vmId: vm.id, jobId: this.deps.vms.start(vm.id).id };
+  }
+
+  async startVm(vmId: unknown): Promise<string> {
+    const id = checkId('vmId', vmId);
+    await this.deps.vms.get(id);
+    return this.deps.vms.start(id).id;
+  }
+
+  async stopVm(vmId: unknown): Promise<string> {
+    const id = checkId('vmId', vmId);
+    await this.deps.vms.get(id);
+    return this.deps.vms.stop(id).id;
+  }
+
+  async deleteVm(vmId: unknown): Promise<void> {
+    await this.deps.vms.remove(checkId('vmId', vmId));
+  }
+
+  readVmConsole(vmId: unknown, from: unknown): Promise<ConsoleChunk> {
+    if (typeof from !== 'number' || !Number.isInteger(from)) throw new Error('from: a whole number of bytes');
+    return this.deps.vms.readConsole(checkId('vmId', vmId), from);
+  }
+
+  async writeVmConsole(vmId: unknown, data: unknown): Promise<void> {
+    if (typeof data !== 'string' || data.length > MAX_CONSOLE_INPUT) {
+      throw new Error(`data: console input is text of at most ${MAX_CONSOLE_INPUT} characters`);
+    }
+    await this.deps.vms.writeConsole(checkId('vmId', vmId), data);
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * The Virtual Machines page and a VM's console page, on the fake bridge: the list with each VM's
+ * state, SSH address and actions; start, stop and delete calling the backend; Launch VM from a
+ * build with fields checked as typed and the backend's refusal shown on its field; the console
+ * restoring its scrollback, following new output and sending typed input through the bridge.
+ */
+
+import { render, screen, waitFor, within } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { beforeEach, describe, expect, test, vi } from 'vitest';
+
+import { ROUTES } from '../../../src/api/routes';
+import type { VmInfo } from '../../../src/api/vms';
+import VirtualMachinesPage from '../../../frontend/pages/VirtualMachinesPage.svelte';
+import VmConsolePage from '../../../frontend/pages/VmConsolePage.svelte';
+import { router } from '../../../frontend/stores/app-router';
+import { fakeRpc, refusal } from './fake-rpc';
+
+vi.mock('../../../frontend/rpc', async () => (await import('./fake-rpc')).fakeRpc);
+
+function vm(overrides: Partial<VmInfo> = {}): VmInfo {
+  return {
+    id: 'a1b2c3d4e5f6',
+    name: 'tiny-os-1',
+    source: {
+      kind: 'build',
+      buildId: 'b01dc0ffee42',
+      diskPath: '/out/qcow2/disk.qcow2',
+      imageRef: 'quay.io/me/tiny-os:1',
+    },
+    hypervisor: 'qemu',
+    architecture: 'amd64',
+    memoryMiB: 2048,
+    cpus: 2,
+    sshUser: 'root',
+    state: 'running',
+    sshPort: 40022,
+    acceleration: 'tcg',
+    created: Date.now() - 60_000,
+    started: Date.now() - 30_000,
+    uptimeMs: 30_000,
+    warnings: [],
+    sshKeyPath: '/store/vms/a1b2c3d4e5f6/id_rsa',
+    sshCommand: 'ssh -i /store/vms/a1b2c3d4e5f6/id_rsa -p 40022 root@127.0.0.1',
+    ...overrides,
+  };
+}
+
+beforeEach(() => {
+  fakeRpc.reset();
+  router.route = ROUTES.virtualMachines;
+});
+
+describe('Virtual Machines page', () => {
+  test('lists each VM with its state, source, SSH address and uptime', async () => {
+    fakeRpc.api.listVms.mockResolvedValue({
+      vms: [
+        vm(),
+        vm({
+          id: 'ffffffffffff',
+          name: 'old',
+          state: 'stopped',
+          sshCommand: undefined,
+          uptimeMs: undefined,
+          lastError: 'The VM’s QEMU process ended without being stopped',
+        }),
+      ],
+      problems: [],
+    });
+    render(VirtualMachinesPage);
+    const table = await screen.findByRole('table', { name: 'Virtual machines' });
+    const running = within(table).getByRole('row', { name: 'VM tiny-os-1' });
+    expect(within(running).getByLabelText('State')).toHaveTextContent('Running');
+    expect(running).toHaveTextContent('quay.io/me/tiny-os:1');
+    expect(running).toHaveTextContent('root@127.0.0.1:40022');
+    expect(running).toHaveTextContent('30s');
+    expect(running).toHaveTextContent('emulated');
+    const stopped = within(table).getByRole('row', { name: 'VM old' });
+    expect(within(stopped).getByLabelText('State')).toHaveTextContent('Stopped');
+    expect(stopped).toHaveTextContent('ended without being stopped');
+    expect(within(stopped).getByRole('button', { name: 'Copy SSH command of old' })).toHaveAttribute(
+      'aria-disabled',
+      'true',
+    );
+  });
+
+  test('start, stop and delete call the backend; the console opens its page', async () => {
+    const user = userEvent.setup();
+    fakeRpc.api.listVms.mockResolvedValue({
+      vms: [vm(), vm({ id: 'ffffffffffff', name: 'old', state: 'stopped' })],
+      problems: [],
+    });
+    fakeRpc.api.stopVm.mockResolvedValue('job-stop');
+    fakeRpc.api.startVm.mockResolvedValue('job-start');
+    fakeRpc.api.deleteVm.mockResolvedValue();
+    render(VirtualMachinesPage);
+    await user.click(await screen.findByRole('button', { name: 'Stop tiny-os-1' }));
+    expect(fakeRpc.api.stopVm).toHaveBeenCalledWith('a1b2c3d4e5f6');
+    await user.click(screen.getByRole('button', { name: 'Start old' }));
+    expect(fakeRpc.api.startVm).toHaveBeenCalledWith('ffffffffffff');
+
+    await user.click(screen.getByRole('button', { name: 'Delete old' }));
+    const dialog = await screen.findByRole('dialog');
+    expect(dialog).toHaveTextContent('The built disk it boots from stays');
+    await user.click(within(dialog).getByRole('button', { name: 'Delete' }));
+    expect(fakeRpc.api.deleteVm).toHaveBeenCalledWith('ffffffffffff');
+
+    await user.click(screen.getByRole('button', { name: 'Console of tiny-os-1' }));
+    expect(router.route).toBe(`${ROUTES.vmConsole}?vm=a1b2c3d4e5f6`);
+  });
+
+  test('an empty list says how to make a VM', async () => {
+    render(VirtualMachinesPage);
+    expect(await screen.findByText('No virtual machines yet')).toBeInTheDocument();
+  });
+
+  test('Launch VM for a build: fields checked as typed, the backend’s refusal on its field, then launched', async () => {
+    const user = userEvent.setup();
+    router.route = `${ROUTES.virtualMachines}?launch=b01dc0ffee42`;
+    render(VirtualMachinesPage);
+    const dialog = await screen.findByRole('dialog');
+    const memory = within(dialog).getByLabelText('Memory (MiB)');
+    await user.clear(memory);
+    await user.type(memory, '12');
+    expect(dialog).toHaveTextContent('a whole number of MiB from 256');
+    expect(within(dialog).getByRole('button', { name: 'Launch' })).toBeDisabled();
+    await user.clear(memory);
+    await user.type(memory, '1024');
+
+    fakeRpc.api.launchVm.mockRejectedValueOnce(refusal({ name: 'a VM named "web" exists already' }));
+    await user.type(within(dialog).getByLabelText('Name'), 'web');
+    await user.click(within(dialog).getByRole('button', { name: 'Launch' }));
+    expect(await within(dialog).findByText('a VM named "web" exists already')).toBeInTheDocument();
+
+    fakeRpc.api.launchVm.mockResolvedValueOnce({ vmId: 'a1b2c3d4e5f6', jobId: 'job-1' });
+    await user.click(within(dialog).getByRole('button', { name: 'Launch' }));
+    expect(fakeRpc.api.launchVm).toHaveBeenLastCalledWith({
+      source: { buildId: 'b01dc0ffee42' },
+      name: 'web',
+      memoryMiB: 1024,
+      cpus: 2,
+      sshUser: 'root',
+    });
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    expect(router.route).toBe(ROUTES.virtualMachines);
+  });
+});
+
+describe('VM console page', () => {
+  test('restores the scrollback, follows new output and sends what is typed', async () => {
+    const user = userEvent.setup();
+    router.route = `${ROUTES.vmConsole}?vm=a1b2c3d4e5f6`;
+    fakeRpc.api.listVms.mockResolvedValue({ vms: [vm()], problems: [] });
+    fakeRpc.api.readVmConsole
+      .mockResolvedValueOnce({ data: 'BOOTED\r\n/ # ', next: 120 })
+      .mockResolvedValueOnce({ data: 'echo hi\r\nhi\r\n', next: 140 })
+      .mockResolvedValue({ data: '', next: 140 });
+    fakeRpc.api.writeVmConsole.mockResolvedValue();
+    render(VmConsolePage);
+    expect(await screen.findByRole('heading', { name: 'tiny-os-1' })).toBeInTheDocument();
+    expect(screen.getByLabelText('SSH command')).toHaveTextContent('-p 40022');
+    const terminal = await screen.findByLabelText('Terminal');
+    await waitFor(() => expect(terminal).toHaveTextContent('BOOTED / # echo hi hi'));
+    // The last part of the log first (a negative offset), then onwards from where it ended.
+    expect(fakeRpc.api.readVmConsole.mock.calls[0]).toEqual(['a1b2c3d4e5f6', -65536]);
+    expect(fakeRpc.api.readVmConsole.mock.calls[1]).toEqual(['a1b2c3d4e5f6', 120]);
+
+    await user.type(screen.getByLabelText('Type into the console of tiny-os-1'), 'uptime{Enter}');
+    await waitFor(() => expect(fakeRpc.api.writeVmConsole).toHaveBeenCalledWith('a1b2c3d4e5f6', 'uptime\r'));
+  });
+
+  test('a deleted VM says so', async () => {
+    router.route = `${ROUTES.vmConsole}?vm=gone00000000`;
+    render(VmConsolePage);
+    expect(await screen.findByText(/No VM gone00000000/)).toBeInTheDocument();
+  });
+});
