@@ -16,6 +16,7 @@ import { RouteRegistry } from '../rpc/route-registry';
 import { RpcServer } from '../rpc/rpc-server';
 import { createStudioApi } from '../rpc/studio-api';
 import { buildDiskFinder } from '../vms/vm-build-disk';
+import { registerVmProvider } from './vm-provider';
 import { VmService } from '../vms/vm-service';
 import { Throttle } from '../rpc/throttle';
 import { rewriteAssetUrls } from '../rpc/webview-html';
@@ -129,6 +130,12 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
     vms.onDidChange(() => vmsChanged.request()),
     // The VMs go on without the extension; the next activation finds them again.
     { dispose: () => vms.dispose() },
+    // Every VM in Settings → Resources, with start/stop/delete and a terminal.
+    registerVmProvider(
+      { createProvider: options => pd.provider.createProvider(options), EventEmitter: pd.EventEmitter },
+      vms,
+      jobs,
+    ),
   );
   context.subscriptions.push(
     jobs.attach(new DiskBuildJobs(builds)),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { CancellationTokenSource } from './pd-primitives';
+import type { ResourcesCommand, ResourcesEvent } from './standalone-providers';
 
 /**
  * The stand-in for Podman Desktop's own chrome: toasts (messages and notifications, with their
@@ -85,7 +86,8 @@ export type HostEvent =
   | { type: 'dialog-closed'; id: string }
   | { type: 'panels'; panels: PanelSummary[]; shownPanel?: string }
   | { type: 'menu-targets'; targets: MenuTarget[]; error?: string }
-  | { type: 'open-url'; url: string };
+  | { type: 'open-url'; url: string }
+  | ResourcesEvent;
 
 export type HostCommand =
   | { type: 'toast-action'; id: string; action?: string }
@@ -93,7 +95,8 @@ export type HostCommand =
   | { type: 'task-cancel'; id: string }
   | { type: 'show-panel'; panelId: string }
   | { type: 'menu-targets' }
-  | { type: 'menu-run'; targetId: string; command: string };
+  | { type: 'menu-run'; targetId: string; command: string }
+  | ResourcesCommand;
 
 export interface PanelSummary {
   id: string;
@@ -115,10 +118,18 @@ export class HostUi {
   #panels: PanelSummary[] = [];
   #shownPanel: string | undefined;
   menus: MenuProvider | undefined;
+  /** Providers and their connections (Settings → Resources): snapshot on connect, commands handled. */
+  resources:
+    | {
+        summary(): ResourcesEvent;
+        handle(command: ResourcesCommand, reply: (event: ResourcesEvent) => void): Promise<void>;
+      }
+    | undefined;
 
   attach(send: (event: HostEvent) => void): () => void {
     this.#senders.add(send);
     send(this.snapshot());
+    if (this.resources) send(this.resources.summary());
     return () => this.#senders.delete(send);
   }
 
@@ -243,6 +254,14 @@ export class HostUi {
           reply({ type: 'menu-targets', targets: [], error: err instanceof Error ? err.message : String(err) });
         }
         return;
+      case 'resource-action':
+      case 'resource-create':
+      case 'resource-audit':
+      case 'shell-open':
+      case 'shell-input':
+      case 'shell-close':
+        await this.resources?.handle(command, reply);
+        return;
       case 'menu-run':
         try {
           await this.menus?.run(String(command.targetId), String(command.command));
@@ -265,6 +284,11 @@ export class HostUi {
     const finished = [...this.#tasks.values()].filter(entry => entry.task.state !== 'running');
     for (const entry of finished.slice(0, Math.max(0, this.#tasks.size - KEPT_TASKS)))
       this.#tasks.delete(entry.task.id);
+  }
+
+  /** Sends `event` to every connected host page. */
+  broadcast(event: HostEvent): void {
+    this.#broadcast(event);
   }
 
   #broadcast(event: HostEvent): void {

@@ -12,6 +12,7 @@ import { WebSocketServer } from 'ws';
 import hostCss from './host-page/host.css?raw';
 import hostHtml from './host-page/host.html?raw';
 import hostJs from './host-page/host.js?raw';
+import hostResourcesJs from './host-page/host-resources.js?raw';
 import webviewPreload from './host-page/webview-preload.js?raw';
 import type { HostCommand, HostUi } from './host-ui';
 import { themeStyle } from './pd-theme';
@@ -116,6 +117,7 @@ export class StandaloneServer {
       const { pathname } = url;
       if (pathname === '/') return send(response, 200, '.html', this.#hostPage(theme));
       if (pathname === '/host.js') return send(response, 200, '.js', hostJs);
+      if (pathname === '/host-resources.js') return send(response, 200, '.js', hostResourcesJs);
       if (pathname === '/host.css') return send(response, 200, '.css', hostCss);
       if (pathname === '/favicon.ico') return this.#sendFile(response, join(this.#options.extensionRoot, 'icon.png'));
       const webview = /^\/webview\/([\w-]+)\/$/.exec(pathname);

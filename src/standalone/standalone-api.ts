@@ -1,9 +1,12 @@
+import type { ProviderOptions } from '@podman-desktop/api';
+
 import type { HostUi } from './host-ui';
 import { CancellationTokenSource, Disposable, EventEmitter, ProgressLocation } from './pd-primitives';
 import { PdUri } from './pd-uri';
 import type { StandaloneConfiguration } from './standalone-configuration';
 import type { StandaloneContainerEngine } from './standalone-container-engine';
 import { exec } from './standalone-process';
+import type { StandaloneProviders } from './standalone-providers';
 import type { WebviewRegistry } from './webview-host';
 
 export interface StandaloneApiDeps {
@@ -12,6 +15,8 @@ export interface StandaloneApiDeps {
   containerEngine: StandaloneContainerEngine;
   /** What `provider.getContainerConnections()` answers. */
   connections: unknown[];
+  /** `provider.createProvider` and what the extension registers on it (its VMs). */
+  providers: StandaloneProviders;
   configuration: StandaloneConfiguration;
   /** Opens a URL for the user (standalone: the host page opens it in a new tab). */
   openExternal(url: string): Promise<boolean>;
@@ -125,6 +130,7 @@ export function createStandaloneApi(deps: StandaloneApiDeps) {
     containerEngine: deps.containerEngine,
     provider: {
       getContainerConnections: () => deps.connections,
+      createProvider: (options: ProviderOptions) => deps.providers.createProvider(options),
       onDidUpdateContainerConnection: emptyEvent,
       onDidRegisterContainerConnection: emptyEvent,
       onDidUnregisterContainerConnection: emptyEvent,

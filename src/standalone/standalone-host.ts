@@ -13,6 +13,7 @@ import { PdUri } from './pd-uri';
 import { StandaloneServer } from './server';
 import { createStandaloneApi } from './standalone-api';
 import { StandaloneConfiguration } from './standalone-configuration';
+import { factoryFields, StandaloneProviders } from './standalone-providers';
 import { containerConnectionFor, createStandaloneContainerEngine } from './standalone-container-engine';
 import { evaluateWhen } from './when-clause';
 import { WebviewRegistry } from './webview-host';
@@ -40,7 +41,9 @@ interface Manifest {
   publisher: string;
   main: string;
   contributes?: {
-    configuration?: { properties?: Record<string, { default?: unknown }> };
+    configuration?: {
+      properties?: Record<string, { default?: unknown; scope?: string; description?: string; type?: string }>;
+    };
     menus?: Record<string, { command: string; title: string; when?: string }[]>;
   };
 }
@@ -86,8 +89,18 @@ export async function startStandalone(options: StandaloneOptions): Promise<Runni
     join(options.storeDir, 'standalone-settings.json'),
     manifest.contributes?.configuration?.properties ?? {},
   );
+  const providers = new StandaloneProviders(
+    event => ui.broadcast(event),
+    factoryFields(manifest.contributes?.configuration?.properties),
+  );
+  ui.resources = {
+    summary: () => providers.snapshot(),
+    handle: (command, reply) => providers.handle(command, reply),
+  };
+
   const { api, commands } = createStandaloneApi({
     ui,
+    providers,
     webviews,
     containerEngine,
     connections: [containerConnectionFor({ endpoint: options.endpoint, engineName })],

@@ -15,7 +15,6 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 
-import type { DiskBuildRecord } from '../../src/api/disk-builds';
 import type { VmInfo } from '../../src/api/vms';
 import { BuildStore } from '../../src/builds/build-store';
 import { JobRegistry } from '../../src/jobs/job-registry';
@@ -24,7 +23,7 @@ import { buildDiskFinder } from '../../src/vms/vm-build-disk';
 import { sshArgv } from '../../src/vms/vm-request';
 import { VmService } from '../../src/vms/vm-service';
 import { runProcess } from './support/run-process';
-import { buildTestDisk, layOutBuilderOutput, TEST_DISK_MARKERS } from './support/test-disk';
+import { buildTestDisk, recordTestDiskBuild, TEST_DISK_MARKERS } from './support/test-disk';
 
 const BUILD_ID = 'b01dc0ffee42';
 
@@ -68,30 +67,8 @@ describe('VMs on real QEMU', () => {
     const disk = await buildTestDisk();
     store = await mkdtemp(join(tmpdir(), 'bootc-studio-vms-'));
     output = join(store, 'output');
-    disks = await layOutBuilderOutput(disk, output);
+    disks = await recordTestDiskBuild(disk, store, output, BUILD_ID);
     for (const path of Object.values(disks)) checksums[path] = sha256(path);
-    // A finished build of the store, as the disk-build service records one.
-    const info = await stat(disks.qcow2);
-    const record: DiskBuildRecord = {
-      id: BUILD_ID,
-      request: {
-        image: 'quay.io/example/tiny-os:1',
-        types: ['qcow2', 'raw'],
-        arch: 'amd64',
-        outputDir: output,
-      } as DiskBuildRecord['request'],
-      status: 'succeeded',
-      created: Date.now(),
-      engineId: 'test',
-      engineName: 'test',
-      remote: false,
-      builderImage: 'stand-in',
-      artifacts: [
-        { type: 'qcow2', path: disks.qcow2, size: info.size, mtimeMs: info.mtimeMs, ino: info.ino, dev: info.dev },
-      ],
-      logPath: join(output, 'build.log'),
-    };
-    await new BuildStore(store).write(record);
     jobs = new JobRegistry();
     service = newService(jobs);
   }, 180_000);

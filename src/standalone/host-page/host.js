@@ -55,6 +55,9 @@
       case 'open-url':
         if (/^https?:\/\//.test(event.url)) window.open(event.url, '_blank', 'noopener');
         break;
+      default:
+        // Settings → Resources (host-resources.js).
+        window.hostResources?.(event, send);
     }
   }
 
@@ -93,6 +96,7 @@
   for (const [buttonId, popupId] of [
     ['image-actions', 'image-actions-popup'],
     ['tasks', 'tasks-popup'],
+    ['resources', 'resources-popup'],
   ]) {
     const button = $(buttonId);
     const popup = $(popupId);

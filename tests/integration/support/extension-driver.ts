@@ -18,6 +18,7 @@ import { HostUi } from '../../../src/standalone/host-ui';
 import { overrideModuleLoad } from '../../../src/standalone/module-loader';
 import { PdUri } from '../../../src/standalone/pd-uri';
 import { createStandaloneApi } from '../../../src/standalone/standalone-api';
+import { factoryFields, StandaloneProviders } from '../../../src/standalone/standalone-providers';
 import { StandaloneConfiguration } from '../../../src/standalone/standalone-configuration';
 import type { StandaloneContainerEngine } from '../../../src/standalone/standalone-container-engine';
 import {
@@ -33,6 +34,8 @@ const ROOT = resolve(__dirname, '../../..');
 export interface ExtensionDriver {
   engine: StandaloneContainerEngine;
   ui: HostUi;
+  /** What the extension registered with `provider.createProvider` (its VMs in Resources). */
+  providers: StandaloneProviders;
   /** The preferences, with the manifest's defaults. */
   configuration: StandaloneConfiguration;
   /** What the extension posted to the page (responses and pushes). */
@@ -52,7 +55,11 @@ export async function startExtension(podman: PodmanService): Promise<ExtensionDr
   const main = join(ROOT, 'dist/extension.js');
   if (!existsSync(main)) throw new Error('dist/extension.js is missing: run `npm run build` first');
   const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
-    contributes: { configuration: { properties: Record<string, { default?: unknown }> } };
+    contributes: {
+      configuration: {
+        properties: Record<string, { default?: unknown; scope?: string; description?: string; type?: string }>;
+      };
+    };
   };
   const posted: RpcMessage[] = [];
   const hostEvents: HostEvent[] = [];
@@ -72,8 +79,13 @@ export async function startExtension(podman: PodmanService): Promise<ExtensionDr
     join(podman.dir, 'settings.json'),
     manifest.contributes.configuration.properties,
   );
+  const providers = new StandaloneProviders(
+    event => ui.broadcast(event),
+    factoryFields(manifest.contributes.configuration.properties),
+  );
   const { api } = createStandaloneApi({
     ui,
+    providers,
     webviews,
     containerEngine: engine,
     connections: [containerConnectionFor({ endpoint, engineName: 'podman' })],
@@ -101,6 +113,7 @@ export async function startExtension(podman: PodmanService): Promise<ExtensionDr
   return {
     engine,
     ui,
+    providers,
     configuration,
     posted,
     hostEvents,

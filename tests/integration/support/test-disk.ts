@@ -8,10 +8,12 @@
 
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
+import type { DiskBuildRecord } from '../../../src/api/disk-builds';
+import { BuildStore } from '../../../src/builds/build-store';
 import { requireExecutable, runProcess } from './run-process';
 
 export const TEST_DISK_MARKERS = {
@@ -115,5 +117,36 @@ export async function layOutBuilderOutput(
     await mkdir(dirname(paths[type]), { recursive: true });
     await copyFile(disk[type], paths[type]);
   }
+  return paths;
+}
+
+/**
+ * Lays the disk out in `outputDir` and records a finished build of it in the store at `storeDir`,
+ * as the disk-build service records one: what "Launch VM" and `vm run BUILD-ID` boot.
+ */
+export async function recordTestDiskBuild(
+  disk: TestDisk,
+  storeDir: string,
+  outputDir: string,
+  buildId: string,
+  image = 'quay.io/example/tiny-os:1',
+): Promise<Record<'qcow2' | 'raw' | 'vmdk', string>> {
+  const paths = await layOutBuilderOutput(disk, outputDir);
+  const info = await stat(paths.qcow2);
+  const record: DiskBuildRecord = {
+    id: buildId,
+    request: { image, types: ['qcow2', 'raw'], arch: 'amd64', outputDir } as DiskBuildRecord['request'],
+    status: 'succeeded',
+    created: Date.now(),
+    engineId: 'test',
+    engineName: 'test',
+    remote: false,
+    builderImage: 'stand-in',
+    artifacts: [
+      { type: 'qcow2', path: paths.qcow2, size: info.size, mtimeMs: info.mtimeMs, ino: info.ino, dev: info.dev },
+    ],
+    logPath: join(outputDir, 'build.log'),
+  };
+  await new BuildStore(storeDir).write(record);
   return paths;
 }

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, test, vi } from 'vitest';
 import type { HostEvent } from '../../../src/standalone/host-ui';
 import { HostUi } from '../../../src/standalone/host-ui';
 import { createStandaloneApi } from '../../../src/standalone/standalone-api';
+import { StandaloneProviders } from '../../../src/standalone/standalone-providers';
 import { StandaloneConfiguration } from '../../../src/standalone/standalone-configuration';
 import type { StandaloneContainerEngine } from '../../../src/standalone/standalone-container-engine';
 import { exec, RunError } from '../../../src/standalone/standalone-process';
@@ -28,6 +29,7 @@ function setup() {
   const webviews = new WebviewRegistry({ origin: () => 'http://127.0.0.1:1', extensionRoot: dir, changed: () => {} });
   const { api } = createStandaloneApi({
     ui,
+    providers: new StandaloneProviders(event => ui.broadcast(event), []),
     webviews,
     containerEngine: {} as StandaloneContainerEngine,
     connections: [],
