@@ -93,6 +93,7 @@ export async function startStandalone(options: StandaloneOptions): Promise<Runni
     event => ui.broadcast(event),
     factoryFields(manifest.contributes?.configuration?.properties),
   );
+  const watching = providers.watch();
   ui.resources = {
     summary: () => providers.snapshot(),
     handle: (command, reply) => providers.handle(command, reply),
@@ -138,6 +139,7 @@ export async function startStandalone(options: StandaloneOptions): Promise<Runni
       secrets: memorySecrets(),
     });
   } catch (err: unknown) {
+    watching.dispose();
     restoreLoader();
     containerEngine.dispose();
     await server.close();
@@ -160,6 +162,7 @@ export async function startStandalone(options: StandaloneOptions): Promise<Runni
             console.error('standalone: a disposable threw', err);
           }
         }
+        watching.dispose();
         restoreLoader();
         containerEngine.dispose();
         await server.close();

@@ -70,12 +70,23 @@ export class StandaloneProviders {
   readonly #connections = new Map<string, Registered>();
   readonly #shells = new Map<string, pd.ProviderConnectionShellAccessSession>();
   #next = 0;
+  #lastSent = '';
+  #poll: NodeJS.Timeout | undefined;
 
   constructor(
     /** Tells every connected host page. */
     private readonly broadcast: (event: ResourcesEvent) => void,
     private readonly fields: FactoryField[],
   ) {}
+
+  /** As Podman Desktop does, asks each connection's status() every `intervalMs`; the page hears of changes. */
+  watch(intervalMs = 1000): { dispose(): void } {
+    this.#poll = setInterval(() => {
+      if (JSON.stringify(this.summary()) !== this.#lastSent) this.changed();
+    }, intervalMs);
+    this.#poll.unref?.();
+    return { dispose: () => clearInterval(this.#poll) };
+  }
 
   /** `provider.createProvider`: the VM parts of Podman Desktop's Provider. */
   createProvider(options: pd.ProviderOptions): pd.Provider {
@@ -151,7 +162,9 @@ export class StandaloneProviders {
   }
 
   changed(): void {
-    this.broadcast(this.snapshot());
+    const snapshot = this.snapshot();
+    this.#lastSent = JSON.stringify(snapshot.providers);
+    this.broadcast(snapshot);
   }
 
   async handle(command: ResourcesCommand, reply: (event: ResourcesEvent) => void): Promise<void> {

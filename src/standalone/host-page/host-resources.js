@@ -66,7 +66,7 @@
     if (log) log.setAttribute('aria-label', 'Resources log');
     popup.replaceChildren(
       ...(sections.length ? sections : [element('p', { className: 'muted', textContent: 'No provider yet.' })]),
-      log,
+      ...(log ? [log] : []),
     );
   }
 

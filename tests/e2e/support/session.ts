@@ -11,6 +11,8 @@ import { startStandaloneProcess } from './standalone';
 
 export interface BrowserSession {
   standalone: StandaloneProcess;
+  /** Standalone mode's store (`--store`): its records (builds, VMs). */
+  store: string;
   browser: Browser;
   context: BrowserContext;
   page: Page;
@@ -39,6 +41,7 @@ export async function openStandalone(
   await page.goto(standalone.url);
   return {
     standalone,
+    store,
     browser,
     context,
     page,

@@ -1,0 +1,81 @@
+/// <reference lib="dom" />
+/**
+ * A VM from the UI, with real QEMU booting the tiny test disk (recorded as a finished build):
+ * Launch VM from the Disk Images row, watch it run on the Virtual Machines page, open its console
+ * and see the boot text, type a command and see its answer, find it in the host's Resources, stop
+ * it, delete it. At Podman Desktop's default width (1024 px), with screenshots.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+
+import type { PodmanService } from '../integration/support/podman-service';
+import { startPodmanService } from '../integration/support/podman-service';
+import { buildTestDisk, recordTestDiskBuild, TEST_DISK_MARKERS } from '../integration/support/test-disk';
+import type { BrowserSession } from './support/session';
+import { openStandalone } from './support/session';
+
+const SCREENSHOTS = resolve(__dirname, '../artifacts/screenshots');
+const IMAGE = 'quay.io/example/tiny-os:1';
+
+describe('a VM from the UI', () => {
+  let podman: PodmanService;
+  let session: BrowserSession;
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    const disk = await buildTestDisk();
+    podman = await startPodmanService();
+    session = await openStandalone(podman);
+    await recordTestDiskBuild(disk, session.store, join(session.store, 'output'), 'e2e000000001', IMAGE);
+    await session.page.setViewportSize({ width: 1024, height: 768 });
+  }, 240_000);
+
+  afterAll(async () => {
+    const code = await session?.close();
+    await podman?.stop();
+    expect(code, session?.standalone.output()).toBe(0);
+  }, 120_000);
+
+  test('launch from the build, see the console, type into it, find it in Resources, stop and delete it', async () => {
+    const webview = session.webview();
+    const shot = (name: string) => session.page.screenshot({ path: join(SCREENSHOTS, name) });
+    await webview.getByRole('link', { name: 'Disk Images', exact: true }).click();
+    await webview.getByRole('button', { name: `Launch VM from the build of ${IMAGE}` }).click();
+    const dialog = webview.getByRole('dialog');
+    await dialog.getByRole('textbox', { name: 'Memory (MiB)' }).fill('384');
+    await dialog.getByRole('textbox', { name: 'CPUs' }).fill('1');
+    await shot('vm-launch-1024-dark.png');
+    await dialog.getByRole('button', { name: 'Launch' }).click();
+
+    const row = webview.getByRole('row', { name: 'VM tiny-os-1' });
+    await expect.poll(() => row.getByLabel('State').textContent(), { timeout: 180_000, interval: 500 }).toBe('Running');
+    await expect.poll(() => row.textContent()).toMatch(/root@127\.0\.0\.1:\d+/);
+    await shot('vms-1024-dark.png');
+
+    await row.getByRole('button', { name: 'Console of tiny-os-1' }).click();
+    const terminal = webview.getByRole('log', { name: 'Console of tiny-os-1' });
+    await expect.poll(() => terminal.textContent(), { timeout: 60_000 }).toContain(TEST_DISK_MARKERS.credential);
+    await webview.getByLabel('Type into the console of tiny-os-1').focus();
+    await session.page.keyboard.type('echo e2e-$((6*7))\n');
+    await expect.poll(() => terminal.textContent(), { timeout: 30_000 }).toContain('e2e-42');
+    await shot('vm-console-1024-dark.png');
+
+    // Podman Desktop's Resources (the host's stand-in): the provider lists the VM as started.
+    await session.dismissToasts();
+    await session.page.getByRole('button', { name: /^Resources/ }).click();
+    const resources = session.page.getByRole('region', { name: 'Resources' });
+    const connection = resources.getByLabel('Connection tiny-os-1');
+    await expect.poll(() => connection.textContent(), { timeout: 15_000 }).toContain('started');
+    await shot('vm-resources-1024-dark.png');
+    await session.page.getByRole('button', { name: /^Resources/ }).click();
+
+    await webview.getByRole('button', { name: '← Virtual machines' }).click();
+    await row.getByRole('button', { name: 'Stop tiny-os-1' }).click();
+    await expect.poll(() => row.getByLabel('State').textContent(), { timeout: 120_000, interval: 500 }).toBe('Stopped');
+    await row.getByRole('button', { name: 'Delete tiny-os-1' }).click();
+    await webview.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => webview.getByText('No virtual machines yet').count(), { timeout: 30_000 }).toBe(1);
+  }, 400_000);
+});
