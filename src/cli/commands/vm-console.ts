@@ -10,7 +10,7 @@ const DETACH = '~.';
 /**
  * `bootc-studio vm console VM`: this terminal on the VM's serial console (the last of its output
  * first, for context); `~.` at the start of a line detaches. Input that is not a terminal is sent
- * as it is, and the console is left a second after it ends.
+ * as it is, and the console is left two seconds after it ends.
  */
 export const vmConsoleCommand: CliCommand = {
   name: 'vm console',
@@ -69,7 +69,7 @@ export const vmConsoleCommand: CliCommand = {
       if (stdin) {
         if (tty) stdin.setRawMode?.(true);
         stdin.on('data', onData);
-        stdin.on('end', () => setTimeout(() => finish(0, 'Input ended; detached'), 1000));
+        stdin.on('end', () => setTimeout(() => finish(0, 'Input ended; detached'), 2000));
         stdin.resume();
       }
     });

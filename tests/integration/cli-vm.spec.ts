@@ -1,0 +1,115 @@
+/**
+ * `bootc-studio vm …` as a user runs it: dist/cli.js in a child process, on a store holding a
+ * finished build of the tiny test disk, with real QEMU (TCG here). Wrong input is refused with the
+ * argument named; `vm run` boots the build and ends with the VM's record (--json); `vm ls`, `vm ssh
+ * -- CMD` (the real OpenSSH client with the VM's key), `vm console` with piped input, `vm stop`
+ * and `vm rm` do what they say.
+ */
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+
+import type { VmInfo } from '../../src/api/vms';
+import { finalRecord } from './support/cli-json';
+import { ProcessError, runProcess } from './support/run-process';
+import { buildTestDisk, recordTestDiskBuild, TEST_DISK_MARKERS } from './support/test-disk';
+
+const cli = resolve(__dirname, '../../dist/cli.js');
+const BUILD_ID = 'c11c11c11c11';
+
+let store: string;
+
+async function bootcStudio(args: string[], input?: string) {
+  const { CONTAINER_HOST: _host, BOOTC_STUDIO_HOME: _home, ...env } = process.env;
+  try {
+    const { stdout, stderr } = await runProcess(process.execPath, [cli, '--store', store, ...args], {
+      env,
+      input,
+      timeoutMs: 300_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err: unknown) {
+    if (err instanceof ProcessError) return { code: err.exitCode, stdout: err.stdout, stderr: err.stderr };
+    throw err;
+  }
+}
+
+describe('bootc-studio vm …', () => {
+  beforeAll(async () => {
+    store = await mkdtemp(join(tmpdir(), 'bootc-studio-cli-vm-'));
+    await recordTestDiskBuild(await buildTestDisk(), store, join(store, 'output'), BUILD_ID);
+  }, 180_000);
+
+  afterAll(async () => {
+    await bootcStudio(['vm', 'rm', 'cli-1']).catch(() => undefined);
+    await rm(store, { recursive: true, force: true });
+  }, 120_000);
+
+  test('wrong input is refused with the argument named, before anything runs', async () => {
+    const missing = await bootcStudio(['vm', 'run', '/nowhere/disk.qcow2']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/BUILD-ID\|DISK-PATH: \/nowhere\/disk\.qcow2 is neither a disk build/);
+    const memory = await bootcStudio(['vm', 'run', BUILD_ID, '--memory', 'lots']);
+    expect(memory.code).toBe(2);
+    expect(memory.stderr).toMatch(/--memory: a whole number/);
+    const small = await bootcStudio(['vm', 'run', BUILD_ID, '--memory', '12']);
+    expect(small.stderr).toMatch(/memoryMiB: memory is a whole number of MiB from 256/);
+    const unknown = await bootcStudio(['vm', 'stop', 'nope']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/VM: no VM named or with the id "nope"/);
+    const empty = await bootcStudio(['vm', 'ls']);
+    expect(empty.stdout).toMatch(/No VMs yet/);
+  });
+
+  test('vm run boots a build (by id prefix) and ends with the running VM; vm ls lists it', async () => {
+    const run = await bootcStudio([
+      'vm',
+      'run',
+      BUILD_ID.slice(0, 6),
+      '--name',
+      'cli-1',
+      '--memory',
+      '384',
+      '--cpus',
+      '1',
+      '--json',
+    ]);
+    expect(run.stderr).not.toMatch(/error/i);
+    expect(run.code).toBe(0);
+    const vm = finalRecord<VmInfo>(run.stdout);
+    expect(vm).toMatchObject({ name: 'cli-1', state: 'running', source: { kind: 'build', buildId: BUILD_ID } });
+    const listed = JSON.parse((await bootcStudio(['vm', 'ls', '--json'])).stdout) as VmInfo[];
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({ name: 'cli-1', state: 'running', sshPort: vm.sshPort });
+    expect((await bootcStudio(['vm', 'ls'])).stdout).toMatch(
+      new RegExp(
+        `cli-1\\s+running\\s+quay\\.io/example/tiny-os:1 \\(build ${BUILD_ID}\\)\\s+127\\.0\\.0\\.1:${vm.sshPort}`,
+      ),
+    );
+  }, 300_000);
+
+  test('vm ssh runs a command with the VM key; vm console takes piped input and shows the answer', async () => {
+    const ssh = await bootcStudio(['vm', 'ssh', 'cli-1', '--', 'echo', 'ssh-$((1+1))']);
+    expect(ssh.code).toBe(0);
+    expect(ssh.stdout.trim()).toBe('ssh-2');
+    const console = await bootcStudio(['vm', 'console', 'cli-1'], 'echo console-$((2*3))\n');
+    expect(console.code).toBe(0);
+    // The recent output first (the boot's markers), then the answer to what was typed.
+    expect(console.stdout).toContain(TEST_DISK_MARKERS.ssh);
+    expect(console.stdout).toContain('console-6');
+    expect(console.stderr).toMatch(/Attached to the console of cli-1/);
+  }, 120_000);
+
+  test('vm stop powers it off; vm rm deletes it', async () => {
+    const stop = await bootcStudio(['vm', 'stop', 'cli-1']);
+    expect(stop.code).toBe(0);
+    expect(stop.stdout + stop.stderr).toMatch(/The guest powered off/);
+    expect(JSON.parse((await bootcStudio(['vm', 'ls', '--json'])).stdout)[0]).toMatchObject({ state: 'stopped' });
+    const removed = await bootcStudio(['vm', 'rm', 'cli-1']);
+    expect(removed.stdout).toMatch(/Deleted cli-1/);
+    expect(JSON.parse((await bootcStudio(['vm', 'ls', '--json'])).stdout)).toEqual([]);
+  }, 180_000);
+});
