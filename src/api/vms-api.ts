@@ -10,6 +10,11 @@ export interface VmsApi {
   listVms(): Promise<{ vms: VmInfo[]; problems: { id: string; message: string }[] }>;
   /** Makes a VM (rejecting with the fields named) and starts it; its id and the start job's id. */
   launchVm(request: LaunchVmRequest): Promise<{ vmId: string; jobId: string }>;
+  /**
+   * Runs a bootc image as a new VM, one job (kind vm-run) of two steps: its disk (an earlier build
+   * of the same image ID and settings, or one built now), then the VM, started. The job's id.
+   */
+  runImageAsVm(image: string, engineId?: string): Promise<string>;
   /** Starts a stopped VM; the job's id. */
   startVm(vmId: string): Promise<string>;
   /** Stops a running VM cleanly; the job's id. */

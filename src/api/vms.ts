@@ -71,8 +71,8 @@ export interface VmInfo extends VmRecord {
 }
 
 export interface LaunchVmRequest {
-  /** A finished build's id, or a disk file's path. */
-  source: { buildId: string } | { diskPath: string };
+  /** A finished build's id (with the ID of the image it was built from, when known), or a disk file's path. */
+  source: { buildId: string; imageId?: string } | { diskPath: string };
   /** Default: the source's name and a number. */
   name?: string;
   hypervisor?: Hypervisor;

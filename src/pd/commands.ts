@@ -2,6 +2,7 @@
 export const COMMANDS = {
   open: 'bootc-studio.open',
   buildDiskImage: 'bootc-studio.build-disk-image',
+  runAsVm: 'bootc-studio.run-as-vm',
 } as const;
 
 /** What Podman Desktop passes to a `dashboard/image` menu command: the row's image, serialized. */

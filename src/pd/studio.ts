@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import * as pd from '@podman-desktop/api';
 
 import { PUSH_CHANNELS } from '../api/rpc-protocol';
-import { buildFormRoute } from '../api/routes';
+import { errorMessage } from '../api/errors';
+import { buildFormRoute, ROUTES } from '../api/routes';
 import { DEFAULT_BUILD_TIMEOUT_MINUTES, DiskBuildService } from '../builds/disk-build-service';
 import type { BuildableImage } from '../api/disk-builds';
 import type { EngineInfo } from '../engine/container-engine';
@@ -190,6 +191,20 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
       }
       routes.set(buildFormRoute(image.ref, image.engineId));
       panel.reveal();
+    }),
+    pd.commands.registerCommand(COMMANDS.runAsVm, async (arg: unknown) => {
+      const image = imageRefFromMenuArgument(arg);
+      if (!image) {
+        void pd.window.showErrorMessage('Run as VM: this row has no image reference to run.');
+        return;
+      }
+      try {
+        await api.runImageAsVm(image.ref, image.engineId);
+        routes.set(ROUTES.virtualMachines);
+        panel.reveal();
+      } catch (error: unknown) {
+        void pd.window.showErrorMessage(`Run as VM: ${errorMessage(error)}`);
+      }
     }),
   );
 }

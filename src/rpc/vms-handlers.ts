@@ -6,13 +6,37 @@
 import type { ConsoleChunk, LaunchVmRequest, VmInfo } from '../api/vms';
 import type { VmsApi } from '../api/vms-api';
 import type { VmService } from '../vms/vm-service';
-import { checkId } from './argument-checks';
+import { BUILDER_PRESETS, type BuilderPreset } from '../api/disk-build';
+import type { DiskBuildService } from '../builds/disk-build-service';
+import type { ContainerEngine } from '../engine/container-engine';
+import type { JobRegistry } from '../jobs/job-registry';
+import { runImageAsVm } from '../vms/vm-image-run';
+import { checkId, checkTitle } from './argument-checks';
 
 /** The most a page may type in one call: a paste of a few lines, not a file. */
 const MAX_CONSOLE_INPUT = 64 * 1024;
 
+export interface VmsHandlersDeps {
+  vms: VmService;
+  jobs: JobRegistry;
+  engine: ContainerEngine;
+  builds: DiskBuildService;
+  /** The builder preference; anything but a preset's name counts as unset. */
+  defaultBuilder?(): unknown;
+}
+
 export class VmsHandlers implements VmsApi {
-  constructor(private readonly deps: { vms: VmService }) {}
+  constructor(private readonly deps: VmsHandlersDeps) {}
+
+  async runImageAsVm(image: unknown, engineId?: unknown): Promise<string> {
+    const ref = checkTitle('image', image);
+    const engine = engineId === undefined || engineId === null ? undefined : checkId('engineId', engineId);
+    const chosen = this.deps.defaultBuilder?.();
+    const builder =
+      typeof chosen === 'string' && Object.hasOwn(BUILDER_PRESETS, chosen) ? (chosen as BuilderPreset) : 'centos';
+    return runImageAsVm({ ...this.deps, storeDir: this.deps.vms.store.storeDir, builder: () => builder }, ref, engine)
+      .id;
+  }
 
   listVms(): Promise<{ vms: VmInfo[]; problems: { id: string; message: string }[] }> {
     return this.deps.vms.list();

@@ -87,7 +87,7 @@ export class VmService {
     let baseName: string;
     if ('buildId' in checked.source) {
       const disk = await this.#options.buildDisk(checked.source.buildId);
-      source = disk.source;
+      source = checked.source.imageId ? { ...disk.source, imageId: checked.source.imageId } : disk.source;
       architecture ??= disk.architecture;
       baseName = disk.name;
     } else {

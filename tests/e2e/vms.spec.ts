@@ -10,6 +10,8 @@ import { join, resolve } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
+import { JobRegistry } from '../../src/jobs/job-registry';
+import { VmService } from '../../src/vms/vm-service';
 import type { PodmanService } from '../integration/support/podman-service';
 import { startPodmanService } from '../integration/support/podman-service';
 import { buildTestDisk, recordTestDiskBuild, TEST_DISK_MARKERS } from '../integration/support/test-disk';
@@ -33,6 +35,17 @@ describe('a VM from the UI', () => {
   }, 240_000);
 
   afterAll(async () => {
+    // A VM a failed test left running is stopped before its store goes with the session.
+    if (session) {
+      const vms = new VmService({
+        storeDir: session.store,
+        jobs: new JobRegistry(),
+        buildDisk: async () => {
+          throw new Error('not needed');
+        },
+      });
+      for (const vm of (await vms.list()).vms) await vms.remove(vm.id).catch(() => undefined);
+    }
     const code = await session?.close();
     await podman?.stop();
     expect(code, session?.standalone.output()).toBe(0);

@@ -1,43 +1,54 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-import type { LaunchVmRequest, VmInfo } from '../../api/vms';
+import { BUILDER_PRESETS, type BuilderChoice } from '../../api/disk-build';
+import type { LaunchVmRequest } from '../../api/vms';
 import { BuildStore, isBuildId } from '../../builds/build-store';
+import { findOrBuildImageDisk } from '../../vms/vm-image-disk';
 import type { CliCommand, CliContext } from '../cli-context';
 import { UsageError } from '../cli-context';
+import { buildJobs, openBuilds } from '../disk-builds';
 import { followJob } from '../job-follower';
 import { describeVm, openVms } from '../vms';
 import { openSsh } from './vm-ssh';
 
 /**
- * `bootc-studio vm run SOURCE`: makes a VM of a finished build (its id or a unique prefix) or of a
- * disk file, starts it, follows the start, and — in a terminal, unless --detach — opens SSH into it.
+ * `bootc-studio vm run SOURCE`: a VM of a finished build (its id or a unique prefix), of a disk
+ * file, or of a bootc image — whose qcow2 is built once per image ID and settings and reused after
+ * — started and followed; then, in a terminal and unless --detach, SSH into it.
  */
 export const vmRunCommand: CliCommand = {
   name: 'vm run',
-  summary: 'Boot a finished disk build (or a disk file) as a new VM, then open SSH into it',
-  usage: 'BUILD-ID|DISK-PATH',
+  summary: 'Boot a bootc image, a finished disk build or a disk file as a new VM, then open SSH into it',
+  usage: 'IMAGE|BUILD-ID|DISK-PATH',
   positionals: [1, 1],
   options: {
     name: { type: 'string', description: "The VM's name (default: the image's name and a number)" },
     memory: { type: 'string', description: 'Memory in MiB (default 2048)' },
     cpus: { type: 'string', description: 'CPUs (default 2)' },
     user: { type: 'string', description: "The guest user given the VM's SSH key at boot (default root)" },
+    builder: {
+      type: 'string',
+      description: `For an IMAGE: the builder of its disk (${Object.keys(BUILDER_PRESETS).join(', ')}, or an image; default centos)`,
+    },
     detach: { type: 'boolean', short: 'd', description: 'Do not open SSH once it runs; print how to reach it' },
   },
   async run(ctx, values, positionals) {
+    const memoryMiB = numberOption(values.memory, '--memory');
+    const cpus = numberOption(values.cpus, '--cpus');
+    const source = await sourceOf(ctx, positionals[0], values.builder as string | undefined);
+    if (!source) return 1;
     const request: LaunchVmRequest = {
-      source: await sourceOf(ctx, positionals[0]),
+      source,
       name: values.name as string | undefined,
-      memoryMiB: numberOption(values.memory, '--memory'),
-      cpus: numberOption(values.cpus, '--cpus'),
+      memoryMiB,
+      cpus,
       sshUser: values.user as string | undefined,
     };
     const { vms, jobs } = openVms(ctx);
     const vm = await vms.create(request);
     if (!ctx.json) ctx.io.stderr.write(`Made VM ${vm.name} (${vm.id})\n`);
-    const started = vms.start(vm.id);
-    const job = await followJob(jobs, started.id, ctx.io, { json: ctx.json, interrupt: 'cancel' });
+    const job = await followJob(jobs, vms.start(vm.id).id, ctx.io, { json: ctx.json, interrupt: 'cancel' });
     if (job.status !== 'succeeded') return 1;
     const info = await vms.get(vm.id);
     if (ctx.json) return 0;
@@ -54,23 +65,51 @@ function numberOption(value: unknown, name: string): number | undefined {
   return number;
 }
 
-/** A build id (or unique prefix) of the store, else a disk file. */
-async function sourceOf(ctx: CliContext, given: string): Promise<LaunchVmRequest['source']> {
+function builderChoice(value: string | undefined): BuilderChoice {
+  if (value === undefined) return 'centos';
+  if (value in BUILDER_PRESETS) return value as keyof typeof BUILDER_PRESETS;
+  return { image: value };
+}
+
+/**
+ * A build id (or unique prefix) of the store, else a disk file (a path: it starts with `/`, `.` or
+ * `~`, or names a file), else a bootc image whose disk is found or built (undefined when that build
+ * did not succeed; it said why).
+ */
+async function sourceOf(
+  ctx: CliContext,
+  given: string,
+  builder: string | undefined,
+): Promise<LaunchVmRequest['source'] | undefined> {
   const wanted = given.trim().toLowerCase();
-  if (/^[0-9a-f]{1,12}$/.test(wanted) && !existsSync(resolve(ctx.io.cwd ?? process.cwd(), given))) {
+  const path = resolve(ctx.io.cwd ?? process.cwd(), given);
+  if (/^[0-9a-f]{1,12}$/.test(wanted) && !existsSync(path)) {
     const { records } = await new BuildStore(ctx.storeDir).list();
     const matches = records.filter(record => record.id.startsWith(wanted));
     if (matches.length === 1 && isBuildId(matches[0].id)) return { buildId: matches[0].id };
     if (matches.length > 1)
       throw new UsageError(`BUILD-ID: ${given} names ${matches.length} builds; give more of the id`);
   }
-  const path = resolve(ctx.io.cwd ?? process.cwd(), given);
-  if (!existsSync(path)) {
-    throw new UsageError(
-      `BUILD-ID|DISK-PATH: ${given} is neither a disk build (see bootc-studio disk ls) nor a disk file`,
-    );
-  }
-  return { diskPath: path };
-}
+  if (existsSync(path)) return { diskPath: path };
+  if (/^[./~]/.test(given)) throw new UsageError(`DISK-PATH: ${given} does not exist`);
 
-export type { VmInfo };
+  const builds = await openBuilds(ctx);
+  const disk = await findOrBuildImageDisk(
+    { engine: await ctx.engine(), builds, storeDir: ctx.storeDir },
+    { image: given, builder: builderChoice(builder) },
+  );
+  if (disk.reused) {
+    if (!ctx.json)
+      ctx.io.stderr.write(
+        `Reusing the disk of build ${disk.buildId} (image ${disk.imageId.slice(0, 12)}, same settings)\n`,
+      );
+  } else {
+    if (!ctx.json)
+      ctx.io.stderr.write(
+        `Building a qcow2 of ${given} (build ${disk.buildId}); the next run of this image reuses it\n`,
+      );
+    const ended = await followJob(buildJobs(builds), disk.buildId, ctx.io, { json: ctx.json, interrupt: 'cancel' });
+    if (ended.status !== 'succeeded') return undefined;
+  }
+  return { buildId: disk.buildId, imageId: disk.imageId };
+}

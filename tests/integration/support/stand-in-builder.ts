@@ -20,14 +20,16 @@
  * Behaviour on request, through the image's environment (make a variant with `standInVariant`):
  * `STANDIN_STEP_SECONDS` (default 0.05) the pause between stages, `STANDIN_STAGES` (default 4)
  * stages per pipeline, `STANDIN_FAIL=stage` fails in a stage like osbuild does (exit 1),
- * `STANDIN_FAIL=nospace` fails with "No space left on device".
+ * `STANDIN_FAIL=nospace` fails with "No space left on device". `STANDIN_DISK_DIR` names a folder
+ * of the image whose files (`qcow2/disk.qcow2`, …) are written instead of zeros: a disk that boots.
  */
 
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { buildImage, createBusyboxBase } from './images';
 import type { PodmanService } from './podman-service';
+import type { TestDisk } from './test-disk';
 
 export const STAND_IN_BUILDER = 'localhost/stand-in-bootc-image-builder:latest';
 const STAND_IN_BASE = 'localhost/stand-in-bootc-image-builder-base:latest';
@@ -182,7 +184,10 @@ for pipeline in $pipelines; do
   done_pipelines=$((done_pipelines + 1))
 done
 echo "[$total / $total] Pipeline done"
-for p in $paths; do head -c 4096 /dev/zero >> "$output/$p"; done
+for p in $paths; do
+  if [ -n "${'$'}{STANDIN_DISK_DIR:-}" ] && [ -f "$STANDIN_DISK_DIR/$p" ]; then cat "$STANDIN_DISK_DIR/$p" > "$output/$p"
+  else head -c 4096 /dev/zero >> "$output/$p"; fi
+done
 if [ -n "$chown_to" ]; then
   for p in $paths; do chown -R "$chown_to" "$output/$(dirname $p)"; done
   chown "$chown_to" "$output/$manifest"
@@ -240,4 +245,21 @@ export function tempOutput(service: PodmanService, prefix = 'out-'): Promise<str
 
 export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
+}
+
+/** A stand-in whose qcow2 is the tiny bootable test disk (support/test-disk.ts): what `vm run IMAGE` boots. */
+export async function standInWithTestDisk(service: PodmanService, ref: string, disk: TestDisk): Promise<string> {
+  return buildImage(
+    service,
+    {
+      Containerfile: [
+        `FROM ${STAND_IN_BUILDER}`,
+        'COPY disk.qcow2 /standin-disks/qcow2/disk.qcow2',
+        'ENV STANDIN_DISK_DIR=/standin-disks',
+        '',
+      ].join('\n'),
+      'disk.qcow2': await readFile(disk.qcow2),
+    },
+    ref,
+  );
 }

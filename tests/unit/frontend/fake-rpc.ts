@@ -56,6 +56,7 @@ export const fakeRpc = {
     readJobLog: vi.fn<BootcStudioApi['readJobLog']>(),
     cancelJob: vi.fn<BootcStudioApi['cancelJob']>(),
     listVms: vi.fn<BootcStudioApi['listVms']>(),
+    runImageAsVm: vi.fn<BootcStudioApi['runImageAsVm']>(),
     launchVm: vi.fn<BootcStudioApi['launchVm']>(),
     startVm: vi.fn<BootcStudioApi['startVm']>(),
     stopVm: vi.fn<BootcStudioApi['stopVm']>(),

@@ -90,21 +90,35 @@ function expectIconActions(row: HTMLElement, names: string[]): void {
 }
 
 describe('the lists use it for their row actions', () => {
-  test('Images: Build Disk Image, Push and Delete, reachable in that order with Tab', async () => {
+  test('Images: Build Disk Image, Run as VM, Push and Delete, reachable in that order with Tab', async () => {
     const user = userEvent.setup();
     router.route = ROUTES.images;
     fakeRpc.api.listBootcImages.mockResolvedValue([bootcImage()]);
     render(ImagesPage);
     const ref = bootcImage().ref;
     const row = await screen.findByRole('row', { name: ref });
-    expectIconActions(row, [`Build Disk Image from ${ref}`, `Push ${ref}`, `Delete ${ref}`]);
+    expectIconActions(row, [`Build Disk Image from ${ref}`, `Run ${ref} as a VM`, `Push ${ref}`, `Delete ${ref}`]);
     within(row)
       .getByRole('button', { name: `Build Disk Image from ${ref}` })
       .focus();
     await user.tab();
+    expect(within(row).getByRole('button', { name: `Run ${ref} as a VM` })).toHaveFocus();
+    await user.tab();
     expect(within(row).getByRole('button', { name: `Push ${ref}` })).toHaveFocus();
     await user.tab();
     expect(within(row).getByRole('button', { name: `Delete ${ref}` })).toHaveFocus();
+  });
+
+  test('Images: Run as VM starts the run on the backend and shows the VMs page', async () => {
+    const user = userEvent.setup();
+    router.route = ROUTES.images;
+    fakeRpc.api.listBootcImages.mockResolvedValue([bootcImage()]);
+    fakeRpc.api.runImageAsVm.mockResolvedValue('job-run');
+    render(ImagesPage);
+    const ref = bootcImage().ref;
+    await user.click(await screen.findByRole('button', { name: `Run ${ref} as a VM` }));
+    expect(fakeRpc.api.runImageAsVm).toHaveBeenCalledWith(ref, bootcImage().engineId);
+    expect(router.route).toBe(ROUTES.virtualMachines);
   });
 
   test('Disk images: Logs, Launch VM, Open the folder, Rebuild and Delete', async () => {
