@@ -10,6 +10,7 @@ import { rm } from 'node:fs/promises';
 import type { Job } from '../api/jobs';
 import type { LaunchVmRequest, VmInfo, VmRecord, VmSource, VmState } from '../api/vms';
 import { VM_DEFAULTS } from '../api/vms';
+import { ValidationError } from '../api/validation';
 import type { JobRegistry } from '../jobs/job-registry';
 import { Listeners } from '../jobs/listeners';
 import { isAlive, qemuRunning, stopQemu } from './qemu/qemu-process';
@@ -109,10 +110,16 @@ export class VmService {
       created: this.#now(),
       warnings: [],
     };
-    if (record.hypervisor !== 'qemu')
-      throw new Error(`hypervisor: ${record.hypervisor} VMs are not supported on this host yet`);
-    if (records.some(other => other.name === record.name))
-      throw new Error(`name: a VM named ${JSON.stringify(record.name)} exists already`);
+    if (record.hypervisor !== 'qemu') {
+      throw new ValidationError([
+        { field: 'hypervisor', message: `${record.hypervisor} VMs cannot be made here yet: use qemu` },
+      ]);
+    }
+    if (records.some(other => other.name === record.name)) {
+      throw new ValidationError([
+        { field: 'name', message: `a VM named ${JSON.stringify(record.name)} exists already` },
+      ]);
+    }
     await this.store.makeDirs(id);
     await this.store.write(record);
     this.#listeners.emit({ id });

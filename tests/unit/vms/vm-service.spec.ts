@@ -1,0 +1,110 @@
+/**
+ * The VM service's records against the world, with a stand-in QEMU (support/fake-qemu.mjs) that is
+ * a real detached process serving QMP and the real qemu-img: a request is refused field by field
+ * before anything is made; a started VM is found running by a second service on the same store; a
+ * VM whose QEMU died is shown stopped, and says why; names stay unique.
+ */
+
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+
+import { errorInfoOf } from '../../../src/api/errors';
+import { JobRegistry } from '../../../src/jobs/job-registry';
+import { findQemuImg } from '../../../src/vms/qemu/qemu-discovery';
+import { isAlive } from '../../../src/vms/qemu/qemu-process';
+import { VmService } from '../../../src/vms/vm-service';
+import { runProcess } from '../../../src/platform/process';
+
+const FAKE = join(import.meta.dirname, '../support/fake-qemu.mjs');
+const qemuImg = findQemuImg();
+
+describe.skipIf(!qemuImg)('VmService with a stand-in QEMU', () => {
+  let dir: string;
+  let disk: string;
+  const services: VmService[] = [];
+
+  const jobs = new JobRegistry();
+  const service = () => {
+    const created = new VmService({
+      storeDir: join(dir, 'store'),
+      jobs,
+      buildDisk: async id => {
+        throw Object.assign(new Error(`no build ${id}`), { field: 'source' });
+      },
+      host: {
+        platform: 'linux',
+        findQemu: () => FAKE,
+        findQemuImg: () => qemuImg,
+        findFirmware: async () => undefined,
+        kvmUsable: () => false,
+        acceleration: 'tcg',
+      },
+      // The stand-in has no SSH server: the start ends with a warning at once.
+      sshTimeoutMs: 300,
+      powerdownTimeoutMs: 2000,
+    });
+    services.push(created);
+    return created;
+  };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vm-service-'));
+    disk = join(dir, 'disk.raw');
+    await writeFile(disk, Buffer.alloc(1024 * 1024));
+    await runProcess([qemuImg as string, 'info', disk], { capture: true });
+  });
+
+  afterAll(async () => {
+    for (const vms of services) {
+      for (const vm of (await vms.list()).vms) await vms.remove(vm.id).catch(() => undefined);
+      vms.dispose();
+    }
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('a bad request is refused field by field, and nothing is made', async () => {
+    const vms = service();
+    const refusal = await vms.create({ source: { diskPath: 'disk.raw' }, cpus: 0 }).catch((error: unknown) => error);
+    expect(errorInfoOf(refusal).fields).toEqual({
+      source: 'the disk path must be absolute: disk.raw',
+      cpus: expect.stringMatching(/whole number from 1/),
+    });
+    const build = await vms.create({ source: { buildId: 'nope' } }).catch((error: unknown) => error);
+    expect(errorInfoOf(build).fields).toEqual({ source: 'no build nope' });
+    expect((await vms.list()).vms).toEqual([]);
+  });
+
+  test('a started VM runs on its own overlay; another service finds it; a dead QEMU shows stopped, saying so', async () => {
+    const vms = service();
+    const vm = await vms.create({ source: { diskPath: disk }, name: 'one' });
+    const ended = await jobs.wait(vms.start(vm.id).id);
+    expect(ended.status).toBe('succeeded');
+    // The stand-in has no SSH server: the start says so, and that the VM runs.
+    expect(ended.steps.find(step => step.name === 'Waiting for SSH')?.status).toBe('failed');
+    expect(ended.warnings.join(' ')).toMatch(/SSH did not let the VM's key in .*The VM runs/);
+    const running = await vms.get(vm.id);
+    expect(running).toMatchObject({ state: 'running', acceleration: 'tcg' });
+    expect(running.sshCommand).toContain(`-p ${running.sshPort}`);
+    expect((await service().get(vm.id)).state).toBe('running');
+
+    const pid = Number(readFileSync(vms.store.pathsOf(vm.id).pidFile, 'utf8'));
+    process.kill(pid, 'SIGKILL');
+    await expect.poll(() => isAlive(pid)).toBe(false);
+    const dead = await service().get(vm.id);
+    expect(dead).toMatchObject({ state: 'stopped' });
+    expect(dead.lastError).toMatch(/ended without being stopped/);
+  }, 30_000);
+
+  test('names are unique; the default name counts up', async () => {
+    const vms = service();
+    const first = await vms.create({ source: { diskPath: disk } });
+    const second = await vms.create({ source: { diskPath: disk } });
+    expect([first.name, second.name]).toEqual(['vm-1', 'vm-2']);
+    const taken = await vms.create({ source: { diskPath: disk }, name: 'vm-1' }).catch((error: unknown) => error);
+    expect(errorInfoOf(taken).fields).toEqual({ name: 'a VM named "vm-1" exists already' });
+  });
+});
