@@ -41,8 +41,10 @@ export interface VmRecord {
   architecture: VmArchitecture;
   memoryMiB: number;
   cpus: number;
-  /** The host port (on 127.0.0.1) forwarded to the guest's port 22, once started. */
+  /** Where the guest's SSH answers, once started: QEMU forwards a port of 127.0.0.1 to it. */
   sshPort?: number;
+  /** Default 127.0.0.1; the guest's own address where the hypervisor forwards nothing (Fusion's NAT). */
+  sshHost?: string;
   /** The guest user the VM's key is given to at boot. */
   sshUser: string;
   /** The guest's SSH host key (`SHA256:…`), pinned at the first login after each boot. */

@@ -21,6 +21,7 @@ import {
 import { ensureOverlay } from './qemu/qemu-disk';
 import { startQemu } from './qemu/qemu-process';
 import { createVmKeyPair, readVmPublicKey, sshKeyCredential } from './vm-credentials';
+import type { BackendLaunchOptions } from './vm-backend';
 import type { StoredVm, VmPaths } from './vm-store';
 
 export class VmHostError extends Error {
@@ -63,18 +64,12 @@ const exists = (path: string) =>
     () => false,
   );
 
-export interface LaunchOptions {
-  signal?: AbortSignal;
-  log: (line: string) => void;
-  step: (name: string) => void;
-}
-
 /** Prepares the VM's files and starts QEMU; resolves once QEMU runs the guest. */
 export async function launchQemuVm(
   vm: StoredVm,
   paths: VmPaths,
   host: QemuHost,
-  options: LaunchOptions,
+  options: BackendLaunchOptions,
 ): Promise<LaunchResult> {
   const arch = vm.architecture;
   const qemu = host.findQemu(arch);

@@ -50,30 +50,34 @@ export function checkLaunchRequest(request: LaunchVmRequest): LaunchVmRequest {
   return request;
 }
 
-/** `ssh -i KEY -p PORT -o … USER@127.0.0.1`, quoted for a POSIX shell. */
-export function sshCommandOf(vm: Pick<StoredVm, 'sshPort' | 'sshUser'>, paths: Pick<VmPaths, 'key' | 'dir'>): string {
-  return shellCommand(sshArgv(vm, paths));
+type SshTarget = Pick<StoredVm, 'sshPort' | 'sshUser' | 'sshHost'>;
+
+/** `ssh -i KEY -p PORT -o … USER@HOST`, quoted for a POSIX shell. */
+export function sshCommandOf(vm: SshTarget, paths: Pick<VmPaths, 'key' | 'dir'>, withVmKey = true): string {
+  return shellCommand(sshArgv(vm, paths, [], withVmKey));
 }
 
-/** The OpenSSH client's argv for the VM, with its own key and its own known_hosts. */
+/**
+ * The OpenSSH client's argv for the VM: its own known_hosts, and its own key where the hypervisor
+ * gave it at boot (elsewhere the user's keys, as the image was built with them).
+ */
 export function sshArgv(
-  vm: Pick<StoredVm, 'sshPort' | 'sshUser'>,
+  vm: SshTarget,
   paths: Pick<VmPaths, 'key' | 'dir'>,
   command: string[] = [],
+  withVmKey = true,
 ): string[] {
   return [
     'ssh',
-    '-i',
-    paths.key,
+    ...(withVmKey ? ['-i', paths.key] : []),
     '-p',
     String(vm.sshPort),
-    '-o',
-    'IdentitiesOnly=yes',
+    ...(withVmKey ? ['-o', 'IdentitiesOnly=yes'] : []),
     '-o',
     `UserKnownHostsFile=${paths.dir}/known_hosts`,
     '-o',
     'StrictHostKeyChecking=accept-new',
-    `${vm.sshUser}@127.0.0.1`,
+    `${vm.sshUser}@${vm.sshHost ?? '127.0.0.1'}`,
     ...command,
   ];
 }

@@ -8,16 +8,18 @@
 import { rm } from 'node:fs/promises';
 
 import type { Job } from '../api/jobs';
-import type { LaunchVmRequest, VmInfo, VmRecord, VmSource, VmState } from '../api/vms';
+import type { Hypervisor, LaunchVmRequest, VmInfo, VmRecord, VmSource, VmState } from '../api/vms';
 import { VM_DEFAULTS } from '../api/vms';
 import { ValidationError } from '../api/validation';
 import type { JobRegistry } from '../jobs/job-registry';
 import { Listeners } from '../jobs/listeners';
-import { isAlive, qemuRunning, stopQemu } from './qemu/qemu-process';
+import { qemuBackend } from './qemu/qemu-backend';
+import { isAlive } from './qemu/qemu-process';
+import type { VmBackend } from './vm-backend';
 import { readConsole, ConsoleWriter } from './vm-console';
-import { launchQemuVm, realQemuHost, type QemuHost } from './vm-launch';
+import { realQemuHost, type QemuHost } from './vm-launch';
 import { checkLaunchRequest, sshCommandOf } from './vm-request';
-import { runStart } from './vm-start';
+import { runStart, SSH_STEP, type StartDeps } from './vm-start';
 import { VmStore, newVmId, type StoredVm } from './vm-store';
 
 export const VM_START_KIND = 'vm-start';
@@ -35,7 +37,10 @@ export interface VmServiceOptions {
   jobs: JobRegistry;
   /** The disk of a finished build; throws when the build has none this host can boot. */
   buildDisk(buildId: string): Promise<BuildDisk>;
+  /** What QEMU needs of this host (tests replace parts of it). */
   host?: QemuHost;
+  /** The other hypervisors this host offers, by name (VMware Fusion where it is installed). */
+  backends?: Partial<Record<Exclude<Hypervisor, 'qemu'>, VmBackend>>;
   now?: () => number;
   /** How long a start waits for the guest's SSH. Default 10 minutes (emulated guests are slow). */
   sshTimeoutMs?: number;
@@ -52,7 +57,7 @@ type Stored = StoredVm;
 export class VmService {
   readonly store: VmStore;
   readonly #options: VmServiceOptions;
-  readonly #host: QemuHost;
+  readonly #backends: Partial<Record<Hypervisor, VmBackend>>;
   readonly #now: () => number;
   readonly #listeners = new Listeners<VmChange>();
   readonly #writers = new Map<string, ConsoleWriter>();
@@ -61,7 +66,7 @@ export class VmService {
   constructor(options: VmServiceOptions) {
     this.#options = options;
     this.store = new VmStore(options.storeDir);
-    this.#host = options.host ?? realQemuHost();
+    this.#backends = { ...options.backends, qemu: qemuBackend(options.host ?? realQemuHost()) };
     this.#now = options.now ?? Date.now;
   }
 
@@ -110,11 +115,11 @@ export class VmService {
       created: this.#now(),
       warnings: [],
     };
-    if (record.hypervisor !== 'qemu') {
-      throw new ValidationError([
-        { field: 'hypervisor', message: `${record.hypervisor} VMs cannot be made here yet: use qemu` },
-      ]);
-    }
+    const backend = this.#backends[record.hypervisor];
+    const unavailable = backend
+      ? backend.unavailable()
+      : `${HYPERVISOR_NAMES[record.hypervisor]} is not offered on this host`;
+    if (unavailable) throw new ValidationError([{ field: 'hypervisor', message: unavailable }]);
     if (records.some(other => other.name === record.name)) {
       throw new ValidationError([
         { field: 'name', message: `a VM named ${JSON.stringify(record.name)} exists already` },
@@ -133,8 +138,11 @@ export class VmService {
       title: `Starting VM ${id}`,
       subject: id,
       detail: undefined,
-      steps: ['Preparing the disk', 'Booting', 'Waiting for SSH'],
-      run: context => this.#exclusive(id, () => runStart(this.#startDeps(), id, context)),
+      steps: ['Preparing the disk', 'Booting', SSH_STEP],
+      run: context =>
+        this.#exclusive(id, async () =>
+          runStart(this.#startDeps(this.#backendOf(await this.store.read(id))), id, context),
+        ),
       summarize: job => (job.status === 'succeeded' ? `VM ${job.detail?.name ?? id} is running` : undefined),
     });
   }
@@ -149,7 +157,8 @@ export class VmService {
       run: context =>
         this.#exclusive(id, async () => {
           const vm = (await this.store.read(id)) as Stored;
-          if (!vm.runtime || !(await qemuRunning(vm.runtime.pid, vm.runtime.qmpSocket))) {
+          const backend = this.#backendOf(vm);
+          if (!vm.runtime || !(await backend.running(vm.runtime))) {
             context.log(`VM ${vm.name} is not running`);
             return {
               detail: await this.#write({ ...vm, state: 'stopped', runtime: undefined, transition: undefined }).then(
@@ -158,12 +167,12 @@ export class VmService {
             };
           }
           await this.#write({ ...vm, state: 'stopping', transition: { by: process.pid } });
-          const way = await stopQemu(vm.runtime.pid, vm.runtime.qmpSocket, {
+          const how = await backend.stop(vm.runtime, {
             powerdownTimeoutMs: this.#options.powerdownTimeoutMs ?? 90_000,
             log: line => context.log(line),
             signal: context.signal,
           });
-          context.log(STOP_WORDS[way]);
+          context.log(how);
           const stopped = await this.#write({
             ...vm,
             state: 'stopped',
@@ -181,7 +190,7 @@ export class VmService {
   /** Stops the VM if it runs, then removes its record and files (the built disk is not touched). */
   async remove(id: string): Promise<void> {
     const vm = (await this.store.read(id)) as Stored;
-    if (vm.runtime && isAlive(vm.runtime.pid)) {
+    if (vm.runtime && (await this.#backendOf(vm).running(vm.runtime))) {
       const job = this.stop(id);
       const ended = await this.#options.jobs.wait(job.id);
       if (ended.status !== 'succeeded')
@@ -204,6 +213,9 @@ export class VmService {
   async writeConsole(id: string, data: string): Promise<void> {
     const vm = await this.get(id);
     if (vm.state !== 'running') throw new Error(`VM ${vm.name} is not running`);
+    if (!this.#backendOf(vm).consoleInput) {
+      throw new Error(`the console of ${HYPERVISOR_NAMES[vm.hypervisor]} VMs is read-only here: use SSH`);
+    }
     let writer = this.#writers.get(id);
     if (!writer) this.#writers.set(id, (writer = new ConsoleWriter(this.store.pathsOf(id).consoleSocket)));
     await writer.write(data);
@@ -214,16 +226,22 @@ export class VmService {
     this.#writers.clear();
   }
 
-  #startDeps() {
+  #startDeps(backend: VmBackend): StartDeps {
     return {
       store: this.store,
-      host: this.#host,
+      backend,
       now: this.#now,
       sshTimeoutMs: this.#options.sshTimeoutMs ?? 10 * 60_000,
       write: (vm: Stored) => this.#write(vm),
       info: (vm: Stored) => this.#info(vm),
-      launch: launchQemuVm,
     };
+  }
+
+  /** The VM's hypervisor's back end; one this host no longer offers is an error that says so. */
+  #backendOf(vm: Pick<VmRecord, 'hypervisor'>): VmBackend {
+    const backend = this.#backends[vm.hypervisor];
+    if (!backend) throw new Error(`${HYPERVISOR_NAMES[vm.hypervisor]} is not offered on this host`);
+    return backend;
   }
 
   /** One start or stop of a VM at a time, in this process. */
@@ -247,7 +265,8 @@ export class VmService {
   /** The record as the world has it: a running VM whose QEMU is gone is stopped. */
   async #settle(vm: Stored): Promise<Stored> {
     if (vm.transition && isAlive(vm.transition.by)) return vm;
-    const running = vm.runtime ? await qemuRunning(vm.runtime.pid, vm.runtime.qmpSocket) : false;
+    const backend = this.#backends[vm.hypervisor];
+    const running = vm.runtime && backend ? await backend.running(vm.runtime).catch(() => false) : false;
     const state: VmState = running ? 'running' : 'stopped';
     if (state === vm.state && !vm.transition) return vm;
     const settled: Stored = { ...vm, state, transition: undefined };
@@ -255,8 +274,7 @@ export class VmService {
       settled.runtime = undefined;
       if (vm.state === 'running') {
         settled.stopped = this.#now();
-        settled.lastError =
-          "The VM's QEMU process ended without being stopped (the guest powered off, or it crashed: see its console).";
+        settled.lastError = `The VM's ${HYPERVISOR_NAMES[vm.hypervisor]} process ended without being stopped (the guest powered off, or it crashed: see its console).`;
       }
     }
     return this.#write(settled).catch(() => settled);
@@ -269,19 +287,15 @@ export class VmService {
     return {
       ...record,
       sshKeyPath: paths.key,
-      ...(running && vm.sshPort ? { sshCommand: sshCommandOf(vm, paths) } : {}),
+      ...(running && vm.sshPort
+        ? { sshCommand: sshCommandOf(vm, paths, this.#backends[vm.hypervisor]?.injectsKey ?? true) }
+        : {}),
       ...(running && vm.started ? { uptimeMs: Math.max(0, this.#now() - vm.started) } : {}),
     };
   }
 }
 
-const STOP_WORDS = {
-  powerdown: 'The guest powered off.',
-  quit: 'QEMU quit.',
-  sigterm: 'QEMU ended on SIGTERM.',
-  sigkill: 'QEMU was killed (it ignored SIGTERM).',
-  'not-running': 'QEMU was not running.',
-} as const;
+const HYPERVISOR_NAMES: Record<Hypervisor, string> = { qemu: 'QEMU', fusion: 'VMware Fusion', hyperv: 'Hyper-V' };
 
 function uniqueName(base: string, records: readonly VmRecord[]): string {
   const taken = new Set(records.map(record => record.name));

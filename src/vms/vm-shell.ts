@@ -40,7 +40,7 @@ export function openVmShell(vm: VmInfo, callbacks: ShellCallbacks, size = { rows
   void (async () => {
     if (vm.state !== 'running' || !vm.sshPort) throw new Error(`VM ${vm.name} is ${vm.state}: start it first`);
     const { client } = await connectWithKey({
-      host: '127.0.0.1',
+      host: vm.sshHost ?? '127.0.0.1',
       port: vm.sshPort,
       user: vm.sshUser,
       privateKey: await readFile(vm.sshKeyPath),

@@ -1,8 +1,9 @@
 /**
  * One start of a VM, as a job's runner: the record marked starting (by this process), the VM's
- * files and QEMU (vm-launch.ts), then a wait for the guest's SSH with the VM's key — the first
- * login after boot pins the guest's host key in the VM's known_hosts. A guest whose SSH never
- * answers still runs: the job ends with a warning that points at the console.
+ * files and its hypervisor (the back end's launch), then a wait for the guest's SSH — with the VM's
+ * own key where the back end gives it at boot; the first login after boot pins the guest's host key
+ * in the VM's known_hosts. A guest whose SSH never answers still runs: the job ends with a warning
+ * that points at the console.
  */
 
 import { readFile, rm, writeFile } from 'node:fs/promises';
@@ -10,18 +11,18 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import type { VmInfo } from '../api/vms';
 import type { JobContext, JobEnd } from '../jobs/job-registry';
 import { knownHostsLine, waitForSsh } from '../ssh/ssh-session';
-import { isAlive, qemuRunning } from './qemu/qemu-process';
-import type { LaunchOptions, LaunchResult, QemuHost } from './vm-launch';
-import type { StoredVm, VmPaths, VmStore } from './vm-store';
+import type { VmBackend } from './vm-backend';
+import type { StoredVm, VmStore } from './vm-store';
+
+export const SSH_STEP = 'Waiting for SSH';
 
 export interface StartDeps {
   store: VmStore;
-  host: QemuHost;
+  backend: VmBackend;
   now: () => number;
   sshTimeoutMs: number;
   write(vm: StoredVm): Promise<StoredVm>;
   info(vm: StoredVm): VmInfo;
-  launch(vm: StoredVm, paths: VmPaths, host: QemuHost, options: LaunchOptions): Promise<LaunchResult>;
 }
 
 export async function runStart(
@@ -29,10 +30,11 @@ export async function runStart(
   id: string,
   context: JobContext<VmInfo | undefined>,
 ): Promise<JobEnd<VmInfo | undefined>> {
+  const { backend } = deps;
   let vm = await deps.store.read(id);
-  if (vm.runtime && (await qemuRunning(vm.runtime.pid, vm.runtime.qmpSocket))) {
+  if (vm.runtime && (await backend.running(vm.runtime))) {
     context.log(`VM ${vm.name} is running already`);
-    for (const step of ['Preparing the disk', 'Booting', 'Waiting for SSH']) context.step(step, 'skipped');
+    for (const step of [...backend.steps, SSH_STEP]) context.step(step, 'skipped');
     return { detail: deps.info(vm), summary: `VM ${vm.name} is running` };
   }
   const paths = await deps.store.makeDirs(id);
@@ -47,7 +49,7 @@ export async function runStart(
   context.setDetail(deps.info(vm));
   let current = '';
   try {
-    const launched = await deps.launch(vm, paths, deps.host, {
+    const launched = await backend.launch(vm, paths, {
       signal: context.signal,
       log: line => context.log(line),
       step: name => {
@@ -63,11 +65,12 @@ export async function runStart(
     vm = await deps.write({
       ...vm,
       state: 'running',
+      sshHost: launched.sshHost,
       sshPort: launched.sshPort,
       acceleration: launched.acceleration,
       started: deps.now(),
       warnings: launched.warnings,
-      runtime: { pid: launched.pid, qmpSocket: paths.qmpSocket, consoleSocket: paths.consoleSocket },
+      runtime: launched.runtime,
       transition: { by: process.pid },
     });
     context.setDetail(deps.info(vm));
@@ -76,31 +79,45 @@ export async function runStart(
     await deps.write({ ...vm, state: 'stopped', transition: undefined, runtime: undefined, lastError: message });
     throw error;
   }
+  return waitForLogin(deps, vm, context);
+}
 
-  context.step(
-    'Waiting for SSH',
-    'running',
-    `Waiting for ${vm.sshUser}@127.0.0.1:${vm.sshPort} to let the VM's key in`,
-  );
-  const pid = vm.runtime?.pid as number;
-  const { connection, lastError } = await waitForSsh(
-    {
-      host: '127.0.0.1',
-      port: vm.sshPort as number,
-      user: vm.sshUser,
-      privateKey: await readFile(paths.key),
-      readyTimeoutMs: 15_000,
-    },
-    { timeoutMs: deps.sshTimeoutMs, intervalMs: 1000, signal: context.signal, stillWorthIt: () => isAlive(pid) },
-  );
+/** The wait for the guest's SSH, the host key pinned; the VM runs whatever the outcome. */
+async function waitForLogin(
+  deps: StartDeps,
+  started: StoredVm,
+  context: JobContext<VmInfo | undefined>,
+): Promise<JobEnd<VmInfo | undefined>> {
+  let vm = started;
+  const paths = deps.store.pathsOf(vm.id);
+  const host = vm.sshHost ?? '127.0.0.1';
+  const runtime = vm.runtime ?? {};
+  context.step(SSH_STEP, 'running', `Waiting for ${vm.sshUser}@${host}:${vm.sshPort} to let the VM's key in`);
+  const { connection, lastError } = deps.backend.injectsKey
+    ? await waitForSsh(
+        {
+          host,
+          port: vm.sshPort as number,
+          user: vm.sshUser,
+          privateKey: await readFile(paths.key),
+          readyTimeoutMs: 15_000,
+        },
+        {
+          timeoutMs: deps.sshTimeoutMs,
+          intervalMs: 1000,
+          signal: context.signal,
+          stillWorthIt: () => deps.backend.running(runtime),
+        },
+      )
+    : { connection: undefined, lastError: new Error('the hypervisor cannot give the VM its key at boot') };
   vm = await deps.write({ ...vm, transition: undefined });
   if (connection) {
     connection.client.end();
-    const line = knownHostsLine('127.0.0.1', vm.sshPort as number, connection.hostKey);
+    const line = knownHostsLine(host, vm.sshPort as number, connection.hostKey);
     await writeFile(`${paths.dir}/known_hosts`, `${line}\n`, { mode: 0o600 });
     vm = await deps.write({ ...vm, hostKeyFingerprint: connection.hostKeyFingerprint });
-    context.step('Waiting for SSH', 'succeeded', `${vm.sshUser}@127.0.0.1:${vm.sshPort} answers`);
-  } else if (!isAlive(pid)) {
+    context.step(SSH_STEP, 'succeeded', `${vm.sshUser}@${host}:${vm.sshPort} answers`);
+  } else if (!(await deps.backend.running(runtime))) {
     const settled = await deps.write({
       ...vm,
       state: 'stopped',
@@ -109,11 +126,13 @@ export async function runStart(
     });
     context.setDetail(deps.info(settled));
     throw new Error(`VM ${vm.name} stopped while booting: see its console`);
+  } else if (!deps.backend.injectsKey) {
+    context.step(SSH_STEP, 'skipped', 'the key or password built into the image is how to log in');
   } else {
     const why = context.signal.aborted
       ? 'the wait was cancelled'
       : `no login in ${Math.round(deps.sshTimeoutMs / 1000)} s`;
-    context.step('Waiting for SSH', 'failed', why);
+    context.step(SSH_STEP, 'failed', why);
     context.warn(
       `SSH did not let the VM's key in (${lastError?.message ?? why}). The VM runs; its console shows how far it booted. ` +
         `Does the image have sshd and the user ${vm.sshUser}, and systemd 252 or later for the boot-time key?`,
@@ -123,6 +142,6 @@ export async function runStart(
   return {
     detail: deps.info(vm),
     summary: `VM ${vm.name} is running`,
-    message: vm.sshPort ? `SSH on 127.0.0.1:${vm.sshPort}` : undefined,
+    message: vm.sshPort ? `SSH on ${host}:${vm.sshPort}` : undefined,
   };
 }

@@ -26,11 +26,12 @@ export function isVmId(value: unknown): value is string {
   return typeof value === 'string' && VM_ID.test(value);
 }
 
-/** Where the VM's hypervisor process is, while it may run. */
+/** Where the VM's hypervisor has it, while it may run: QEMU's process and sockets, Fusion's .vmx. */
 export interface VmRuntime {
-  pid: number;
-  qmpSocket: string;
-  consoleSocket: string;
+  pid?: number;
+  qmpSocket?: string;
+  consoleSocket?: string;
+  vmx?: string;
 }
 
 /** The record as stored: what the pages see, and the running process's whereabouts. */
@@ -60,6 +61,7 @@ const recordSchema = z.object({
   memoryMiB: z.number().int().positive(),
   cpus: z.number().int().positive(),
   sshPort: z.number().int().optional(),
+  sshHost: z.string().optional(),
   sshUser: z.string(),
   hostKeyFingerprint: z.string().optional(),
   state: z.enum(['starting', 'running', 'stopping', 'stopped']),
@@ -69,7 +71,14 @@ const recordSchema = z.object({
   stopped: z.number().optional(),
   lastError: z.string().optional(),
   warnings: z.array(z.string()),
-  runtime: z.object({ pid: z.number().int(), qmpSocket: z.string(), consoleSocket: z.string() }).optional(),
+  runtime: z
+    .object({
+      pid: z.number().int().optional(),
+      qmpSocket: z.string().optional(),
+      consoleSocket: z.string().optional(),
+      vmx: z.string().optional(),
+    })
+    .optional(),
   transition: z.object({ by: z.number().int() }).optional(),
 });
 

@@ -51,7 +51,7 @@ describe('bootc-studio vm …', () => {
   test('wrong input is refused with the argument named, before anything runs', async () => {
     const missing = await bootcStudio(['vm', 'run', '/nowhere/disk.qcow2']);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/BUILD-ID\|DISK-PATH: \/nowhere\/disk\.qcow2 is neither a disk build/);
+    expect(missing.stderr).toMatch(/DISK-PATH: \/nowhere\/disk\.qcow2 does not exist/);
     const memory = await bootcStudio(['vm', 'run', BUILD_ID, '--memory', 'lots']);
     expect(memory.code).toBe(2);
     expect(memory.stderr).toMatch(/--memory: a whole number/);

@@ -137,7 +137,8 @@ describe('disk builds through the built extension on Podman Desktop’s API (sta
         .filter((e): e is Extract<HostEvent, { type: 'toast' }> => e.type === 'toast')
         .find(e => e.toast.message.startsWith('Disk image of localhost/test-bootc:1 built')),
     );
-    expect(toast.toast.actions).toEqual(['Open folder']);
+    // The qcow2 is on this machine: the end offers to boot it too.
+    expect(toast.toast.actions).toEqual(['Launch VM', 'Open folder']);
     await ui.handle({ type: 'toast-action', id: toast.toast.id, action: 'Open folder' }, () => undefined);
     await waitFor(() => opened.find(url => url === `file://${out}`));
 

@@ -107,8 +107,13 @@ describe('dist/extension.js loaded the way Podman Desktop loads it', () => {
         'panel:bootc-studio',
         'containerEngine.onEvent',
         'provider.onDidUpdateContainerConnection',
+        'factory:bootc-studio-vms',
+        'provider:bootc-studio-vms',
       ]),
     );
+    expect(recording.providers).toEqual([
+      expect.objectContaining({ id: 'bootc-studio-vms', name: 'Bootc Studio VMs' }),
+    ]);
     const [panel] = recording.panels;
     expect(panel.listeners.size).toBe(0);
   });

@@ -14,6 +14,7 @@ export function createRecordingApi(extensionRoot: string) {
   const commands = new Map<string, (...args: unknown[]) => unknown>();
   const panels: RecordedPanel[] = [];
   const disposed: string[] = [];
+  const providers: { id: string; name: string }[] = [];
   const disposable = (what: string) => ({ dispose: () => void disposed.push(what) });
 
   const api = {
@@ -81,6 +82,20 @@ export function createRecordingApi(extensionRoot: string) {
     },
     provider: {
       onDidUpdateContainerConnection: () => disposable('provider.onDidUpdateContainerConnection'),
+      // Bootc Studio's VMs in Settings → Resources.
+      createProvider: (options: { id: string; name: string }) => {
+        providers.push(options);
+        return {
+          setVmProviderConnectionFactory: () => disposable(`factory:${options.id}`),
+          registerVmProviderConnection: (connection: { name: string }) => disposable(`connection:${connection.name}`),
+          dispose: () => void disposed.push(`provider:${options.id}`),
+        };
+      },
+    },
+    EventEmitter: class {
+      event = () => ({ dispose: () => undefined });
+      fire(): void {}
+      dispose(): void {}
     },
     env: { openExternal: async () => true, isLinux: true, isMac: false, isWindows: false },
   };
@@ -93,7 +108,7 @@ export function createRecordingApi(extensionRoot: string) {
       throw new Error(`recording API: ${String(property)} is not implemented`);
     },
   });
-  return { api: strict, commands, panels, disposed, errors, host };
+  return { api: strict, commands, panels, disposed, errors, host, providers };
 }
 
 export interface RecordedPanel {

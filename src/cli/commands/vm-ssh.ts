@@ -32,7 +32,13 @@ export async function openSsh(vm: VmInfo, command: string[]): Promise<number> {
     return 1;
   }
   // The key and the pinned host key are in the VM's folder.
-  const [, ...args] = sshArgv(vm, { key: vm.sshKeyPath, dir: dirname(vm.sshKeyPath) }, command);
+  // QEMU gives the VM its own key at boot; elsewhere the image carries the user's keys.
+  const [, ...args] = sshArgv(
+    vm,
+    { key: vm.sshKeyPath, dir: dirname(vm.sshKeyPath) },
+    command,
+    vm.hypervisor === 'qemu',
+  );
   const result = await runProcess([ssh, ...args], { interactive: true });
   return result.code;
 }

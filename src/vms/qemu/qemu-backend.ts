@@ -1,0 +1,41 @@
+/** QEMU as a VM back end: vm-launch.ts boots, the process's pid and QMP say whether it runs, QMP stops it. */
+
+import type { VmBackend } from '../vm-backend';
+import { launchQemuVm, type QemuHost } from '../vm-launch';
+import { qemuRunning, stopQemu } from './qemu-process';
+
+const STOP_WORDS = {
+  powerdown: 'The guest powered off.',
+  quit: 'QEMU quit.',
+  sigterm: 'QEMU ended on SIGTERM.',
+  sigkill: 'QEMU was killed (it ignored SIGTERM).',
+  'not-running': 'QEMU was not running.',
+} as const;
+
+export function qemuBackend(host: QemuHost): VmBackend {
+  return {
+    steps: ['Preparing the disk', 'Booting'],
+    injectsKey: true,
+    consoleInput: true,
+    unavailable: () => undefined,
+    async launch(vm, paths, options) {
+      const launched = await launchQemuVm(vm, paths, host, options);
+      return {
+        runtime: { pid: launched.pid, qmpSocket: paths.qmpSocket, consoleSocket: paths.consoleSocket },
+        sshHost: '127.0.0.1',
+        sshPort: launched.sshPort,
+        acceleration: launched.acceleration,
+        warnings: launched.warnings,
+      };
+    },
+    async running(runtime) {
+      return (
+        runtime.pid !== undefined && runtime.qmpSocket !== undefined && qemuRunning(runtime.pid, runtime.qmpSocket)
+      );
+    },
+    async stop(runtime, options) {
+      if (runtime.pid === undefined || runtime.qmpSocket === undefined) return STOP_WORDS['not-running'];
+      return STOP_WORDS[await stopQemu(runtime.pid, runtime.qmpSocket, options)];
+    },
+  };
+}

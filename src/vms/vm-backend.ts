@@ -1,0 +1,48 @@
+/**
+ * What the VM service asks of a hypervisor: boot a VM record (its files prepared first), say whether
+ * it runs, stop it cleanly. QEMU (`qemu/qemu-backend.ts`) on Linux and macOS; VMware Fusion
+ * (`fusion/fusion-backend.ts`) where it is installed.
+ */
+
+import type { VmAcceleration } from '../api/vms';
+import type { StoredVm, VmPaths, VmRuntime } from './vm-store';
+
+export interface BackendLaunchOptions {
+  signal?: AbortSignal;
+  log: (line: string) => void;
+  /** A new step starts (the previous one succeeded). */
+  step: (name: string) => void;
+}
+
+export interface BackendLaunch {
+  /** Where the running VM is, to find it again. */
+  runtime: VmRuntime;
+  /** Where its SSH answers. */
+  sshHost: string;
+  sshPort: number;
+  acceleration?: VmAcceleration;
+  warnings: string[];
+}
+
+export interface BackendStopOptions {
+  log: (line: string) => void;
+  signal?: AbortSignal;
+  /** How long the guest has to power off when asked. */
+  powerdownTimeoutMs: number;
+}
+
+export interface VmBackend {
+  /** The steps a start goes through, in order (the last, waiting for SSH, is the service's). */
+  readonly steps: readonly string[];
+  /** Whether the VM's own key is given to the guest at boot (else the image must carry a key). */
+  readonly injectsKey: boolean;
+  /** Whether its serial console takes input. */
+  readonly consoleInput: boolean;
+  /** Why this host cannot run VMs of this kind, or undefined when it can. */
+  unavailable(): string | undefined;
+  launch(vm: StoredVm, paths: VmPaths, options: BackendLaunchOptions): Promise<BackendLaunch>;
+  /** Whether the VM runs now (cheap enough to ask on every list). */
+  running(runtime: VmRuntime): Promise<boolean>;
+  /** Stops it; a sentence saying how it ended. */
+  stop(runtime: VmRuntime, options: BackendStopOptions): Promise<string>;
+}
