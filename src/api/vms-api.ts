@@ -1,4 +1,4 @@
-import type { ConsoleChunk, LaunchVmRequest, VmInfo } from './vms';
+import type { ConsoleChunk, HypervisorChoice, LaunchVmRequest, VmInfo } from './vms';
 
 /**
  * What the webview may ask of the VMs room. A start or stop answers with its job's id at once (a
@@ -15,6 +15,8 @@ export interface VmsApi {
    * of the same image ID and settings, or one built now), then the VM, started. The job's id.
    */
   runImageAsVm(image: string, engineId?: string): Promise<string>;
+  /** The hypervisors, and why this host cannot offer one. */
+  listHypervisors(): Promise<HypervisorChoice[]>;
   /** Starts a stopped VM; the job's id. */
   startVm(vmId: string): Promise<string>;
   /** Stops a running VM cleanly; the job's id. */

@@ -11,6 +11,16 @@ export type Hypervisor = 'qemu' | 'fusion' | 'hyperv';
 
 export type VmArchitecture = 'amd64' | 'arm64';
 
+/** A hypervisor as the launch form offers it. */
+export interface HypervisorChoice {
+  id: Hypervisor;
+  name: string;
+  /** Why this host cannot run it; undefined when it can. */
+  unavailable?: string;
+  /** Whether it gives the VM its own SSH key at boot (else the image must carry the user's key). */
+  injectsKey: boolean;
+}
+
 /**
  * `starting`/`stopping` while a start or stop job of this VM runs; `running` while its hypervisor
  * process lives; `stopped` otherwise (also when the process died without a stop: `lastError` says so).

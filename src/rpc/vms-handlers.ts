@@ -3,7 +3,7 @@
  * typed. Arguments are checked here; the vms room does the work.
  */
 
-import type { ConsoleChunk, LaunchVmRequest, VmInfo } from '../api/vms';
+import type { ConsoleChunk, HypervisorChoice, LaunchVmRequest, VmInfo } from '../api/vms';
 import type { VmsApi } from '../api/vms-api';
 import type { VmService } from '../vms/vm-service';
 import { BUILDER_PRESETS, type BuilderPreset } from '../api/disk-build';
@@ -47,6 +47,10 @@ export class VmsHandlers implements VmsApi {
     // The vms room checks each field and names the bad ones.
     const vm = await this.deps.vms.create(request as LaunchVmRequest);
     return { vmId: vm.id, jobId: this.deps.vms.start(vm.id).id };
+  }
+
+  async listHypervisors(): Promise<HypervisorChoice[]> {
+    return this.deps.vms.hypervisors();
   }
 
   async startVm(vmId: unknown): Promise<string> {

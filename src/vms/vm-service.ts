@@ -5,10 +5,10 @@
  * process died half-way is settled from whether QEMU runs.
  */
 
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 
 import type { Job } from '../api/jobs';
-import type { Hypervisor, LaunchVmRequest, VmInfo, VmRecord, VmSource, VmState } from '../api/vms';
+import type { Hypervisor, HypervisorChoice, LaunchVmRequest, VmInfo, VmRecord, VmSource, VmState } from '../api/vms';
 import { VM_DEFAULTS } from '../api/vms';
 import { ValidationError } from '../api/validation';
 import type { JobRegistry } from '../jobs/job-registry';
@@ -16,6 +16,7 @@ import { Listeners } from '../jobs/listeners';
 import { qemuBackend } from './qemu/qemu-backend';
 import { isAlive } from './qemu/qemu-process';
 import type { VmBackend } from './vm-backend';
+import { hostBackends } from './vm-backends';
 import { readConsole, ConsoleWriter } from './vm-console';
 import { realQemuHost, type QemuHost } from './vm-launch';
 import { checkLaunchRequest, sshCommandOf } from './vm-request';
@@ -39,7 +40,7 @@ export interface VmServiceOptions {
   buildDisk(buildId: string): Promise<BuildDisk>;
   /** What QEMU needs of this host (tests replace parts of it). */
   host?: QemuHost;
-  /** The other hypervisors this host offers, by name (VMware Fusion where it is installed). */
+  /** The other hypervisors this host offers, by name; default: VMware Fusion on a Mac where it is installed. */
   backends?: Partial<Record<Exclude<Hypervisor, 'qemu'>, VmBackend>>;
   now?: () => number;
   /** How long a start waits for the guest's SSH. Default 10 minutes (emulated guests are slow). */
@@ -66,7 +67,7 @@ export class VmService {
   constructor(options: VmServiceOptions) {
     this.#options = options;
     this.store = new VmStore(options.storeDir);
-    this.#backends = { ...options.backends, qemu: qemuBackend(options.host ?? realQemuHost()) };
+    this.#backends = { ...(options.backends ?? hostBackends()), qemu: qemuBackend(options.host ?? realQemuHost()) };
     this.#now = options.now ?? Date.now;
   }
 
@@ -98,6 +99,8 @@ export class VmService {
       baseName = disk.name;
     } else {
       source = { kind: 'disk', diskPath: checked.source.diskPath };
+      const problem = await diskFileProblem(source.diskPath);
+      if (problem) throw new ValidationError([{ field: 'source', message: problem }]);
       baseName = 'vm';
     }
     const { records } = await this.store.list();
@@ -204,6 +207,20 @@ export class VmService {
     this.#listeners.emit({ id });
   }
 
+  /** Every hypervisor, and why this host cannot offer one (QEMU first, the default). */
+  hypervisors(): HypervisorChoice[] {
+    return (['qemu', 'fusion', 'hyperv'] as const).map(id => {
+      const backend = this.#backends[id];
+      const reason = backend ? backend.unavailable() : `${HYPERVISOR_NAMES[id]} is not offered on this host`;
+      return {
+        id,
+        name: HYPERVISOR_NAMES[id],
+        ...(reason ? { unavailable: reason } : {}),
+        injectsKey: backend?.injectsKey ?? false,
+      };
+    });
+  }
+
   /** Console output from byte `from` (negative: the last bytes). */
   readConsole(id: string, from: number) {
     return readConsole(this.store.pathsOf(id).consoleLog, from);
@@ -300,4 +317,13 @@ const HYPERVISOR_NAMES: Record<Hypervisor, string> = { qemu: 'QEMU', fusion: 'VM
 function uniqueName(base: string, records: readonly VmRecord[]): string {
   const taken = new Set(records.map(record => record.name));
   for (let n = 1; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
+}
+
+/** Why a file cannot be a VM's disk (it is missing, not a file, or far too small), or undefined. */
+async function diskFileProblem(path: string): Promise<string | undefined> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info) return `${path} does not exist`;
+  if (!info.isFile()) return `${path} is not a file`;
+  if (info.size < 1024 * 1024) return `${path} is ${info.size} bytes: not a disk image`;
+  return undefined;
 }

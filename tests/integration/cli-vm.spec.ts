@@ -56,7 +56,11 @@ describe('bootc-studio vm …', () => {
     expect(memory.code).toBe(2);
     expect(memory.stderr).toMatch(/--memory: a whole number/);
     const small = await bootcStudio(['vm', 'run', BUILD_ID, '--memory', '12']);
-    expect(small.stderr).toMatch(/memoryMiB: memory is a whole number of MiB from 256/);
+    expect(small.code).toBe(2);
+    expect(small.stderr).toMatch(/--memory: memory is a whole number of MiB from 256/);
+    const notDisk = await bootcStudio(['vm', 'run', '/etc/hostname']);
+    expect(notDisk.code).toBe(2);
+    expect(notDisk.stderr).toMatch(/IMAGE\|BUILD-ID\|DISK-PATH: \/etc\/hostname is \d+ bytes: not a disk image/);
     const unknown = await bootcStudio(['vm', 'stop', 'nope']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/VM: no VM named or with the id "nope"/);

@@ -19,7 +19,7 @@ export const vmLsCommand: CliCommand = {
       return 0;
     }
     if (all.length === 0) {
-      ctx.io.stdout.write('No VMs yet. Boot a built disk: bootc-studio vm run BUILD-ID (or a disk path)\n');
+      ctx.io.stdout.write('No VMs yet. Boot one: bootc-studio vm run IMAGE (or a disk build id, or a disk path)\n');
       return 0;
     }
     ctx.io.stdout.write(formatTable(['ID', 'NAME', 'STATE', 'SOURCE', 'SSH', 'UPTIME'], all.map(row)));

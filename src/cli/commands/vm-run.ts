@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import { BUILDER_PRESETS, type BuilderChoice } from '../../api/disk-build';
+import { ValidationError } from '../../api/validation';
 import type { LaunchVmRequest } from '../../api/vms';
 import { BuildStore, isBuildId } from '../../builds/build-store';
 import { findOrBuildImageDisk } from '../../vms/vm-image-disk';
@@ -27,6 +28,7 @@ export const vmRunCommand: CliCommand = {
     memory: { type: 'string', description: 'Memory in MiB (default 2048)' },
     cpus: { type: 'string', description: 'CPUs (default 2)' },
     user: { type: 'string', description: "The guest user given the VM's SSH key at boot (default root)" },
+    hypervisor: { type: 'string', description: 'qemu (default), or fusion where VMware Fusion is installed (macOS)' },
     builder: {
       type: 'string',
       description: `For an IMAGE: the builder of its disk (${Object.keys(BUILDER_PRESETS).join(', ')}, or an image; default centos)`,
@@ -44,9 +46,17 @@ export const vmRunCommand: CliCommand = {
       memoryMiB,
       cpus,
       sshUser: values.user as string | undefined,
+      hypervisor: values.hypervisor as LaunchVmRequest['hypervisor'],
     };
     const { vms, jobs } = openVms(ctx);
-    const vm = await vms.create(request);
+    const vm = await vms.create(request).catch((error: unknown) => {
+      if (error instanceof ValidationError) {
+        throw new UsageError(
+          error.errors.map(({ field, message }) => `${FLAGS[field] ?? field}: ${message}`).join('; '),
+        );
+      }
+      throw error;
+    });
     if (!ctx.json) ctx.io.stderr.write(`Made VM ${vm.name} (${vm.id})\n`);
     const job = await followJob(jobs, vms.start(vm.id).id, ctx.io, { json: ctx.json, interrupt: 'cancel' });
     if (job.status !== 'succeeded') return 1;
@@ -56,6 +66,16 @@ export const vmRunCommand: CliCommand = {
     ctx.io.stdout.write(describeVm(info));
     return 0;
   },
+};
+
+/** The flag (or argument) each field of a VM request comes from. */
+const FLAGS: Record<string, string> = {
+  source: 'IMAGE|BUILD-ID|DISK-PATH',
+  name: '--name',
+  memoryMiB: '--memory',
+  cpus: '--cpus',
+  sshUser: '--user',
+  hypervisor: '--hypervisor',
 };
 
 function numberOption(value: unknown, name: string): number | undefined {

@@ -4,10 +4,13 @@
  * deleted.
  */
 
-import { access } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 
 import { runProcess } from '../../platform/process';
+
+/** A disk with a partition table and an EFI system partition is megabytes; anything smaller is another file. */
+const MIN_DISK_BYTES = 1024 * 1024;
 
 export type BaseDiskFormat = 'qcow2' | 'raw' | 'vmdk';
 
@@ -37,6 +40,8 @@ export async function ensureOverlay(qemuImg: string, base: string, overlay: stri
   await access(base).catch(() => {
     throw new DiskError(`the disk ${base} does not exist (was the build's output folder moved or cleaned?)`);
   });
+  const size = (await stat(base)).size;
+  if (size < MIN_DISK_BYTES) throw new DiskError(`${base} is ${size} bytes: not a disk image`);
   const format = await diskFormat(qemuImg, base);
   const exists = await access(overlay).then(
     () => true,

@@ -57,6 +57,7 @@ export const fakeRpc = {
     cancelJob: vi.fn<BootcStudioApi['cancelJob']>(),
     listVms: vi.fn<BootcStudioApi['listVms']>(),
     runImageAsVm: vi.fn<BootcStudioApi['runImageAsVm']>(),
+    listHypervisors: vi.fn<BootcStudioApi['listHypervisors']>(),
     launchVm: vi.fn<BootcStudioApi['launchVm']>(),
     startVm: vi.fn<BootcStudioApi['startVm']>(),
     stopVm: vi.fn<BootcStudioApi['stopVm']>(),
@@ -118,6 +119,11 @@ export const fakeRpc = {
     fakeRpc.api.listSshPublicKeys.mockResolvedValue([]);
     fakeRpc.api.getBuildDefaults.mockResolvedValue({ builder: 'centos' });
     fakeRpc.api.listVms.mockResolvedValue({ vms: [], problems: [] });
+    fakeRpc.api.listHypervisors.mockResolvedValue([
+      { id: 'qemu', name: 'QEMU', injectsKey: true },
+      { id: 'fusion', name: 'VMware Fusion', injectsKey: false, unavailable: 'VMware Fusion is not installed' },
+      { id: 'hyperv', name: 'Hyper-V', injectsKey: false, unavailable: 'Hyper-V is not offered on this host' },
+    ]);
     fakeRpc.api.readVmConsole.mockResolvedValue({ data: '', next: 0 });
     // An image answers with what the images list says about it (one architecture, its labels).
     fakeRpc.api.describeImageForBuild.mockImplementation(async (engineId, ref) => ({

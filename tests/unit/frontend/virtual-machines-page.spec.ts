@@ -119,6 +119,12 @@ describe('Virtual Machines page', () => {
     router.route = `${ROUTES.virtualMachines}?launch=b01dc0ffee42`;
     render(VirtualMachinesPage);
     const dialog = await screen.findByRole('dialog');
+    // Only what this host offers can be chosen; the others say why not.
+    const hypervisor = await within(dialog).findByRole('combobox', { name: 'Hypervisor' });
+    expect(within(hypervisor).getByRole('option', { name: 'QEMU' })).toBeEnabled();
+    expect(
+      within(hypervisor).getByRole('option', { name: 'VMware Fusion — VMware Fusion is not installed' }),
+    ).toBeDisabled();
     const memory = within(dialog).getByLabelText('Memory (MiB)');
     await user.clear(memory);
     await user.type(memory, '12');
