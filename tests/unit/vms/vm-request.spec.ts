@@ -2,17 +2,8 @@
 
 import { describe, expect, test } from 'vitest';
 
-import { errorInfoOf } from '../../../src/api/errors';
 import { checkLaunchRequest, sshArgv, sshCommandOf } from '../../../src/vms/vm-request';
-
-const fieldsOf = (run: () => unknown) => {
-  try {
-    run();
-  } catch (error) {
-    return errorInfoOf(error).fields;
-  }
-  return undefined;
-};
+import { fieldsOf } from '../support/field-errors';
 
 describe('checkLaunchRequest', () => {
   test('a build or an absolute disk path with sensible sizes passes', () => {

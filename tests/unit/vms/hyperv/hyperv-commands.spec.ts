@@ -9,7 +9,6 @@ import { join } from 'node:path';
 
 import { describe, expect, test } from 'vitest';
 
-import { errorInfoOf } from '../../../../src/api/errors';
 import {
   convertVhdArgv,
   encodeHypervValue,
@@ -25,6 +24,7 @@ import {
   writeHypervScript,
 } from '../../../../src/vms/hyperv/hyperv-commands';
 import { HYPERV_SCRIPT } from '../../../../src/vms/hyperv/hyperv-script';
+import { fieldsOf } from '../../support/field-errors';
 
 const SCRIPT = 'C:\\Users\\me\\AppData\\Local\\bootc-studio\\bootc-studio-hyperv.ps1';
 const PS = 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe';
@@ -35,15 +35,6 @@ const VHD = 'C:\\Users\\me\\vms\\web\\disk.vhd';
 
 const b64 = encodeHypervValue;
 const decode = (value: string) => Buffer.from(value, 'base64').toString('utf8');
-
-const fieldsOf = (run: () => unknown) => {
-  try {
-    run();
-  } catch (error) {
-    return errorInfoOf(error).fields;
-  }
-  return undefined;
-};
 
 describe('the argv of each action', () => {
   test('every action runs the script file with -File, never -Command', () => {
