@@ -7,14 +7,14 @@
  */
 
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 import type { DiskBuildRecord } from '../../../src/api/disk-builds';
 import { BuildStore } from '../../../src/builds/build-store';
-import { requireExecutable, runProcess } from './run-process';
+import { findExecutable, runProcess } from './run-process';
 
 export const TEST_DISK_MARKERS = {
   booted: 'BOOTC-STUDIO-TEST-DISK BOOTED',
@@ -43,24 +43,44 @@ const TOOLS: [string, string][] = [
   ['modprobe', 'kmod'],
 ];
 
-function kernel(): string {
+/** The files build.sh takes into the disk, with the Debian package of each. */
+const INPUTS: [string, string][] = [
+  ['/usr/lib/systemd/boot/efi/linuxx64.efi.stub', 'systemd-boot-efi'],
+  ['/usr/sbin/dropbear', 'dropbear-bin'],
+  ['/usr/bin/dropbearkey', 'dropbear-bin'],
+  ['/bin/busybox', 'busybox-static'],
+];
+
+function kernel(): string | undefined {
   const kernels = existsSync('/boot') ? readdirSync('/boot').filter(name => name.startsWith('vmlinuz-')) : [];
-  if (kernels.length === 0) throw new Error('no kernel in /boot: apt-get install -y linux-image-amd64');
-  return join('/boot', kernels.sort().at(-1) as string);
+  return kernels.length === 0 ? undefined : join('/boot', kernels.sort().at(-1) as string);
+}
+
+/**
+ * What the disk build lacks on this machine, as `what (apt package)`; empty when nothing is missing.
+ * The tests fail (never skip) with these in the message: `apt-get install -y <packages>`.
+ */
+export async function missingTestDiskTools(): Promise<string[]> {
+  const missing = TOOLS.filter(([tool]) => !findExecutable(tool)).map(([tool, pkg]) => `${tool} (${pkg})`);
+  for (const [path, pkg] of INPUTS) if (!existsSync(path)) missing.push(`${path} (${pkg})`);
+  if (!kernel()) missing.push('/boot/vmlinuz-* (linux-image-amd64)');
+  return missing;
 }
 
 /** Builds the disk (or finds it built) and returns its three formats. */
 export async function buildTestDisk(): Promise<TestDisk> {
-  for (const [tool, pkg] of TOOLS) requireExecutable(tool, pkg);
-  for (const [path, pkg] of [
-    ['/usr/lib/systemd/boot/efi/linuxx64.efi.stub', 'systemd-boot-efi'],
-    ['/usr/sbin/dropbear', 'dropbear-bin'],
-  ]) {
-    if (!existsSync(path)) throw new Error(`${path} is missing: apt-get install -y ${pkg}`);
+  const missing = await missingTestDiskTools();
+  if (missing.length > 0) {
+    const packages = [...new Set(missing.map(entry => /\((.+)\)$/.exec(entry)?.[1]))].join(' ');
+    throw new Error(`The test disk cannot be built, missing: ${missing.join(', ')}. apt-get install -y ${packages}`);
   }
+  // Keyed by the scripts and by which kernel, stub, busybox and dropbear go in (an upgrade rebuilds).
   const hash = createHash('sha256');
   for (const name of ['build.sh', 'init.sh']) hash.update(readFileSync(join(HERE, name)));
-  hash.update(kernel());
+  for (const path of [kernel() as string, ...INPUTS.map(([input]) => input)]) {
+    const info = statSync(path);
+    hash.update(`${path}:${info.size}:${info.mtimeMs}\n`);
+  }
   const dir = join(tmpdir(), `bootc-studio-test-disk-${hash.digest('hex').slice(0, 12)}`);
   const disk = {
     dir,
