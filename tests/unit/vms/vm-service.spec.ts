@@ -21,6 +21,7 @@ import { runProcess } from '../../../src/platform/process';
 
 const FAKE = join(import.meta.dirname, '../support/fake-qemu.mjs');
 const qemuImg = findQemuImg();
+if (!qemuImg) console.log('vm-service.spec: skipped — qemu-img is not installed (apt-get install qemu-utils)');
 
 describe.skipIf(!qemuImg)('VmService with a stand-in QEMU', () => {
   let dir: string;

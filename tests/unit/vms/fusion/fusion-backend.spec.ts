@@ -22,6 +22,7 @@ import { findQemuImg } from '../../../../src/vms/qemu/qemu-discovery';
 import { VmService } from '../../../../src/vms/vm-service';
 
 const qemuImg = findQemuImg();
+if (!qemuImg) console.log('fusion-backend.spec: skipped — qemu-img is not installed (apt-get install qemu-utils)');
 
 /** vmrun -T fusion start|stop|list|getGuestIPAddress, its running list in $STATE, its calls in $STATE.log. */
 const FAKE_VMRUN = `#!/usr/bin/env node
