@@ -5,6 +5,7 @@
  * standalone mode — finds a running VM again from its record.
  */
 
+import { ISO_IMAGE_TYPES } from './disk-build';
 import type { DiskBuildRecord } from './disk-builds';
 
 export type Hypervisor = 'qemu' | 'fusion' | 'hyperv';
@@ -27,18 +28,23 @@ export interface HypervisorChoice {
  */
 export type VmState = 'starting' | 'running' | 'stopping' | 'stopped';
 
-/** What the VM boots: the disk of a finished build, or a disk file given by path. */
+/**
+ * What the VM boots: the disk of a finished build, or a disk file given by path. An installer ISO
+ * (`installer`) is booted once against a new blank disk of the VM's own; once the installer has
+ * ended, the VM boots that disk.
+ */
 export type VmSource =
   | {
       kind: 'build';
       buildId: string;
-      /** The built disk the VM's overlay is made on. */
+      /** The built disk the VM's overlay is made on, or the installer ISO. */
       diskPath: string;
       /** The image the build was made from, when known. */
       imageRef?: string;
       imageId?: string;
+      installer?: boolean;
     }
-  | { kind: 'disk'; diskPath: string };
+  | { kind: 'disk'; diskPath: string; installer?: boolean };
 
 export type VmAcceleration = 'kvm' | 'hvf' | 'tcg';
 
@@ -70,6 +76,10 @@ export interface VmRecord {
   lastError?: string;
   /** What the user should know about the last start (a slow emulated CPU, a KVM that could not run it). */
   warnings: string[];
+  /** An installer's VM: the size of the blank disk it installs onto. */
+  diskGiB?: number;
+  /** An installer's VM: when its installer ended and left a system on the disk (the next starts boot it). */
+  installed?: number;
 }
 
 /** A VM as the pages and the CLI show it. */
@@ -96,11 +106,17 @@ export interface LaunchVmRequest {
   sshUser?: string;
   /** The guest's architecture; default the build's, else the host's. */
   architecture?: VmArchitecture;
+  /** For an installer ISO: the size of the new disk it installs onto, in GiB. Default 20. */
+  diskGiB?: number;
 }
 
-export const VM_DEFAULTS = { memoryMiB: 2048, cpus: 2, sshUser: 'root' } as const;
+export const VM_DEFAULTS = { memoryMiB: 2048, cpus: 2, sshUser: 'root', diskGiB: 20 } as const;
 
-export const VM_LIMITS = { memoryMiB: { min: 256, max: 1024 * 1024 }, cpus: { min: 1, max: 256 } } as const;
+export const VM_LIMITS = {
+  memoryMiB: { min: 256, max: 1024 * 1024 },
+  cpus: { min: 1, max: 256 },
+  diskGiB: { min: 2, max: 64 * 1024 },
+} as const;
 
 /** A slice of a VM's serial console output, read by byte offset. */
 export interface ConsoleChunk {
@@ -113,18 +129,24 @@ export interface ConsoleChunk {
 /** The disk types a VM boots, best first. */
 export const VM_BOOTABLE_TYPES = ['qcow2', 'raw', 'vmdk'] as const;
 
-/** Whether a build can be launched as a VM here: finished on this machine, with a bootable disk still its own. */
+/** What a VM boots of a build, best first: a disk, else an installer ISO (installed on first start). */
+export const VM_SOURCE_TYPES: readonly string[] = [...VM_BOOTABLE_TYPES, ...ISO_IMAGE_TYPES];
+
+/** Whether a build can be launched as a VM here: finished on this machine, with a bootable disk or ISO still its own. */
 export function canLaunchVm(record: Pick<DiskBuildRecord, 'status' | 'remote' | 'artifacts'>): boolean {
   return (
     record.status === 'succeeded' &&
     !record.remote &&
     record.artifacts.some(
       artifact =>
-        (VM_BOOTABLE_TYPES as readonly string[]).includes(artifact.type) &&
-        artifact.state !== 'missing' &&
-        artifact.state !== 'replaced',
+        VM_SOURCE_TYPES.includes(artifact.type) && artifact.state !== 'missing' && artifact.state !== 'replaced',
     )
   );
+}
+
+/** Whether the build's VM would boot its installer ISO (it has no disk a VM boots). */
+export function launchesInstaller(record: Pick<DiskBuildRecord, 'artifacts'>): boolean {
+  return !record.artifacts.some(artifact => (VM_BOOTABLE_TYPES as readonly string[]).includes(artifact.type));
 }
 
 /** The page that opens Launch VM for a build. */

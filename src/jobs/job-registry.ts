@@ -337,9 +337,14 @@ export class JobRegistry {
   }
 }
 
+/** Sets a step; one not declared at the start (e.g. an installer's run) goes before those still pending. */
 function setStep(steps: JobStep[], name: string, status: JobStepStatus, message: string | undefined): void {
   let step = steps.find(candidate => candidate.name === name);
-  if (!step) steps.push((step = { name, status }));
+  if (!step) {
+    step = { name, status };
+    const pending = steps.findIndex(candidate => candidate.status === 'pending');
+    steps.splice(pending < 0 ? steps.length : pending, 0, step);
+  }
   step.status = status;
   if (message === undefined) delete step.message;
   else step.message = message;

@@ -1,6 +1,7 @@
 /**
- * What the VM service asks of a hypervisor: boot a VM record (its files prepared first), say whether
- * it runs, stop it cleanly. QEMU (`qemu/qemu-backend.ts`) on Linux and macOS; VMware Fusion
+ * What the VM service asks of a hypervisor: boot a VM record (its files prepared first — for an
+ * installer ISO, the install onto a new disk at the first start), say whether it runs, stop it
+ * cleanly. QEMU (`qemu/qemu-backend.ts`) on Linux and macOS; VMware Fusion
  * (`fusion/fusion-backend.ts`) where it is installed.
  */
 
@@ -12,6 +13,8 @@ export interface BackendLaunchOptions {
   log: (line: string) => void;
   /** A new step starts (the previous one succeeded). */
   step: (name: string) => void;
+  /** An installer VM's installer ended with a system on the disk: later starts boot it. */
+  installed?: () => Promise<void>;
 }
 
 export interface BackendLaunch {
@@ -38,6 +41,8 @@ export interface VmBackend {
   readonly injectsKey: boolean;
   /** Whether its serial console takes input. */
   readonly consoleInput: boolean;
+  /** Whether it boots installer ISOs (the install step, onto a new blank disk). */
+  readonly installs?: boolean;
   /** Why this host cannot run VMs of this kind, or undefined when it can. */
   unavailable(): string | undefined;
   launch(vm: StoredVm, paths: VmPaths, options: BackendLaunchOptions): Promise<BackendLaunch>;

@@ -1,17 +1,16 @@
 /**
- * The disk a VM boots from a finished build: its qcow2, else its raw image, else its vmdk — only
- * one that is still the file the build wrote (a later build into the same folder may have replaced
- * it), on this machine. Each refusal says why and what to do.
+ * The disk a VM boots from a finished build: its qcow2, else its raw image, else its vmdk, else its
+ * installer ISO (installed onto a new disk at the VM's first start) — only one that is still the
+ * file the build wrote (a later build into the same folder may have replaced it), on this machine.
+ * Each refusal says why and what to do.
  */
 
-import type { DiskImageType } from '../api/disk-build';
+import { ISO_IMAGE_TYPES } from '../api/disk-build';
 import type { VmArchitecture } from '../api/vms';
+import { VM_SOURCE_TYPES } from '../api/vms';
 import { artifactState } from '../builds/artifacts';
 import type { BuildStore } from '../builds/build-store';
 import type { BuildDisk } from './vm-service';
-
-/** The types a VM can boot, best first. */
-const BOOTABLE: readonly DiskImageType[] = ['qcow2', 'raw', 'vmdk'];
 
 export function buildDiskFinder(store: BuildStore): (buildId: string) => Promise<BuildDisk> {
   return async buildId => {
@@ -29,11 +28,11 @@ export function buildDiskFinder(store: BuildStore): (buildId: string) => Promise
         },
       );
     }
-    const candidates = BOOTABLE.flatMap(type => record.artifacts.filter(artifact => artifact.type === type));
+    const candidates = VM_SOURCE_TYPES.flatMap(type => record.artifacts.filter(artifact => artifact.type === type));
     if (candidates.length === 0) {
       throw Object.assign(
         new Error(
-          `build ${buildId} made no disk a VM can boot (${record.request.types.join(', ')}): build a qcow2 or raw image`,
+          `build ${buildId} made no disk a VM can boot (${record.request.types.join(', ')}): build a qcow2 or raw image, or an installer ISO`,
         ),
         { field: 'source' },
       );
@@ -51,8 +50,10 @@ export function buildDiskFinder(store: BuildStore): (buildId: string) => Promise
     const arch = record.request.arch as string;
     const architecture: VmArchitecture | undefined = arch === 'amd64' || arch === 'arm64' ? arch : undefined;
     const image = record.request.image;
+    const chosen = candidates[index];
+    const installer = (ISO_IMAGE_TYPES as readonly string[]).includes(chosen.type);
     return {
-      source: { kind: 'build', buildId, diskPath: candidates[index].path, imageRef: image },
+      source: { kind: 'build', buildId, diskPath: chosen.path, imageRef: image, ...(installer ? { installer } : {}) },
       architecture,
       name: vmBaseName(image),
     };

@@ -1,13 +1,15 @@
 /**
  * Booting a VM record under QEMU: what the host has (QEMU, qemu-img, firmware, acceleration), the
  * VM's own files (overlay disk, firmware variables, key pair — made once, kept across starts), a
- * free loopback port for SSH, then QEMU itself. Each missing piece is an error that says what to
+ * free loopback port for SSH, then QEMU itself — after, for an installer ISO's VM not yet installed,
+ * the installer's run onto a new disk (qemu/qemu-install.ts). Each missing piece is an error that says what to
  * install.
  */
 
 import { access, copyFile } from 'node:fs/promises';
 
 import type { VmAcceleration } from '../api/vms';
+import { VM_DEFAULTS } from '../api/vms';
 import { freePort } from '../platform/free-port';
 import {
   chooseAcceleration,
@@ -18,7 +20,9 @@ import {
   installHint,
   kvmUsable,
 } from './qemu/qemu-discovery';
+import type { QemuLaunch } from './qemu/qemu-argv';
 import { ensureOverlay } from './qemu/qemu-disk';
+import { installFromIso } from './qemu/qemu-install';
 import { startQemu } from './qemu/qemu-process';
 import { createVmKeyPair, readVmPublicKey, sshKeyCredential } from './vm-credentials';
 import type { BackendLaunchOptions } from './vm-backend';
@@ -40,6 +44,8 @@ export interface QemuHost {
   kvmUsable: () => boolean;
   /** Forces an acceleration (tests on hosts whose KVM is not usable, or to try TCG). */
   acceleration?: VmAcceleration;
+  /** How long an installer ISO may run at a VM's first start. Default 4 hours (emulated installs are slow). */
+  installTimeoutMs?: number;
 }
 
 export const realQemuHost = (): QemuHost => ({
@@ -93,8 +99,11 @@ export async function launchQemuVm(
   }
 
   options.step('Preparing the disk');
-  options.log(`Making the VM's disk on ${vm.source.diskPath} (the built disk is never written)`);
-  await ensureOverlay(qemuImg, vm.source.diskPath, paths.disk);
+  const install = vm.source.installer && !(vm.installed && (await exists(paths.disk)));
+  if (!vm.source.installer) {
+    options.log(`Making the VM's disk on ${vm.source.diskPath} (the built disk is never written)`);
+    await ensureOverlay(qemuImg, vm.source.diskPath, paths.disk);
+  }
   if (firmware?.varsTemplate && !(await exists(paths.vars))) await copyFile(firmware.varsTemplate, paths.vars);
   if (!(await exists(paths.key))) {
     options.log("Making the VM's SSH key");
@@ -102,29 +111,49 @@ export async function launchQemuVm(
   }
   const credential = sshKeyCredential(vm.sshUser, await readVmPublicKey(paths.key));
 
-  options.step('Booting');
-  const acceleration =
+  let acceleration =
     host.acceleration ??
     chooseAcceleration(arch, { platform: host.platform, arch: hostArchitecture(), kvmUsable: host.kvmUsable });
+  const launch: QemuLaunch = {
+    qemu,
+    name: `bootc-studio-${vm.id}`,
+    architecture: arch,
+    acceleration,
+    memoryMiB: vm.memoryMiB,
+    cpus: vm.cpus,
+    firmware: firmware ? { code: firmware.code, vars: firmware.varsTemplate ? paths.vars : undefined } : undefined,
+    disk: paths.disk,
+    sshPort: await freePort(),
+    oemStrings: [credential],
+    consoleSocket: paths.consoleSocket,
+    consoleLog: paths.consoleLog,
+    qmpSocket: paths.qmpSocket,
+    pidFile: paths.pidFile,
+  };
+
+  if (install) {
+    options.step('Installing');
+    const installed = await installFromIso({
+      launch,
+      iso: vm.source.diskPath,
+      qemuImg,
+      diskGiB: vm.diskGiB ?? VM_DEFAULTS.diskGiB,
+      logFile: paths.qemuLog,
+      timeoutMs: host.installTimeoutMs ?? 4 * 60 * 60_000,
+      signal: options.signal,
+      log: options.log,
+    });
+    // A KVM that could not run the installer will not run the system either.
+    acceleration = installed.acceleration;
+    warnings.push(...installed.warnings);
+    await options.installed?.();
+  }
+
+  options.step('Booting');
   const sshPort = await freePort();
   options.log(`Starting QEMU (${acceleration === 'tcg' ? 'emulated CPU' : acceleration}); SSH on 127.0.0.1:${sshPort}`);
   const started = await startQemu({
-    launch: {
-      qemu,
-      name: `bootc-studio-${vm.id}`,
-      architecture: arch,
-      acceleration,
-      memoryMiB: vm.memoryMiB,
-      cpus: vm.cpus,
-      firmware: firmware ? { code: firmware.code, vars: firmware.varsTemplate ? paths.vars : undefined } : undefined,
-      disk: paths.disk,
-      sshPort,
-      oemStrings: [credential],
-      consoleSocket: paths.consoleSocket,
-      consoleLog: paths.consoleLog,
-      qmpSocket: paths.qmpSocket,
-      pidFile: paths.pidFile,
-    },
+    launch: { ...launch, acceleration, sshPort },
     logFile: paths.qemuLog,
     signal: options.signal,
     log: options.log,
@@ -133,6 +162,6 @@ export async function launchQemuVm(
     pid: started.pid,
     sshPort,
     acceleration: started.acceleration,
-    warnings: [...warnings, ...started.warnings],
+    warnings: [...new Set([...warnings, ...started.warnings])],
   };
 }

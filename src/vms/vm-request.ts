@@ -36,6 +36,13 @@ export function checkLaunchRequest(request: LaunchVmRequest): LaunchVmRequest {
   if (cpus !== undefined && !(Number.isInteger(cpus) && cpus >= VM_LIMITS.cpus.min && cpus <= VM_LIMITS.cpus.max)) {
     fields.cpus = `CPUs is a whole number from ${VM_LIMITS.cpus.min} to ${VM_LIMITS.cpus.max}`;
   }
+  const { diskGiB } = request;
+  if (
+    diskGiB !== undefined &&
+    !(Number.isInteger(diskGiB) && diskGiB >= VM_LIMITS.diskGiB.min && diskGiB <= VM_LIMITS.diskGiB.max)
+  ) {
+    fields.diskGiB = `the disk size is a whole number of GiB from ${VM_LIMITS.diskGiB.min} to ${VM_LIMITS.diskGiB.max}`;
+  }
   if (request.sshUser !== undefined && !isGuestUser(request.sshUser)) {
     fields.sshUser = 'a user name is lower-case letters, digits, dots, dashes or underscores (at most 32)';
   }

@@ -5,7 +5,7 @@
  * process died half-way is settled from whether QEMU runs.
  */
 
-import { rm, stat } from 'node:fs/promises';
+import { open, rm, stat } from 'node:fs/promises';
 
 import type { Job } from '../api/jobs';
 import type { Hypervisor, HypervisorChoice, LaunchVmRequest, VmInfo, VmRecord, VmSource, VmState } from '../api/vms';
@@ -98,10 +98,19 @@ export class VmService {
       architecture ??= disk.architecture;
       baseName = disk.name;
     } else {
-      source = { kind: 'disk', diskPath: checked.source.diskPath };
-      const problem = await diskFileProblem(source.diskPath);
+      const diskPath = checked.source.diskPath;
+      const problem = await diskFileProblem(diskPath);
       if (problem) throw new ValidationError([{ field: 'source', message: problem }]);
+      source = { kind: 'disk', diskPath, ...((await isIsoImage(diskPath)) ? { installer: true } : {}) };
       baseName = 'vm';
+    }
+    if (checked.diskGiB !== undefined && !source.installer) {
+      throw new ValidationError([
+        {
+          field: 'diskGiB',
+          message: 'only an installer ISO gets a new disk: a built disk keeps the size it was built with',
+        },
+      ]);
     }
     const { records } = await this.store.list();
     const id = newVmId();
@@ -117,12 +126,21 @@ export class VmService {
       state: 'stopped',
       created: this.#now(),
       warnings: [],
+      ...(source.installer ? { diskGiB: checked.diskGiB ?? VM_DEFAULTS.diskGiB } : {}),
     };
     const backend = this.#backends[record.hypervisor];
     const unavailable = backend
       ? backend.unavailable()
       : `${HYPERVISOR_NAMES[record.hypervisor]} is not offered on this host`;
     if (unavailable) throw new ValidationError([{ field: 'hypervisor', message: unavailable }]);
+    if (source.installer && !backend?.installs) {
+      throw new ValidationError([
+        {
+          field: 'hypervisor',
+          message: `${HYPERVISOR_NAMES[record.hypervisor]} does not run installer ISOs here: choose QEMU, or build a disk image`,
+        },
+      ]);
+    }
     if (records.some(other => other.name === record.name)) {
       throw new ValidationError([
         { field: 'name', message: `a VM named ${JSON.stringify(record.name)} exists already` },
@@ -317,6 +335,18 @@ const HYPERVISOR_NAMES: Record<Hypervisor, string> = { qemu: 'QEMU', fusion: 'VM
 function uniqueName(base: string, records: readonly VmRecord[]): string {
   const taken = new Set(records.map(record => record.name));
   for (let n = 1; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
+}
+
+/** Whether the file is an ISO 9660 image (`CD001` in its first volume descriptor, at 32 KiB + 1). */
+async function isIsoImage(path: string): Promise<boolean> {
+  const file = await open(path, 'r').catch(() => undefined);
+  if (!file) return false;
+  try {
+    const { buffer, bytesRead } = await file.read(Buffer.alloc(5), 0, 5, 0x8001);
+    return bytesRead === 5 && buffer.toString('latin1') === 'CD001';
+  } finally {
+    await file.close();
+  }
 }
 
 /** Why a file cannot be a VM's disk (it is missing, not a file, or far too small), or undefined. */

@@ -57,6 +57,9 @@ export async function runStart(
         current = name;
         context.step(name, 'running');
       },
+      installed: async () => {
+        vm = await deps.write({ ...vm, installed: deps.now() });
+      },
     });
     if (current) context.step(current, 'succeeded');
     for (const warning of launched.warnings) context.warn(warning);

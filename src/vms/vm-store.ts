@@ -48,8 +48,9 @@ const sourceSchema = z.union([
     diskPath: z.string(),
     imageRef: z.string().optional(),
     imageId: z.string().optional(),
+    installer: z.boolean().optional(),
   }),
-  z.object({ kind: z.literal('disk'), diskPath: z.string() }),
+  z.object({ kind: z.literal('disk'), diskPath: z.string(), installer: z.boolean().optional() }),
 ]);
 
 const recordSchema = z.object({
@@ -71,6 +72,8 @@ const recordSchema = z.object({
   stopped: z.number().optional(),
   lastError: z.string().optional(),
   warnings: z.array(z.string()),
+  diskGiB: z.number().int().positive().optional(),
+  installed: z.number().optional(),
   runtime: z
     .object({
       pid: z.number().int().optional(),

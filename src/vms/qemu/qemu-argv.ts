@@ -16,8 +16,13 @@ export interface QemuLaunch {
   cpus: number;
   /** UEFI code and the VM's private variables file; undefined boots with the machine's BIOS (x86_64 only). */
   firmware?: { code: string; vars?: string };
-  /** The VM's qcow2 overlay. */
+  /** The VM's qcow2 overlay (or, for an installer's VM, its own disk). */
   disk: string;
+  /**
+   * An installer ISO to boot first, read-only, against `disk`; with it QEMU ends when the guest
+   * reboots (`-no-reboot`), which is how the end of the install is seen.
+   */
+  installer?: string;
   sshPort: number;
   /** OEM strings (SMBIOS type 11), e.g. the systemd credential carrying the SSH key. */
   oemStrings: string[];
@@ -52,7 +57,19 @@ export function qemuArgv(launch: QemuLaunch): string[] {
       argv.push('-drive', `if=pflash,format=raw,unit=1,file=${qemuOptionValue(launch.firmware.vars)}`);
     }
   }
-  argv.push('-drive', `if=virtio,format=qcow2,file=${qemuOptionValue(launch.disk)}`);
+  if (launch.installer) {
+    // The CD first, the blank disk second, on controllers both amd64 (q35) and arm64 (virt) machines have.
+    argv.push('-device', 'virtio-scsi-pci,id=scsi0');
+    argv.push('-drive', `if=none,id=cd0,media=cdrom,readonly=on,file=${qemuOptionValue(launch.installer)}`);
+    argv.push('-device', 'scsi-cd,drive=cd0,bus=scsi0.0,bootindex=0');
+    argv.push('-drive', `if=none,id=disk0,format=qcow2,file=${qemuOptionValue(launch.disk)}`);
+    argv.push('-device', 'virtio-blk-pci,drive=disk0,bootindex=1', '-no-reboot');
+  } else {
+    // Named first in the boot order: firmware variables an installer's run left (its CD entry) do
+    // not send the firmware to its shell.
+    argv.push('-drive', `if=none,id=disk0,format=qcow2,file=${qemuOptionValue(launch.disk)}`);
+    argv.push('-device', 'virtio-blk-pci,drive=disk0,bootindex=0');
+  }
   argv.push(
     '-netdev',
     `user,id=net0,hostfwd=tcp:127.0.0.1:${launch.sshPort}-:22`,

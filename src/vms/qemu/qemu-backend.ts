@@ -17,6 +17,7 @@ export function qemuBackend(host: QemuHost): VmBackend {
     steps: ['Preparing the disk', 'Booting'],
     injectsKey: true,
     consoleInput: true,
+    installs: true,
     unavailable: () => undefined,
     async launch(vm, paths, options) {
       const launched = await launchQemuVm(vm, paths, host, options);

@@ -1,10 +1,10 @@
 /**
  * A VM's own disk: a qcow2 overlay on the built disk (qcow2 or raw), so the built disk is never
  * written — the VM's changes, `bootc upgrade` staging included, live in the overlay until the VM is
- * deleted.
+ * deleted. An installer ISO's VM gets a new blank qcow2 instead, which its installer writes.
  */
 
-import { access, stat } from 'node:fs/promises';
+import { access, rm, stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 
 import { runProcess } from '../../platform/process';
@@ -58,4 +58,25 @@ export async function ensureOverlay(qemuImg: string, base: string, overlay: stri
     );
   }
   return format;
+}
+
+async function qemuImgRun(argv: string[], what: string): Promise<string> {
+  const result = await runProcess(argv, { capture: true, timeoutMs: 60_000 });
+  if (result.code !== 0) {
+    throw new DiskError(`${what}: ${(result.stderr ?? '').trim() || `qemu-img exited with ${result.code}`}`);
+  }
+  return result.stdout ?? '';
+}
+
+/** A new empty qcow2 of `sizeGiB` at `path` (sparse: it takes room only as the guest writes), replacing any there. */
+export async function createBlankDisk(qemuImg: string, path: string, sizeGiB: number): Promise<void> {
+  await rm(path, { force: true });
+  await qemuImgRun([qemuImg, 'create', '-q', '-f', 'qcow2', path, `${sizeGiB}G`], `cannot make the VM's disk ${path}`);
+}
+
+/** Whether anything was written to the qcow2 at `path` (`qemu-img map` shows a data extent). */
+export async function diskHasData(qemuImg: string, path: string): Promise<boolean> {
+  const stdout = await qemuImgRun([qemuImg, 'map', '--output=json', path], `cannot read the VM's disk ${path}`);
+  const extents = JSON.parse(stdout || '[]') as { data?: unknown }[];
+  return extents.some(extent => extent.data === true);
 }

@@ -21,6 +21,8 @@ export const TEST_DISK_MARKERS = {
   credential: 'BOOTC-STUDIO-TEST-DISK CREDENTIAL APPLIED',
   ssh: 'BOOTC-STUDIO-TEST-DISK SSH READY',
   poweroff: 'BOOTC-STUDIO-TEST-DISK POWERING OFF',
+  installerRunning: 'BOOTC-STUDIO-TEST-INSTALLER RUNNING',
+  installerDone: 'BOOTC-STUDIO-TEST-INSTALLER DONE',
 } as const;
 
 export interface TestDisk {
@@ -76,7 +78,7 @@ export async function buildTestDisk(): Promise<TestDisk> {
   }
   // Keyed by the scripts and by which kernel, stub, busybox and dropbear go in (an upgrade rebuilds).
   const hash = createHash('sha256');
-  for (const name of ['build.sh', 'init.sh']) hash.update(readFileSync(join(HERE, name)));
+  for (const name of ['build.sh', 'init.sh', 'installer-init.sh']) hash.update(readFileSync(join(HERE, name)));
   for (const path of [kernel() as string, ...INPUTS.map(([input]) => input)]) {
     const info = statSync(path);
     hash.update(`${path}:${info.size}:${info.mtimeMs}\n`);
@@ -120,6 +122,57 @@ export async function buildTestDisk(): Promise<TestDisk> {
   }
   if (!existsSync(join(dir, 'done'))) throw new Error(`the test disk was not built into ${dir}`);
   return disk;
+}
+
+/**
+ * The test installer ISO (build.sh --installer): boots like the disk, writes the disk onto the VM's
+ * first virtio disk and reboots. Built once beside the disk; needs xorriso besides the disk's tools.
+ */
+export async function buildTestInstaller(disk: TestDisk): Promise<string> {
+  const iso = join(disk.dir, 'bootiso', 'install.iso');
+  if (existsSync(iso)) return iso;
+  if (!findExecutable('xorriso')) {
+    throw new Error('The test installer ISO cannot be built, missing: xorriso (xorriso). apt-get install -y xorriso');
+  }
+  const work = await mkdtemp(join(tmpdir(), 'bootc-studio-test-installer-'));
+  try {
+    await runProcess('bash', [join(HERE, 'build.sh'), work, '--installer', disk.raw], { timeoutMs: 120_000 });
+    await mkdir(dirname(iso), { recursive: true });
+    // Test files running at once may both build it: the rename makes either copy whole.
+    await copyFile(join(work, 'install.iso'), `${iso}.${process.pid}`);
+    await rename(`${iso}.${process.pid}`, iso);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  return iso;
+}
+
+/** Records a finished anaconda-iso build whose `bootiso/install.iso` is the test installer. */
+export async function recordTestInstallerBuild(
+  iso: string,
+  storeDir: string,
+  outputDir: string,
+  buildId: string,
+  image = 'quay.io/example/tiny-os:1',
+): Promise<string> {
+  const path = join(outputDir, 'bootiso', 'install.iso');
+  await mkdir(dirname(path), { recursive: true });
+  await copyFile(iso, path);
+  const info = await stat(path);
+  const record: DiskBuildRecord = {
+    id: buildId,
+    request: { image, types: ['anaconda-iso'], arch: 'amd64', outputDir } as DiskBuildRecord['request'],
+    status: 'succeeded',
+    created: Date.now(),
+    engineId: 'test',
+    engineName: 'test',
+    remote: false,
+    builderImage: 'stand-in',
+    artifacts: [{ type: 'anaconda-iso', path, size: info.size, mtimeMs: info.mtimeMs, ino: info.ino, dev: info.dev }],
+    logPath: join(outputDir, 'build.log'),
+  };
+  await new BuildStore(storeDir).write(record);
+  return path;
 }
 
 /** Copies the disk into `outputDir` as a disk build writes it: qcow2/disk.qcow2, image/disk.raw, vmdk/disk.vmdk. */

@@ -121,6 +121,34 @@ describe('a job’s life', () => {
     });
   });
 
+  test('a step not declared at the start takes its place before the steps still pending', async () => {
+    const jobs = new JobRegistry();
+    const runner = held();
+    const job = jobs.start(spec(runner.run, { steps: ['Prepare', 'Boot', 'Log in'] }));
+    await settled();
+    const context = runner.context();
+    context.step('Prepare', 'succeeded');
+    context.step('Install', 'running');
+    expect((await jobs.get(job.id)).steps.map(step => [step.name, step.status])).toEqual([
+      ['Prepare', 'succeeded'],
+      ['Install', 'running'],
+      ['Boot', 'pending'],
+      ['Log in', 'pending'],
+    ]);
+    context.step('Boot', 'succeeded');
+    context.step('Log in', 'succeeded');
+    // With none pending, a new one goes last.
+    context.step('Report', 'succeeded');
+    runner.finish();
+    expect((await jobs.wait(job.id)).steps.map(step => step.name)).toEqual([
+      'Prepare',
+      'Install',
+      'Boot',
+      'Log in',
+      'Report',
+    ]);
+  });
+
   test('a failure is data: the message, a code, the fields a validation error names; the running step failed', async () => {
     const jobs = new JobRegistry();
     const runner = held();

@@ -22,9 +22,11 @@ describe('checkLaunchRequest', () => {
           memoryMiB: 100,
           cpus: 0.5,
           sshUser: 'Root User',
+          diskGiB: 1,
         }),
       ),
     ).toEqual({
+      diskGiB: expect.stringMatching(/whole number of GiB from 2/),
       source: 'the disk path must be absolute: relative.qcow2',
       name: expect.stringMatching(/letters, digits/),
       memoryMiB: expect.stringMatching(/from 256/),

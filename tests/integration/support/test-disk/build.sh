@@ -4,8 +4,15 @@
 # \EFI\BOOT\BOOTX64.EFI on a GPT EFI system partition. Needs linux-image-amd64, systemd-boot-efi,
 # busybox-static, dropbear-bin, dosfstools, mtools, gdisk, binutils, cpio-free (the archive is
 # written by busybox). No loop device, no root filesystem: the initramfs is the whole system.
+#
+# `build.sh OUT --installer DISK.raw` builds instead an installer ISO, OUT/install.iso (needs
+# xorriso): the same kind of kernel image, El Torito EFI-bootable, whose /init (installer-init.sh)
+# writes DISK.raw (carried in its initramfs) onto the VM's first virtio disk and reboots — what an
+# anaconda ISO does, in seconds.
 set -euo pipefail
 out="$1"
+installer_of="${3:-}"
+[ "${2:-}" != --installer ] || [ -n "$installer_of" ] || { echo "usage: build.sh OUT [--installer DISK.raw]" >&2; exit 2; }
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 kernel="$(ls /boot/vmlinuz-* | sort -V | tail -n 1)"
 version="${kernel#/boot/vmlinuz-}"
@@ -16,8 +23,15 @@ trap 'rm -rf "$work"' EXIT
 root="$work/root"
 mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,root,lib/modules,lib64,lib/x86_64-linux-gnu,usr/lib}
 cp /bin/busybox "$root/bin/busybox"
-install -m 0755 "$here/init.sh" "$root/init"
-for module in virtio_pci virtio_net button evdev; do
+modules="virtio_pci virtio_net button evdev"
+if [ -n "$installer_of" ]; then
+  install -m 0755 "$here/installer-init.sh" "$root/init"
+  gzip -1c "$installer_of" > "$root/disk.raw.gz"
+  modules="virtio_pci virtio_blk"
+else
+  install -m 0755 "$here/init.sh" "$root/init"
+fi
+for module in $modules; do
   modprobe -S "$version" --show-depends "$module" | awk '/^insmod/ { print $2 }'
 done | awk '!seen[$0]++' | while read -r path; do
   base="$(basename "$path")"
@@ -55,6 +69,13 @@ mmd -i "$work/esp.img" ::/EFI ::/EFI/BOOT
 mcopy -i "$work/esp.img" "$work/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI
 
 mkdir -p "$out"
+if [ -n "$installer_of" ]; then
+  mkdir -p "$work/iso"
+  cp "$work/esp.img" "$work/iso/efiboot.img"
+  xorriso -as mkisofs -quiet -R -V BOOTC_STUDIO_TEST -e efiboot.img -no-emul-boot -o "$out/install.iso" "$work/iso"
+  echo "$out/install.iso"
+  exit 0
+fi
 disk="$out/disk.raw"
 truncate -s $(( (size_kib + 2048) * 1024 )) "$disk"
 sgdisk --new=1:2048:+${size_kib}K --typecode=1:ef00 --change-name=1:EFI "$disk" >/dev/null

@@ -28,7 +28,7 @@ const launch: QemuLaunch = {
 const after = (argv: string[], flag: string) => argv.filter((_, i) => argv[i - 1] === flag);
 
 describe('qemuArgv', () => {
-  test('KVM: q35, the host CPU, flash firmware read-only with private variables, the overlay on virtio', () => {
+  test('KVM: q35, the host CPU, flash firmware read-only with private variables, the overlay on virtio, first to boot', () => {
     const argv = qemuArgv(launch);
     expect(argv[0]).toBe(launch.qemu);
     expect(after(argv, '-machine')).toEqual(['q35']);
@@ -40,8 +40,26 @@ describe('qemuArgv', () => {
       'if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd',
       'if=pflash,format=raw,unit=1,file=/vm dir/efi-vars.fd',
       // A comma in a path is doubled, so QEMU does not read the rest as another option.
-      'if=virtio,format=qcow2,file=/vm dir/disk,,1.qcow2',
+      'if=none,id=disk0,format=qcow2,file=/vm dir/disk,,1.qcow2',
     ]);
+    expect(after(argv, '-device')).toContain('virtio-blk-pci,drive=disk0,bootindex=0');
+    expect(argv).not.toContain('-no-reboot');
+  });
+
+  test('an installer boots its ISO read-only from a SCSI CD before the blank disk, and QEMU ends at its reboot', () => {
+    const argv = qemuArgv({ ...launch, installer: '/out/bootiso/install,1.iso' });
+    expect(after(argv, '-drive').slice(2)).toEqual([
+      'if=none,id=cd0,media=cdrom,readonly=on,file=/out/bootiso/install,,1.iso',
+      'if=none,id=disk0,format=qcow2,file=/vm dir/disk,,1.qcow2',
+    ]);
+    expect(after(argv, '-device')).toEqual(
+      expect.arrayContaining([
+        'virtio-scsi-pci,id=scsi0',
+        'scsi-cd,drive=cd0,bus=scsi0.0,bootindex=0',
+        'virtio-blk-pci,drive=disk0,bootindex=1',
+      ]),
+    );
+    expect(argv).toContain('-no-reboot');
   });
 
   test('SSH is forwarded from 127.0.0.1 only; the key credential is an SMBIOS type 11 string', () => {
@@ -72,7 +90,7 @@ describe('qemuArgv', () => {
 
   test('without firmware the machine boots its BIOS: no pflash drives', () => {
     const argv = qemuArgv({ ...launch, firmware: undefined });
-    expect(after(argv, '-drive')).toEqual(['if=virtio,format=qcow2,file=/vm dir/disk,,1.qcow2']);
+    expect(after(argv, '-drive')).toEqual(['if=none,id=disk0,format=qcow2,file=/vm dir/disk,,1.qcow2']);
   });
 });
 
