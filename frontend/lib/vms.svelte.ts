@@ -48,7 +48,9 @@ export class VmsFeed extends PushFeed<VmInfo[]> {
 
 /** What a VM boots, in a few words: the image of its build, or its disk file. */
 export function vmSourceText(vm: VmInfo): string {
-  return vm.source.kind === 'build' ? (vm.source.imageRef ?? `build ${vm.source.buildId}`) : vm.source.diskPath;
+  const what = vm.source.kind === 'build' ? (vm.source.imageRef ?? `build ${vm.source.buildId}`) : vm.source.diskPath;
+  if (!vm.source.installer) return what;
+  return `${what} (${vm.installed ? 'installed' : 'installs at first start'})`;
 }
 
 /** `3m 12s`, `2h 5m`: how long a VM has run. */

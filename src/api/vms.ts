@@ -118,6 +118,62 @@ export const VM_LIMITS = {
   diskGiB: { min: 2, max: 64 * 1024 },
 } as const;
 
+/** A guest user name as useradd takes it, nothing a tmpfiles line would split on (the VM's key goes to this user). */
+export function isGuestUser(user: string): boolean {
+  return /^[a-z_][a-z0-9_.-]{0,31}$/.test(user);
+}
+
+const VM_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+/** An absolute path on Linux, macOS or Windows (the webview cannot ask node:path). */
+export function isAbsoluteHostPath(path: string): boolean {
+  return path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path);
+}
+
+const wholeIn = (value: number, range: { min: number; max: number }) =>
+  Number.isInteger(value) && value >= range.min && value <= range.max;
+
+/**
+ * What is wrong with a launch request, by field (empty when nothing): the backend refuses with
+ * these, and the launch form and Podman Desktop's Create form show them as the user types.
+ */
+export function launchRequestProblems(request: LaunchVmRequest): Record<string, string> {
+  const fields: Record<string, string> = {};
+  const source = request.source as { buildId?: unknown; diskPath?: unknown } | undefined;
+  if (
+    !source ||
+    (typeof source.buildId !== 'string' && typeof source.diskPath !== 'string') ||
+    (source.buildId ?? source.diskPath) === ''
+  ) {
+    fields.source = 'choose a finished build or a disk file';
+  } else if (typeof source.diskPath === 'string' && !isAbsoluteHostPath(source.diskPath)) {
+    fields.source = `the disk path must be absolute: ${source.diskPath}`;
+  }
+  if (request.name !== undefined && !(typeof request.name === 'string' && VM_NAME.test(request.name))) {
+    fields.name = '1–63 letters, digits, dots, dashes or underscores, starting with a letter or digit';
+  }
+  const { memoryMiB, cpus, diskGiB } = request;
+  if (memoryMiB !== undefined && !wholeIn(memoryMiB, VM_LIMITS.memoryMiB)) {
+    fields.memoryMiB = `a whole number of MiB from ${VM_LIMITS.memoryMiB.min} to ${VM_LIMITS.memoryMiB.max}`;
+  }
+  if (cpus !== undefined && !wholeIn(cpus, VM_LIMITS.cpus)) {
+    fields.cpus = `a whole number from ${VM_LIMITS.cpus.min} to ${VM_LIMITS.cpus.max}`;
+  }
+  if (diskGiB !== undefined && !wholeIn(diskGiB, VM_LIMITS.diskGiB)) {
+    fields.diskGiB = `a whole number of GiB from ${VM_LIMITS.diskGiB.min} to ${VM_LIMITS.diskGiB.max}`;
+  }
+  if (request.sshUser !== undefined && !(typeof request.sshUser === 'string' && isGuestUser(request.sshUser))) {
+    fields.sshUser = 'a user name of the image: lower-case letters, digits, dots, dashes or underscores (at most 32)';
+  }
+  if (request.hypervisor !== undefined && !['qemu', 'fusion', 'hyperv'].includes(request.hypervisor)) {
+    fields.hypervisor = 'qemu, fusion or hyperv';
+  }
+  if (request.architecture !== undefined && !['amd64', 'arm64'].includes(request.architecture)) {
+    fields.architecture = 'amd64 or arm64';
+  }
+  return fields;
+}
+
 /** A slice of a VM's serial console output, read by byte offset. */
 export interface ConsoleChunk {
   /** The text (UTF-8, decoded leniently). */

@@ -10,8 +10,8 @@ import type * as pd from '@podman-desktop/api';
 
 import { errorMessage } from '../api/errors';
 import { isJobFinished } from '../api/jobs';
-import type { LaunchVmRequest, VmInfo, VmState } from '../api/vms';
-import { VM_DEFAULTS, VM_LIMITS } from '../api/vms';
+import type { Hypervisor, LaunchVmRequest, VmInfo, VmState } from '../api/vms';
+import { isAbsoluteHostPath, launchRequestProblems, VM_DEFAULTS } from '../api/vms';
 import type { JobRegistry } from '../jobs/job-registry';
 import { openVmShell } from '../vms/vm-shell';
 import type { VmService } from '../vms/vm-service';
@@ -23,7 +23,19 @@ export const FACTORY = {
   name: 'bootc-studio.factory.vm.name',
   memory: 'bootc-studio.factory.vm.memory',
   cpus: 'bootc-studio.factory.vm.cpus',
+  hypervisor: 'bootc-studio.factory.vm.hypervisor',
+  diskSize: 'bootc-studio.factory.vm.diskSize',
 } as const;
+
+/** How the Create form's fields are called, for its messages. */
+const FIELD_LABELS: Record<string, string> = {
+  source: 'Disk image',
+  name: 'Name',
+  memoryMiB: 'Memory',
+  cpus: 'CPUs',
+  hypervisor: 'Hypervisor',
+  diskGiB: 'Disk size',
+};
 
 const STATUS: Record<VmState, pd.ProviderConnectionStatus> = {
   starting: 'starting',
@@ -41,7 +53,11 @@ export interface VmProviderHost {
   EventEmitter: typeof pd.EventEmitter;
 }
 
-/** A Create form's values as a launch request: `source` is a build id or a disk file. */
+/**
+ * A Create form's values as a launch request: `source` is a build id or a file path. Podman Desktop
+ * sends every field with its default, so the disk size goes only with an ISO file; for a build the
+ * backend decides (a build of an installer ISO takes the default size).
+ */
 export function factoryRequest(params: Record<string, unknown>): LaunchVmRequest {
   const source = String(params[FACTORY.source] ?? '').trim();
   const number = (key: string) => {
@@ -49,38 +65,33 @@ export function factoryRequest(params: Record<string, unknown>): LaunchVmRequest
     return value === undefined || value === '' ? undefined : Number(value);
   };
   const name = String(params[FACTORY.name] ?? '').trim();
+  const hypervisor = String(params[FACTORY.hypervisor] ?? '').trim();
+  const isFile = isAbsoluteHostPath(source);
+  const diskGiB = isFile && /\.iso$/i.test(source) ? number(FACTORY.diskSize) : undefined;
   return {
-    source: source.startsWith('/') || /^[A-Za-z]:[\\/]/.test(source) ? { diskPath: source } : { buildId: source },
+    source: isFile ? { diskPath: source } : { buildId: source },
     name: name || undefined,
     memoryMiB: number(FACTORY.memory),
     cpus: number(FACTORY.cpus),
+    ...(hypervisor && hypervisor !== 'qemu' ? { hypervisor: hypervisor as Hypervisor } : {}),
+    ...(diskGiB !== undefined ? { diskGiB } : {}),
   };
 }
 
-/** What the Create form says under its fields as the user types. */
+/** What the Create form says under its fields as the user types: the backend's own checks. */
 export function auditFactory(items: Record<string, unknown>): pd.AuditResult {
-  const records: pd.AuditRecord[] = [];
   const request = factoryRequest(items);
-  if (!String(items[FACTORY.source] ?? '').trim()) {
-    records.push({
-      type: 'error',
-      record: 'Disk image: a finished build’s id, or the path of a qcow2, raw or vmdk disk',
-    });
-  }
-  const { memoryMiB, cpus } = request;
-  if (memoryMiB !== undefined && !(Number.isInteger(memoryMiB) && memoryMiB >= VM_LIMITS.memoryMiB.min)) {
-    records.push({ type: 'error', record: `Memory: a whole number of MiB from ${VM_LIMITS.memoryMiB.min}` });
-  }
-  if (cpus !== undefined && !(Number.isInteger(cpus) && cpus >= VM_LIMITS.cpus.min && cpus <= VM_LIMITS.cpus.max)) {
-    records.push({ type: 'error', record: `CPUs: a whole number from ${VM_LIMITS.cpus.min} to ${VM_LIMITS.cpus.max}` });
-  }
-  if (request.name && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(request.name)) {
-    records.push({ type: 'error', record: 'Name: letters, digits, dots, dashes or underscores' });
-  }
+  const records: pd.AuditRecord[] = Object.entries(launchRequestProblems(request)).map(([field, message]) => ({
+    type: 'error',
+    record: `${FIELD_LABELS[field] ?? field}: ${message}`,
+  }));
   if (records.length === 0) {
+    const { memoryMiB, cpus } = request;
+    const what =
+      request.hypervisor === 'fusion' ? 'VMware Fusion' : request.hypervisor === 'hyperv' ? 'Hyper-V' : 'QEMU';
     records.push({
       type: 'info',
-      record: `Boots with QEMU (${memoryMiB ?? VM_DEFAULTS.memoryMiB} MiB, ${cpus ?? VM_DEFAULTS.cpus} CPUs); the built disk is never written.`,
+      record: `Boots with ${what} (${memoryMiB ?? VM_DEFAULTS.memoryMiB} MiB, ${cpus ?? VM_DEFAULTS.cpus} CPUs); the built disk is never written.`,
     });
   }
   return { records };

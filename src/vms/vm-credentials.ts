@@ -9,6 +9,8 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 
 import { utils } from 'ssh2';
 
+import { isGuestUser } from '../api/vms';
+
 export interface VmKeyPair {
   privateKeyPath: string;
   publicKey: string;
@@ -28,11 +30,6 @@ export async function createVmKeyPair(path: string, comment: string): Promise<Vm
 
 export async function readVmPublicKey(path: string): Promise<string> {
   return (await readFile(`${path}.pub`, 'utf8')).trim();
-}
-
-/** A user name the credential may carry: what useradd accepts, nothing a tmpfiles line would split on. */
-export function isGuestUser(user: string): boolean {
-  return /^[a-z_][a-z0-9_.-]{0,31}$/.test(user);
 }
 
 export function guestHome(user: string): string {

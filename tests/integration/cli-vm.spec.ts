@@ -57,7 +57,10 @@ describe('bootc-studio vm …', () => {
     expect(memory.stderr).toMatch(/--memory: a whole number/);
     const small = await bootcStudio(['vm', 'run', BUILD_ID, '--memory', '12']);
     expect(small.code).toBe(2);
-    expect(small.stderr).toMatch(/--memory: memory is a whole number of MiB from 256/);
+    expect(small.stderr).toMatch(/--memory: a whole number of MiB from 256/);
+    const diskSize = await bootcStudio(['vm', 'run', BUILD_ID, '--disk-size', '40']);
+    expect(diskSize.code).toBe(2);
+    expect(diskSize.stderr).toMatch(/--disk-size: only an installer ISO gets a new disk/);
     const notDisk = await bootcStudio(['vm', 'run', '/etc/hostname']);
     expect(notDisk.code).toBe(2);
     expect(notDisk.stderr).toMatch(/IMAGE\|BUILD-ID\|DISK-PATH: \/etc\/hostname is \d+ bytes: not a disk image/);

@@ -67,6 +67,8 @@ describe('VMs in Resources (Podman Desktop API stand-in, real QEMU)', () => {
       'bootc-studio.factory.vm.name',
       'bootc-studio.factory.vm.memory',
       'bootc-studio.factory.vm.cpus',
+      'bootc-studio.factory.vm.hypervisor',
+      'bootc-studio.factory.vm.diskSize',
     ]);
     const providerId = provider()!.id;
     await driver.providers.handle(

@@ -15,7 +15,7 @@ import { openSsh } from './vm-ssh';
 
 /**
  * `bootc-studio vm run SOURCE`: a VM of a finished build (its id or a unique prefix), of a disk
- * file, or of a bootc image — whose qcow2 is built once per image ID and settings and reused after
+ * file or installer ISO (installed onto a new disk at the first start), or of a bootc image — whose qcow2 is built once per image ID and settings and reused after
  * — started and followed; then, in a terminal and unless --detach, SSH into it.
  */
 export const vmRunCommand: CliCommand = {
@@ -28,7 +28,14 @@ export const vmRunCommand: CliCommand = {
     memory: { type: 'string', description: 'Memory in MiB (default 2048)' },
     cpus: { type: 'string', description: 'CPUs (default 2)' },
     user: { type: 'string', description: "The guest user given the VM's SSH key at boot (default root)" },
-    hypervisor: { type: 'string', description: 'qemu (default), or fusion where VMware Fusion is installed (macOS)' },
+    hypervisor: {
+      type: 'string',
+      description: 'qemu (default), fusion where VMware Fusion is installed (macOS), hyperv (Windows)',
+    },
+    'disk-size': {
+      type: 'string',
+      description: 'For an installer ISO: the size in GiB of the new disk it installs onto (default 20)',
+    },
     builder: {
       type: 'string',
       description: `For an IMAGE: the builder of its disk (${Object.keys(BUILDER_PRESETS).join(', ')}, or an image; default centos)`,
@@ -38,6 +45,7 @@ export const vmRunCommand: CliCommand = {
   async run(ctx, values, positionals) {
     const memoryMiB = numberOption(values.memory, '--memory');
     const cpus = numberOption(values.cpus, '--cpus');
+    const diskGiB = numberOption(values['disk-size'], '--disk-size');
     const source = await sourceOf(ctx, positionals[0], values.builder as string | undefined);
     if (!source) return 1;
     const request: LaunchVmRequest = {
@@ -47,6 +55,7 @@ export const vmRunCommand: CliCommand = {
       cpus,
       sshUser: values.user as string | undefined,
       hypervisor: values.hypervisor as LaunchVmRequest['hypervisor'],
+      diskGiB,
     };
     const { vms, jobs } = openVms(ctx);
     const vm = await vms.create(request).catch((error: unknown) => {
@@ -76,6 +85,7 @@ const FLAGS: Record<string, string> = {
   cpus: '--cpus',
   sshUser: '--user',
   hypervisor: '--hypervisor',
+  diskGiB: '--disk-size',
 };
 
 function numberOption(value: unknown, name: string): number | undefined {

@@ -152,6 +152,37 @@ describe('Virtual Machines page', () => {
   });
 });
 
+describe('Launch VM for an installer ISO build', () => {
+  test('the form says the ISO installs onto a new disk and asks its size, checked as typed', async () => {
+    const user = userEvent.setup();
+    fakeRpc.api.getJob.mockResolvedValue({
+      id: 'b01dc0ffee42',
+      kind: 'disk-build',
+      detail: {
+        request: { image: 'quay.io/me/os:1' },
+        artifacts: [{ type: 'anaconda-iso', path: '/out/bootiso/install.iso', size: 1, mtimeMs: 1, ino: 1, dev: 1 }],
+      },
+    } as never);
+    router.route = `${ROUTES.virtualMachines}?launch=b01dc0ffee42`;
+    render(VirtualMachinesPage);
+    const dialog = await screen.findByRole('dialog');
+    await waitFor(() => expect(dialog).toHaveTextContent('Boots the installer quay.io/me/os:1 (build b01dc0ffee42)'));
+    const size = within(dialog).getByLabelText('Disk size (GiB)');
+    expect(size).toHaveValue('20');
+    await user.clear(size);
+    await user.type(size, '1');
+    expect(dialog).toHaveTextContent('a whole number of GiB from 2');
+    expect(within(dialog).getByRole('button', { name: 'Launch' })).toBeDisabled();
+    await user.clear(size);
+    await user.type(size, '40');
+    fakeRpc.api.launchVm.mockResolvedValueOnce({ vmId: 'a1b2c3d4e5f6', jobId: 'job-1' });
+    await user.click(within(dialog).getByRole('button', { name: 'Launch' }));
+    expect(fakeRpc.api.launchVm).toHaveBeenLastCalledWith(
+      expect.objectContaining({ source: { buildId: 'b01dc0ffee42' }, diskGiB: 40 }),
+    );
+  });
+});
+
 describe('VM console page', () => {
   test('restores the scrollback, follows new output and sends what is typed', async () => {
     const user = userEvent.setup();

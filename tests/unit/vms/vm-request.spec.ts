@@ -26,7 +26,7 @@ describe('checkLaunchRequest', () => {
         }),
       ),
     ).toEqual({
-      diskGiB: expect.stringMatching(/whole number of GiB from 2/),
+      diskGiB: expect.stringMatching(/^a whole number of GiB from 2/),
       source: 'the disk path must be absolute: relative.qcow2',
       name: expect.stringMatching(/letters, digits/),
       memoryMiB: expect.stringMatching(/from 256/),
