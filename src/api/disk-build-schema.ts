@@ -2,6 +2,7 @@
 
 import { z } from 'zod';
 
+import { isAbsoluteHostPath } from './host-paths';
 import { imageReferenceSchema, validate, type FieldError, type Validated } from './validation';
 import {
   BUILD_ARCHITECTURES,
@@ -39,10 +40,6 @@ const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const AMI_NAME = /^[A-Za-z0-9()[\] ./'@_-]{3,128}$/;
 /** Volume ids end up in `inst.stage2=hd:LABEL=…` boot arguments: no spaces. ISO 9660 allows 32 characters. */
 const VOLUME_ID = /^[A-Za-z0-9_.-]{1,32}$/;
-
-function isAbsoluteHostPath(path: string): boolean {
-  return path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path) || path.startsWith('\\\\');
-}
 
 const extraSchema = z.record(z.string(), z.unknown()).optional();
 

@@ -7,6 +7,7 @@
 
 import { ISO_IMAGE_TYPES } from './disk-build';
 import type { DiskBuildRecord } from './disk-builds';
+import { isAbsoluteHostPath } from './host-paths';
 
 export type Hypervisor = 'qemu' | 'fusion' | 'hyperv';
 
@@ -124,11 +125,6 @@ export function isGuestUser(user: string): boolean {
 }
 
 const VM_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-
-/** An absolute path on Linux, macOS or Windows (the webview cannot ask node:path). */
-export function isAbsoluteHostPath(path: string): boolean {
-  return path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path);
-}
 
 const wholeIn = (value: number, range: { min: number; max: number }) =>
   Number.isInteger(value) && value >= range.min && value <= range.max;
