@@ -81,22 +81,46 @@ export interface ExecResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** The command ended without an exit status: the connection or the machine went away. */
+  dropped?: boolean;
 }
 
-/** Runs `command` (a command line for the remote shell) and collects its output. */
-export function execOverSsh(client: Client, command: string, signal?: AbortSignal): Promise<ExecResult> {
+export interface ExecOptions {
+  signal?: AbortSignal;
+  /** Each chunk of output as it comes (stdout and stderr alike), for a live log. */
+  onOutput?: (text: string) => void;
+}
+
+/**
+ * Runs `command` (a command line for the remote shell) and collects its output. A connection that
+ * drops before the command ends (the machine rebooted) ends it with code 255 and `dropped`.
+ */
+export function execOverSsh(client: Client, command: string, options: ExecOptions = {}): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     client.exec(command, (error, channel) => {
       if (error) return reject(error);
       let stdout = '';
       let stderr = '';
       const onAbort = () => channel.close();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      channel.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-      channel.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      channel.on('data', (chunk: Buffer) => {
+        const text = chunk.toString('utf8');
+        stdout += text;
+        options.onOutput?.(text);
+      });
+      channel.stderr.on('data', (chunk: Buffer) => {
+        const text = chunk.toString('utf8');
+        stderr += text;
+        options.onOutput?.(text);
+      });
       channel.on('close', (code: number | null) => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve({ code: code ?? 255, stdout, stderr });
+        options.signal?.removeEventListener('abort', onAbort);
+        resolve({
+          code: code ?? 255,
+          stdout,
+          stderr,
+          ...(code === null || code === undefined ? { dropped: true } : {}),
+        });
       });
     });
   });

@@ -23,13 +23,14 @@ trap 'rm -rf "$work"' EXIT
 root="$work/root"
 mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,root,lib/modules,lib64,lib/x86_64-linux-gnu,usr/lib}
 cp /bin/busybox "$root/bin/busybox"
-modules="virtio_pci virtio_net button evdev"
+modules="virtio_pci virtio_net virtio_blk vfat nls_cp437 nls_ascii nls_utf8 button evdev"
 if [ -n "$installer_of" ]; then
   install -m 0755 "$here/installer-init.sh" "$root/init"
   gzip -1c "$installer_of" > "$root/disk.raw.gz"
   modules="virtio_pci virtio_blk"
 else
   install -m 0755 "$here/init.sh" "$root/init"
+  install -m 0755 "$here/bootc" "$root/bin/bootc"
 fi
 for module in $modules; do
   modprobe -S "$version" --show-depends "$module" | awk '/^insmod/ { print $2 }'

@@ -1,7 +1,8 @@
 #!/bin/busybox sh
 # /init of the tiny test disk: what a bootc guest does that the VM tests rely on, in a few lines —
 # the serial console, the SMBIOS tmpfiles credential (the VM's SSH key), networking, an SSH server
-# and a clean power-off on the ACPI power button.
+# with a host key kept across reboots, a stand-in bootc (/bin/bootc) whose staged deployment a
+# reboot applies, and a clean power-off on the ACPI power button.
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin
 mount -t proc proc /proc
@@ -36,12 +37,24 @@ for raw in /sys/firmware/dmi/entries/11-*/raw; do
   done
 done
 
+# The EFI system partition keeps what must survive a reboot (in the VM's own overlay): the
+# stand-in bootc's deployments and the SSH host key, as a real host keeps them in /sysroot and /etc.
+mkdir -p /esp
+tries=0
+while [ ! -b /dev/vda1 ] && [ "$tries" -lt 50 ]; do sleep 0.1; tries=$((tries + 1)); done
+host_key=''
+if mount -t vfat /dev/vda1 /esp 2>/dev/null; then
+  bootc boot-apply
+  host_key=/esp/dropbear_ed25519_host_key
+  [ -f "$host_key" ] || dropbearkey -t ed25519 -f "$host_key" >/dev/null 2>&1
+fi
+
 ip link set lo up
 ip link set eth0 up
 ip addr add 10.0.2.15/24 dev eth0
 ip route add default via 10.0.2.2
 mkdir -p /etc/dropbear
-dropbear -R -s -p 22
+if [ -n "$host_key" ] && [ -f "$host_key" ]; then dropbear -r "$host_key" -s -p 22; else dropbear -R -s -p 22; fi
 echo 'BOOTC-STUDIO-TEST-DISK SSH READY'
 
 # A shell on the serial console, again whenever it ends.
