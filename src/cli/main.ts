@@ -16,7 +16,9 @@ import { vmRmCommand } from './commands/vm-rm';
 import { vmRunCommand } from './commands/vm-run';
 import { vmSshCommand } from './commands/vm-ssh';
 import { vmStartCommand } from './commands/vm-start';
+import { vmStatusCommand } from './commands/vm-status';
 import { vmStopCommand } from './commands/vm-stop';
+import { vmRollbackCommand, vmSwitchCommand, vmUpgradeCommand } from './commands/vm-update';
 import { processAdminRunner } from '../platform/admin';
 import { startProcess } from '../platform/process';
 import { connectEngine } from './connect';
@@ -55,6 +57,10 @@ runCli(
       vmRmCommand,
       vmConsoleCommand,
       vmSshCommand,
+      vmStatusCommand,
+      vmUpgradeCommand,
+      vmSwitchCommand,
+      vmRollbackCommand,
     ],
     version,
     connect: connectEngine,

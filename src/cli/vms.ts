@@ -57,7 +57,9 @@ export function describeVm(vm: VmInfo): string {
     `State:     ${vm.state}${vm.state === 'running' && vm.started ? ` for ${formatAge(vm.started)}` : ''}`,
     ...(vm.lastError ? [`Note:      ${vm.lastError}`] : []),
     `Source:    ${sourceText(vm)}`,
-    `Disk:      ${vm.source.diskPath} (never written: the VM writes to its own overlay)`,
+    vm.source.installer
+      ? `Installer: ${vm.source.diskPath} (${vm.installed ? 'installed' : 'installs at the first start'} onto the VM's own ${vm.diskGiB} GiB disk)`
+      : `Disk:      ${vm.source.diskPath} (never written: the VM writes to its own overlay)`,
     `Machine:   ${vm.hypervisor}, ${vm.architecture}, ${vm.cpus} CPUs, ${vm.memoryMiB} MiB${vm.acceleration ? `, ${vm.acceleration}` : ''}`,
     ...(vm.sshPort ? [`SSH:       ${vm.sshUser}@127.0.0.1:${vm.sshPort}`] : [`SSH user:  ${vm.sshUser}`]),
     ...(vm.sshCommand ? [`Command:   ${vm.sshCommand}`] : []),

@@ -2,8 +2,9 @@
  * `bootc-studio vm …` as a user runs it: dist/cli.js in a child process, on a store holding a
  * finished build of the tiny test disk, with real QEMU (TCG here). Wrong input is refused with the
  * argument named; `vm run` boots the build and ends with the VM's record (--json); `vm ls`, `vm ssh
- * -- CMD` (the real OpenSSH client with the VM's key), `vm console` with piped input, `vm stop`
- * and `vm rm` do what they say.
+ * -- CMD` (the real OpenSSH client with the VM's key), `vm console` with piped input, day 2 against
+ * the test disk's stand-in bootc (`vm status`, `vm upgrade --check|--apply`, `vm switch`,
+ * `vm rollback`), `vm stop` and `vm rm` do what they say.
  */
 
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,6 +13,7 @@ import { join, resolve } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
+import type { HostStatus } from '../../src/api/day2';
 import type { VmInfo } from '../../src/api/vms';
 import { finalRecord } from './support/cli-json';
 import { ProcessError, runProcess } from './support/run-process';
@@ -110,9 +112,49 @@ describe('bootc-studio vm …', () => {
     expect(console.stderr).toMatch(/Attached to the console of cli-1/);
   }, 120_000);
 
+  test('vm status shows the booted image; vm upgrade --check finds a push, --apply reboots into it; switch and rollback', async () => {
+    const status = await bootcStudio(['vm', 'status', 'cli-1']);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/Booted:\s+quay\.io\/example\/tiny-os:1, version 1, sha256:111111111111/);
+    expect(status.stdout).not.toMatch(/Staged:|Rollback:/);
+    const json = JSON.parse((await bootcStudio(['vm', 'status', 'cli-1', '--json'])).stdout) as HostStatus;
+    expect(json).toMatchObject({ tool: 'bootc', tracked: { image: 'quay.io/example/tiny-os:1' } });
+
+    // A push of the image, as the guest's stand-in bootc sees it.
+    const pushed = 'sha256:3333333333333333333333333333333333333333333333333333333333333333';
+    await bootcStudio(['vm', 'ssh', 'cli-1', '--', 'echo', `${pushed} 3`, '>', '/esp/bootc/available']);
+    const check = await bootcStudio(['vm', 'upgrade', 'cli-1', '--check']);
+    expect(check.code).toBe(0);
+    expect(check.stdout).toMatch(/update available: quay\.io\/example\/tiny-os:1, version 3, sha256:333333333333/);
+
+    const upgrade = await bootcStudio(['vm', 'upgrade', 'cli-1', '--apply']);
+    expect(upgrade.stderr).not.toMatch(/error/i);
+    expect(upgrade.code).toBe(0);
+    expect(upgrade.stdout + upgrade.stderr).toMatch(/Queued for next boot/);
+    expect(upgrade.stdout).toMatch(/Booted:\s+quay\.io\/example\/tiny-os:1, version 3/);
+    expect(upgrade.stdout).toMatch(/Rollback:\s+quay\.io\/example\/tiny-os:1, version 1/);
+
+    const badRef = await bootcStudio(['vm', 'switch', 'cli-1', 'Not/An Image']);
+    expect(badRef.code).toBe(2);
+    expect(badRef.stderr).toMatch(/REF: not an image reference/);
+    const both = await bootcStudio(['vm', 'upgrade', 'cli-1', '--check', '--apply']);
+    expect(both.code).toBe(2);
+
+    const switched = await bootcStudio(['vm', 'switch', 'cli-1', 'quay.io/example/other-os:3']);
+    expect(switched.code).toBe(0);
+    expect(switched.stdout).toMatch(/Tracks:\s+quay\.io\/example\/other-os:3/);
+    expect(switched.stdout).toMatch(/Staged:\s+quay\.io\/example\/other-os:3.*\(reboot to apply\)/);
+    const rollback = await bootcStudio(['vm', 'rollback', 'cli-1']);
+    expect(rollback.code).toBe(0);
+    expect(rollback.stdout).toMatch(/Rollback:\s+.*version 1.*\(boots at the next reboot\)/);
+  }, 300_000);
+
   test('vm stop powers it off; vm rm deletes it', async () => {
     const stop = await bootcStudio(['vm', 'stop', 'cli-1']);
     expect(stop.code).toBe(0);
+    const stopped = await bootcStudio(['vm', 'status', 'cli-1']);
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toMatch(/VM cli-1 is stopped: start it first/);
     expect(stop.stdout + stop.stderr).toMatch(/The guest powered off/);
     expect(JSON.parse((await bootcStudio(['vm', 'ls', '--json'])).stdout)[0]).toMatchObject({ state: 'stopped' });
     const removed = await bootcStudio(['vm', 'rm', 'cli-1']);

@@ -1,0 +1,80 @@
+import type { Day2Action, Day2Detail } from '../../api/day2';
+import { ValidationError } from '../../api/validation';
+import type { CliCommand, CliContext } from '../cli-context';
+import { UsageError } from '../cli-context';
+import { describeStatus, openDay2 } from '../day2';
+import { followJob } from '../job-follower';
+import { openVms, resolveVm } from '../vms';
+
+/** The argument each field of an action comes from. */
+const ARGUMENTS: Record<string, string> = { image: 'REF', action: 'ACTION' };
+
+/** Runs a day-2 action on the VM as a job, followed; the status it ends with is printed. */
+async function runAction(ctx: CliContext, given: string, action: Day2Action): Promise<number> {
+  const cli = openVms(ctx);
+  const vm = await resolveVm(cli.vms, given);
+  let job;
+  try {
+    job = openDay2(cli).run(vm.id, action);
+  } catch (error: unknown) {
+    if (error instanceof ValidationError) {
+      throw new UsageError(
+        error.errors.map(({ field, message }) => `${ARGUMENTS[field] ?? field}: ${message}`).join('; '),
+      );
+    }
+    throw error;
+  }
+  const ended = await followJob(cli.jobs, job.id, ctx.io, { json: ctx.json, interrupt: 'cancel' });
+  const status = (ended.detail as Day2Detail | undefined)?.status;
+  if (!ctx.json && ended.status === 'succeeded' && status) ctx.io.stdout.write(describeStatus(status));
+  return ended.status === 'succeeded' ? 0 : 1;
+}
+
+const apply = {
+  type: 'boolean',
+  description: 'Reboot into it now, then wait for the VM to answer again',
+} as const;
+
+/** `bootc-studio vm upgrade VM [--check|--apply]`. */
+export const vmUpgradeCommand: CliCommand = {
+  name: 'vm upgrade',
+  summary: 'Update a running VM to the newest push of the image it tracks (bootc upgrade)',
+  usage: 'VM',
+  positionals: [1, 1],
+  options: {
+    check: { type: 'boolean', description: 'Only look for an update (nothing is downloaded or staged)' },
+    apply,
+  },
+  async run(ctx, values, positionals) {
+    if (values.check === true && values.apply === true) throw new UsageError('--check and --apply: choose one');
+    return runAction(
+      ctx,
+      positionals[0],
+      values.check === true ? { kind: 'check' } : { kind: 'upgrade', apply: values.apply === true },
+    );
+  },
+};
+
+/** `bootc-studio vm switch VM REF [--apply]`. */
+export const vmSwitchCommand: CliCommand = {
+  name: 'vm switch',
+  summary: 'Make a running VM follow another image and stage it (bootc switch)',
+  usage: 'VM REF',
+  positionals: [2, 2],
+  options: { apply },
+  async run(ctx, values, positionals) {
+    return runAction(ctx, positionals[0], { kind: 'switch', image: positionals[1], apply: values.apply === true });
+  },
+};
+
+/** `bootc-studio vm rollback VM [--apply]`. */
+export const vmRollbackCommand: CliCommand = {
+  name: 'vm rollback',
+  summary: 'Boot the previous deployment of a running VM at its next reboot (bootc rollback)',
+  usage: 'VM',
+  positionals: [1, 1],
+  options: { apply },
+  async run(ctx, values, positionals) {
+    return runAction(ctx, positionals[0], { kind: 'rollback', apply: values.apply === true });
+  },
+};
