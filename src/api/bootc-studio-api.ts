@@ -1,3 +1,4 @@
+import type { Day2Api } from './day2-api';
 import type { DiskBuildsApi } from './disk-builds-api';
 import type { ImagesApi } from './images-api';
 import type { JobsApi } from './jobs';
@@ -5,11 +6,11 @@ import type { EngineSummary, Route } from './models';
 import type { VmsApi } from './vms-api';
 
 /**
- * What the webview may ask of the backend: the calls of each room (jobs, images, disk builds, VMs) and
+ * What the webview may ask of the backend: the calls of each room (jobs, images, disk builds, VMs, day 2) and
  * the shell's own few. Every method returns a promise; every argument and result is structured-clone
  * data (see models.ts).
  */
-export interface BootcStudioApi extends JobsApi, ImagesApi, DiskBuildsApi, VmsApi {
+export interface BootcStudioApi extends JobsApi, ImagesApi, DiskBuildsApi, VmsApi, Day2Api {
   /** Running engines, as far as they answer. */
   listEngines(): Promise<EngineSummary[]>;
   /**

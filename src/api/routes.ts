@@ -10,8 +10,8 @@ export const ROUTES = {
   diskImageDetails: '/disk-images/details',
   /** `/vms?launch=<build id>` opens Launch VM for that build. */
   virtualMachines: '/vms',
-  /** `/vms/console?vm=<id>` */
-  vmConsole: '/vms/console',
+  /** `/vms/details?vm=<id>`: its console; `&tab=image` its image (bootc status and updates). */
+  vmDetails: '/vms/details',
   examples: '/examples',
 } as const;
 

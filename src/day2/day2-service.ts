@@ -142,7 +142,8 @@ export class Day2Service {
       const status = await this.#readStatus(client, vm, context.signal);
       context.setDetail({ vmId, action: action.kind, status });
       context.step('Reading the status', 'succeeded');
-      return { detail: { vmId, action: action.kind, status }, summary: summaryOf(action, vm, status) };
+      const summary = summaryOf(action, vm, status);
+      return { detail: { vmId, action: action.kind, status }, summary, message: summary };
     } finally {
       client.end();
     }

@@ -1,6 +1,6 @@
 /**
  * The backend's implementation of the webview contract: one handler per room (jobs, images, disk
- * builds, VMs) and the shell's own few calls, composed into the one object the RPC server answers from.
+ * builds, VMs, day 2) and the shell's own few calls, composed into the one object the RPC server answers from.
  * Each handler only checks arguments and delegates to its room.
  */
 
@@ -12,6 +12,7 @@ import type { ContainerEngine } from '../engine/container-engine';
 import type { ImageOperations } from '../images/image-operations';
 import type { JobRegistry } from '../jobs/job-registry';
 import { checkOptionalAbsolutePath, checkTitle } from './argument-checks';
+import { Day2Handlers } from './day2-handlers';
 import { DiskBuildsHandlers } from './disk-builds-handlers';
 import { ImagesHandlers } from './images-handlers';
 import { JobsHandlers } from './jobs-handlers';
@@ -82,7 +83,8 @@ export type StudioApi = Calls<ShellHandlers> &
   Calls<JobsHandlers> &
   Calls<ImagesHandlers> &
   Calls<DiskBuildsHandlers> &
-  Calls<VmsHandlers>;
+  Calls<VmsHandlers> &
+  Calls<Day2Handlers>;
 
 /**
  * The contract's implementation: every room's calls, each bound to its handler. The RPC server
@@ -95,6 +97,7 @@ export function createStudioApi(deps: StudioApiDeps): StudioApi {
     new ImagesHandlers(deps),
     new DiskBuildsHandlers(deps),
     new VmsHandlers(deps),
+    new Day2Handlers(deps),
   ];
   const api: Record<string, unknown> = {};
   for (const room of rooms) {

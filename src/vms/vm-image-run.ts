@@ -5,6 +5,7 @@
  * menu run it; `vm run IMAGE` in the CLI does the same steps in the terminal.
  */
 
+import { ROUTES } from '../api/routes';
 import type { BuilderChoice } from '../api/disk-build';
 import type { Job } from '../api/jobs';
 import type { VmInfo } from '../api/vms';
@@ -77,7 +78,7 @@ export function runImageAsVm(deps: ImageRunDeps, image: string, engineId?: strin
       return {
         detail: info,
         summary: `${image} runs as VM ${info.name}`,
-        actions: [{ kind: 'show-job', label: 'Open console', route: `/vms/console?vm=${info.id}` }],
+        actions: [{ kind: 'show-job', label: 'Open console', route: `${ROUTES.vmDetails}?vm=${info.id}` }],
       };
     },
     summarize: job =>

@@ -2,7 +2,8 @@
 /**
  * A VM from the UI, with real QEMU booting the tiny test disk (recorded as a finished build):
  * Launch VM from the Disk Images row, watch it run on the Virtual Machines page, open its console
- * and see the boot text, type a command and see its answer, find it in the host's Resources, stop
+ * and see the boot text, type a command and see its answer, see its image's bootc status and check
+ * for an update, find it in the host's Resources, stop
  * it, delete it. At Podman Desktop's default width (1024 px), with screenshots.
  */
 import { mkdirSync } from 'node:fs';
@@ -74,6 +75,19 @@ describe('a VM from the UI', () => {
     await session.page.keyboard.type('echo e2e-$((6*7))\n');
     await expect.poll(() => terminal.textContent(), { timeout: 30_000 }).toContain('e2e-42');
     await shot('vm-console-1024-dark.png');
+
+    // The Image tab: bootc status from the guest (the test disk's stand-in bootc), then a check for an update.
+    await webview.getByRole('tab', { name: 'Image' }).click();
+    const status = webview.getByLabel('bootc status');
+    await expect
+      .poll(() => status.textContent(), { timeout: 30_000 })
+      .toMatch(/Booted\s*quay\.io\/example\/tiny-os:1, version 1/);
+    await webview.getByRole('button', { name: 'Check for update' }).click();
+    const output = webview.getByRole('log', { name: 'Output of the last action on tiny-os-1' });
+    await expect
+      .poll(() => output.textContent(), { timeout: 30_000 })
+      .toContain('No changes in: docker://quay.io/example/tiny-os:1');
+    await shot('vm-image-1024-dark.png');
 
     // Podman Desktop's Resources (the host's stand-in): the provider lists the VM as started.
     await session.dismissToasts();

@@ -64,6 +64,8 @@ export const fakeRpc = {
     deleteVm: vi.fn<BootcStudioApi['deleteVm']>(),
     readVmConsole: vi.fn<BootcStudioApi['readVmConsole']>(),
     writeVmConsole: vi.fn<BootcStudioApi['writeVmConsole']>(),
+    getVmStatus: vi.fn<BootcStudioApi['getVmStatus']>(),
+    runVmAction: vi.fn<BootcStudioApi['runVmAction']>(),
   } satisfies BootcStudioApi,
   getState: vi.fn<() => unknown>(),
   setState: vi.fn<(state: unknown) => void>(),

@@ -12,7 +12,7 @@ import { beforeEach, describe, expect, test, vi } from 'vitest';
 import { ROUTES } from '../../../src/api/routes';
 import type { VmInfo } from '../../../src/api/vms';
 import VirtualMachinesPage from '../../../frontend/pages/VirtualMachinesPage.svelte';
-import VmConsolePage from '../../../frontend/pages/VmConsolePage.svelte';
+import VmDetailsPage from '../../../frontend/pages/VmDetailsPage.svelte';
 import { router } from '../../../frontend/stores/app-router';
 import { fakeRpc, refusal } from './fake-rpc';
 
@@ -106,7 +106,7 @@ describe('Virtual Machines page', () => {
     expect(fakeRpc.api.deleteVm).toHaveBeenCalledWith('ffffffffffff');
 
     await user.click(screen.getByRole('button', { name: 'Console of tiny-os-1' }));
-    expect(router.route).toBe(`${ROUTES.vmConsole}?vm=a1b2c3d4e5f6`);
+    expect(router.route).toBe(`${ROUTES.vmDetails}?vm=a1b2c3d4e5f6`);
   });
 
   test('an empty list says how to make a VM', async () => {
@@ -186,14 +186,14 @@ describe('Launch VM for an installer ISO build', () => {
 describe('VM console page', () => {
   test('restores the scrollback, follows new output and sends what is typed', async () => {
     const user = userEvent.setup();
-    router.route = `${ROUTES.vmConsole}?vm=a1b2c3d4e5f6`;
+    router.route = `${ROUTES.vmDetails}?vm=a1b2c3d4e5f6`;
     fakeRpc.api.listVms.mockResolvedValue({ vms: [vm()], problems: [] });
     fakeRpc.api.readVmConsole
       .mockResolvedValueOnce({ data: 'BOOTED\r\n/ # ', next: 120 })
       .mockResolvedValueOnce({ data: 'echo hi\r\nhi\r\n', next: 140 })
       .mockResolvedValue({ data: '', next: 140 });
     fakeRpc.api.writeVmConsole.mockResolvedValue();
-    render(VmConsolePage);
+    render(VmDetailsPage);
     expect(await screen.findByRole('heading', { name: 'tiny-os-1' })).toBeInTheDocument();
     expect(screen.getByLabelText('SSH command')).toHaveTextContent('-p 40022');
     const terminal = await screen.findByLabelText('Terminal');
@@ -207,8 +207,82 @@ describe('VM console page', () => {
   });
 
   test('a deleted VM says so', async () => {
-    router.route = `${ROUTES.vmConsole}?vm=gone00000000`;
-    render(VmConsolePage);
+    router.route = `${ROUTES.vmDetails}?vm=gone00000000`;
+    render(VmDetailsPage);
     expect(await screen.findByText(/No VM gone00000000/)).toBeInTheDocument();
+  });
+});
+
+describe('the Image tab of a VM', () => {
+  const status = {
+    tool: 'bootc' as const,
+    tracked: { image: 'quay.io/me/tiny-os:1', transport: 'registry' },
+    booted: {
+      image: { image: 'quay.io/me/tiny-os:1', version: '1', digest: 'sha256:1111111111111111', architecture: 'amd64' },
+      cachedUpdate: { image: 'quay.io/me/tiny-os:1', version: '2', digest: 'sha256:2222222222222222' },
+      incompatible: false,
+      pinned: false,
+      downloadOnly: false,
+    },
+    rollback: {
+      image: { image: 'quay.io/me/tiny-os:0', version: '0', digest: 'sha256:0000000000000000' },
+      incompatible: false,
+      pinned: false,
+      downloadOnly: false,
+    },
+    rollbackQueued: false,
+    readAt: 1,
+  };
+
+  test('shows what bootc reports and runs the actions the user picks', async () => {
+    const user = userEvent.setup();
+    fakeRpc.api.listVms.mockResolvedValue({ vms: [vm()], problems: [] });
+    fakeRpc.api.getVmStatus.mockResolvedValue(status);
+    fakeRpc.api.runVmAction.mockResolvedValue('job-7');
+    router.route = `${ROUTES.vmDetails}?vm=a1b2c3d4e5f6&tab=image`;
+    render(VmDetailsPage);
+    const panel = await screen.findByLabelText('bootc status');
+    expect(panel).toHaveTextContent('Tracks quay.io/me/tiny-os:1');
+    expect(panel).toHaveTextContent('Booted quay.io/me/tiny-os:1, version 1');
+    expect(panel).toHaveTextContent('sha256:111111111111 · amd64');
+    expect(panel).toHaveTextContent('Update available quay.io/me/tiny-os:1, version 2');
+    expect(panel).toHaveTextContent('Rollback quay.io/me/tiny-os:0, version 0 Available');
+    expect(panel).not.toHaveTextContent('Staged');
+    expect(fakeRpc.api.getVmStatus).toHaveBeenCalledWith('a1b2c3d4e5f6');
+
+    await user.click(screen.getByRole('button', { name: 'Upgrade and reboot' }));
+    expect(fakeRpc.api.runVmAction).toHaveBeenLastCalledWith('a1b2c3d4e5f6', { kind: 'upgrade', apply: true });
+    await user.click(screen.getByRole('button', { name: 'Check for update' }));
+    expect(fakeRpc.api.runVmAction).toHaveBeenLastCalledWith('a1b2c3d4e5f6', { kind: 'check' });
+
+    // Switch: Enter in the field sends it; the backend's refusal shows on the field.
+    fakeRpc.api.runVmAction.mockRejectedValueOnce(refusal({ image: 'not an image reference' }));
+    await user.type(screen.getByLabelText('Switch to another image'), 'Not An Image{Enter}');
+    expect(await screen.findByText('not an image reference')).toBeInTheDocument();
+    await user.clear(screen.getByLabelText('Switch to another image'));
+    await user.type(screen.getByLabelText('Switch to another image'), 'quay.io/me/other:2');
+    await user.click(screen.getByLabelText('and reboot'));
+    await user.click(screen.getByRole('button', { name: 'Switch' }));
+    expect(fakeRpc.api.runVmAction).toHaveBeenLastCalledWith('a1b2c3d4e5f6', {
+      kind: 'switch',
+      image: 'quay.io/me/other:2',
+      apply: true,
+    });
+  });
+
+  test('a stopped VM asks to be started; a guest without bootc says why', async () => {
+    fakeRpc.api.listVms.mockResolvedValue({ vms: [vm({ state: 'stopped' })], problems: [] });
+    router.route = `${ROUTES.vmDetails}?vm=a1b2c3d4e5f6&tab=image`;
+    const { unmount } = render(VmDetailsPage);
+    expect(await screen.findByText(/Start the VM to see its image/)).toBeInTheDocument();
+    expect(fakeRpc.api.getVmStatus).not.toHaveBeenCalled();
+    unmount();
+
+    fakeRpc.api.listVms.mockResolvedValue({ vms: [vm()], problems: [] });
+    fakeRpc.api.getVmStatus.mockRejectedValue(
+      new Error('VM tiny-os-1 has no bootc: its image is not a bootable container managed by bootc'),
+    );
+    render(VmDetailsPage);
+    expect(await screen.findByText(/Could not read the image's status: VM tiny-os-1 has no bootc/)).toBeInTheDocument();
   });
 });

@@ -1,0 +1,12 @@
+import type { Day2Action, HostStatus } from './day2';
+
+/**
+ * What the webview may ask of day 2: a running VM's image status, read over SSH when asked (it
+ * rejects, saying why, when the VM is not running or has no bootc), and the actions on it, each a
+ * job of kind vm-update (see JobsApi) whose detail ends with the status read after it.
+ */
+export interface Day2Api {
+  getVmStatus(vmId: string): Promise<HostStatus>;
+  /** Checks, stages, applies, switches or rolls back; the job's id (a bad field is named at once). */
+  runVmAction(vmId: string, action: Day2Action): Promise<string>;
+}

@@ -1,0 +1,40 @@
+/**
+ * The day-2 room of the bridge: a VM's image status and the actions on it. Arguments are checked
+ * here (the action's fields by the day-2 room itself, which names the bad one).
+ */
+
+import type { Day2Action, HostStatus } from '../api/day2';
+import type { Day2Api } from '../api/day2-api';
+import { Day2Service } from '../day2/day2-service';
+import type { JobRegistry } from '../jobs/job-registry';
+import type { VmService } from '../vms/vm-service';
+import { checkId } from './argument-checks';
+
+export interface Day2HandlersDeps {
+  vms: VmService;
+  jobs: JobRegistry;
+}
+
+export class Day2Handlers implements Day2Api {
+  readonly #day2: Day2Service;
+
+  constructor(deps: Day2HandlersDeps) {
+    this.#day2 = new Day2Service({ vms: deps.vms, jobs: deps.jobs });
+  }
+
+  getVmStatus(vmId: unknown): Promise<HostStatus> {
+    return this.#day2.status(checkId('vmId', vmId));
+  }
+
+  async runVmAction(vmId: unknown, action: unknown): Promise<string> {
+    const id = checkId('vmId', vmId);
+    if (typeof action !== 'object' || action === null || Array.isArray(action)) {
+      throw new Error('action: an action is an object with a kind');
+    }
+    const { kind, image, apply } = action as Record<string, unknown>;
+    if (apply !== undefined && typeof apply !== 'boolean') throw new Error('apply: true or false');
+    // Only the fields an action has go on: nothing else of the page's object reaches the guest.
+    const checked = { kind, apply: apply === true, ...(kind === 'switch' ? { image } : {}) } as Day2Action;
+    return this.#day2.run(id, checked).id;
+  }
+}
