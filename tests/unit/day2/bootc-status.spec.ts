@@ -9,6 +9,7 @@ import { describe, expect, test } from 'vitest';
 
 import { isUnknownFlag, parseBootcStatus, StatusParseError } from '../../../src/day2/bootc-status';
 import { bootcArgv, checkDay2Action } from '../../../src/day2/day2-service';
+import { pushTargetOf } from '../../../src/day2/update-loop';
 import { fieldsOf } from '../support/field-errors';
 
 const image = (ref: string, digest: string, version: string | null) => ({
@@ -132,5 +133,33 @@ describe('the actions', () => {
     expect(checkDay2Action({ kind: 'switch', image: ' quay.io/me/os:2 ', apply: false })).toMatchObject({
       image: 'quay.io/me/os:2',
     });
+  });
+});
+
+describe('where the update loop pushes', () => {
+  test('the tracked reference itself, or this machine for QEMU’s host alias (plain HTTP)', () => {
+    expect(pushTargetOf({ image: 'quay.io/me/os:1', transport: 'registry' })).toEqual({
+      ref: 'quay.io/me/os:1',
+      local: false,
+    });
+    expect(pushTargetOf({ image: '10.0.2.2:5000/me/os:1', transport: 'registry' })).toEqual({
+      ref: '127.0.0.1:5000/me/os:1',
+      local: true,
+    });
+  });
+
+  test.each([
+    ['localhost/os:1', 'registry'],
+    ['localhost:5000/os:1', 'registry'],
+    ['os:1', 'registry'],
+    ['quay.io/me/os:1', 'containers-storage'],
+  ])('%s (%s) cannot be pulled by the VM: refused on the tracked field', (image, transport) => {
+    expect(fieldsOf(() => pushTargetOf({ image, transport }))).toEqual({
+      tracked: expect.stringMatching(/which it cannot pull from/),
+    });
+  });
+
+  test('nothing tracked: switch first', () => {
+    expect(fieldsOf(() => pushTargetOf(undefined))).toEqual({ tracked: expect.stringMatching(/switch it/) });
   });
 });

@@ -1,0 +1,143 @@
+/**
+ * "Rebuild & update" end to end on real components: a podman service builds the VM's image from a
+ * Containerfile folder, pushes it to a real registry on this machine, and the VM (QEMU booting the
+ * tiny test disk, whose stand-in bootc asks that registry for the tracked tag's digest through
+ * QEMU's host alias 10.0.2.2) upgrades to it and reboots; the loop ends by checking that the VM
+ * booted the digest just pushed. An edit of the Containerfile and a second loop boots the new
+ * digest with the first to roll back to. A VM tracking a `localhost/…` reference is refused at the
+ * first step.
+ */
+
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+
+import type { Day2Detail } from '../../src/api/day2';
+import type { VmInfo } from '../../src/api/vms';
+import { BuildStore } from '../../src/builds/build-store';
+import { Day2Service } from '../../src/day2/day2-service';
+import { startUpdateLoop, type UpdateLoopDeps, type UpdateLoopDetail } from '../../src/day2/update-loop';
+import { PodmanSocketEngine } from '../../src/engine/socket/podman-socket';
+import { ImageOperations } from '../../src/images/image-operations';
+import { JobRegistry } from '../../src/jobs/job-registry';
+import { buildDiskFinder } from '../../src/vms/vm-build-disk';
+import { VmService } from '../../src/vms/vm-service';
+import { BUSYBOX_BASE, createBusyboxBase } from './support/images';
+import { startPodmanService, type PodmanService } from './support/podman-service';
+import { startRegistry, type LocalRegistry } from './support/registry';
+import { buildTestDisk, recordTestDiskBuild } from './support/test-disk';
+
+const BUILD_ID = '100b100b100b';
+
+describe('Rebuild & update on a real VM, podman and registry', () => {
+  let podman: PodmanService;
+  let registry: LocalRegistry;
+  let store: string;
+  let context: string;
+  let jobs: JobRegistry;
+  let vms: VmService;
+  let day2: Day2Service;
+  let deps: UpdateLoopDeps;
+  let vm: VmInfo;
+
+  const loop = async () => {
+    const job = await jobs.wait(startUpdateLoop(deps, { vmId: vm.id, contextDir: context }).id);
+    return { job, detail: job.detail as UpdateLoopDetail, log: (await jobs.readLog(job.id, 0)).lines.join('\n') };
+  };
+  const switchTo = async (image: string) => {
+    const job = await jobs.wait(day2.run(vm.id, { kind: 'switch', image, apply: false }).id);
+    expect(job.error).toBeUndefined();
+    return (job.detail as Day2Detail).status;
+  };
+
+  beforeAll(async () => {
+    registry = await startRegistry();
+    podman = await startPodmanService({ insecureRegistries: [registry.url] });
+    await createBusyboxBase(podman);
+    store = await mkdtemp(join(tmpdir(), 'bootc-studio-update-loop-'));
+    context = join(store, 'os');
+    await mkdir(context);
+    await writeFile(
+      join(context, 'Containerfile'),
+      `FROM ${BUSYBOX_BASE}\nLABEL containers.bootc=1\nRUN echo first > /etc/motd\n`,
+    );
+    await recordTestDiskBuild(await buildTestDisk(), store, join(store, 'output'), BUILD_ID);
+    jobs = new JobRegistry();
+    vms = new VmService({
+      storeDir: store,
+      jobs,
+      buildDisk: buildDiskFinder(new BuildStore(store)),
+      sshTimeoutMs: 120_000,
+      powerdownTimeoutMs: 30_000,
+    });
+    day2 = new Day2Service({ vms, jobs, rebootTimeoutMs: 180_000 });
+    deps = {
+      engine: new PodmanSocketEngine(podman.url),
+      operations: new ImageOperations({ jobs }),
+      jobs,
+      vms,
+      day2,
+    };
+    vm = await vms.create({ source: { buildId: BUILD_ID }, cpus: 1, memoryMiB: 384 });
+    expect((await jobs.wait(vms.start(vm.id).id)).status).toBe('succeeded');
+    vm = await vms.get(vm.id);
+  }, 400_000);
+
+  afterAll(async () => {
+    if (vms) {
+      const { vms: all } = await vms.list();
+      await Promise.all(all.map(one => vms.remove(one.id).catch(() => undefined)));
+      vms.dispose();
+    }
+    await Promise.all([registry?.stop(), podman?.stop()]);
+    if (store) await rm(store, { recursive: true, force: true });
+  }, 120_000);
+
+  test('a VM tracking localhost/… is refused at the first step, with what to do', async () => {
+    await switchTo('localhost/tiny-os:1');
+    const { job } = await loop();
+    expect(job.status).toBe('failed');
+    expect(job.error?.message).toMatch(
+      /tracks localhost\/tiny-os:1, which it cannot pull from: push the image to a registry/,
+    );
+    expect(job.steps.map(step => step.status)).toEqual(['failed', 'skipped', 'skipped', 'skipped', 'skipped']);
+  }, 60_000);
+
+  test('build, push, upgrade and reboot: the VM boots the digest just pushed', async () => {
+    const tracked = `10.0.2.2:${registry.port}/tiny-os:loop`;
+    await switchTo(tracked);
+    const { job, detail, log } = await loop();
+    expect(job.error).toBeUndefined();
+    expect(job.steps.map(step => [step.name, step.status])).toEqual([
+      ['Reading what the VM tracks', 'succeeded'],
+      ['Building', 'succeeded'],
+      ['Pushing', 'succeeded'],
+      ['Updating the VM', 'succeeded'],
+      ['Checking what it booted', 'succeeded'],
+    ]);
+    // Pushed here through the loopback, as the guest's 10.0.2.2.
+    expect(detail.pushedRef).toBe(`127.0.0.1:${registry.port}/tiny-os:loop`);
+    const inRegistry = await registry.manifestDigest('tiny-os', 'loop');
+    expect(detail.pushedDigest).toBe(inRegistry);
+    expect(detail.status?.booted?.image).toMatchObject({ image: tracked, digest: inRegistry });
+    expect(log).toMatch(/RUN echo first/);
+    expect(log).toMatch(/\$ bootc upgrade --apply/);
+    expect(job.summary).toMatch(
+      /runs 10\.0\.2\.2:\d+\/tiny-os:loop sha256:[0-9a-f]{12}, the image just built and pushed/,
+    );
+  }, 400_000);
+
+  test('after an edit of the Containerfile, the next loop boots the new image with the old one to roll back to', async () => {
+    const first = await registry.manifestDigest('tiny-os', 'loop');
+    const file = join(context, 'Containerfile');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('echo first', 'echo second'));
+    const { job, detail } = await loop();
+    expect(job.error).toBeUndefined();
+    const second = await registry.manifestDigest('tiny-os', 'loop');
+    expect(second).not.toBe(first);
+    expect(detail.status?.booted?.image?.digest).toBe(second);
+    expect(detail.status?.rollback?.image?.digest).toBe(first);
+  }, 400_000);
+});
