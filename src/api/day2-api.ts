@@ -9,4 +9,10 @@ export interface Day2Api {
   getVmStatus(vmId: string): Promise<HostStatus>;
   /** Checks, stages, applies, switches or rolls back; the job's id (a bad field is named at once). */
   runVmAction(vmId: string, action: Day2Action): Promise<string>;
+  /**
+   * Rebuild & update: builds the VM's image again from `source` (remembered for next time), pushes
+   * it to the reference the VM tracks, upgrades and reboots the VM; one job of kind vm-update-loop.
+   * A missing folder or Containerfile is refused with its field named (contextDir, containerfile).
+   */
+  rebuildAndUpdateVm(vmId: string, source: { contextDir: string; containerfile?: string }): Promise<string>;
 }

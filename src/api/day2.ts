@@ -60,6 +60,17 @@ export interface Day2Detail {
   status?: HostStatus;
 }
 
+/** What a Rebuild & update job (kind vm-update-loop) reports as its detail. */
+export interface UpdateLoopDetail {
+  vmId: string;
+  /** The reference the VM tracks, and where it is pushed from here (they differ for QEMU's 10.0.2.2). */
+  tracked?: string;
+  pushedRef?: string;
+  pushedDigest?: string;
+  /** The VM's status once it rebooted into the new image. */
+  status?: HostStatus;
+}
+
 /** The short form of a digest, as a panel shows it: `sha256:0123456789ab`. */
 export function shortDigest(digest: string | undefined): string | undefined {
   if (!digest) return undefined;

@@ -81,6 +81,8 @@ export interface VmRecord {
   diskGiB?: number;
   /** An installer's VM: when its installer ended and left a system on the disk (the next starts boot it). */
   installed?: number;
+  /** Where Rebuild & update last built this VM's image from: offered again the next time. */
+  updateFrom?: { contextDir: string; containerfile?: string };
 }
 
 /** A VM as the pages and the CLI show it. */

@@ -18,7 +18,7 @@ import { vmSshCommand } from './commands/vm-ssh';
 import { vmStartCommand } from './commands/vm-start';
 import { vmStatusCommand } from './commands/vm-status';
 import { vmStopCommand } from './commands/vm-stop';
-import { vmRollbackCommand, vmSwitchCommand, vmUpgradeCommand } from './commands/vm-update';
+import { vmRebuildCommand, vmRollbackCommand, vmSwitchCommand, vmUpgradeCommand } from './commands/vm-update';
 import { processAdminRunner } from '../platform/admin';
 import { startProcess } from '../platform/process';
 import { connectEngine } from './connect';
@@ -61,6 +61,7 @@ runCli(
       vmUpgradeCommand,
       vmSwitchCommand,
       vmRollbackCommand,
+      vmRebuildCommand,
     ],
     version,
     connect: connectEngine,

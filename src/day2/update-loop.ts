@@ -11,13 +11,14 @@
  * result at all: that is refused at once, with what to do.
  */
 
-import type { Day2Detail, HostStatus } from '../api/day2';
+import type { Day2Detail, HostStatus, UpdateLoopDetail } from '../api/day2';
 import { shortDigest } from '../api/day2';
 import type { Job } from '../api/jobs';
 import { ValidationError } from '../api/validation';
 import type { VmInfo } from '../api/vms';
 import type { ContainerEngine } from '../engine/container-engine';
 import { registryOf } from '../engine/registry-auth';
+import { resolveBuildFiles } from '../images/containerfile';
 import { startBuild } from '../images/image-build';
 import type { ImageOperations } from '../images/image-operations';
 import { startPush } from '../images/image-transfer';
@@ -37,15 +38,6 @@ export interface UpdateLoopRequest {
   containerfile?: string;
   /** The engine to build and push on; default the first running one. */
   engineId?: string;
-}
-
-export interface UpdateLoopDetail {
-  vmId: string;
-  /** The reference the VM tracks, and where it is pushed from here (they differ for 10.0.2.2). */
-  tracked?: string;
-  pushedRef?: string;
-  pushedDigest?: string;
-  status?: HostStatus;
 }
 
 export interface UpdateLoopDeps {
@@ -93,6 +85,12 @@ export function pushTargetOf(tracked: HostStatus['tracked']): { ref: string; loc
   const host = registry.replace(/:\d+$/, '');
   if (host === QEMU_HOST_ALIAS) return { ref: `127.0.0.1${tracked.image.slice(host.length)}`, local: true };
   return { ref: tracked.image, local: false };
+}
+
+/** The request with its folder and Containerfile found; a ValidationError names a missing one (nothing started). */
+export async function checkUpdateLoopRequest(request: UpdateLoopRequest): Promise<UpdateLoopRequest> {
+  const files = await resolveBuildFiles(request.contextDir, request.containerfile);
+  return { ...request, ...files };
 }
 
 export function startUpdateLoop(deps: UpdateLoopDeps, request: UpdateLoopRequest): Job {

@@ -1,24 +1,31 @@
 /**
- * The day-2 room of the bridge: a VM's image status and the actions on it. Arguments are checked
- * here (the action's fields by the day-2 room itself, which names the bad one).
+ * The day-2 room of the bridge: a VM's image status, the actions on it, and Rebuild & update.
+ * Arguments are checked here (the action's fields by the day-2 room itself, which names the bad one).
  */
 
 import type { Day2Action, HostStatus } from '../api/day2';
 import type { Day2Api } from '../api/day2-api';
 import { Day2Service } from '../day2/day2-service';
+import { checkUpdateLoopRequest, startUpdateLoop } from '../day2/update-loop';
+import type { ContainerEngine } from '../engine/container-engine';
+import type { ImageOperations } from '../images/image-operations';
 import type { JobRegistry } from '../jobs/job-registry';
 import type { VmService } from '../vms/vm-service';
-import { checkId } from './argument-checks';
+import { checkAbsolutePath, checkId, checkTitle } from './argument-checks';
 
 export interface Day2HandlersDeps {
   vms: VmService;
   jobs: JobRegistry;
+  engine: ContainerEngine;
+  operations: ImageOperations;
 }
 
 export class Day2Handlers implements Day2Api {
   readonly #day2: Day2Service;
+  readonly #deps: Day2HandlersDeps;
 
   constructor(deps: Day2HandlersDeps) {
+    this.#deps = deps;
     this.#day2 = new Day2Service({ vms: deps.vms, jobs: deps.jobs });
   }
 
@@ -36,5 +43,26 @@ export class Day2Handlers implements Day2Api {
     // Only the fields an action has go on: nothing else of the page's object reaches the guest.
     const checked = { kind, apply: apply === true, ...(kind === 'switch' ? { image } : {}) } as Day2Action;
     return this.#day2.run(id, checked).id;
+  }
+
+  async rebuildAndUpdateVm(vmId: unknown, source: unknown): Promise<string> {
+    const id = checkId('vmId', vmId);
+    const { contextDir, containerfile } = (typeof source === 'object' && source !== null ? source : {}) as Record<
+      string,
+      unknown
+    >;
+    const request = await checkUpdateLoopRequest({
+      vmId: id,
+      contextDir: checkAbsolutePath('contextDir', contextDir),
+      ...(containerfile === undefined || containerfile === ''
+        ? {}
+        : { containerfile: checkTitle('containerfile', containerfile) }),
+    });
+    await this.#deps.vms.get(id);
+    await this.#deps.vms.rememberUpdateSource(id, {
+      contextDir: request.contextDir,
+      containerfile: request.containerfile,
+    });
+    return startUpdateLoop({ ...this.#deps, day2: this.#day2 }, request).id;
   }
 }

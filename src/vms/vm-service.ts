@@ -225,6 +225,14 @@ export class VmService {
     this.#listeners.emit({ id });
   }
 
+  /** Remembers where Rebuild & update built the VM's image from (offered again next time). */
+  async rememberUpdateSource(id: string, from: NonNullable<VmRecord['updateFrom']>): Promise<void> {
+    await this.#exclusive(id, async () => {
+      const vm = (await this.store.read(id)) as Stored;
+      await this.#write({ ...vm, updateFrom: from });
+    });
+  }
+
   /** Every hypervisor, and why this host cannot offer one (QEMU first, the default). */
   hypervisors(): HypervisorChoice[] {
     return (['qemu', 'fusion', 'hyperv'] as const).map(id => {

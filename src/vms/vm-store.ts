@@ -74,6 +74,7 @@ const recordSchema = z.object({
   warnings: z.array(z.string()),
   diskGiB: z.number().int().positive().optional(),
   installed: z.number().optional(),
+  updateFrom: z.object({ contextDir: z.string(), containerfile: z.string().optional() }).optional(),
   runtime: z
     .object({
       pid: z.number().int().optional(),

@@ -14,11 +14,11 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
-import type { Day2Detail } from '../../src/api/day2';
+import type { Day2Detail, UpdateLoopDetail } from '../../src/api/day2';
 import type { VmInfo } from '../../src/api/vms';
 import { BuildStore } from '../../src/builds/build-store';
 import { Day2Service } from '../../src/day2/day2-service';
-import { startUpdateLoop, type UpdateLoopDeps, type UpdateLoopDetail } from '../../src/day2/update-loop';
+import { startUpdateLoop, type UpdateLoopDeps } from '../../src/day2/update-loop';
 import { PodmanSocketEngine } from '../../src/engine/socket/podman-socket';
 import { ImageOperations } from '../../src/images/image-operations';
 import { JobRegistry } from '../../src/jobs/job-registry';

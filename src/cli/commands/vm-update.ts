@@ -1,8 +1,12 @@
-import type { Day2Action, Day2Detail } from '../../api/day2';
+import { resolve } from 'node:path';
+
+import type { Day2Action, Day2Detail, UpdateLoopDetail } from '../../api/day2';
 import { ValidationError } from '../../api/validation';
 import type { CliCommand, CliContext } from '../cli-context';
 import { UsageError } from '../cli-context';
 import { describeStatus, openDay2 } from '../day2';
+import { ImageOperations } from '../../images/image-operations';
+import { checkUpdateLoopRequest, startUpdateLoop } from '../../day2/update-loop';
 import { followJob } from '../job-follower';
 import { openVms, resolveVm } from '../vms';
 
@@ -76,5 +80,53 @@ export const vmRollbackCommand: CliCommand = {
   options: { apply },
   async run(ctx, values, positionals) {
     return runAction(ctx, positionals[0], { kind: 'rollback', apply: values.apply === true });
+  },
+};
+
+/** `bootc-studio vm rebuild VM [DIR] [-f FILE]`: the update loop — build, push, upgrade, reboot, check. */
+export const vmRebuildCommand: CliCommand = {
+  name: 'vm rebuild',
+  summary:
+    "Rebuild a running VM's image from its Containerfile folder, push it to the reference the VM tracks, then upgrade and reboot the VM into it",
+  usage: 'VM [DIR]',
+  positionals: [1, 2],
+  options: {
+    file: {
+      type: 'string',
+      short: 'f',
+      description: 'The Containerfile, relative to DIR (default Containerfile, then Dockerfile)',
+    },
+  },
+  async run(ctx, values, positionals) {
+    const cli = openVms(ctx);
+    const vm = await resolveVm(cli.vms, positionals[0]);
+    const contextDir = resolve(ctx.io.cwd ?? process.cwd(), positionals[1] ?? '.');
+    const request = await checkUpdateLoopRequest({
+      vmId: vm.id,
+      contextDir,
+      ...(typeof values.file === 'string' ? { containerfile: values.file } : {}),
+    }).catch((error: unknown) => {
+      if (error instanceof ValidationError) {
+        const flags: Record<string, string> = { contextDir: 'DIR', containerfile: '--file' };
+        throw new UsageError(
+          error.errors.map(({ field, message }) => `${flags[field] ?? field}: ${message}`).join('; '),
+        );
+      }
+      throw error;
+    });
+    const engine = await ctx.engine();
+    const job = startUpdateLoop(
+      { engine, operations: new ImageOperations(), jobs: cli.jobs, vms: cli.vms, day2: openDay2(cli) },
+      request,
+    );
+    const ended = await followJob(cli.jobs, job.id, ctx.io, { json: ctx.json, interrupt: 'cancel' });
+    const detail = ended.detail as UpdateLoopDetail | undefined;
+    if (ended.status === 'failed' && /cannot pull from/.test(ended.error?.message ?? '')) {
+      ctx.io.stderr.write(
+        `Switch the VM to a pushed reference first: bootc-studio vm switch ${vm.name} REGISTRY/NAME:TAG\n`,
+      );
+    }
+    if (!ctx.json && ended.status === 'succeeded' && detail?.status) ctx.io.stdout.write(describeStatus(detail.status));
+    return ended.status === 'succeeded' ? 0 : 1;
   },
 };

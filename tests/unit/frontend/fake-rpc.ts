@@ -66,6 +66,7 @@ export const fakeRpc = {
     writeVmConsole: vi.fn<BootcStudioApi['writeVmConsole']>(),
     getVmStatus: vi.fn<BootcStudioApi['getVmStatus']>(),
     runVmAction: vi.fn<BootcStudioApi['runVmAction']>(),
+    rebuildAndUpdateVm: vi.fn<BootcStudioApi['rebuildAndUpdateVm']>(),
   } satisfies BootcStudioApi,
   getState: vi.fn<() => unknown>(),
   setState: vi.fn<(state: unknown) => void>(),

@@ -270,6 +270,29 @@ describe('the Image tab of a VM', () => {
     });
   });
 
+  test('Rebuild & update starts from the folder last used, and a refused folder shows on its field', async () => {
+    const user = userEvent.setup();
+    fakeRpc.api.listVms.mockResolvedValue({ vms: [vm({ updateFrom: { contextDir: '/home/me/os' } })], problems: [] });
+    fakeRpc.api.getVmStatus.mockResolvedValue(status);
+    router.route = `${ROUTES.vmDetails}?vm=a1b2c3d4e5f6&tab=image`;
+    render(VmDetailsPage);
+    const region = await screen.findByRole('region', { name: 'Rebuild and update' });
+    await waitFor(() =>
+      expect(region).toHaveTextContent('pushes it to the reference the VM tracks (quay.io/me/tiny-os:1)'),
+    );
+    expect(within(region).getByLabelText('Containerfile folder')).toHaveValue('/home/me/os');
+    fakeRpc.api.rebuildAndUpdateVm.mockRejectedValueOnce(
+      refusal({ containerfile: 'Containerfile.x does not exist in /home/me/os' }),
+    );
+    await user.type(within(region).getByLabelText('Containerfile'), 'Containerfile.x');
+    await user.click(within(region).getByRole('button', { name: 'Rebuild & update' }));
+    expect(await within(region).findByText('Containerfile.x does not exist in /home/me/os')).toBeInTheDocument();
+    fakeRpc.api.rebuildAndUpdateVm.mockResolvedValueOnce('loop-1');
+    await user.clear(within(region).getByLabelText('Containerfile'));
+    await user.click(within(region).getByRole('button', { name: 'Rebuild & update' }));
+    expect(fakeRpc.api.rebuildAndUpdateVm).toHaveBeenLastCalledWith('a1b2c3d4e5f6', { contextDir: '/home/me/os' });
+  });
+
   test('a stopped VM asks to be started; a guest without bootc says why', async () => {
     fakeRpc.api.listVms.mockResolvedValue({ vms: [vm({ state: 'stopped' })], problems: [] });
     router.route = `${ROUTES.vmDetails}?vm=a1b2c3d4e5f6&tab=image`;
