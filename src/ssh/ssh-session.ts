@@ -89,6 +89,9 @@ export interface ExecOptions {
   signal?: AbortSignal;
   /** Each chunk of output as it comes (stdout and stderr alike), for a live log. */
   onOutput?: (text: string) => void;
+  /** Each chunk of standard output, and of standard error, apart (a terminal's two streams). */
+  onStdout?: (text: string) => void;
+  onStderr?: (text: string) => void;
 }
 
 /**
@@ -107,11 +110,13 @@ export function execOverSsh(client: Client, command: string, options: ExecOption
         const text = chunk.toString('utf8');
         stdout += text;
         options.onOutput?.(text);
+        options.onStdout?.(text);
       });
       channel.stderr.on('data', (chunk: Buffer) => {
         const text = chunk.toString('utf8');
         stderr += text;
         options.onOutput?.(text);
+        options.onStderr?.(text);
       });
       channel.on('close', (code: number | null) => {
         options.signal?.removeEventListener('abort', onAbort);

@@ -100,10 +100,15 @@ describe('bootc-studio vm …', () => {
     );
   }, 300_000);
 
-  test('vm ssh runs a command with the VM key; vm console takes piped input and shows the answer', async () => {
+  test('vm ssh runs a command or a shell with the VM key; vm console takes piped input and shows the answer', async () => {
     const ssh = await bootcStudio(['vm', 'ssh', 'cli-1', '--', 'echo', 'ssh-$((1+1))']);
     expect(ssh.code).toBe(0);
     expect(ssh.stdout.trim()).toBe('ssh-2');
+    // ssh2 in the process, no ssh binary: the remote exit status is ours, and without a command a shell reads stdin.
+    expect((await bootcStudio(['vm', 'ssh', 'cli-1', '--', 'exit', '3'])).code).toBe(3);
+    const shell = await bootcStudio(['vm', 'ssh', 'cli-1'], 'echo shell-$((3*3))\nexit\n');
+    expect(shell.code).toBe(0);
+    expect(shell.stdout).toContain('shell-9');
     const console = await bootcStudio(['vm', 'console', 'cli-1'], 'echo console-$((2*3))\n');
     expect(console.code).toBe(0);
     // The recent output first (the boot's markers), then the answer to what was typed.

@@ -71,7 +71,7 @@ export const vmRunCommand: CliCommand = {
     if (job.status !== 'succeeded') return 1;
     const info = await vms.get(vm.id);
     if (ctx.json) return 0;
-    if (values.detach !== true && ctx.io.stdout.isTTY && job.warnings.length === 0) return openSsh(info, []);
+    if (values.detach !== true && ctx.io.stdout.isTTY && job.warnings.length === 0) return openSsh(info, [], ctx.io);
     ctx.io.stdout.write(describeVm(info));
     return 0;
   },
