@@ -72,6 +72,9 @@ function cellSize(terminal: Terminal): CellSize {
 /** A terminal the page writes to and, for a console, reads typed input from. */
 export interface ConsoleSink extends LogSink {
   focus(): void;
+  /** Its size now, in character cells. */
+  rows(): number;
+  cols(): number;
 }
 
 /**
@@ -84,6 +87,7 @@ function openTerminal(
   label: string,
   scrollback: number,
   onInput?: (data: string) => void,
+  onResize?: (size: { rows: number; cols: number }) => void,
 ): ConsoleSink {
   const terminal = new Terminal({
     convertEol: onInput === undefined,
@@ -99,6 +103,7 @@ function openTerminal(
   terminal.open(element);
   terminal.textarea?.setAttribute('aria-label', label);
   const input = onInput ? terminal.onData(onInput) : undefined;
+  const resized = onResize ? terminal.onResize(onResize) : undefined;
 
   // As xterm's fit addon does: the element's content box, less the scrollbar xterm draws over it.
   const fit = (): void => {
@@ -118,8 +123,11 @@ function openTerminal(
   return {
     write: text => terminal.write(text),
     focus: () => terminal.focus(),
+    rows: () => terminal.rows,
+    cols: () => terminal.cols,
     dispose: () => {
       input?.dispose();
+      resized?.dispose();
       observer.disconnect();
       terminal.dispose();
     },
@@ -139,4 +147,14 @@ export function openConsoleTerminal(
   onInput: (data: string) => void,
 ): ConsoleSink {
   return openTerminal(element, label, scrollback, onInput);
+}
+
+/** An SSH shell: like a console, and each new size (the element's, in cells) handed to `onResize`. */
+export function openShellTerminal(
+  element: HTMLElement,
+  label: string,
+  onInput: (data: string) => void,
+  onResize: (size: { rows: number; cols: number }) => void,
+): ConsoleSink {
+  return openTerminal(element, label, 5000, onInput, onResize);
 }

@@ -10,7 +10,7 @@ export const ROUTES = {
   diskImageDetails: '/disk-images/details',
   /** `/vms?launch=<build id>` opens Launch VM for that build. */
   virtualMachines: '/vms',
-  /** `/vms/details?vm=<id>`: its console; `&tab=image` its image (bootc status and updates). */
+  /** `/vms/details?vm=<id>`: its console; `&tab=terminal` an SSH terminal, `&tab=image` its image (bootc status, updates). */
   vmDetails: '/vms/details',
   examples: '/examples',
 } as const;

@@ -1,4 +1,4 @@
-import type { ConsoleChunk, HypervisorChoice, LaunchVmRequest, VmInfo } from './vms';
+import type { ConsoleChunk, HypervisorChoice, LaunchVmRequest, TerminalChunk, VmInfo } from './vms';
 
 /**
  * What the webview may ask of the VMs room. A start or stop answers with its job's id at once (a
@@ -27,4 +27,11 @@ export interface VmsApi {
   readVmConsole(vmId: string, from: number): Promise<ConsoleChunk>;
   /** Typed input for the console. */
   writeVmConsole(vmId: string, data: string): Promise<void>;
+  /** Opens an SSH shell into a running VM (its own key, its pinned host key) of that size; the terminal's id. */
+  openVmTerminal(vmId: string, rows: number, cols: number): Promise<string>;
+  /** The terminal's output from offset `from` (0 at first). A terminal unread for a minute is closed. */
+  readVmTerminal(terminalId: string, from: number): Promise<TerminalChunk>;
+  writeVmTerminal(terminalId: string, data: string): Promise<void>;
+  resizeVmTerminal(terminalId: string, rows: number, cols: number): Promise<void>;
+  closeVmTerminal(terminalId: string): Promise<void>;
 }

@@ -180,6 +180,16 @@ export interface ConsoleChunk {
   next: number;
 }
 
+/** A slice of an SSH terminal's output, read by offset. */
+export interface TerminalChunk {
+  data: string;
+  next: number;
+  /** The shell ended (the user logged out, the VM went away): nothing more comes. */
+  ended: boolean;
+  /** Why it could not open, or ended. */
+  error?: string;
+}
+
 /** The disk types a VM boots, best first. */
 export const VM_BOOTABLE_TYPES = ['qcow2', 'raw', 'vmdk'] as const;
 

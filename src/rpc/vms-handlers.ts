@@ -1,9 +1,9 @@
 /**
- * The VMs room of the bridge: list, launch, start, stop, delete, and the serial console read and
- * typed. Arguments are checked here; the vms room does the work.
+ * The VMs room of the bridge: list, launch, start, stop, delete, the serial console read and
+ * typed, and SSH terminals opened, read, typed into, resized and closed. Arguments are checked here; the vms room does the work.
  */
 
-import type { ConsoleChunk, HypervisorChoice, LaunchVmRequest, VmInfo } from '../api/vms';
+import type { ConsoleChunk, HypervisorChoice, LaunchVmRequest, TerminalChunk, VmInfo } from '../api/vms';
 import type { VmsApi } from '../api/vms-api';
 import type { VmService } from '../vms/vm-service';
 import { BUILDER_PRESETS, type BuilderPreset } from '../api/disk-build';
@@ -11,6 +11,7 @@ import type { DiskBuildService } from '../builds/disk-build-service';
 import type { ContainerEngine } from '../engine/container-engine';
 import type { JobRegistry } from '../jobs/job-registry';
 import { runImageAsVm } from '../vms/vm-image-run';
+import { VmTerminals } from '../vms/vm-terminals';
 import { checkId, checkTitle } from './argument-checks';
 
 /** The most a page may type in one call: a paste of a few lines, not a file. */
@@ -23,10 +24,16 @@ export interface VmsHandlersDeps {
   builds: DiskBuildService;
   /** The builder preference; anything but a preset's name counts as unset. */
   defaultBuilder?(): unknown;
+  /** The open SSH terminals (one set per bridge). */
+  terminals?: VmTerminals;
 }
 
 export class VmsHandlers implements VmsApi {
-  constructor(private readonly deps: VmsHandlersDeps) {}
+  readonly #terminals: VmTerminals;
+
+  constructor(private readonly deps: VmsHandlersDeps) {
+    this.#terminals = deps.terminals ?? new VmTerminals();
+  }
 
   async runImageAsVm(image: unknown, engineId?: unknown): Promise<string> {
     const ref = checkTitle('image', image);
@@ -80,4 +87,39 @@ export class VmsHandlers implements VmsApi {
     }
     await this.deps.vms.writeConsole(checkId('vmId', vmId), data);
   }
+
+  async openVmTerminal(vmId: unknown, rows: unknown, cols: unknown): Promise<string> {
+    const vm = await this.deps.vms.get(checkId('vmId', vmId));
+    if (vm.state !== 'running' || !vm.sshPort) throw new Error(`VM ${vm.name} is ${vm.state}: start it first`);
+    return this.#terminals.open(vm, checkSize('rows', rows), checkSize('cols', cols));
+  }
+
+  async readVmTerminal(terminalId: unknown, from: unknown): Promise<TerminalChunk> {
+    if (typeof from !== 'number' || !Number.isInteger(from) || from < 0)
+      throw new Error('from: an offset of 0 or more');
+    return this.#terminals.read(checkId('terminalId', terminalId), from);
+  }
+
+  async writeVmTerminal(terminalId: unknown, data: unknown): Promise<void> {
+    if (typeof data !== 'string' || data.length > MAX_CONSOLE_INPUT) {
+      throw new Error(`data: terminal input is text of at most ${MAX_CONSOLE_INPUT} characters`);
+    }
+    this.#terminals.write(checkId('terminalId', terminalId), data);
+  }
+
+  async resizeVmTerminal(terminalId: unknown, rows: unknown, cols: unknown): Promise<void> {
+    this.#terminals.resize(checkId('terminalId', terminalId), checkSize('rows', rows), checkSize('cols', cols));
+  }
+
+  async closeVmTerminal(terminalId: unknown): Promise<void> {
+    this.#terminals.close(checkId('terminalId', terminalId));
+  }
+}
+
+/** A terminal's rows or columns: what a window can show. */
+function checkSize(field: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 2 || value > 1000) {
+    throw new Error(`${field}: a whole number from 2 to 1000`);
+  }
+  return value;
 }

@@ -2,7 +2,8 @@
 /**
  * A VM from the UI, with real QEMU booting the tiny test disk (recorded as a finished build):
  * Launch VM from the Disk Images row, watch it run on the Virtual Machines page, open its console
- * and see the boot text, type a command and see its answer, see its image's bootc status and check
+ * and see the boot text, type a command and see its answer, the same in an SSH terminal, see its
+ * image's bootc status and check
  * for an update, find it in the host's Resources, stop
  * it, delete it. At Podman Desktop's default width (1024 px), with screenshots.
  */
@@ -75,6 +76,16 @@ describe('a VM from the UI', () => {
     await session.page.keyboard.type('echo e2e-$((6*7))\n');
     await expect.poll(() => terminal.textContent(), { timeout: 30_000 }).toContain('e2e-42');
     await shot('vm-console-1024-dark.png');
+
+    // The Terminal tab: an SSH shell through the bridge (the backend's ssh2 session with the VM's key).
+    await webview.getByRole('tab', { name: 'Terminal' }).click();
+    const shell = webview.getByRole('log', { name: 'SSH terminal of tiny-os-1' });
+    await webview.getByLabel('Type into the SSH terminal of tiny-os-1').focus();
+    // The guest's shell greets (busybox's ash), then answers what is typed.
+    await expect.poll(() => shell.textContent(), { timeout: 30_000 }).toContain('built-in shell');
+    await session.page.keyboard.type('echo term-$((5*5))\n');
+    await expect.poll(() => shell.textContent(), { timeout: 30_000 }).toContain('term-25');
+    await shot('vm-terminal-1024-dark.png');
 
     // The Image tab: bootc status from the guest (the test disk's stand-in bootc), then a check for an update.
     await webview.getByRole('tab', { name: 'Image' }).click();
