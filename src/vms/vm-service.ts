@@ -43,7 +43,7 @@ export interface VmServiceOptions {
   /** The other hypervisors this host offers, by name; default: VMware Fusion on a Mac where it is installed. */
   backends?: Partial<Record<Exclude<Hypervisor, 'qemu'>, VmBackend>>;
   now?: () => number;
-  /** How long a start waits for the guest's SSH. Default 10 minutes (emulated guests are slow). */
+  /** How long a start waits for the guest's SSH. Default by acceleration: 3 minutes with KVM or HVF, 10 emulated. */
   sshTimeoutMs?: number;
   /** How long a stop waits for the guest to power off after the power button. Default 90 s. */
   powerdownTimeoutMs?: number;
@@ -274,7 +274,7 @@ export class VmService {
       store: this.store,
       backend,
       now: this.#now,
-      sshTimeoutMs: this.#options.sshTimeoutMs ?? 10 * 60_000,
+      sshTimeoutMs: this.#options.sshTimeoutMs,
       write: (vm: Stored) => this.#write(vm),
       info: (vm: Stored) => this.#info(vm),
     };

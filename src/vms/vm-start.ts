@@ -16,11 +16,17 @@ import type { StoredVm, VmStore } from './vm-store';
 
 export const SSH_STEP = 'Waiting for SSH';
 
+/** How long a guest may take to let SSH in: about 3 minutes with KVM or HVF, 10 emulated (TCG). */
+export function sshBudgetMs(acceleration: StoredVm['acceleration']): number {
+  return acceleration === 'kvm' || acceleration === 'hvf' ? 3 * 60_000 : 10 * 60_000;
+}
+
 export interface StartDeps {
   store: VmStore;
   backend: VmBackend;
   now: () => number;
-  sshTimeoutMs: number;
+  /** How long to wait for the guest's SSH; default by acceleration (sshBudgetMs). */
+  sshTimeoutMs?: number;
   write(vm: StoredVm): Promise<StoredVm>;
   info(vm: StoredVm): VmInfo;
 }
@@ -93,6 +99,7 @@ async function waitForLogin(
 ): Promise<JobEnd<VmInfo | undefined>> {
   let vm = started;
   const paths = deps.store.pathsOf(vm.id);
+  const budgetMs = deps.sshTimeoutMs ?? sshBudgetMs(vm.acceleration);
   const host = vm.sshHost ?? '127.0.0.1';
   const runtime = vm.runtime ?? {};
   context.step(SSH_STEP, 'running', `Waiting for ${vm.sshUser}@${host}:${vm.sshPort} to let the VM's key in`);
@@ -106,7 +113,7 @@ async function waitForLogin(
           readyTimeoutMs: 15_000,
         },
         {
-          timeoutMs: deps.sshTimeoutMs,
+          timeoutMs: budgetMs,
           intervalMs: 1000,
           signal: context.signal,
           stillWorthIt: () => deps.backend.running(runtime),
@@ -134,7 +141,7 @@ async function waitForLogin(
   } else {
     const why = context.signal.aborted
       ? 'the wait was cancelled'
-      : `no login in ${Math.round(deps.sshTimeoutMs / 1000)} s`;
+      : `no login in ${Math.round(budgetMs / 1000)} s`;
     context.step(SSH_STEP, 'failed', why);
     context.warn(
       `SSH did not let the VM's key in (${lastError?.message ?? why}). The VM runs; its console shows how far it booted. ` +

@@ -3,6 +3,7 @@
 import { describe, expect, test } from 'vitest';
 
 import { checkLaunchRequest, sshArgv, sshCommandOf } from '../../../src/vms/vm-request';
+import { sshBudgetMs } from '../../../src/vms/vm-start';
 import { fieldsOf } from '../support/field-errors';
 
 describe('checkLaunchRequest', () => {
@@ -60,4 +61,11 @@ test('the SSH command uses the VM key, its own known_hosts and 127.0.0.1, quoted
   expect(sshCommandOf(vm, paths)).toBe(
     "ssh -i '/home/me/it'\\''s/id_rsa' -p 40022 -o IdentitiesOnly=yes -o 'UserKnownHostsFile=/home/me/vm dir/known_hosts' -o StrictHostKeyChecking=accept-new root@127.0.0.1",
   );
+});
+
+test('the SSH readiness budget follows the acceleration: minutes with KVM or HVF, ten emulated', () => {
+  expect(sshBudgetMs('kvm')).toBe(3 * 60_000);
+  expect(sshBudgetMs('hvf')).toBe(3 * 60_000);
+  expect(sshBudgetMs('tcg')).toBe(10 * 60_000);
+  expect(sshBudgetMs(undefined)).toBe(10 * 60_000);
 });
