@@ -13,6 +13,10 @@ export interface Day2Api {
    * Rebuild & update: builds the VM's image again from `source` (remembered for next time), pushes
    * it to the reference the VM tracks, upgrades and reboots the VM; one job of kind vm-update-loop.
    * A missing folder or Containerfile is refused with its field named (contextDir, containerfile).
+   * Errors of `bootc container lint` in the new image stop it unless `ignoreLintErrors`.
    */
-  rebuildAndUpdateVm(vmId: string, source: { contextDir: string; containerfile?: string }): Promise<string>;
+  rebuildAndUpdateVm(
+    vmId: string,
+    source: { contextDir: string; containerfile?: string; ignoreLintErrors?: boolean },
+  ): Promise<string>;
 }

@@ -1,7 +1,8 @@
 /**
  * "Rebuild & update": the seed's edit → build → push → `bootc upgrade` → reboot loop as one job of
  * kind `vm-update-loop`. It reads the image the VM tracks, builds it again from the Containerfile
- * folder under that reference, pushes it, has the VM upgrade to it and reboot, and ends by comparing
+ * folder under that reference, lints it (`bootc container lint`: errors stop it unless the user
+ * goes on anyway), pushes it, has the VM upgrade to it and reboot, and ends by comparing
  * the digest the VM booted with the one just pushed. It stops at the first failure, saying which
  * step failed and why.
  *
@@ -20,6 +21,7 @@ import type { ContainerEngine } from '../engine/container-engine';
 import { registryOf } from '../engine/registry-auth';
 import { resolveBuildFiles } from '../images/containerfile';
 import { startBuild } from '../images/image-build';
+import { lintImage } from '../images/image-lint';
 import type { ImageOperations } from '../images/image-operations';
 import { startPush } from '../images/image-transfer';
 import type { JobContext, JobRegistry } from '../jobs/job-registry';
@@ -38,6 +40,8 @@ export interface UpdateLoopRequest {
   containerfile?: string;
   /** The engine to build and push on; default the first running one. */
   engineId?: string;
+  /** Go on when `bootc container lint` finds errors (they are listed as warnings then). */
+  ignoreLintErrors?: boolean;
 }
 
 export interface UpdateLoopDeps {
@@ -51,6 +55,7 @@ export interface UpdateLoopDeps {
 export const UPDATE_LOOP_STEPS = [
   'Reading what the VM tracks',
   'Building',
+  'Linting',
   'Pushing',
   'Updating the VM',
   'Checking what it booted',
@@ -105,7 +110,7 @@ export function startUpdateLoop(deps: UpdateLoopDeps, request: UpdateLoopRequest
 }
 
 async function runLoop(deps: UpdateLoopDeps, request: UpdateLoopRequest, context: JobContext<UpdateLoopDetail>) {
-  const [reading, building, pushing, updating, checking] = UPDATE_LOOP_STEPS;
+  const [reading, building, linting, pushing, updating, checking] = UPDATE_LOOP_STEPS;
   const detail: UpdateLoopDetail = { vmId: request.vmId };
   const vm: VmInfo = await deps.vms.get(request.vmId);
 
@@ -135,6 +140,27 @@ async function runLoop(deps: UpdateLoopDeps, request: UpdateLoopRequest, context
   const built = await follow(deps, buildId, context);
   if (built.status !== 'succeeded') throw new Error(`the build failed: ${built.error ?? built.status}`);
   context.step(building, 'succeeded', built.imageId ? `image ${built.imageId.slice(0, 12)}` : undefined);
+
+  context.step(linting, 'running', `bootc container lint in ${target.ref} (no network)`);
+  const lint = await lintImage(deps.engine, built.engineId, target.ref, context.signal);
+  for (const line of lint.output) context.log(line);
+  for (const warning of lint.warnings) context.warn(warning);
+  if (!lint.checked) {
+    context.step(linting, 'skipped', "the image's bootc cannot lint (bootc container lint is newer)");
+  } else if (lint.errors.length > 0 && !request.ignoreLintErrors) {
+    throw new Error(
+      `bootc container lint found ${lint.errors.length === 1 ? 'an error' : `${lint.errors.length} errors`} in ${target.ref}: ${lint.errors.join('; ')} (fix the Containerfile, or go on anyway)`,
+    );
+  } else {
+    for (const error of lint.errors) context.warn(`Gone on despite: ${error}`);
+    context.step(
+      linting,
+      'succeeded',
+      lint.errors.length + lint.warnings.length === 0
+        ? 'no findings'
+        : `${counted(lint.errors.length, 'error')}, ${counted(lint.warnings.length, 'warning')}`,
+    );
+  }
 
   context.step(pushing, 'running', `Pushing ${target.ref}`);
   const pushId = await startPush(deps, {
@@ -171,6 +197,10 @@ async function runLoop(deps: UpdateLoopDeps, request: UpdateLoopRequest, context
     `VM ${vm.name} runs ${before.tracked?.image} ${shortDigest(booted) ?? ''}, the image just built and pushed`.trim();
   context.step(checking, 'succeeded', shortDigest(booted));
   return { detail, summary: message, message };
+}
+
+function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** Waits for an image operation (a job of the operations' registry), its log forwarded into the loop's log. */

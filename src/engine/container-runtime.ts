@@ -21,6 +21,8 @@ export interface ContainerSpec {
   labels: Record<string, string>;
   /** `KEY=value`; never secrets (they would show in `podman inspect`). */
   env?: string[];
+  /** `none`: the container gets no network at all (a check that must not reach out). */
+  network?: 'none';
   /**
    * Files written into the container after it is created and before it starts (`path` absolute in
    * the container): how a config reaches an engine on another machine, where a bind of a local

@@ -47,13 +47,13 @@ export class Day2Handlers implements Day2Api {
 
   async rebuildAndUpdateVm(vmId: unknown, source: unknown): Promise<string> {
     const id = checkId('vmId', vmId);
-    const { contextDir, containerfile } = (typeof source === 'object' && source !== null ? source : {}) as Record<
-      string,
-      unknown
-    >;
+    const { contextDir, containerfile, ignoreLintErrors } = (
+      typeof source === 'object' && source !== null ? source : {}
+    ) as Record<string, unknown>;
     const request = await checkUpdateLoopRequest({
       vmId: id,
       contextDir: checkAbsolutePath('contextDir', contextDir),
+      ...(ignoreLintErrors === true ? { ignoreLintErrors: true } : {}),
       ...(containerfile === undefined || containerfile === ''
         ? {}
         : { containerfile: checkTitle('containerfile', containerfile) }),

@@ -139,9 +139,7 @@ async function waitForLogin(
   } else if (!deps.backend.injectsKey) {
     context.step(SSH_STEP, 'skipped', 'the key or password built into the image is how to log in');
   } else {
-    const why = context.signal.aborted
-      ? 'the wait was cancelled'
-      : `no login in ${Math.round(budgetMs / 1000)} s`;
+    const why = context.signal.aborted ? 'the wait was cancelled' : `no login in ${Math.round(budgetMs / 1000)} s`;
     context.step(SSH_STEP, 'failed', why);
     context.warn(
       `SSH did not let the VM's key in (${lastError?.message ?? why}). The VM runs; its console shows how far it booted. ` +

@@ -5,7 +5,8 @@
  * QEMU's host alias 10.0.2.2) upgrades to it and reboots; the loop ends by checking that the VM
  * booted the digest just pushed. An edit of the Containerfile and a second loop boots the new
  * digest with the first to roll back to. A VM tracking a `localhost/…` reference is refused at the
- * first step.
+ * first step. `bootc container lint` (a stand-in bootc in the image) stops the loop before the push
+ * on an error, unless told to go on.
  */
 
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -42,8 +43,10 @@ describe('Rebuild & update on a real VM, podman and registry', () => {
   let deps: UpdateLoopDeps;
   let vm: VmInfo;
 
-  const loop = async () => {
-    const job = await jobs.wait(startUpdateLoop(deps, { vmId: vm.id, contextDir: context }).id);
+  const loop = async (ignoreLintErrors = false) => {
+    const job = await jobs.wait(
+      startUpdateLoop(deps, { vmId: vm.id, contextDir: context, ...(ignoreLintErrors ? { ignoreLintErrors } : {}) }).id,
+    );
     return { job, detail: job.detail as UpdateLoopDetail, log: (await jobs.readLog(job.id, 0)).lines.join('\n') };
   };
   const switchTo = async (image: string) => {
@@ -102,7 +105,14 @@ describe('Rebuild & update on a real VM, podman and registry', () => {
     expect(job.error?.message).toMatch(
       /tracks localhost\/tiny-os:1, which it cannot pull from: push the image to a registry/,
     );
-    expect(job.steps.map(step => step.status)).toEqual(['failed', 'skipped', 'skipped', 'skipped', 'skipped']);
+    expect(job.steps.map(step => step.status)).toEqual([
+      'failed',
+      'skipped',
+      'skipped',
+      'skipped',
+      'skipped',
+      'skipped',
+    ]);
   }, 60_000);
 
   test('build, push, upgrade and reboot: the VM boots the digest just pushed', async () => {
@@ -113,6 +123,8 @@ describe('Rebuild & update on a real VM, podman and registry', () => {
     expect(job.steps.map(step => [step.name, step.status])).toEqual([
       ['Reading what the VM tracks', 'succeeded'],
       ['Building', 'succeeded'],
+      // The busybox image has no bootc: nothing to lint with, said and gone on.
+      ['Linting', 'skipped'],
       ['Pushing', 'succeeded'],
       ['Updating the VM', 'succeeded'],
       ['Checking what it booted', 'succeeded'],
@@ -139,5 +151,39 @@ describe('Rebuild & update on a real VM, podman and registry', () => {
     expect(second).not.toBe(first);
     expect(detail.status?.booted?.image?.digest).toBe(second);
     expect(detail.status?.rollback?.image?.digest).toBe(first);
+  }, 400_000);
+
+  test('bootc container lint in the new image: warnings are listed, an error stops the loop before the push unless told to go on', async () => {
+    const file = join(context, 'Containerfile');
+    const base = await readFile(file, 'utf8');
+    // A stand-in bootc in the image: its lint warns, and fails while /etc/lint-fails exists.
+    const standIn = [
+      '#!/bin/sh',
+      'echo "Lint warning: var-log: Found non-empty logfiles: /var/log/app.log"',
+      'if [ -e /etc/lint-fails ]; then echo "Lint error: kernel: Multiple kernels found"; exit 1; fi',
+      'echo "Checks passed: 9"',
+    ].join('\n');
+    await writeFile(join(context, 'bootc'), `${standIn}\n`, { mode: 0o755 });
+    await writeFile(file, `${base}COPY bootc /usr/bin/bootc\nRUN touch /etc/lint-fails\n`);
+    const before = await registry.manifestDigest('tiny-os', 'loop');
+    const stopped = await loop();
+    expect(stopped.job.status).toBe('failed');
+    expect(stopped.job.error?.message).toMatch(/bootc container lint found an error .*Multiple kernels found/);
+    expect(stopped.job.steps.map(step => [step.name, step.status]).slice(2, 4)).toEqual([
+      ['Linting', 'failed'],
+      ['Pushing', 'skipped'],
+    ]);
+    expect(stopped.job.warnings.join('\n')).toMatch(/var-log: Found non-empty logfiles/);
+    // Nothing was pushed.
+    expect(await registry.manifestDigest('tiny-os', 'loop')).toBe(before);
+
+    const goneOn = await loop(true);
+    expect(goneOn.job.error).toBeUndefined();
+    expect(goneOn.job.steps.find(step => step.name === 'Linting')).toMatchObject({
+      status: 'succeeded',
+      message: '1 error, 1 warning',
+    });
+    expect(goneOn.job.warnings.join('\n')).toMatch(/Gone on despite: Lint error: kernel: Multiple kernels found/);
+    expect(goneOn.detail.status?.booted?.image?.digest).toBe(await registry.manifestDigest('tiny-os', 'loop'));
   }, 400_000);
 });

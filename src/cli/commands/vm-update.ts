@@ -105,6 +105,7 @@ export const vmRebuildCommand: CliCommand = {
       vmId: vm.id,
       contextDir,
       ...(typeof values.file === 'string' ? { containerfile: values.file } : {}),
+      ...(values['skip-lint'] === true ? { ignoreLintErrors: true } : {}),
     }).catch((error: unknown) => {
       if (error instanceof ValidationError) {
         const flags: Record<string, string> = { contextDir: 'DIR', containerfile: '--file' };

@@ -58,7 +58,7 @@ export interface PdContainersApi {
       Labels?: Record<string, string>;
       Tty?: boolean;
       StopTimeout?: number;
-      HostConfig?: { Binds?: string[]; Privileged?: boolean; SecurityOpt?: string[] };
+      HostConfig?: { Binds?: string[]; Privileged?: boolean; SecurityOpt?: string[]; NetworkMode?: string };
       start?: boolean;
     },
   ): Promise<{ id: string }>;
@@ -105,6 +105,7 @@ export class PdContainers {
           Binds: [...spec.binds, ...spec.volumes.map(volume => `${volume.name}:${volume.target}`)],
           Privileged: spec.privileged,
           SecurityOpt: spec.securityOpt,
+          ...(spec.network ? { NetworkMode: spec.network } : {}),
         },
         start: false,
       })

@@ -38,6 +38,7 @@ export async function socketCreateContainer(
       Binds: [...spec.binds, ...spec.volumes.map(volume => `${volume.name}:${volume.target}`)],
       Privileged: spec.privileged,
       SecurityOpt: spec.securityOpt,
+      ...(spec.network ? { NetworkMode: spec.network } : {}),
     },
   };
   const id = await socketCreateFromBody(client, engineName, {

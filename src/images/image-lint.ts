@@ -1,0 +1,73 @@
+/**
+ * `bootc container lint` inside an image, before it costs minutes: a throw-away container of the
+ * image with no network runs the image's own bootc, and its findings are read into errors and
+ * warnings. An image whose bootc has no `container lint` (or no bootc) is said to be unchecked, not
+ * failed. The container is removed whatever happens.
+ */
+
+import { randomBytes } from 'node:crypto';
+
+import type { ContainerEngine } from '../engine/container-engine';
+
+export interface LintResult {
+  /** False when the image's bootc cannot lint (too old, or no bootc): nothing was checked. */
+  checked: boolean;
+  errors: string[];
+  warnings: string[];
+  /** Everything it printed, for a log. */
+  output: string[];
+}
+
+/** bootc's words for a subcommand or program it does not have. */
+const NOT_AVAILABLE =
+  /unrecognized subcommand|unexpected argument 'lint'|executable file .*not found|no such file or directory|command not found|not found in \$PATH/i;
+
+/** Reads bootc's output: `Lint error:`/`error:` lines are errors, `Lint warning:`/`warning:` lines warnings. */
+export function parseLintOutput(lines: readonly string[], exitCode: number): LintResult {
+  const output = lines.map(line => line.replace(/\r$/, '')).filter(line => line.trim() !== '');
+  if (exitCode !== 0 && output.some(line => NOT_AVAILABLE.test(line))) {
+    return { checked: false, errors: [], warnings: [], output };
+  }
+  const errors = output.filter(line => /^\s*(lint )?error\b/i.test(line)).map(line => line.trim());
+  const warnings = output.filter(line => /^\s*(lint )?warning\b/i.test(line)).map(line => line.trim());
+  if (exitCode !== 0 && errors.length === 0) {
+    errors.push(output.at(-1) ?? `bootc container lint exited with ${exitCode}`);
+  }
+  return { checked: true, errors: exitCode === 0 ? [] : errors, warnings, output };
+}
+
+/** Runs the lint in a throw-away container of `image` (no network); its findings. */
+export async function lintImage(
+  engine: ContainerEngine,
+  engineId: string,
+  image: string,
+  signal?: AbortSignal,
+): Promise<LintResult> {
+  const id = await engine.createContainer(engineId, {
+    name: `bootc-studio-lint-${randomBytes(4).toString('hex')}`,
+    image,
+    cmd: ['bootc', 'container', 'lint'],
+    binds: [],
+    volumes: [],
+    privileged: false,
+    securityOpt: [],
+    labels: { 'io.bootc-studio.lint': 'true' },
+    network: 'none',
+  });
+  try {
+    let text = '';
+    try {
+      await engine.startContainer(engineId, id);
+    } catch (error: unknown) {
+      // An image without bootc fails to start the command at all.
+      return parseLintOutput([(error as Error).message], 127);
+    }
+    // Started first: a log followed from a container that already exited still reads it whole.
+    const logs = engine.followContainerLogs(engineId, id, chunk => (text += chunk), signal);
+    const exitCode = await engine.waitContainer(engineId, id, signal);
+    await logs.catch(() => undefined);
+    return parseLintOutput(text.split('\n'), exitCode);
+  } finally {
+    await engine.removeContainer(engineId, id).catch(() => undefined);
+  }
+}
