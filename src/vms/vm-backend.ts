@@ -1,7 +1,7 @@
 /**
  * What the VM service asks of a hypervisor: boot a VM record (its files prepared first), say whether
  * it runs, stop it cleanly. QEMU (`qemu/qemu-backend.ts`) on Linux and macOS; VMware Fusion
- * (`fusion/fusion-backend.ts`) where it is installed.
+ * (`fusion/fusion-backend.ts`) where it is installed; Hyper-V (`hyperv/hyperv-backend.ts`) on Windows.
  */
 
 import type { VmAcceleration } from '../api/vms';
