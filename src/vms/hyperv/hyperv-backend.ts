@@ -108,10 +108,13 @@ class HypervSession {
   /** The script, written once (again when `fresh`, or when writing it failed). */
   ref(fresh = false): Promise<HypervScriptRef> {
     if (fresh || !this.#ref) {
-      this.#ref = this.files
+      const written = this.files
         .writeScript(this.host.scriptDir)
         .then(scriptPath => ({ scriptPath, powershell: this.host.powershell }));
-      this.#ref.catch(() => (this.#ref = undefined));
+      written.catch(() => {
+        if (this.#ref === written) this.#ref = undefined;
+      });
+      this.#ref = written;
     }
     return this.#ref;
   }
