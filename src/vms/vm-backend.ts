@@ -1,8 +1,8 @@
 /**
  * What the VM service asks of a hypervisor: boot a VM record (its files prepared first — for an
  * installer ISO, the install onto a new disk at the first start), say whether it runs, stop it
- * cleanly. QEMU (`qemu/qemu-backend.ts`) on Linux and macOS; VMware Fusion
- * (`fusion/fusion-backend.ts`) where it is installed.
+ * cleanly, forget it. QEMU (`qemu/qemu-backend.ts`) on Linux and macOS; VMware Fusion
+ * (`fusion/fusion-backend.ts`) where it is installed; Hyper-V (`hyperv/hyperv-backend.ts`) on Windows.
  */
 
 import type { VmAcceleration } from '../api/vms';
@@ -50,4 +50,6 @@ export interface VmBackend {
   running(runtime: VmRuntime): Promise<boolean>;
   /** Stops it; a sentence saying how it ended. */
   stop(runtime: VmRuntime, options: BackendStopOptions): Promise<string>;
+  /** Removes what the hypervisor itself keeps of a stopped VM (Hyper-V's VM); its folder goes after. */
+  forget?(vmId: string): Promise<void>;
 }

@@ -1,19 +1,19 @@
 /**
- * The disk a VM boots from a finished build: its qcow2, else its raw image, else its vmdk, else its
- * installer ISO (installed onto a new disk at the VM's first start) — only one that is still the
+ * The disk a VM boots from a finished build: its qcow2, else its raw image, else its vmdk (for
+ * Hyper-V its VHD first), else its installer ISO (installed onto a new disk at the VM's first start) — only one that is still the
  * file the build wrote (a later build into the same folder may have replaced it), on this machine.
  * Each refusal says why and what to do.
  */
 
 import { ISO_IMAGE_TYPES } from '../api/disk-build';
-import type { VmArchitecture } from '../api/vms';
+import type { Hypervisor, VmArchitecture } from '../api/vms';
 import { VM_SOURCE_TYPES } from '../api/vms';
 import { artifactState } from '../builds/artifacts';
 import type { BuildStore } from '../builds/build-store';
 import type { BuildDisk } from './vm-service';
 
-export function buildDiskFinder(store: BuildStore): (buildId: string) => Promise<BuildDisk> {
-  return async buildId => {
+export function buildDiskFinder(store: BuildStore): (buildId: string, hypervisor?: Hypervisor) => Promise<BuildDisk> {
+  return async (buildId, hypervisor) => {
     const record = await store.read(buildId);
     if (record.status !== 'succeeded') {
       throw Object.assign(new Error(`build ${buildId} is ${record.status}: only a finished build can be booted`), {
@@ -28,7 +28,9 @@ export function buildDiskFinder(store: BuildStore): (buildId: string) => Promise
         },
       );
     }
-    const candidates = VM_SOURCE_TYPES.flatMap(type => record.artifacts.filter(artifact => artifact.type === type));
+    // Hyper-V takes the build's VHD as it is, before a disk it would have to convert.
+    const types = hypervisor === 'hyperv' ? ['vhd', ...VM_SOURCE_TYPES] : VM_SOURCE_TYPES;
+    const candidates = types.flatMap(type => record.artifacts.filter(artifact => artifact.type === type));
     if (candidates.length === 0) {
       throw Object.assign(
         new Error(

@@ -37,10 +37,10 @@ export interface VmServiceOptions {
   storeDir: string;
   jobs: JobRegistry;
   /** The disk of a finished build; throws when the build has none this host can boot. */
-  buildDisk(buildId: string): Promise<BuildDisk>;
+  buildDisk(buildId: string, hypervisor?: Hypervisor): Promise<BuildDisk>;
   /** What QEMU needs of this host (tests replace parts of it). */
   host?: QemuHost;
-  /** The other hypervisors this host offers, by name; default: VMware Fusion on a Mac where it is installed. */
+  /** The other hypervisors this host offers, by name; default: VMware Fusion on a Mac where it is installed, Hyper-V on Windows. */
   backends?: Partial<Record<Exclude<Hypervisor, 'qemu'>, VmBackend>>;
   now?: () => number;
   /** How long a start waits for the guest's SSH. Default by acceleration: 3 minutes with KVM or HVF, 10 emulated. */
@@ -67,7 +67,10 @@ export class VmService {
   constructor(options: VmServiceOptions) {
     this.#options = options;
     this.store = new VmStore(options.storeDir);
-    this.#backends = { ...(options.backends ?? hostBackends()), qemu: qemuBackend(options.host ?? realQemuHost()) };
+    this.#backends = {
+      ...(options.backends ?? hostBackends(process.platform, process.env, options.storeDir)),
+      qemu: qemuBackend(options.host ?? realQemuHost()),
+    };
     this.#now = options.now ?? Date.now;
   }
 
@@ -93,7 +96,7 @@ export class VmService {
     let architecture = checked.architecture;
     let baseName: string;
     if ('buildId' in checked.source) {
-      const disk = await this.#options.buildDisk(checked.source.buildId);
+      const disk = await this.#options.buildDisk(checked.source.buildId, checked.hypervisor);
       source = checked.source.imageId ? { ...disk.source, imageId: checked.source.imageId } : disk.source;
       architecture ??= disk.architecture;
       baseName = disk.name;
@@ -220,6 +223,8 @@ export class VmService {
     const paths = this.store.pathsOf(id);
     this.#writers.get(id)?.close();
     this.#writers.delete(id);
+    // Hyper-V keeps a VM of its own (with its disk in this VM's folder): removed before the folder.
+    await this.#backends[vm.hypervisor]?.forget?.(id);
     await this.store.remove(id);
     if (paths.socketDir !== paths.dir) await rm(paths.socketDir, { recursive: true, force: true });
     this.#listeners.emit({ id });

@@ -26,12 +26,13 @@ export function isVmId(value: unknown): value is string {
   return typeof value === 'string' && VM_ID.test(value);
 }
 
-/** Where the VM's hypervisor has it, while it may run: QEMU's process and sockets, Fusion's .vmx. */
+/** Where the VM's hypervisor has it, while it may run: QEMU's process and sockets, Fusion's .vmx, Hyper-V's VM name. */
 export interface VmRuntime {
   pid?: number;
   qmpSocket?: string;
   consoleSocket?: string;
   vmx?: string;
+  hypervName?: string;
 }
 
 /** The record as stored: what the pages see, and the running process's whereabouts. */
@@ -81,6 +82,7 @@ const recordSchema = z.object({
       qmpSocket: z.string().optional(),
       consoleSocket: z.string().optional(),
       vmx: z.string().optional(),
+      hypervName: z.string().optional(),
     })
     .optional(),
   transition: z.object({ by: z.number().int() }).optional(),

@@ -199,8 +199,23 @@ export function convertVhdArgv(ref: HypervScriptRef, source: string, destination
   return scriptArgv(ref, 'convert', { VhdPath: source, Destination: destination });
 }
 
-/** The same conversion with qemu-img (no Hyper-V module needed): `-f vpc -O vhdx -o subformat=dynamic`. */
-export function qemuImgToVhdxArgv(qemuImg: string, source: string, destination: string): string[] {
-  refuse({ source: pathProblem(source, ['.vhd']), destination: pathProblem(destination, ['.vhdx']) });
-  return [qemuImg, 'convert', '-p', '-f', 'vpc', '-O', 'vhdx', '-o', 'subformat=dynamic', source, destination];
+/** The formats qemu-img converts to a VHDX here: bootc-image-builder's vhd (`vpc`), qcow2, raw and vmdk. */
+export type QemuImgSourceFormat = 'vpc' | 'qcow2' | 'raw' | 'vmdk';
+
+/**
+ * The same conversion with qemu-img (no Hyper-V module needed): `-f <format> -O vhdx -o
+ * subformat=dynamic`; a `vpc` source is a .vhd file, the others any file qemu-img read as that format.
+ */
+export function qemuImgToVhdxArgv(
+  qemuImg: string,
+  source: string,
+  destination: string,
+  format: QemuImgSourceFormat = 'vpc',
+): string[] {
+  refuse({
+    source: pathProblem(source, format === 'vpc' ? ['.vhd'] : undefined),
+    destination: pathProblem(destination, ['.vhdx']),
+    format: ['vpc', 'qcow2', 'raw', 'vmdk'].includes(format) ? undefined : 'a vpc, qcow2, raw or vmdk disk',
+  });
+  return [qemuImg, 'convert', '-p', '-f', format, '-O', 'vhdx', '-o', 'subformat=dynamic', source, destination];
 }

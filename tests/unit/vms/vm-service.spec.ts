@@ -5,7 +5,7 @@
  * VM whose QEMU died is shown stopped, and says why; names stay unique.
  */
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,4 +108,43 @@ describe.skipIf(!qemuImg)('VmService with a stand-in QEMU', () => {
     const taken = await vms.create({ source: { diskPath: disk }, name: 'vm-1' }).catch((error: unknown) => error);
     expect(errorInfoOf(taken).fields).toEqual({ name: 'a VM named "vm-1" exists already' });
   });
+});
+
+test('deleting a VM makes its hypervisor forget it (Hyper-V keeps a VM of its own) before its folder goes', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'vm-service-forget-'));
+  try {
+    const disk = join(dir, 'disk.raw');
+    await writeFile(disk, Buffer.alloc(1024 * 1024));
+    const forgotten: { id: string; folderThere: boolean }[] = [];
+    const vms = new VmService({
+      storeDir: join(dir, 'store'),
+      jobs: new JobRegistry(),
+      buildDisk: async () => {
+        throw new Error('no builds');
+      },
+      backends: {
+        hyperv: {
+          steps: ['Preparing the disk', 'Booting'],
+          injectsKey: false,
+          consoleInput: false,
+          unavailable: () => undefined,
+          launch: async () => {
+            throw new Error('not booted in this test');
+          },
+          running: async () => false,
+          stop: async () => 'not running',
+          forget: async id => {
+            forgotten.push({ id, folderThere: existsSync(vms.store.pathsOf(id).dir) });
+          },
+        },
+      },
+    });
+    const vm = await vms.create({ source: { diskPath: disk }, hypervisor: 'hyperv' });
+    await vms.remove(vm.id);
+    expect(forgotten).toEqual([{ id: vm.id, folderThere: true }]);
+    expect(existsSync(vms.store.pathsOf(vm.id).dir)).toBe(false);
+    vms.dispose();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -110,6 +110,12 @@ describe('the argv of each action', () => {
       VHD,
       'C:\\vms\\disk.vhdx',
     ]);
+    expect(
+      qemuImgToVhdxArgv('C:\\qemu\\qemu-img.exe', 'C:\\builds\\qcow2\\disk.qcow2', 'C:\\vms\\disk.vhdx', 'qcow2'),
+    ).toEqual(expect.arrayContaining(['-f', 'qcow2']));
+    expect(() => qemuImgToVhdxArgv('C:\\qemu\\qemu-img.exe', 'C:\\builds\\disk.qcow2', 'C:\\vms\\disk.vhdx')).toThrow(
+      /\.vhd file/,
+    );
   });
 
   test('powershell.exe by its full path from SystemRoot', () => {
