@@ -149,7 +149,7 @@ describe('bootc-studio vm …', () => {
     expect(switched.code).toBe(0);
     expect(switched.stdout).toMatch(/Tracks:\s+quay\.io\/example\/other-os:3/);
     expect(switched.stdout).toMatch(/Staged:\s+quay\.io\/example\/other-os:3.*\(reboot to apply\)/);
-    const noFolder = await bootcStudio(['vm', 'rebuild', 'cli-1', '/nowhere/os']);
+    const noFolder = await bootcStudio(['vm', 'rebuild', 'cli-1', '/nowhere/os', '--skip-lint']);
     expect(noFolder.code).toBe(2);
     expect(noFolder.stderr).toMatch(/DIR: .*\/nowhere\/os/);
     const rollback = await bootcStudio(['vm', 'rollback', 'cli-1']);

@@ -96,6 +96,7 @@ export const vmRebuildCommand: CliCommand = {
       short: 'f',
       description: 'The Containerfile, relative to DIR (default Containerfile, then Dockerfile)',
     },
+    'skip-lint': { type: 'boolean', description: 'Go on when bootc container lint finds errors in the new image' },
   },
   async run(ctx, values, positionals) {
     const cli = openVms(ctx);
