@@ -14,12 +14,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 import type { Day2Detail } from '../../src/api/day2';
 import type { VmInfo } from '../../src/api/vms';
-import { BuildStore } from '../../src/builds/build-store';
 import { Day2Service } from '../../src/day2/day2-service';
 import { JobRegistry } from '../../src/jobs/job-registry';
 import { connectWithKey, execOverSsh } from '../../src/ssh/ssh-session';
-import { buildDiskFinder } from '../../src/vms/vm-build-disk';
-import { VmService } from '../../src/vms/vm-service';
+import type { VmService } from '../../src/vms/vm-service';
+import { removeAllVms, startTestDiskVm, testVmService } from './support/test-vms';
 import { buildTestDisk, recordTestDiskBuild } from './support/test-disk';
 
 const BUILD_ID = 'da2da2da2da2';
@@ -59,26 +58,13 @@ describe('day 2 on a real VM', () => {
     store = await mkdtemp(join(tmpdir(), 'bootc-studio-day2-'));
     await recordTestDiskBuild(await buildTestDisk(), store, join(store, 'output'), BUILD_ID);
     jobs = new JobRegistry();
-    vms = new VmService({
-      storeDir: store,
-      jobs,
-      buildDisk: buildDiskFinder(new BuildStore(store)),
-      sshTimeoutMs: 120_000,
-      powerdownTimeoutMs: 30_000,
-    });
+    vms = testVmService(store, jobs);
     day2 = new Day2Service({ vms, jobs, rebootTimeoutMs: 180_000 });
-    vm = await vms.create({ source: { buildId: BUILD_ID }, cpus: 1, memoryMiB: 384 });
-    const started = await jobs.wait(vms.start(vm.id).id);
-    expect(started.status).toBe('succeeded');
-    vm = await vms.get(vm.id);
+    vm = await startTestDiskVm(vms, jobs, BUILD_ID);
   }, 300_000);
 
   afterAll(async () => {
-    if (vms) {
-      const { vms: all } = await vms.list();
-      await Promise.all(all.map(one => vms.remove(one.id).catch(() => undefined)));
-      vms.dispose();
-    }
+    await removeAllVms(vms);
     if (store) await rm(store, { recursive: true, force: true });
   }, 120_000);
 

@@ -17,17 +17,16 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 import type { Day2Detail, UpdateLoopDetail } from '../../src/api/day2';
 import type { VmInfo } from '../../src/api/vms';
-import { BuildStore } from '../../src/builds/build-store';
 import { Day2Service } from '../../src/day2/day2-service';
 import { startUpdateLoop, type UpdateLoopDeps } from '../../src/day2/update-loop';
 import { PodmanSocketEngine } from '../../src/engine/socket/podman-socket';
 import { ImageOperations } from '../../src/images/image-operations';
 import { JobRegistry } from '../../src/jobs/job-registry';
-import { buildDiskFinder } from '../../src/vms/vm-build-disk';
-import { VmService } from '../../src/vms/vm-service';
+import type { VmService } from '../../src/vms/vm-service';
 import { BUSYBOX_BASE, createBusyboxBase } from './support/images';
 import { startPodmanService, type PodmanService } from './support/podman-service';
 import { startRegistry, type LocalRegistry } from './support/registry';
+import { removeAllVms, startTestDiskVm, testVmService } from './support/test-vms';
 import { buildTestDisk, recordTestDiskBuild } from './support/test-disk';
 
 const BUILD_ID = '100b100b100b';
@@ -68,13 +67,7 @@ describe('Rebuild & update on a real VM, podman and registry', () => {
     );
     await recordTestDiskBuild(await buildTestDisk(), store, join(store, 'output'), BUILD_ID);
     jobs = new JobRegistry();
-    vms = new VmService({
-      storeDir: store,
-      jobs,
-      buildDisk: buildDiskFinder(new BuildStore(store)),
-      sshTimeoutMs: 120_000,
-      powerdownTimeoutMs: 30_000,
-    });
+    vms = testVmService(store, jobs);
     day2 = new Day2Service({ vms, jobs, rebootTimeoutMs: 180_000 });
     deps = {
       engine: new PodmanSocketEngine(podman.url),
@@ -83,17 +76,11 @@ describe('Rebuild & update on a real VM, podman and registry', () => {
       vms,
       day2,
     };
-    vm = await vms.create({ source: { buildId: BUILD_ID }, cpus: 1, memoryMiB: 384 });
-    expect((await jobs.wait(vms.start(vm.id).id)).status).toBe('succeeded');
-    vm = await vms.get(vm.id);
+    vm = await startTestDiskVm(vms, jobs, BUILD_ID);
   }, 400_000);
 
   afterAll(async () => {
-    if (vms) {
-      const { vms: all } = await vms.list();
-      await Promise.all(all.map(one => vms.remove(one.id).catch(() => undefined)));
-      vms.dispose();
-    }
+    await removeAllVms(vms);
     await Promise.all([registry?.stop(), podman?.stop()]);
     if (store) await rm(store, { recursive: true, force: true });
   }, 120_000);

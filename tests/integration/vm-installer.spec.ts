@@ -14,13 +14,12 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 
-import { BuildStore } from '../../src/builds/build-store';
 import { JobRegistry } from '../../src/jobs/job-registry';
 import { isAlive } from '../../src/vms/qemu/qemu-process';
-import { buildDiskFinder } from '../../src/vms/vm-build-disk';
 import { sshArgv } from '../../src/vms/vm-request';
-import { VmService } from '../../src/vms/vm-service';
+import type { VmService } from '../../src/vms/vm-service';
 import { runProcess } from './support/run-process';
+import { removeAllVms, testVmService } from './support/test-vms';
 import { buildTestDisk, buildTestInstaller, recordTestInstallerBuild, TEST_DISK_MARKERS } from './support/test-disk';
 
 const BUILD_ID = '150c0ffee123';
@@ -41,21 +40,11 @@ describe('a VM from an installer ISO, on real QEMU', () => {
     iso = await recordTestInstallerBuild(built, store, join(store, 'output'), BUILD_ID);
     isoChecksum = sha256(iso);
     jobs = new JobRegistry();
-    service = new VmService({
-      storeDir: store,
-      jobs,
-      buildDisk: buildDiskFinder(new BuildStore(store)),
-      sshTimeoutMs: 120_000,
-      powerdownTimeoutMs: 30_000,
-    });
+    service = testVmService(store, jobs);
   }, 240_000);
 
   afterAll(async () => {
-    if (service) {
-      const { vms } = await service.list();
-      await Promise.all(vms.map(vm => service.remove(vm.id).catch(() => undefined)));
-      service.dispose();
-    }
+    await removeAllVms(service);
     if (store) await rm(store, { recursive: true, force: true });
   }, 120_000);
 

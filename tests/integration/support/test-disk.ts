@@ -158,21 +158,32 @@ export async function recordTestInstallerBuild(
   const path = join(outputDir, 'bootiso', 'install.iso');
   await mkdir(dirname(path), { recursive: true });
   await copyFile(iso, path);
-  const info = await stat(path);
+  await recordFinishedBuild(storeDir, { id: buildId, image, outputDir, type: 'anaconda-iso', path });
+  return path;
+}
+
+/** A finished build of `image` whose one artifact is `path`, in the store, as the disk-build service records it. */
+async function recordFinishedBuild(
+  storeDir: string,
+  build: { id: string; image: string; outputDir: string; type: 'qcow2' | 'anaconda-iso'; path: string },
+): Promise<void> {
+  const info = await stat(build.path);
+  const types = build.type === 'qcow2' ? ['qcow2', 'raw'] : [build.type];
   const record: DiskBuildRecord = {
-    id: buildId,
-    request: { image, types: ['anaconda-iso'], arch: 'amd64', outputDir } as DiskBuildRecord['request'],
+    id: build.id,
+    request: { image: build.image, types, arch: 'amd64', outputDir: build.outputDir } as DiskBuildRecord['request'],
     status: 'succeeded',
     created: Date.now(),
     engineId: 'test',
     engineName: 'test',
     remote: false,
     builderImage: 'stand-in',
-    artifacts: [{ type: 'anaconda-iso', path, size: info.size, mtimeMs: info.mtimeMs, ino: info.ino, dev: info.dev }],
-    logPath: join(outputDir, 'build.log'),
+    artifacts: [
+      { type: build.type, path: build.path, size: info.size, mtimeMs: info.mtimeMs, ino: info.ino, dev: info.dev },
+    ],
+    logPath: join(build.outputDir, 'build.log'),
   };
   await new BuildStore(storeDir).write(record);
-  return path;
 }
 
 /** Copies the disk into `outputDir` as a disk build writes it: qcow2/disk.qcow2, image/disk.raw, vmdk/disk.vmdk. */
@@ -205,21 +216,6 @@ export async function recordTestDiskBuild(
   image = 'quay.io/example/tiny-os:1',
 ): Promise<Record<'qcow2' | 'raw' | 'vmdk', string>> {
   const paths = await layOutBuilderOutput(disk, outputDir);
-  const info = await stat(paths.qcow2);
-  const record: DiskBuildRecord = {
-    id: buildId,
-    request: { image, types: ['qcow2', 'raw'], arch: 'amd64', outputDir } as DiskBuildRecord['request'],
-    status: 'succeeded',
-    created: Date.now(),
-    engineId: 'test',
-    engineName: 'test',
-    remote: false,
-    builderImage: 'stand-in',
-    artifacts: [
-      { type: 'qcow2', path: paths.qcow2, size: info.size, mtimeMs: info.mtimeMs, ino: info.ino, dev: info.dev },
-    ],
-    logPath: join(outputDir, 'build.log'),
-  };
-  await new BuildStore(storeDir).write(record);
+  await recordFinishedBuild(storeDir, { id: buildId, image, outputDir, type: 'qcow2', path: paths.qcow2 });
   return paths;
 }
