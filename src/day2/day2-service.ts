@@ -21,6 +21,7 @@ import type { JobContext, JobRegistry } from '../jobs/job-registry';
 import { LineSplitter } from '../platform/process';
 import { shellCommand } from '../platform/shell-quote';
 import { connectWithKey, execOverSsh, HostKeyChangedError, waitForSsh, type ExecResult } from '../ssh/ssh-session';
+import { offersProgressFd, progressOf } from './bootc-progress';
 import { BOOTC_STATUS_COMMANDS, isUnknownFlag, parseBootcStatus } from './bootc-status';
 
 export const VM_UPDATE_KIND = 'vm-update';
@@ -125,7 +126,10 @@ export class Day2Service {
       const bootBefore = apply ? await this.#bootId(client, vm) : undefined;
       const argv = bootcArgv(action);
       context.log(`$ ${shellCommand(argv)}`);
-      const result = await this.#exec(client, vm, argv, context);
+      // Real progress where the guest's bootc reports it (upgrade and switch download), else its output alone.
+      const progress =
+        (action.kind === 'upgrade' || action.kind === 'switch') && (await this.#offersProgress(client, vm, argv));
+      const result = await this.#exec(client, vm, argv, context, progress);
       if (result.code !== 0 && !result.dropped) {
         throw new Day2Error(`${shellCommand(argv)} failed (exit status ${result.code}): ${lastLine(result)}`);
       }
@@ -209,17 +213,31 @@ export class Day2Service {
     );
   }
 
-  /** Runs `argv` as root, its output line by line into the job's log. */
-  async #exec(client: Client, vm: VmInfo, argv: readonly string[], context?: JobContext<Day2Detail>) {
+  /** Runs `argv` as root, its output line by line into the job's log; with `progress`, bootc's events on fd 3 as the job's progress. */
+  async #exec(client: Client, vm: VmInfo, argv: readonly string[], context?: JobContext<Day2Detail>, progress = false) {
     const lines = new LineSplitter();
-    const result = await execOverSsh(client, shellCommand(asRoot(vm, argv)), {
+    const take = (line: string) => {
+      const update = progress ? progressOf(line) : undefined;
+      if (update) context?.progress(update.percent, update.message);
+      else context?.log(line);
+    };
+    // fd 3 joins the output: a shell opens it, inside sudo (which closes every descriptor above 2).
+    const command = progress
+      ? shellCommand(asRoot(vm, ['sh', '-c', `exec ${shellCommand([...argv, '--progress-fd', '3'])} 3>&1`]))
+      : shellCommand(asRoot(vm, argv));
+    const result = await execOverSsh(client, command, {
       signal: context?.signal,
       onOutput: text => {
-        for (const line of lines.push(text)) context?.log(line);
+        for (const line of lines.push(text)) take(line);
       },
     });
-    for (const line of lines.end()) context?.log(line);
+    for (const line of lines.end()) take(line);
     return result;
+  }
+
+  async #offersProgress(client: Client, vm: VmInfo, argv: readonly string[]): Promise<boolean> {
+    const help = await execOverSsh(client, shellCommand(asRoot(vm, [...argv.slice(0, 2), '--help'])));
+    return help.code === 0 && offersProgressFd(help.stdout);
   }
 
   async #readStatus(client: Client, vm: VmInfo, signal?: AbortSignal): Promise<HostStatus> {

@@ -97,8 +97,17 @@ describe('day 2 on a real VM', () => {
 
   test('upgrade --apply stages, reboots the guest, and the new boot runs the update with the old one to roll back to', async () => {
     const bootBefore = (await guest('cat /proc/sys/kernel/random/boot_id')).trim();
-    const { job, log, status } = await act({ kind: 'upgrade', apply: true });
+    // The guest's bootc reports progress on --progress-fd: it becomes the job's percent and message.
+    const seen: { percent?: number; message?: string }[] = [];
+    const watching = jobs.onDidChange(change => {
+      if (change.job?.kind === 'vm-update') seen.push({ percent: change.job.percent, message: change.job.message });
+    });
+    const { job, log, status } = await act({ kind: 'upgrade', apply: true }).finally(() => watching.dispose());
     expect(job.error).toBeUndefined();
+    expect(seen).toContainEqual({ percent: 40, message: 'Pulling image: 6.5 MB of 12.9 MB' });
+    expect(seen).toContainEqual({ percent: 100, message: 'Staging: 3 of 3' });
+    // The events are progress, not log lines.
+    expect(log).not.toContain('ProgressBytes');
     expect(job.steps.map(step => [step.name, step.status])).toEqual([
       ['Staging the update', 'succeeded'],
       ['Rebooting', 'succeeded'],
@@ -138,8 +147,8 @@ describe('day 2 on a real VM', () => {
 
     const calls = await guest('cat /esp/bootc/calls');
     expect(calls).toMatch(/^upgrade --check$/m);
-    expect(calls).toMatch(/^upgrade --apply$/m);
-    expect(calls).toMatch(/^switch quay\.io\/example\/other-os:3$/m);
+    expect(calls).toMatch(/^upgrade --apply --progress-fd 3$/m);
+    expect(calls).toMatch(/^switch quay\.io\/example\/other-os:3 --progress-fd 3$/m);
     expect(calls).toMatch(/^rollback --apply$/m);
   }, 300_000);
 
