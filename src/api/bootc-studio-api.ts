@@ -31,6 +31,8 @@ export const NO_TIMEOUT_METHODS: readonly (keyof BootcStudioApi)[] = [
   'importBuildConfig',
   'exportBuildConfig',
   'makeMachineRootful',
+  // Runs a container of the image: seconds for a large one.
+  'lintImageForBuild',
 ];
 
 /** Default time a call may take before the page gives up on it, in milliseconds. */

@@ -4,6 +4,7 @@ import type {
   DiskBuildDeleteResult,
   DiskBuildPreview,
   ImportedBuildConfig,
+  LintFindings,
   OutputFolderCheck,
 } from './disk-builds';
 
@@ -43,6 +44,8 @@ export interface DiskBuildsApi {
    * again, as a task). Answers whether it did; refuses an engine that is not a podman machine.
    */
   makeMachineRootful(engineId: string): Promise<boolean>;
+  /** `bootc container lint` in the image (a throw-away container, no network), once per image ID. */
+  lintImageForBuild(engineId: string, ref: string): Promise<LintFindings>;
   /** Architectures and labels of an image, for the form's choices. */
   describeImageForBuild(engineId: string, ref: string): Promise<BuildableImage>;
   /** Asks for a config.toml / config.json and reads it into the form's model. */

@@ -105,6 +105,16 @@ export interface EngineFix {
   machine: string;
 }
 
+/**
+ * What `bootc container lint` found in an image (run in a throw-away container without network):
+ * `checked` false when the image's bootc cannot lint. Errors stop a build unless the user goes on.
+ */
+export interface LintFindings {
+  checked: boolean;
+  errors: string[];
+  warnings: string[];
+}
+
 /** An image as the build form needs it: which architectures and filesystems to offer. */
 export interface BuildableImage extends Required<DiskBuildImageFacts> {
   ref: string;

@@ -7,13 +7,10 @@
 
 import { randomBytes } from 'node:crypto';
 
+import type { LintFindings } from '../api/disk-builds';
 import type { ContainerEngine } from '../engine/container-engine';
 
-export interface LintResult {
-  /** False when the image's bootc cannot lint (too old, or no bootc): nothing was checked. */
-  checked: boolean;
-  errors: string[];
-  warnings: string[];
+export interface LintResult extends LintFindings {
   /** Everything it printed, for a log. */
   output: string[];
 }
@@ -69,5 +66,27 @@ export async function lintImage(
     return parseLintOutput(text.split('\n'), exitCode);
   } finally {
     await engine.removeContainer(engineId, id).catch(() => undefined);
+  }
+}
+
+/**
+ * Lint results by image ID: an image does not change under its ID, so the form asks once per image
+ * however often it is opened. At most `max` kept.
+ */
+export class LintCache {
+  readonly #results = new Map<string, Promise<LintResult>>();
+
+  constructor(private readonly max = 50) {}
+
+  get(key: string, lint: () => Promise<LintResult>): Promise<LintResult> {
+    let result = this.#results.get(key);
+    if (!result) {
+      result = lint();
+      // A failed run (the engine went away) is asked again next time.
+      result.catch(() => this.#results.delete(key));
+      this.#results.set(key, result);
+      if (this.#results.size > this.max) this.#results.delete(this.#results.keys().next().value as string);
+    }
+    return result;
   }
 }

@@ -13,12 +13,14 @@ import type {
   DiskBuildDeleteResult,
   DiskBuildPreview,
   ImportedBuildConfig,
+  LintFindings,
   OutputFolderCheck,
 } from '../api/disk-builds';
 import type { DiskBuildsApi } from '../api/disk-builds-api';
 import { exportBuildConfigFile, importBuildConfigFile } from '../builds/build-config-import-export';
 import type { DiskBuildService } from '../builds/disk-build-service';
 import type { ContainerEngine } from '../engine/container-engine';
+import { LintCache, lintImage } from '../images/image-lint';
 import { listSshPublicKeys } from '../ssh/ssh-public-keys';
 import { checkAbsolutePath, checkBoolean, checkId } from './argument-checks';
 import type { StudioDialogs } from './studio-dialogs';
@@ -43,7 +45,18 @@ export interface DiskBuildsHandlersDeps {
 }
 
 export class DiskBuildsHandlers implements DiskBuildsApi {
+  readonly #lints = new LintCache();
+
   constructor(private readonly deps: DiskBuildsHandlersDeps) {}
+
+  async lintImageForBuild(engineId: unknown, ref: unknown): Promise<LintFindings> {
+    const [engine, image] = [checkId('engineId', engineId), checkId('ref', ref)];
+    const { id } = await this.deps.engine.inspectImage(engine, image);
+    const { checked, errors, warnings } = await this.#lints.get(`${engine}\n${id}`, () =>
+      lintImage(this.deps.engine, engine, image),
+    );
+    return { checked, errors, warnings };
+  }
 
   async startDiskBuild(request: unknown, options?: unknown): Promise<string> {
     const given = (typeof options === 'object' && options !== null ? options : {}) as Record<string, unknown>;

@@ -15,7 +15,7 @@ import type { DiskBuildRecord } from '../../src/api/disk-builds';
 import { BUILD_ID_LABEL } from '../../src/builds/builder-plan';
 import { verifyPassword } from '../../src/builds/password-hash';
 import { finalRecord } from './support/cli-json';
-import { createBusyboxBase } from './support/images';
+import { BUSYBOX_BASE, buildImage, createBusyboxBase } from './support/images';
 import type { PodmanService } from './support/podman-service';
 import { startPodmanService } from './support/podman-service';
 import { ProcessError, runProcess } from './support/run-process';
@@ -228,6 +228,56 @@ describe('bootc-studio disk … against a real podman with the stand-in builder'
     expect(record.status).toBe('failed');
     expect(await builderContainers()).toEqual([]);
     await bootcStudio(['disk', 'rm', record.id]);
+  });
+
+  test('bootc container lint in the image first: an error stops the build (nothing recorded), --skip-lint goes on', async () => {
+    const linted = 'localhost/test-bootc-lint:1';
+    // A stand-in bootc in the image: its lint warns and fails.
+    const standIn = [
+      '#!/bin/sh',
+      'echo "Lint warning: var-log: Found non-empty logfiles: /var/log/app.log"',
+      'echo "Lint error: kernel: Multiple kernels found"',
+      'exit 1',
+    ].join('\n');
+    await buildImage(
+      podman,
+      {
+        Containerfile: `FROM ${BUSYBOX_BASE}\nLABEL containers.bootc=1\nCOPY bootc /usr/bin/bootc\n`,
+        bootc: { content: `${standIn}\n`, mode: 0o755 },
+      },
+      linted,
+    );
+    const before = (await records()).length;
+    const refused = await bootcStudio(['disk', 'build', linted, '--output', './linted', '--builder', STAND_IN_BUILDER]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/lint: Lint warning: var-log: Found non-empty logfiles/);
+    expect(refused.stderr).toMatch(/lint: Lint error: kernel: Multiple kernels found/);
+    expect(refused.stderr).toMatch(/fix the Containerfile, or add --skip-lint to build anyway/);
+    expect(await records()).toHaveLength(before);
+
+    const anyway = await bootcStudio([
+      'disk',
+      'build',
+      linted,
+      '--output',
+      './linted',
+      '--builder',
+      STAND_IN_BUILDER,
+      '--skip-lint',
+    ]);
+    expect(anyway.code, anyway.stderr).toBe(0);
+    expect(anyway.stderr).toMatch(/building anyway \(--skip-lint\)/);
+    expect(await records()).toHaveLength(before + 1);
+    // The lint's container went with its run.
+    const { stdout } = await podman.podman([
+      'ps',
+      '-a',
+      '--filter',
+      'label=io.bootc-studio.lint',
+      '--format',
+      '{{.ID}}',
+    ]);
+    expect(stdout.trim()).toBe('');
   });
 
   test('--detach prints the id at once; the build runs on in the background and is recorded', async () => {

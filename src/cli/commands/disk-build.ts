@@ -21,6 +21,7 @@ import type { DiskBuildService } from '../../builds/disk-build-service';
 import type { CliCommand, CliContext } from '../cli-context';
 import { UsageError } from '../cli-context';
 import { buildJobs, describeRecord, isFinished, openBuilds } from '../disk-builds';
+import { lintImage } from '../../images/image-lint';
 import { followJob } from '../job-follower';
 
 /**
@@ -92,6 +93,10 @@ export const diskBuildCommand: CliCommand = {
     'aws-bucket': { type: 'string', description: 'S3 bucket for the AMI upload' },
     'aws-region': { type: 'string', description: 'AWS region for the AMI upload' },
     detach: { type: 'boolean', short: 'd', description: 'Print the build id once the builder runs, and return' },
+    'skip-lint': {
+      type: 'boolean',
+      description: 'Build even when bootc container lint finds errors in the image (they are still listed)',
+    },
   },
   async run(ctx, values, positionals) {
     const cwd = ctx.io.cwd ?? process.cwd();
@@ -110,6 +115,7 @@ export const diskBuildCommand: CliCommand = {
         throw new UsageError(`--output: ${describeConflicts(check)} (add --overwrite to write over them)`);
       }
     }
+    if (!(await lintPasses(ctx, request.image, values['skip-lint'] === true))) return 1;
     let id: string;
     try {
       id = await builds.start(request, { createOutputDir: true, detach: values.detach === true, overwrite });
@@ -259,6 +265,28 @@ async function defaultArch(ctx: CliContext, builds: DiskBuildService, image: str
   }
   const allowed = offered.filter((arch): arch is 'amd64' | 'arm64' => arch === 'amd64' || arch === 'arm64');
   return preselectArchitecture(allowed.length > 0 ? allowed : ['amd64', 'arm64'], info?.arch) ?? allowed[0] ?? 'amd64';
+}
+
+/**
+ * `bootc container lint` in the image before minutes of building: warnings listed, errors listed and
+ * the build not started unless `goOn`. An image whose bootc cannot lint is said and built.
+ */
+async function lintPasses(ctx: CliContext, image: string, goOn: boolean) {
+  const engine = await ctx.engine();
+  const id = (await engine.listEngines())[0]?.id;
+  if (!id) return true;
+  const lint = await lintImage(engine, id, image);
+  const say = (line: string) => ctx.io.stderr.write(`bootc-studio: ${line}\n`);
+  if (!lint.checked) say(`${image} was not linted: its bootc has no "bootc container lint"`);
+  for (const warning of lint.warnings) say(`lint: ${warning}`);
+  for (const error of lint.errors) say(`lint: ${error}`);
+  if (lint.errors.length === 0) return true;
+  if (goOn) {
+    say('building anyway (--skip-lint)');
+    return true;
+  }
+  say(`bootc container lint found errors in ${image}: fix the Containerfile, or add --skip-lint to build anyway`);
+  return false;
 }
 
 async function detach(ctx: CliContext, builds: DiskBuildService, id: string): Promise<number> {
