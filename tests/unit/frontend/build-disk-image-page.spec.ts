@@ -778,3 +778,28 @@ describe('BuildDiskImagePage: an output folder that holds another build', () => 
     });
   });
 });
+
+describe('BuildDiskImagePage: bootc container lint', () => {
+  test('the image is linted once chosen; its errors block Build until the user builds anyway, its warnings are listed', async () => {
+    fakeRpc.api.lintImageForBuild.mockResolvedValue({
+      checked: true,
+      errors: ['Lint error: kernel: Multiple kernels found'],
+      warnings: ['Lint warning: var-log: Found non-empty logfiles'],
+    });
+    const user = renderForm();
+    await user.type(screen.getByLabelText('Output folder'), '/home/me/disks');
+    const findings = await screen.findByRole('list', { name: 'Lint findings' });
+    expect(findings).toHaveTextContent('Lint error: kernel: Multiple kernels found');
+    expect(findings).toHaveTextContent('Lint warning: var-log: Found non-empty logfiles');
+    expect(fakeRpc.api.lintImageForBuild).toHaveBeenCalledWith(ENGINE, FEDORA);
+    expect(buildButton()).toBeDisabled();
+    await user.click(screen.getByRole('checkbox', { name: /Build anyway/ }));
+    await waitFor(() => expect(buildButton()).toBeEnabled());
+  });
+
+  test('an image whose bootc cannot lint is said, and builds', async () => {
+    fakeRpc.api.lintImageForBuild.mockResolvedValue({ checked: false, errors: [], warnings: [] });
+    await validForm();
+    expect(screen.getByRole('region', { name: 'bootc container lint' })).toHaveTextContent(/Not linted/);
+  });
+});

@@ -48,6 +48,7 @@ export const fakeRpc = {
     makeMachineRootful: vi.fn<BootcStudioApi['makeMachineRootful']>(),
     getBuildDefaults: vi.fn<BootcStudioApi['getBuildDefaults']>(),
     describeImageForBuild: vi.fn<BootcStudioApi['describeImageForBuild']>(),
+    lintImageForBuild: vi.fn<BootcStudioApi['lintImageForBuild']>(),
     importBuildConfig: vi.fn<BootcStudioApi['importBuildConfig']>(),
     exportBuildConfig: vi.fn<BootcStudioApi['exportBuildConfig']>(),
     listSshPublicKeys: vi.fn<BootcStudioApi['listSshPublicKeys']>(),
@@ -125,6 +126,7 @@ export const fakeRpc = {
     fakeRpc.api.deleteDiskBuild.mockResolvedValue({ removed: [], kept: [] });
     fakeRpc.api.previewDiskBuild.mockResolvedValue({ configToml: '', command: '', warnings: [] });
     fakeRpc.api.listSshPublicKeys.mockResolvedValue([]);
+    fakeRpc.api.lintImageForBuild.mockResolvedValue({ checked: true, errors: [], warnings: [] });
     fakeRpc.api.getBuildDefaults.mockResolvedValue({ builder: 'centos' });
     fakeRpc.api.listVms.mockResolvedValue({ vms: [], problems: [] });
     fakeRpc.api.listHypervisors.mockResolvedValue([
