@@ -27,17 +27,25 @@ interface Terminal {
 
 export class VmTerminals {
   readonly #terminals = new Map<string, Terminal>();
-  readonly #timer: ReturnType<typeof setInterval>;
+  /** Looks for idle terminals while there are any (nothing runs before the first is opened). */
+  #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     private readonly now: () => number = Date.now,
-    idleMs = IDLE_MS,
-  ) {
+    private readonly idleMs = IDLE_MS,
+  ) {}
+
+  #watch(): void {
+    if (this.#timer) return;
     this.#timer = setInterval(
       () => {
-        for (const [id, terminal] of this.#terminals) if (this.now() - terminal.lastRead > idleMs) this.close(id);
+        for (const [id, terminal] of this.#terminals) if (this.now() - terminal.lastRead > this.idleMs) this.close(id);
+        if (this.#terminals.size === 0) {
+          clearInterval(this.#timer);
+          this.#timer = undefined;
+        }
       },
-      Math.min(idleMs, 10_000),
+      Math.min(this.idleMs, 10_000),
     );
     this.#timer.unref?.();
   }
@@ -68,6 +76,7 @@ export class VmTerminals {
       { rows, cols },
     );
     this.#terminals.set(id, terminal);
+    this.#watch();
     return id;
   }
 
@@ -103,6 +112,7 @@ export class VmTerminals {
 
   dispose(): void {
     clearInterval(this.#timer);
+    this.#timer = undefined;
     for (const id of [...this.#terminals.keys()]) this.close(id);
   }
 
