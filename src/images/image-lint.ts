@@ -15,6 +15,9 @@ export interface LintResult extends LintFindings {
   output: string[];
 }
 
+/** How long reading the log of the exited lint container may take. */
+const LOG_READ_MS = 10_000;
+
 /** bootc's words for a subcommand or program it does not have. */
 const NOT_AVAILABLE =
   /unrecognized subcommand|unexpected argument 'lint'|executable file .*not found|no such file or directory|command not found|not found in \$PATH/i;
@@ -59,10 +62,20 @@ export async function lintImage(
       // An image without bootc fails to start the command at all.
       return parseLintOutput([(error as Error).message], 127);
     }
-    // Started first: a log followed from a container that already exited still reads it whole.
-    const logs = engine.followContainerLogs(engineId, id, chunk => (text += chunk), signal);
     const exitCode = await engine.waitContainer(engineId, id, signal);
-    await logs.catch(() => undefined);
+    // Read once it exited: podman ends a followed log of an exited container at once, whereas one
+    // followed while it runs can miss a quick exit and never end. A bound all the same.
+    const reading = new AbortController();
+    const bound = setTimeout(() => reading.abort(), LOG_READ_MS);
+    await engine
+      .followContainerLogs(
+        engineId,
+        id,
+        chunk => (text += chunk),
+        AbortSignal.any([reading.signal, ...(signal ? [signal] : [])]),
+      )
+      .catch(() => undefined)
+      .finally(() => clearTimeout(bound));
     return parseLintOutput(text.split('\n'), exitCode);
   } finally {
     await engine.removeContainer(engineId, id).catch(() => undefined);
