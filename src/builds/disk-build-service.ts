@@ -106,6 +106,11 @@ export interface StartOptions {
    * (the user confirmed). Without it such a folder is refused, naming the build.
    */
   overwrite?: boolean;
+  /**
+   * Runs once the request passed every check and before anything is made or written (e.g. the
+   * CLI's `bootc container lint`); what it throws refuses the build.
+   */
+  beforeStart?: (engineId: string, image: string) => Promise<void>;
 }
 
 const ACTIVE = (record: DiskBuildRecord) => !FINISHED_STATUSES.includes(record.status);
@@ -177,6 +182,7 @@ export class DiskBuildService {
     if (!checked.ok) throw new ValidationError(checked.errors);
     const remote = engine.remote === true;
     if (remote) remoteProblem(engine, checked.value);
+    await options.beforeStart?.(engine.id, checked.value.image);
     const request: DiskBuildRequest = {
       ...checked.value,
       outputDir: remote ? posix.normalize(checked.value.outputDir) : resolve(checked.value.outputDir),

@@ -115,11 +115,17 @@ export const diskBuildCommand: CliCommand = {
         throw new UsageError(`--output: ${describeConflicts(check)} (add --overwrite to write over them)`);
       }
     }
-    if (!(await lintPasses(ctx, request.image, values['skip-lint'] === true))) return 1;
     let id: string;
     try {
-      id = await builds.start(request, { createOutputDir: true, detach: values.detach === true, overwrite });
+      id = await builds.start(request, {
+        createOutputDir: true,
+        detach: values.detach === true,
+        overwrite,
+        // Linted once nothing else refuses the request, before anything is made.
+        beforeStart: (engineId, image) => lintOrRefuse(ctx, engineId, image, values['skip-lint'] === true),
+      });
     } catch (error) {
+      if (error instanceof LintRefusal) return 1;
       if (error instanceof ValidationError) throw new UsageError(flagErrors(error.errors));
       if (error instanceof NotEnoughSpaceError)
         throw new Error(`--output: ${error.message.replace(/^outputDir: /, '')}`);
@@ -267,26 +273,26 @@ async function defaultArch(ctx: CliContext, builds: DiskBuildService, image: str
   return preselectArchitecture(allowed.length > 0 ? allowed : ['amd64', 'arm64'], info?.arch) ?? allowed[0] ?? 'amd64';
 }
 
+/** bootc container lint found errors and the user did not say to go on: said already. */
+class LintRefusal extends Error {}
+
 /**
  * `bootc container lint` in the image before minutes of building: warnings listed, errors listed and
- * the build not started unless `goOn`. An image whose bootc cannot lint is said and built.
+ * the build refused unless `goOn`. An image whose bootc cannot lint is said and built.
  */
-async function lintPasses(ctx: CliContext, image: string, goOn: boolean) {
-  const engine = await ctx.engine();
-  const id = (await engine.listEngines())[0]?.id;
-  if (!id) return true;
-  const lint = await lintImage(engine, id, image);
+async function lintOrRefuse(ctx: CliContext, engineId: string, image: string, goOn: boolean): Promise<void> {
+  const lint = await lintImage(await ctx.engine(), engineId, image);
   const say = (line: string) => ctx.io.stderr.write(`bootc-studio: ${line}\n`);
   if (!lint.checked) say(`${image} was not linted: its bootc has no "bootc container lint"`);
   for (const warning of lint.warnings) say(`lint: ${warning}`);
   for (const error of lint.errors) say(`lint: ${error}`);
-  if (lint.errors.length === 0) return true;
+  if (lint.errors.length === 0) return;
   if (goOn) {
     say('building anyway (--skip-lint)');
-    return true;
+    return;
   }
   say(`bootc container lint found errors in ${image}: fix the Containerfile, or add --skip-lint to build anyway`);
-  return false;
+  throw new LintRefusal('bootc container lint found errors');
 }
 
 async function detach(ctx: CliContext, builds: DiskBuildService, id: string): Promise<number> {

@@ -69,6 +69,10 @@ export class FakeContainers implements ContainerRuntime {
   async startContainer(engineId: string, id: string): Promise<void> {
     this.calls.push({ method: 'startContainer', args: [engineId, id] });
     const container = this.#get(id);
+    // The test images have no bootc: `bootc container lint` cannot even start in them.
+    if (container.spec.labels['io.bootc-studio.lint']) {
+      throw new EngineError('exec: "bootc": executable file not found in $PATH');
+    }
     container.state = 'running';
     this.onStart(container);
   }
