@@ -72,9 +72,20 @@ describe('a VM from the UI', () => {
     await row.getByRole('button', { name: 'Console of tiny-os-1' }).click();
     const terminal = webview.getByRole('log', { name: 'Console of tiny-os-1' });
     await expect.poll(() => terminal.textContent(), { timeout: 60_000 }).toContain(TEST_DISK_MARKERS.credential);
+    // The guest's console shell starts after its SSH server; a line typed before it reads can be lost (seen
+    // once in CI under load), so type once the server is up, and again if a slow (TCG) guest missed it.
+    await expect.poll(() => terminal.textContent(), { timeout: 60_000 }).toContain(TEST_DISK_MARKERS.ssh);
     await webview.getByLabel('Type into the console of tiny-os-1').focus();
-    await session.page.keyboard.type('echo e2e-$((6*7))\n');
-    await expect.poll(() => terminal.textContent(), { timeout: 30_000 }).toContain('e2e-42');
+    await expect
+      .poll(
+        async () => {
+          const text = (await terminal.textContent()) ?? '';
+          if (!text.includes('e2e-42')) await session.page.keyboard.type('echo e2e-$((6*7))\n');
+          return text;
+        },
+        { timeout: 45_000, intervals: [10_000] },
+      )
+      .toContain('e2e-42');
     await shot('vm-console-1024-dark.png');
 
     // The Terminal tab: an SSH shell through the bridge (the backend's ssh2 session with the VM's key).
