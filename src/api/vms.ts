@@ -64,6 +64,13 @@ export interface VmRecord {
   sshHost?: string;
   /** The guest user the VM's key is given to at boot. */
   sshUser: string;
+  /**
+   * Whether the VM's own key reached the guest at its last start (QEMU gives it; VMware Fusion and
+   * Hyper-V cannot). Without it, the user's keys log in, or a password.
+   */
+  keyAtBoot?: boolean;
+  /** The public keys the build's config gave `sshUser`: which of the user's private keys to offer. */
+  authorizedKeys?: string[];
   /** The guest's SSH host key (`SHA256:…`), pinned at the first login after each boot. */
   hostKeyFingerprint?: string;
   state: VmState;
@@ -112,6 +119,12 @@ export interface LaunchVmRequest {
   /** For an installer ISO: the size of the new disk it installs onto, in GiB. Default 20. */
   diskGiB?: number;
 }
+
+/**
+ * The code of an error (ErrorInfo.code) that says: none of the user's keys got into the VM (its own
+ * key could not reach it at boot), but its SSH takes a password — ask for it and log in (logInToVm).
+ */
+export const VM_PASSWORD_NEEDED = 'vm-password-needed';
 
 export const VM_DEFAULTS = { memoryMiB: 2048, cpus: 2, sshUser: 'root', diskGiB: 20 } as const;
 
@@ -188,6 +201,8 @@ export interface TerminalChunk {
   ended: boolean;
   /** Why it could not open, or ended. */
   error?: string;
+  /** VM_PASSWORD_NEEDED when none of the user's keys got in and a password would (log in, then open it again). */
+  code?: string;
 }
 
 /** The disk types a VM boots, best first. */

@@ -9,7 +9,7 @@ import { Day2Service } from '../day2/day2-service';
 import type { CliVms } from './vms';
 
 export function openDay2(cli: CliVms): Day2Service {
-  return new Day2Service({ vms: cli.vms, jobs: cli.jobs });
+  return new Day2Service({ vms: { get: id => cli.vms.get(id), sshTarget: vm => cli.sshTarget(vm) }, jobs: cli.jobs });
 }
 
 function imageText(image: DeployedImage | undefined): string {

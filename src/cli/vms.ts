@@ -9,12 +9,16 @@ import { BuildStore } from '../builds/build-store';
 import { JobRegistry } from '../jobs/job-registry';
 import { buildDiskFinder } from '../vms/vm-build-disk';
 import { VmService } from '../vms/vm-service';
+import type { KeySshTarget } from '../ssh/ssh-session';
 import type { CliContext } from './cli-context';
 import { UsageError } from './cli-context';
+import { cliSshTarget } from './vm-login';
 
 export interface CliVms {
   vms: VmService;
   jobs: JobRegistry;
+  /** How to log into the running VM: asks for its password on the terminal when only that gets in. */
+  sshTarget(vm: VmInfo): Promise<KeySshTarget>;
 }
 
 /** The VM service over the CLI's store (`--store`); needs no engine. */
@@ -25,7 +29,7 @@ export function openVms(ctx: CliContext): CliVms {
     jobs,
     buildDisk: buildDiskFinder(new BuildStore(ctx.storeDir)),
   });
-  return { vms, jobs };
+  return { vms, jobs, sshTarget: vm => cliSshTarget(vms, vm, ctx.io) };
 }
 
 /** A VM by name, full id, or an id prefix that names one VM. */

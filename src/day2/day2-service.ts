@@ -7,7 +7,6 @@
  * user is another.
  */
 
-import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { Client } from 'ssh2';
@@ -16,11 +15,19 @@ import type { Day2Action, Day2Detail, HostStatus } from '../api/day2';
 import type { Job } from '../api/jobs';
 import { imageReferenceSchema } from '../api/validation';
 import { ValidationError } from '../api/validation';
-import type { VmInfo } from '../api/vms';
+import { VM_PASSWORD_NEEDED, type VmInfo } from '../api/vms';
 import type { JobContext, JobRegistry } from '../jobs/job-registry';
 import { LineSplitter } from '../platform/process';
 import { shellCommand } from '../platform/shell-quote';
-import { connectWithKey, execOverSsh, HostKeyChangedError, waitForSsh, type ExecResult } from '../ssh/ssh-session';
+import {
+  connectWithKey,
+  execOverSsh,
+  HostKeyChangedError,
+  LoginRefusedError,
+  waitForSsh,
+  type ExecResult,
+  type KeySshTarget,
+} from '../ssh/ssh-session';
 import { offersProgressFd, progressOf } from './bootc-progress';
 import { BOOTC_STATUS_COMMANDS, isUnknownFlag, parseBootcStatus } from './bootc-status';
 
@@ -32,6 +39,8 @@ const NOTHING_TO_DO = /No update available|No changes in/;
 /** What day 2 needs of the VMs room. */
 export interface Day2Vms {
   get(id: string): Promise<VmInfo>;
+  /** How to log in: the VM's own key, or the user's keys and a typed password. */
+  sshTarget(vm: VmInfo): Promise<KeySshTarget>;
 }
 
 export interface Day2ServiceOptions {
@@ -166,19 +175,9 @@ export class Day2Service {
     return vm;
   }
 
-  #target(vm: VmInfo, key: Buffer) {
-    return {
-      host: vm.sshHost ?? '127.0.0.1',
-      port: vm.sshPort as number,
-      user: vm.sshUser,
-      privateKey: key,
-      hostKeyFingerprint: vm.hostKeyFingerprint,
-    };
-  }
-
   async #connect(vm: VmInfo): Promise<Client> {
     try {
-      return (await connectWithKey(this.#target(vm, await readFile(vm.sshKeyPath)))).client;
+      return (await connectWithKey(await this.#options.vms.sshTarget(vm))).client;
     } catch (error: unknown) {
       throw connectionError(vm, error);
     }
@@ -187,7 +186,7 @@ export class Day2Service {
   /** After `--apply`: SSH again once the guest runs a new boot, its host key the same as before the reboot. */
   async #waitForReboot(vm: VmInfo, bootBefore: string, context: JobContext<Day2Detail>): Promise<Client> {
     const deadline = Date.now() + (this.#options.rebootTimeoutMs ?? 10 * 60_000);
-    const target = this.#target(vm, await readFile(vm.sshKeyPath));
+    const target = await this.#options.vms.sshTarget(vm);
     let lastError: Error | undefined;
     while (Date.now() < deadline && !context.signal.aborted) {
       await sleep(2000);
@@ -280,7 +279,11 @@ function connectionError(vm: VmInfo, error: unknown): Error {
       `VM ${vm.name} answered with another host key than at its boot (${error.message}): refusing to log in. If the guest was reinstalled, stop and start the VM to pin its new key.`,
     );
   }
-  return new Day2Error(`cannot log in to VM ${vm.name}: ${(error as Error).message}`);
+  const failed = new Day2Error(`cannot log in to VM ${vm.name}: ${(error as Error).message}`);
+  if (error instanceof LoginRefusedError && error.passwordWouldHelp) {
+    return Object.assign(failed, { code: VM_PASSWORD_NEEDED });
+  }
+  return failed;
 }
 
 function summaryOf(action: Day2Action, vm: VmInfo, status: HostStatus): string {

@@ -102,8 +102,8 @@ export function loadSshAuth(
 const ENCRYPTED =
   'it is encrypted with a passphrase, which cannot be asked for here; load it into an ssh-agent with `ssh-add`';
 
-/** The parsed private key, or why it cannot be used. */
-function parsePrivateKey(path: string, readFile: (path: string) => Buffer): ParsedKey | string {
+/** The parsed private key, or why it cannot be used (a sentence for a message). */
+export function parsePrivateKey(path: string, readFile: (path: string) => Buffer): ParsedKey | string {
   let data: Buffer;
   try {
     data = readFile(path);

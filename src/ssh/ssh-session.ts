@@ -38,6 +38,8 @@ export interface SshLogin {
   agent?: string;
   /** Offered as a password and to keyboard-interactive prompts; never logged. */
   password?: string;
+  /** Keys that could not be offered, with why (`~/.ssh/id_rsa: it is encrypted…`), for the refusal. */
+  skipped?: string[];
 }
 
 /** The server let none of what `login` offered in; `passwordWouldHelp` when it takes a password and none was given. */
@@ -46,10 +48,12 @@ export class LoginRefusedError extends Error {
     target: Pick<KeySshTarget, 'host' | 'port' | 'user'>,
     readonly tried: string[],
     readonly passwordWouldHelp: boolean,
+    skipped: string[] = [],
   ) {
-    const offered = tried.length > 0 ? tried.join('; ') : 'no key (none of yours matches, and no ssh-agent runs)';
+    const offered = tried.length > 0 ? `tried ${tried.join('; ')}` : 'no key of yours to offer, and no ssh-agent runs';
     super(
-      `${target.user}@${target.host}:${target.port} let none in: ${offered}` +
+      `${target.user}@${target.host}:${target.port} refused the login (${offered})` +
+        (skipped.length > 0 ? `; not offered: ${skipped.join('; ')}` : '') +
         (passwordWouldHelp ? `; it takes the password of ${target.user}` : ''),
     );
     this.name = 'LoginRefusedError';
@@ -64,7 +68,12 @@ function loginHandler(user: string, login: SshLogin, tried: string[], offers: Se
   const queue: { label: string; method: Parameters<NextAuthHandler>[0] }[] = [
     ...login.keys.map(({ label, key }) => ({ label, method: { type: 'publickey' as const, username: user, key } })),
     ...(login.agent
-      ? [{ label: `the ssh-agent at ${login.agent}`, method: { type: 'agent' as const, username: user, agent: login.agent } }]
+      ? [
+          {
+            label: `the ssh-agent at ${login.agent}`,
+            method: { type: 'agent' as const, username: user, agent: login.agent },
+          },
+        ]
       : []),
   ];
   const password = login.password;
@@ -122,7 +131,7 @@ export function connectWithKey(target: KeySshTarget): Promise<KeySshConnection> 
       client.end();
       if (!refused && login && error.level === 'client-authentication') {
         const takesPassword = offers.has('password') || offers.has('keyboard-interactive');
-        refused = new LoginRefusedError(target, tried, takesPassword && login.password === undefined);
+        refused = new LoginRefusedError(target, tried, takesPassword && login.password === undefined, login.skipped);
       }
       reject(refused ?? error);
     });

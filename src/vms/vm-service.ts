@@ -5,7 +5,7 @@
  * process died half-way is settled from whether QEMU runs.
  */
 
-import { open, rm, stat } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 
 import type { Job } from '../api/jobs';
 import type { Hypervisor, HypervisorChoice, LaunchVmRequest, VmInfo, VmRecord, VmSource, VmState } from '../api/vms';
@@ -18,9 +18,11 @@ import { isAlive } from './qemu/qemu-process';
 import type { VmBackend } from './vm-backend';
 import { hostBackends } from './vm-backends';
 import { readConsole, ConsoleWriter } from './vm-console';
+import { diskFileProblem, isIsoImage } from './vm-disk-file';
 import { realQemuHost, type QemuHost } from './vm-launch';
 import { checkLaunchRequest, sshCommandOf } from './vm-request';
-import { runStart, SSH_STEP, type StartDeps } from './vm-start';
+import { tryPassword, vmHasOwnKey, vmPasswords, vmSshTarget, type VmPasswords } from './vm-login';
+import { pinHostKey, runStart, SSH_STEP, type StartDeps } from './vm-start';
 import { VmStore, newVmId, type StoredVm } from './vm-store';
 
 export const VM_START_KIND = 'vm-start';
@@ -31,6 +33,8 @@ export interface BuildDisk {
   source: Extract<VmSource, { kind: 'build' }>;
   architecture?: VmRecord['architecture'];
   name: string;
+  /** The SSH public keys the build's config gave each user, by user name. */
+  userKeys?: Record<string, string[]>;
 }
 
 export interface VmServiceOptions {
@@ -40,13 +44,19 @@ export interface VmServiceOptions {
   buildDisk(buildId: string, hypervisor?: Hypervisor): Promise<BuildDisk>;
   /** What QEMU needs of this host (tests replace parts of it). */
   host?: QemuHost;
-  /** The other hypervisors this host offers, by name; default: VMware Fusion on a Mac where it is installed, Hyper-V on Windows. */
-  backends?: Partial<Record<Exclude<Hypervisor, 'qemu'>, VmBackend>>;
+  /**
+   * The other hypervisors this host offers, by name; default: VMware Fusion on a Mac where it is
+   * installed, Hyper-V on Windows. QEMU's is made from `host` unless given (tests give one that keeps
+   * the VM's key to itself, as Fusion must).
+   */
+  backends?: Partial<Record<Hypervisor, VmBackend>>;
   now?: () => number;
   /** How long a start waits for the guest's SSH. Default by acceleration: 3 minutes with KVM or HVF, 10 emulated. */
   sshTimeoutMs?: number;
   /** How long a stop waits for the guest to power off after the power button. Default 90 s. */
   powerdownTimeoutMs?: number;
+  /** Where typed passwords are held (in memory); default the process's one store. */
+  passwords?: VmPasswords;
 }
 
 export interface VmChange {
@@ -63,15 +73,17 @@ export class VmService {
   readonly #listeners = new Listeners<VmChange>();
   readonly #writers = new Map<string, ConsoleWriter>();
   readonly #busy = new Map<string, Promise<unknown>>();
+  readonly #passwords: VmPasswords;
 
   constructor(options: VmServiceOptions) {
     this.#options = options;
     this.store = new VmStore(options.storeDir);
     this.#backends = {
       ...(options.backends ?? hostBackends(process.platform, process.env, options.storeDir)),
-      qemu: qemuBackend(options.host ?? realQemuHost()),
+      qemu: options.backends?.qemu ?? qemuBackend(options.host ?? realQemuHost()),
     };
     this.#now = options.now ?? Date.now;
+    this.#passwords = options.passwords ?? vmPasswords;
   }
 
   onDidChange(listener: (change: VmChange) => void): { dispose(): void } {
@@ -95,11 +107,14 @@ export class VmService {
     let source: VmSource;
     let architecture = checked.architecture;
     let baseName: string;
+    let authorizedKeys: string[] | undefined;
+    const sshUser = checked.sshUser ?? VM_DEFAULTS.sshUser;
     if ('buildId' in checked.source) {
       const disk = await this.#options.buildDisk(checked.source.buildId, checked.hypervisor);
       source = checked.source.imageId ? { ...disk.source, imageId: checked.source.imageId } : disk.source;
       architecture ??= disk.architecture;
       baseName = disk.name;
+      authorizedKeys = disk.userKeys?.[sshUser];
     } else {
       const diskPath = checked.source.diskPath;
       const problem = await diskFileProblem(diskPath);
@@ -125,7 +140,8 @@ export class VmService {
       architecture: architecture ?? (process.arch === 'arm64' ? 'arm64' : 'amd64'),
       memoryMiB: checked.memoryMiB ?? VM_DEFAULTS.memoryMiB,
       cpus: checked.cpus ?? VM_DEFAULTS.cpus,
-      sshUser: checked.sshUser ?? VM_DEFAULTS.sshUser,
+      sshUser,
+      ...(authorizedKeys?.length ? { authorizedKeys } : {}),
       state: 'stopped',
       created: this.#now(),
       warnings: [],
@@ -206,6 +222,7 @@ export class VmService {
             lastError: undefined,
           });
           this.#writers.get(id)?.close();
+          this.#passwords.forget(id);
           return { detail: this.#info(stopped), summary: `VM ${vm.name} stopped` };
         }),
     });
@@ -223,11 +240,34 @@ export class VmService {
     const paths = this.store.pathsOf(id);
     this.#writers.get(id)?.close();
     this.#writers.delete(id);
+    this.#passwords.forget(id);
     // Hyper-V keeps a VM of its own (with its disk in this VM's folder): removed before the folder.
     await this.#backends[vm.hypervisor]?.forget?.(id);
     await this.store.remove(id);
     if (paths.socketDir !== paths.dir) await rm(paths.socketDir, { recursive: true, force: true });
     this.#listeners.emit({ id });
+  }
+
+  /**
+   * Logs into the running VM with its SSH user's password (its own key did not reach it, none of the
+   * user's keys got in). A password that works is kept in this process's memory until the VM stops;
+   * the first login since boot pins the host key. Refusals name `password`, never hold it.
+   */
+  async logIn(id: string, password: string): Promise<VmInfo> {
+    const vm = await this.get(id);
+    const connection = await tryPassword(vm, password);
+    connection.client.end();
+    this.#passwords.set(id, password);
+    if (vm.hostKeyFingerprint) return vm;
+    return this.#exclusive(id, async () => {
+      const stored = (await this.store.read(id)) as Stored;
+      return this.#info(await this.#write(await pinHostKey(stored, this.store.pathsOf(id).dir, connection)));
+    });
+  }
+
+  /** Where and how to log into the running VM: its own key, else the user's keys and a typed password. */
+  sshTarget(vm: VmInfo) {
+    return vmSshTarget(vm, { passwords: this.#passwords });
   }
 
   /** Remembers where Rebuild & update built the VM's image from (offered again next time). */
@@ -335,9 +375,7 @@ export class VmService {
     return {
       ...record,
       sshKeyPath: paths.key,
-      ...(running && vm.sshPort
-        ? { sshCommand: sshCommandOf(vm, paths, this.#backends[vm.hypervisor]?.injectsKey ?? true) }
-        : {}),
+      ...(running && vm.sshPort ? { sshCommand: sshCommandOf(vm, paths, vmHasOwnKey(vm)) } : {}),
       ...(running && vm.started ? { uptimeMs: Math.max(0, this.#now() - vm.started) } : {}),
     };
   }
@@ -348,25 +386,4 @@ const HYPERVISOR_NAMES: Record<Hypervisor, string> = { qemu: 'QEMU', fusion: 'VM
 function uniqueName(base: string, records: readonly VmRecord[]): string {
   const taken = new Set(records.map(record => record.name));
   for (let n = 1; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
-}
-
-/** Whether the file is an ISO 9660 image (`CD001` in its first volume descriptor, at 32 KiB + 1). */
-async function isIsoImage(path: string): Promise<boolean> {
-  const file = await open(path, 'r').catch(() => undefined);
-  if (!file) return false;
-  try {
-    const { buffer, bytesRead } = await file.read(Buffer.alloc(5), 0, 5, 0x8001);
-    return bytesRead === 5 && buffer.toString('latin1') === 'CD001';
-  } finally {
-    await file.close();
-  }
-}
-
-/** Why a file cannot be a VM's disk (it is missing, not a file, or far too small), or undefined. */
-async function diskFileProblem(path: string): Promise<string | undefined> {
-  const info = await stat(path).catch(() => undefined);
-  if (!info) return `${path} does not exist`;
-  if (!info.isFile()) return `${path} is not a file`;
-  if (info.size < 1024 * 1024) return `${path} is ${info.size} bytes: not a disk image`;
-  return undefined;
 }

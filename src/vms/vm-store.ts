@@ -65,6 +65,8 @@ const recordSchema = z.object({
   sshPort: z.number().int().optional(),
   sshHost: z.string().optional(),
   sshUser: z.string(),
+  keyAtBoot: z.boolean().optional(),
+  authorizedKeys: z.array(z.string()).optional(),
   hostKeyFingerprint: z.string().optional(),
   state: z.enum(['starting', 'running', 'stopping', 'stopped']),
   acceleration: z.enum(['kvm', 'hvf', 'tcg']).optional(),

@@ -169,7 +169,10 @@ describe('day 2 on a real VM', () => {
 
   test('a host key other than the one pinned at boot is refused', async () => {
     const impostor = new Day2Service({
-      vms: { get: async id => ({ ...(await vms.get(id)), hostKeyFingerprint: 'SHA256:somebodyelse' }) },
+      vms: {
+        get: async id => ({ ...(await vms.get(id)), hostKeyFingerprint: 'SHA256:somebodyelse' }),
+        sshTarget: vm => vms.sshTarget(vm),
+      },
       jobs,
     });
     await expect(impostor.status(vm.id)).rejects.toThrow(/another host key than at its boot/);

@@ -57,7 +57,8 @@ export const vmRunCommand: CliCommand = {
       hypervisor: values.hypervisor as LaunchVmRequest['hypervisor'],
       diskGiB,
     };
-    const { vms, jobs } = openVms(ctx);
+    const cli = openVms(ctx);
+    const { vms, jobs } = cli;
     const vm = await vms.create(request).catch((error: unknown) => {
       if (error instanceof ValidationError) {
         throw new UsageError(
@@ -71,7 +72,8 @@ export const vmRunCommand: CliCommand = {
     if (job.status !== 'succeeded') return 1;
     const info = await vms.get(vm.id);
     if (ctx.json) return 0;
-    if (values.detach !== true && ctx.io.stdout.isTTY && job.warnings.length === 0) return openSsh(info, [], ctx.io);
+    if (values.detach !== true && ctx.io.stdout.isTTY && job.warnings.length === 0)
+      return openSsh(cli, info, [], ctx.io);
     ctx.io.stdout.write(describeVm(info));
     return 0;
   },

@@ -12,6 +12,7 @@ import { copyFile, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
+import type { BuildUser } from '../../../src/api/disk-build';
 import type { DiskBuildRecord } from '../../../src/api/disk-builds';
 import { BuildStore } from '../../../src/builds/build-store';
 import { findExecutable, runProcess } from './run-process';
@@ -165,13 +166,27 @@ export async function recordTestInstallerBuild(
 /** A finished build of `image` whose one artifact is `path`, in the store, as the disk-build service records it. */
 async function recordFinishedBuild(
   storeDir: string,
-  build: { id: string; image: string; outputDir: string; type: 'qcow2' | 'anaconda-iso'; path: string },
+  build: {
+    id: string;
+    image: string;
+    outputDir: string;
+    type: 'qcow2' | 'anaconda-iso';
+    path: string;
+    /** The build config's users (their SSH keys are how a VM that gets no key of its own is reached). */
+    users?: BuildUser[];
+  },
 ): Promise<void> {
   const info = await stat(build.path);
   const types = build.type === 'qcow2' ? ['qcow2', 'raw'] : [build.type];
   const record: DiskBuildRecord = {
     id: build.id,
-    request: { image: build.image, types, arch: 'amd64', outputDir: build.outputDir } as DiskBuildRecord['request'],
+    request: {
+      image: build.image,
+      types,
+      arch: 'amd64',
+      outputDir: build.outputDir,
+      config: { users: build.users ?? [], groups: [], kernelArgs: [], filesystems: [] },
+    } as unknown as DiskBuildRecord['request'],
     status: 'succeeded',
     created: Date.now(),
     engineId: 'test',
@@ -214,8 +229,9 @@ export async function recordTestDiskBuild(
   outputDir: string,
   buildId: string,
   image = 'quay.io/example/tiny-os:1',
+  users: BuildUser[] = [],
 ): Promise<Record<'qcow2' | 'raw' | 'vmdk', string>> {
   const paths = await layOutBuilderOutput(disk, outputDir);
-  await recordFinishedBuild(storeDir, { id: buildId, image, outputDir, type: 'qcow2', path: paths.qcow2 });
+  await recordFinishedBuild(storeDir, { id: buildId, image, outputDir, type: 'qcow2', path: paths.qcow2, users });
   return paths;
 }
