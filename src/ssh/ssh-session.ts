@@ -49,8 +49,15 @@ export class LoginRefusedError extends Error {
     readonly tried: string[],
     readonly passwordWouldHelp: boolean,
     skipped: string[] = [],
+    /** The methods the server said it takes. */
+    takes: string[] = [],
   ) {
-    const offered = tried.length > 0 ? `tried ${tried.join('; ')}` : 'no key of yours to offer, and no ssh-agent runs';
+    const offered =
+      tried.length > 0
+        ? `tried ${tried.join('; ')}`
+        : takes.length > 0 && !takes.includes('publickey')
+          ? `it takes no keys, only: ${takes.join(', ')}`
+          : 'no key of yours to offer, and no ssh-agent runs';
     super(
       `${target.user}@${target.host}:${target.port} refused the login (${offered})` +
         (skipped.length > 0 ? `; not offered: ${skipped.join('; ')}` : '') +
@@ -88,7 +95,14 @@ function loginHandler(user: string, login: SshLogin, tried: string[], offers: Se
       },
     });
   }
+  let asked = false;
   return (methodsLeft: AuthenticationType[] | null, _partial: boolean | null, next: NextAuthHandler) => {
+    // First `none`, as OpenSSH does: the server's answer says which methods it takes (a password?),
+    // even when there is no key to offer.
+    if (!asked) {
+      asked = true;
+      return next({ type: 'none', username: user });
+    }
     for (const method of methodsLeft ?? []) offers.add(method);
     for (;;) {
       const entry = queue.shift();
@@ -131,7 +145,9 @@ export function connectWithKey(target: KeySshTarget): Promise<KeySshConnection> 
       client.end();
       if (!refused && login && error.level === 'client-authentication') {
         const takesPassword = offers.has('password') || offers.has('keyboard-interactive');
-        refused = new LoginRefusedError(target, tried, takesPassword && login.password === undefined, login.skipped);
+        refused = new LoginRefusedError(target, tried, takesPassword && login.password === undefined, login.skipped, [
+          ...offers,
+        ]);
       }
       reject(refused ?? error);
     });

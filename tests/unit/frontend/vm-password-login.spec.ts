@@ -74,8 +74,12 @@ test('asks for the password when only that gets in, then reads the status again'
   expect(field).toHaveAttribute('type', 'password');
   expect(screen.getByRole('button', { name: 'Log in' })).toBeDisabled();
 
+  // Enter sends it, and the page stays (no native form submission, which would reload the webview).
+  const submits: boolean[] = [];
+  form.addEventListener('submit', event => submits.push(event.defaultPrevented));
   fakeRpc.api.logInToVm.mockRejectedValueOnce(refusal({ password: 'core@192.168.64.5:22 did not take the password' }));
   await user.type(field, 'nope{Enter}');
+  expect(submits).toEqual([true]);
   expect(await screen.findByText('core@192.168.64.5:22 did not take the password')).toBeInTheDocument();
   expect(fakeRpc.api.logInToVm).toHaveBeenLastCalledWith('a1b2c3d4e5f6', 'nope');
 

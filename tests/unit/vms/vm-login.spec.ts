@@ -30,11 +30,9 @@ describe('logging into a VM with the user’s keys or a password', () => {
   let accepts: { key: boolean; password: boolean } = { key: true, password: true };
   const userKey = utils.generateKeyPairSync('ed25519', { comment: 'me@laptop' });
   const otherKey = utils.generateKeyPairSync('ed25519');
-  const allowed = utils.parseKey(userKey.public) as ReturnType<typeof utils.parseKey> & {
-    type: string;
-    getPublicSSH(): Buffer;
-    verify(data: Buffer, signature: Buffer, hash?: string): boolean | Error;
-  };
+  type PublicKey = { getPublicSSH(): Buffer; verify(data: Buffer, signature: Buffer, hash?: string): boolean | Error };
+  // The key the guest's authorized_keys holds.
+  let allowed = utils.parseKey(userKey.public) as unknown as PublicKey;
 
   const vm = (fields: Partial<VmInfo> = {}): VmInfo =>
     ({
@@ -134,7 +132,8 @@ describe('logging into a VM with the user’s keys or a password', () => {
   });
 
   test('when no key gets in and the guest takes a password, the refusal says so and names what was tried', async () => {
-    accepts = { key: false, password: true };
+    accepts = { key: true, password: true };
+    allowed = utils.parseKey(utils.generateKeyPairSync('ed25519').public) as unknown as PublicKey;
     const error = await connectWithKey(
       await vmSshTarget(vm(), { env: { HOME: home }, passwords: new VmPasswords() }),
     ).catch((e: unknown) => e);
@@ -142,6 +141,26 @@ describe('logging into a VM with the user’s keys or a password', () => {
     expect((error as LoginRefusedError).passwordWouldHelp).toBe(true);
     expect((error as Error).message).toMatch(/work_laptop \(the build gave its public half to this user\)/);
     expect((error as Error).message).toMatch(/it takes the password of core/);
+    allowed = utils.parseKey(userKey.public) as unknown as PublicKey;
+  });
+
+  test('a user with no key at all still learns that a password would get in', async () => {
+    accepts = { key: true, password: true };
+    const empty = join(dir, 'empty-home');
+    mkdirSync(empty, { recursive: true });
+    const error = (await connectWithKey(
+      await vmSshTarget(vm({ authorizedKeys: undefined }), { env: { HOME: empty }, passwords: new VmPasswords() }),
+    ).catch((e: unknown) => e)) as LoginRefusedError;
+    expect(error).toBeInstanceOf(LoginRefusedError);
+    expect(error.passwordWouldHelp).toBe(true);
+    expect(error.message).toMatch(/no key of yours to offer.*it takes the password of core/);
+
+    // A guest that takes passwords only is not offered the keys, and the refusal says why.
+    accepts = { key: false, password: true };
+    const keysUnwanted = (await connectWithKey(
+      await vmSshTarget(vm(), { env: { HOME: home }, passwords: new VmPasswords() }),
+    ).catch((e: unknown) => e)) as LoginRefusedError;
+    expect(keysUnwanted.message).toMatch(/it takes no keys, only: password.*it takes the password of core/);
   });
 
   test('a remembered password gets in; a wrong one is refused without being repeated', async () => {
