@@ -25,6 +25,8 @@ export interface BackendLaunch {
   sshPort: number;
   acceleration?: VmAcceleration;
   warnings: string[];
+  /** The cloud-init NoCloud seed attached to the VM, when one was (QEMU). */
+  cloudInitSeed?: string;
 }
 
 export interface BackendStopOptions {
@@ -43,6 +45,8 @@ export interface VmBackend {
   readonly consoleInput: boolean;
   /** Whether it boots installer ISOs (the install step, onto a new blank disk). */
   readonly installs?: boolean;
+  /** Whether it attaches a cloud-init NoCloud seed to VMs that get one (QEMU). */
+  readonly attachesSeed?: boolean;
   /** Why this host cannot run VMs of this kind, or undefined when it can. */
   unavailable(): string | undefined;
   launch(vm: StoredVm, paths: VmPaths, options: BackendLaunchOptions): Promise<BackendLaunch>;

@@ -19,6 +19,7 @@ import type { VmBackend } from './vm-backend';
 import { hostBackends } from './vm-backends';
 import { readConsole, ConsoleWriter } from './vm-console';
 import { realQemuHost, type QemuHost } from './vm-launch';
+import { chosenCloudInit, decideCloudInit, type CloudInitProbe } from './vm-cloud-init';
 import { checkLaunchRequest, sshCommandOf } from './vm-request';
 import { runStart, SSH_STEP, type StartDeps } from './vm-start';
 import { VmStore, newVmId, type StoredVm } from './vm-store';
@@ -40,6 +41,11 @@ export interface VmServiceOptions {
   buildDisk(buildId: string, hypervisor?: Hypervisor): Promise<BuildDisk>;
   /** What QEMU needs of this host (tests replace parts of it). */
   host?: QemuHost;
+  /**
+   * Looks for cloud-init in a build's image before a VM of it first starts (a NoCloud seed is
+   * attached when found). Absent: such VMs get a seed only when it is chosen at launch.
+   */
+  cloudInitProbe?: CloudInitProbe;
   /** The other hypervisors this host offers, by name; default: VMware Fusion on a Mac where it is installed, Hyper-V on Windows. */
   backends?: Partial<Record<Exclude<Hypervisor, 'qemu'>, VmBackend>>;
   now?: () => number;
@@ -130,6 +136,12 @@ export class VmService {
       created: this.#now(),
       warnings: [],
       ...(source.installer ? { diskGiB: checked.diskGiB ?? VM_DEFAULTS.diskGiB } : {}),
+      // A build's image is looked into at the first start, unless the launch chose.
+      ...(checked.cloudInit !== undefined
+        ? { cloudInit: chosenCloudInit(checked.cloudInit) }
+        : source.kind === 'disk'
+          ? { cloudInit: (await decideCloudInit(source, undefined)).decision }
+          : {}),
     };
     const backend = this.#backends[record.hypervisor];
     const unavailable = backend
@@ -141,6 +153,14 @@ export class VmService {
         {
           field: 'hypervisor',
           message: `${HYPERVISOR_NAMES[record.hypervisor]} does not run installer ISOs here: choose QEMU, or build a disk image`,
+        },
+      ]);
+    }
+    if (checked.cloudInit && !backend?.attachesSeed) {
+      throw new ValidationError([
+        {
+          field: 'cloudInit',
+          message: `${HYPERVISOR_NAMES[record.hypervisor]} VMs get no cloud-init seed here: choose QEMU, or build the key into the image`,
         },
       ]);
     }
@@ -280,6 +300,7 @@ export class VmService {
       backend,
       now: this.#now,
       sshTimeoutMs: this.#options.sshTimeoutMs,
+      decideCloudInit: (source, signal) => decideCloudInit(source, this.#options.cloudInitProbe, signal),
       write: (vm: Stored) => this.#write(vm),
       info: (vm: Stored) => this.#info(vm),
     };

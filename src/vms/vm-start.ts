@@ -8,7 +8,7 @@
 
 import { readFile, rm, writeFile } from 'node:fs/promises';
 
-import type { VmInfo } from '../api/vms';
+import type { VmCloudInit, VmInfo, VmSource } from '../api/vms';
 import type { JobContext, JobEnd } from '../jobs/job-registry';
 import { knownHostsLine, waitForSsh } from '../ssh/ssh-session';
 import type { VmBackend } from './vm-backend';
@@ -27,6 +27,11 @@ export interface StartDeps {
   now: () => number;
   /** How long to wait for the guest's SSH; default by acceleration (sshBudgetMs). */
   sshTimeoutMs?: number;
+  /**
+   * Whether a VM with no cloud-init decision yet gets a NoCloud seed (its image looked into);
+   * `keep` false when the look could not be made. Absent: the VM gets no seed until one is chosen.
+   */
+  decideCloudInit?(source: VmSource, signal: AbortSignal): Promise<{ decision: VmCloudInit; keep: boolean }>;
   write(vm: StoredVm): Promise<StoredVm>;
   info(vm: StoredVm): VmInfo;
 }
@@ -51,11 +56,21 @@ export async function runStart(
     lastError: undefined,
     hostKeyFingerprint: undefined,
     warnings: [],
+    cloudInitSeed: undefined,
   });
   context.setDetail(deps.info(vm));
   let current = '';
   try {
-    const launched = await backend.launch(vm, paths, {
+    // Decided once, before the first start; a look that could not be made holds for this start only.
+    let launching = vm;
+    if (!vm.cloudInit && deps.decideCloudInit && backend.attachesSeed) {
+      const { decision, keep } = await deps.decideCloudInit(vm.source, context.signal);
+      if (keep) vm = launching = await deps.write({ ...vm, cloudInit: decision });
+      else launching = { ...vm, cloudInit: decision };
+      context.log(`cloud-init: ${decision.reason}`);
+      if (!keep) context.warn(`No cloud-init seed this time: ${decision.reason}`);
+    }
+    const launched = await backend.launch(launching, paths, {
       signal: context.signal,
       log: line => context.log(line),
       step: name => {
@@ -79,6 +94,7 @@ export async function runStart(
       acceleration: launched.acceleration,
       started: deps.now(),
       warnings: launched.warnings,
+      cloudInitSeed: launched.cloudInitSeed,
       runtime: launched.runtime,
       transition: { by: process.pid },
     });
