@@ -67,8 +67,8 @@ export async function runStart(
       const { decision, keep } = await deps.decideCloudInit(vm.source, context.signal);
       if (keep) vm = launching = await deps.write({ ...vm, cloudInit: decision });
       else launching = { ...vm, cloudInit: decision };
-      context.log(`cloud-init: ${decision.reason}`);
-      if (!keep) context.warn(`No cloud-init seed this time: ${decision.reason}`);
+      // Said in the log only: the SMBIOS credential still brings the key to most guests.
+      context.log(`cloud-init: ${decision.reason}${decision.seed ? ': a NoCloud seed is attached' : ''}`);
     }
     const launched = await backend.launch(launching, paths, {
       signal: context.signal,

@@ -183,6 +183,35 @@ describe.skipIf(!qemuImg)('VmService with a stand-in QEMU', () => {
     30_000,
   );
 
+  test('a look into the image that could not be made is not kept: no seed, said in the log, asked again next start', async () => {
+    let looks = 0;
+    const vms = service({
+      buildDisk: async buildId => ({
+        source: { kind: 'build', buildId, diskPath: disk, imageRef: 'quay.io/x/away:1' },
+        name: 'away',
+      }),
+      cloudInitProbe: async () => {
+        looks++;
+        if (looks === 1) throw new Error('connect ENOENT /run/podman/podman.sock');
+        return false;
+      },
+    });
+    const vm = await vms.create({ source: { buildId: 'b00000000002' } });
+    const first = await jobs.wait(vms.start(vm.id).id);
+    expect(first.status).toBe('succeeded');
+    expect((await jobs.readLog(first.id, 0)).lines).toContain(
+      'cloud-init: the image quay.io/x/away:1 could not be looked into for cloud-init (connect ENOENT /run/podman/podman.sock)',
+    );
+    expect(first.warnings.join(' ')).not.toMatch(/cloud-init/);
+    expect((await vms.get(vm.id)).cloudInit).toBeUndefined();
+    expect((await qemuArgvOf(vms, vm.id)).join(' ')).not.toContain('seed0');
+    expect((await jobs.wait(vms.stop(vm.id).id)).status).toBe('succeeded');
+    expect((await jobs.wait(vms.start(vm.id).id)).status).toBe('succeeded');
+    expect(looks).toBe(2);
+    expect((await vms.get(vm.id)).cloudInit).toMatchObject({ seed: false, decidedBy: 'image' });
+    await vms.remove(vm.id);
+  }, 30_000);
+
   test('names are unique; the default name counts up', async () => {
     const vms = service();
     const first = await vms.create({ source: { diskPath: disk } });
