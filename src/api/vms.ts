@@ -90,6 +90,22 @@ export interface VmRecord {
   installed?: number;
   /** Where Rebuild & update last built this VM's image from: offered again the next time. */
   updateFrom?: { contextDir: string; containerfile?: string };
+  /**
+   * Whether the VM gets a cloud-init NoCloud seed besides the SMBIOS credential, and how that was
+   * decided: chosen at launch, or found in the image at the first start (then kept for every start).
+   */
+  cloudInit?: VmCloudInit;
+  /** The NoCloud seed (a `cidata` disk in the VM's folder) the last start attached, when it did. */
+  cloudInitSeed?: string;
+}
+
+export interface VmCloudInit {
+  /** Attach the seed. */
+  seed: boolean;
+  /** `user`: chosen at launch; `image`: cloud-init looked for in the image; `default`: no image to look into. */
+  decidedBy: 'user' | 'image' | 'default';
+  /** In words, for the VM's page and `vm status`. */
+  reason: string;
 }
 
 /** A VM as the pages and the CLI show it. */
@@ -118,6 +134,11 @@ export interface LaunchVmRequest {
   architecture?: VmArchitecture;
   /** For an installer ISO: the size of the new disk it installs onto, in GiB. Default 20. */
   diskGiB?: number;
+  /**
+   * Attach a cloud-init NoCloud seed with the VM's key (true) or not (false). Default: attached
+   * when the image the disk was built from has cloud-init; off for a disk given by path.
+   */
+  cloudInit?: boolean;
 }
 
 /**
@@ -182,7 +203,18 @@ export function launchRequestProblems(request: LaunchVmRequest): Record<string, 
   if (request.architecture !== undefined && !['amd64', 'arm64'].includes(request.architecture)) {
     fields.architecture = 'amd64 or arm64';
   }
+  if (request.cloudInit !== undefined && typeof request.cloudInit !== 'boolean') {
+    fields.cloudInit = 'true or false';
+  }
   return fields;
+}
+
+/** Whether the VM gets a NoCloud seed, why, and whether its last start attached one. */
+export function cloudInitText(vm: Pick<VmRecord, 'cloudInit' | 'cloudInitSeed'>): string {
+  if (!vm.cloudInit) return '';
+  const { seed, reason } = vm.cloudInit;
+  if (!seed) return `no NoCloud seed (${reason})`;
+  return `${vm.cloudInitSeed ? `NoCloud seed attached (${vm.cloudInitSeed})` : 'NoCloud seed at each start'} — ${reason}`;
 }
 
 /** A slice of a VM's serial console output, read by byte offset. */

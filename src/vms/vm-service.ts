@@ -9,21 +9,20 @@ import { rm } from 'node:fs/promises';
 
 import type { Job } from '../api/jobs';
 import type { Hypervisor, HypervisorChoice, LaunchVmRequest, VmInfo, VmRecord, VmSource, VmState } from '../api/vms';
-import { VM_DEFAULTS } from '../api/vms';
-import { ValidationError } from '../api/validation';
 import type { JobRegistry } from '../jobs/job-registry';
 import { Listeners } from '../jobs/listeners';
 import { qemuBackend } from './qemu/qemu-backend';
 import { isAlive } from './qemu/qemu-process';
-import type { VmBackend } from './vm-backend';
+import { HYPERVISOR_NAMES, type VmBackend } from './vm-backend';
 import { hostBackends } from './vm-backends';
 import { readConsole, ConsoleWriter } from './vm-console';
-import { diskFileProblem, isIsoImage } from './vm-disk-file';
+import { newVmRecord } from './vm-create';
 import { realQemuHost, type QemuHost } from './vm-launch';
-import { checkLaunchRequest, sshCommandOf } from './vm-request';
+import { decideCloudInit, type CloudInitProbe } from './vm-cloud-init';
+import { sshCommandOf } from './vm-request';
 import { tryPassword, vmHasOwnKey, vmPasswords, vmSshTarget, type VmPasswords } from './vm-login';
 import { pinHostKey, runStart, SSH_STEP, type StartDeps } from './vm-start';
-import { VmStore, newVmId, type StoredVm } from './vm-store';
+import { VmStore, type StoredVm } from './vm-store';
 
 export const VM_START_KIND = 'vm-start';
 export const VM_STOP_KIND = 'vm-stop';
@@ -44,6 +43,11 @@ export interface VmServiceOptions {
   buildDisk(buildId: string, hypervisor?: Hypervisor): Promise<BuildDisk>;
   /** What QEMU needs of this host (tests replace parts of it). */
   host?: QemuHost;
+  /**
+   * Looks for cloud-init in a build's image before a VM of it first starts (a NoCloud seed is
+   * attached when found). Absent: such VMs get a seed only when it is chosen at launch.
+   */
+  cloudInitProbe?: CloudInitProbe;
   /**
    * The other hypervisors this host offers, by name; default: VMware Fusion on a Mac where it is
    * installed, Hyper-V on Windows. QEMU's is made from `host` unless given (tests give one that keeps
@@ -103,71 +107,16 @@ export class VmService {
 
   /** Makes a VM record (stopped) from a build or a disk file. */
   async create(request: LaunchVmRequest): Promise<VmInfo> {
-    const checked = checkLaunchRequest(request);
-    let source: VmSource;
-    let architecture = checked.architecture;
-    let baseName: string;
-    let authorizedKeys: string[] | undefined;
-    const sshUser = checked.sshUser ?? VM_DEFAULTS.sshUser;
-    if ('buildId' in checked.source) {
-      const disk = await this.#options.buildDisk(checked.source.buildId, checked.hypervisor);
-      source = checked.source.imageId ? { ...disk.source, imageId: checked.source.imageId } : disk.source;
-      architecture ??= disk.architecture;
-      baseName = disk.name;
-      authorizedKeys = disk.userKeys?.[sshUser];
-    } else {
-      const diskPath = checked.source.diskPath;
-      const problem = await diskFileProblem(diskPath);
-      if (problem) throw new ValidationError([{ field: 'source', message: problem }]);
-      source = { kind: 'disk', diskPath, ...((await isIsoImage(diskPath)) ? { installer: true } : {}) };
-      baseName = 'vm';
-    }
-    if (checked.diskGiB !== undefined && !source.installer) {
-      throw new ValidationError([
-        {
-          field: 'diskGiB',
-          message: 'only an installer ISO gets a new disk: a built disk keeps the size it was built with',
-        },
-      ]);
-    }
     const { records } = await this.store.list();
-    const id = newVmId();
-    const record: Stored = {
-      id,
-      name: checked.name ?? uniqueName(baseName, records),
-      source,
-      hypervisor: checked.hypervisor ?? 'qemu',
-      architecture: architecture ?? (process.arch === 'arm64' ? 'arm64' : 'amd64'),
-      memoryMiB: checked.memoryMiB ?? VM_DEFAULTS.memoryMiB,
-      cpus: checked.cpus ?? VM_DEFAULTS.cpus,
-      sshUser,
-      ...(authorizedKeys?.length ? { authorizedKeys } : {}),
-      state: 'stopped',
-      created: this.#now(),
-      warnings: [],
-      ...(source.installer ? { diskGiB: checked.diskGiB ?? VM_DEFAULTS.diskGiB } : {}),
-    };
-    const backend = this.#backends[record.hypervisor];
-    const unavailable = backend
-      ? backend.unavailable()
-      : `${HYPERVISOR_NAMES[record.hypervisor]} is not offered on this host`;
-    if (unavailable) throw new ValidationError([{ field: 'hypervisor', message: unavailable }]);
-    if (source.installer && !backend?.installs) {
-      throw new ValidationError([
-        {
-          field: 'hypervisor',
-          message: `${HYPERVISOR_NAMES[record.hypervisor]} does not run installer ISOs here: choose QEMU, or build a disk image`,
-        },
-      ]);
-    }
-    if (records.some(other => other.name === record.name)) {
-      throw new ValidationError([
-        { field: 'name', message: `a VM named ${JSON.stringify(record.name)} exists already` },
-      ]);
-    }
-    await this.store.makeDirs(id);
+    const record = await newVmRecord(request, {
+      buildDisk: this.#options.buildDisk,
+      backends: this.#backends,
+      records,
+      now: this.#now,
+    });
+    await this.store.makeDirs(record.id);
     await this.store.write(record);
-    this.#listeners.emit({ id });
+    this.#listeners.emit({ id: record.id });
     return this.#info(record);
   }
 
@@ -320,6 +269,7 @@ export class VmService {
       backend,
       now: this.#now,
       sshTimeoutMs: this.#options.sshTimeoutMs,
+      decideCloudInit: (source, signal) => decideCloudInit(source, this.#options.cloudInitProbe, signal),
       write: (vm: Stored) => this.#write(vm),
       info: (vm: Stored) => this.#info(vm),
     };
@@ -379,11 +329,4 @@ export class VmService {
       ...(running && vm.started ? { uptimeMs: Math.max(0, this.#now() - vm.started) } : {}),
     };
   }
-}
-
-const HYPERVISOR_NAMES: Record<Hypervisor, string> = { qemu: 'QEMU', fusion: 'VMware Fusion', hyperv: 'Hyper-V' };
-
-function uniqueName(base: string, records: readonly VmRecord[]): string {
-  const taken = new Set(records.map(record => record.name));
-  for (let n = 1; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
 }

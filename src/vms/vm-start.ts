@@ -8,7 +8,7 @@
 
 import { rm, writeFile } from 'node:fs/promises';
 
-import type { VmInfo } from '../api/vms';
+import type { VmCloudInit, VmInfo, VmSource } from '../api/vms';
 import type { JobContext, JobEnd } from '../jobs/job-registry';
 import { knownHostsLine, LoginRefusedError, waitForSsh, type KeySshConnection } from '../ssh/ssh-session';
 import type { VmBackend } from './vm-backend';
@@ -28,6 +28,11 @@ export interface StartDeps {
   now: () => number;
   /** How long to wait for the guest's SSH; default by acceleration (sshBudgetMs). */
   sshTimeoutMs?: number;
+  /**
+   * Whether a VM with no cloud-init decision yet gets a NoCloud seed (its image looked into);
+   * `keep` false when the look could not be made. Absent: the VM gets no seed until one is chosen.
+   */
+  decideCloudInit?(source: VmSource, signal: AbortSignal): Promise<{ decision: VmCloudInit; keep: boolean }>;
   write(vm: StoredVm): Promise<StoredVm>;
   info(vm: StoredVm): VmInfo;
 }
@@ -53,11 +58,21 @@ export async function runStart(
     hostKeyFingerprint: undefined,
     keyAtBoot: backend.injectsKey,
     warnings: [],
+    cloudInitSeed: undefined,
   });
   context.setDetail(deps.info(vm));
   let current = '';
   try {
-    const launched = await backend.launch(vm, paths, {
+    // Decided once, before the first start; a look that could not be made holds for this start only.
+    let launching = vm;
+    if (!vm.cloudInit && deps.decideCloudInit && backend.attachesSeed) {
+      const { decision, keep } = await deps.decideCloudInit(vm.source, context.signal);
+      if (keep) vm = launching = await deps.write({ ...vm, cloudInit: decision });
+      else launching = { ...vm, cloudInit: decision };
+      // Said in the log only: the SMBIOS credential still brings the key to most guests.
+      context.log(`cloud-init: ${decision.reason}${decision.seed ? ': a NoCloud seed is attached' : ''}`);
+    }
+    const launched = await backend.launch(launching, paths, {
       signal: context.signal,
       log: line => context.log(line),
       step: name => {
@@ -81,6 +96,7 @@ export async function runStart(
       acceleration: launched.acceleration,
       started: deps.now(),
       warnings: launched.warnings,
+      cloudInitSeed: launched.cloudInitSeed,
       runtime: launched.runtime,
       transition: { by: process.pid },
     });

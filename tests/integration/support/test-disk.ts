@@ -1,7 +1,7 @@
 /**
  * The tiny UEFI-bootable test disk the VM tests boot with real QEMU (test-disk/build.sh, from
  * Debian's kernel, busybox and dropbear): its /init prints markers on the serial console, applies
- * the SMBIOS tmpfiles credential (the VM's SSH key), starts dropbear and powers off on the ACPI
+ * the SMBIOS tmpfiles credential (the VM's SSH key) and a cloud-init NoCloud seed's keys, starts dropbear and powers off on the ACPI
  * power button. Built once per machine and inputs, into a cache folder renamed into place, so test
  * files running at once share it; laid out as bootc-image-builder's output folder on request.
  */
@@ -20,6 +20,10 @@ import { findExecutable, runProcess } from './run-process';
 export const TEST_DISK_MARKERS = {
   booted: 'BOOTC-STUDIO-TEST-DISK BOOTED',
   credential: 'BOOTC-STUDIO-TEST-DISK CREDENTIAL APPLIED',
+  /** The cloud-init-only disk saw the SMBIOS credential and left it unapplied. */
+  credentialIgnored: 'BOOTC-STUDIO-TEST-DISK CREDENTIAL IGNORED',
+  /** Root's keys were taken from a NoCloud seed's user-data. */
+  noCloudSeed: 'BOOTC-STUDIO-TEST-DISK NOCLOUD SEED APPLIED',
   ssh: 'BOOTC-STUDIO-TEST-DISK SSH READY',
   poweroff: 'BOOTC-STUDIO-TEST-DISK POWERING OFF',
   installerRunning: 'BOOTC-STUDIO-TEST-INSTALLER RUNNING',
@@ -70,8 +74,11 @@ export async function missingTestDiskTools(): Promise<string[]> {
   return missing;
 }
 
-/** Builds the disk (or finds it built) and returns its three formats. */
-export async function buildTestDisk(): Promise<TestDisk> {
+/**
+ * Builds the disk (or finds it built) and returns its three formats. The `cloud-init-only` variant
+ * ignores the SMBIOS credential: its key can come only from a cloud-init NoCloud seed.
+ */
+export async function buildTestDisk(variant: 'default' | 'cloud-init-only' = 'default'): Promise<TestDisk> {
   const missing = await missingTestDiskTools();
   if (missing.length > 0) {
     const packages = [...new Set(missing.map(entry => /\((.+)\)$/.exec(entry)?.[1]))].join(' ');
@@ -84,7 +91,8 @@ export async function buildTestDisk(): Promise<TestDisk> {
     const info = statSync(path);
     hash.update(`${path}:${info.size}:${info.mtimeMs}\n`);
   }
-  const dir = join(tmpdir(), `bootc-studio-test-disk-${hash.digest('hex').slice(0, 12)}`);
+  const suffix = variant === 'default' ? '' : `-${variant}`;
+  const dir = join(tmpdir(), `bootc-studio-test-disk-${hash.digest('hex').slice(0, 12)}${suffix}`);
   const disk = {
     dir,
     raw: join(dir, 'image', 'disk.raw'),
@@ -95,7 +103,8 @@ export async function buildTestDisk(): Promise<TestDisk> {
 
   const work = await mkdtemp(join(tmpdir(), 'bootc-studio-test-disk-build-'));
   try {
-    await runProcess('bash', [join(HERE, 'build.sh'), join(work, 'image')], { timeoutMs: 120_000 });
+    const flags = variant === 'default' ? [] : [`--${variant}`];
+    await runProcess('bash', [join(HERE, 'build.sh'), join(work, 'image'), ...flags], { timeoutMs: 120_000 });
     await mkdir(join(work, 'qcow2'));
     await mkdir(join(work, 'vmdk'));
     await runProcess('qemu-img', [

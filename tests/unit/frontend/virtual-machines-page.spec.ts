@@ -183,6 +183,34 @@ describe('Launch VM for an installer ISO build', () => {
   });
 });
 
+describe('Launch VM: the cloud-init seed', () => {
+  test('automatic by default (no field sent); attaching or refusing it is sent as chosen', async () => {
+    const user = userEvent.setup();
+    router.route = `${ROUTES.virtualMachines}?launch=b01dc0ffee42`;
+    render(VirtualMachinesPage);
+    const dialog = await screen.findByRole('dialog');
+    const choice = within(dialog).getByRole('combobox', { name: 'cloud-init seed' });
+    expect(choice).toHaveValue('auto');
+    expect(within(choice).getByRole('option', { name: 'When the image has cloud-init' })).toBeInTheDocument();
+    fakeRpc.api.launchVm.mockResolvedValue({ vmId: 'a1b2c3d4e5f6', jobId: 'job-1' });
+    await user.selectOptions(choice, 'Attach');
+    await user.click(within(dialog).getByRole('button', { name: 'Launch' }));
+    expect(fakeRpc.api.launchVm).toHaveBeenLastCalledWith(expect.objectContaining({ cloudInit: true }));
+  });
+
+  test('a backend refusal shows on the field', async () => {
+    const user = userEvent.setup();
+    router.route = `${ROUTES.virtualMachines}?launch=b01dc0ffee42`;
+    render(VirtualMachinesPage);
+    const dialog = await screen.findByRole('dialog');
+    await user.selectOptions(within(dialog).getByRole('combobox', { name: 'cloud-init seed' }), 'Do not attach');
+    fakeRpc.api.launchVm.mockRejectedValueOnce(refusal({ cloudInit: 'no seed for you' }));
+    await user.click(within(dialog).getByRole('button', { name: 'Launch' }));
+    expect(await within(dialog).findByText('no seed for you')).toBeInTheDocument();
+    expect(fakeRpc.api.launchVm).toHaveBeenLastCalledWith(expect.objectContaining({ cloudInit: false }));
+  });
+});
+
 describe('VM console page', () => {
   test('restores the scrollback, follows new output and sends what is typed', async () => {
     const user = userEvent.setup();
@@ -196,6 +224,7 @@ describe('VM console page', () => {
     render(VmDetailsPage);
     expect(await screen.findByRole('heading', { name: 'tiny-os-1' })).toBeInTheDocument();
     expect(screen.getByLabelText('SSH command')).toHaveTextContent('-p 40022');
+    expect(screen.queryByLabelText('Cloud-init')).not.toBeInTheDocument();
     const terminal = await screen.findByLabelText('Terminal');
     await waitFor(() => expect(terminal).toHaveTextContent('BOOTED / # echo hi hi'));
     // The last part of the log first (a negative offset), then onwards from where it ended.
@@ -204,6 +233,23 @@ describe('VM console page', () => {
 
     await user.type(screen.getByLabelText('Type into the console of tiny-os-1'), 'uptime{Enter}');
     await waitFor(() => expect(fakeRpc.api.writeVmConsole).toHaveBeenCalledWith('a1b2c3d4e5f6', 'uptime\r'));
+  });
+
+  test('a VM given a NoCloud seed says so, and why', async () => {
+    router.route = `${ROUTES.vmDetails}?vm=a1b2c3d4e5f6`;
+    const cloudInit = {
+      seed: true,
+      decidedBy: 'image',
+      reason: 'the image quay.io/me/tiny-os:1 has cloud-init',
+    } as const;
+    fakeRpc.api.listVms.mockResolvedValue({
+      vms: [vm({ cloudInit, cloudInitSeed: '/store/vms/a1b2c3d4e5f6/cidata.img' })],
+      problems: [],
+    });
+    render(VmDetailsPage);
+    expect(await screen.findByLabelText('Cloud-init')).toHaveTextContent(
+      'Cloud-init: NoCloud seed attached (/store/vms/a1b2c3d4e5f6/cidata.img) — the image quay.io/me/tiny-os:1 has cloud-init',
+    );
   });
 
   test('a deleted VM says so', async () => {
