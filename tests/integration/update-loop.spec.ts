@@ -15,7 +15,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
-import type { Day2Detail, UpdateLoopDetail } from '../../src/api/day2';
+import type { BootcHostStatus, Day2Detail, UpdateLoopDetail } from '../../src/api/day2';
 import type { VmInfo } from '../../src/api/vms';
 import { Day2Service } from '../../src/day2/day2-service';
 import { startUpdateLoop, type UpdateLoopDeps } from '../../src/day2/update-loop';
@@ -46,12 +46,16 @@ describe('Rebuild & update on a real VM, podman and registry', () => {
     const job = await jobs.wait(
       startUpdateLoop(deps, { vmId: vm.id, contextDir: context, ...(ignoreLintErrors ? { ignoreLintErrors } : {}) }).id,
     );
-    return { job, detail: job.detail as UpdateLoopDetail, log: (await jobs.readLog(job.id, 0)).lines.join('\n') };
+    return {
+      job,
+      detail: job.detail as UpdateLoopDetail & { status?: BootcHostStatus },
+      log: (await jobs.readLog(job.id, 0)).lines.join('\n'),
+    };
   };
   const switchTo = async (image: string) => {
     const job = await jobs.wait(day2.run(vm.id, { kind: 'switch', image, apply: false }).id);
     expect(job.error).toBeUndefined();
-    return (job.detail as Day2Detail).status;
+    return (job.detail as Day2Detail).status as BootcHostStatus | undefined;
   };
 
   beforeAll(async () => {

@@ -215,7 +215,7 @@ describe('VM console page', () => {
 
 describe('the Image tab of a VM', () => {
   const status = {
-    tool: 'bootc' as const,
+    manager: 'bootc' as const,
     tracked: { image: 'quay.io/me/tiny-os:1', transport: 'registry' },
     booted: {
       image: { image: 'quay.io/me/tiny-os:1', version: '1', digest: 'sha256:1111111111111111', architecture: 'amd64' },
