@@ -65,6 +65,9 @@ export function bootcArgv(action: Day2Action): string[] {
     case 'upgrade':
       return ['bootc', 'upgrade', ...(action.apply ? ['--apply'] : [])];
     case 'switch':
+      if (action.image.startsWith('ostree-')) {
+        throw new Day2Error(`bootc takes a plain image reference, not rpm-ostree's ${action.image}`);
+      }
       if (action.signature?.startsWith('remote:')) {
         throw new Day2Error(
           "bootc verifies images by the host's containers policy: an ostree remote is an rpm-ostree choice",
@@ -95,12 +98,14 @@ export function checkDay2Action(action: Day2Action): Day2Action {
     if (action.signature !== undefined && !SIGNATURE_CHOICE.test(action.signature)) {
       throw new ValidationError([{ field: 'signature', message: SIGNATURE_HELP }]);
     }
-    // An rpm-ostree reference (ostree-…:, docker://) is checked as rpm-ostree reads it.
-    if (/^(ostree-|docker:\/\/)/.test(action.image?.trim?.() ?? '')) {
-      rebaseReference(action.image, action.signature ?? 'unverified');
-      return { ...action, image: action.image.trim() };
+    // A reference spelled as rpm-ostree reads it (ostree-…:) is checked that way (bootc refuses it later).
+    const given = typeof action.image === 'string' ? action.image.trim() : action.image;
+    if (typeof given === 'string' && given.startsWith('ostree-')) {
+      rebaseReference(given, action.signature);
+      return { ...action, image: given };
     }
-    const image = imageReferenceSchema.safeParse(action.image);
+    const plain = typeof given === 'string' && given.startsWith('docker://') ? given.slice('docker://'.length) : given;
+    const image = imageReferenceSchema.safeParse(plain);
     if (!image.success) throw new ValidationError([{ field: 'image', message: image.error.issues[0].message }]);
     return { ...action, image: image.data };
   }
