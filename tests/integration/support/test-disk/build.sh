@@ -31,6 +31,7 @@ if [ -n "$installer_of" ]; then
 else
   install -m 0755 "$here/init.sh" "$root/init"
   install -m 0755 "$here/bootc" "$root/bin/bootc"
+  install -m 0755 "$here/rpm-ostree" "$root/bin/rpm-ostree"
 fi
 for module in $modules; do
   modprobe -S "$version" --show-depends "$module" | awk '/^insmod/ { print $2 }'
