@@ -94,6 +94,21 @@ function names(...values: unknown[]): string[] {
   return [...new Set(all.filter((name): name is string => name !== undefined))];
 }
 
+/** The name of a package tuple `[nevra, name, …]` or object `{name}`, where it says. */
+function baseName(value: unknown): string | undefined {
+  return Array.isArray(value) ? text(value[1]) : text(object(value)?.name);
+}
+
+/** Removals asked for (names), then those done that were not asked by that name (their NEVRA). */
+function removals(requested: unknown, done: unknown): string[] {
+  const asked = names(requested);
+  const more = list(done).filter(entry => {
+    const name = baseName(entry);
+    return !(name && asked.includes(name));
+  });
+  return [...new Set([...asked, ...names(more)])];
+}
+
 /** Replacements: `[[new, old], …]` tuples, `{nevra, base-nevra}` objects, or NEVRA strings of what was asked. */
 function overrides(replaced: unknown, requested: unknown, remote: unknown): PackageOverride[] {
   const found: PackageOverride[] = [];
@@ -150,7 +165,7 @@ function deployment(value: unknown): RpmOstreeDeployment | undefined {
       entry['requested-base-local-replacements'],
       entry['base-remote-replacements'],
     ),
-    removals: names(entry['requested-base-removals'], entry['base-removals']),
+    removals: removals(entry['requested-base-removals'], entry['base-removals']),
     liveReplaced: text(entry['live-replaced']),
   };
 }

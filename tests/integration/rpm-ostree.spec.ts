@@ -107,7 +107,7 @@ describe('rpm-ostree hosts and hosts managed by neither, on a real VM', () => {
           timestamp: '2025-12-01T00:00:00Z',
         },
         packages: ['htop', 'vim-enhanced'],
-        removals: ['nano', 'nano-7.2-3.fc41.x86_64'],
+        removals: ['nano'],
         overrides: [{ package: 'kernel-6.12.1-100.fc41.x86_64', replaces: 'kernel-6.11.9-200.fc41.x86_64' }],
       },
       rollback: { image: { version: '41.0', digest: ROLLBACK }, packages: ['htop'] },
@@ -125,7 +125,7 @@ describe('rpm-ostree hosts and hosts managed by neither, on a real VM', () => {
     expect(text.stdout).toMatch(
       /overrides: kernel-6\.12\.1-100\.fc41\.x86_64 \(replaces kernel-6\.11\.9-200\.fc41\.x86_64\)/,
     );
-    expect(text.stdout).toMatch(/removed: nano, nano-7\.2-3\.fc41\.x86_64/);
+    expect(text.stdout).toMatch(/removed: nano$/m);
     expect(text.stdout).toMatch(/Rollback:\s+quay\.io\/example\/tiny-os:1, version 41\.0/);
     const json = JSON.parse((await cli(['vm', 'status', vm.name, '--json'])).stdout) as HostStatus;
     expect(json).toMatchObject({ manager: 'rpm-ostree', booted: { packages: ['htop', 'vim-enhanced'] } });

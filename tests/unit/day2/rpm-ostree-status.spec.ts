@@ -114,7 +114,7 @@ describe('parseRpmOstreeStatus', () => {
       packages: ['htop', 'vim-enhanced'],
       localPackages: [],
       overrides: [{ package: 'kernel-6.12.1-100.fc41.x86_64', replaces: 'kernel-6.11.9-200.fc41.x86_64' }],
-      removals: ['nano', 'nano-7.2-3.fc41.x86_64'],
+      removals: ['nano'],
       liveReplaced: undefined,
     });
     expect(status.booted).toMatchObject({
