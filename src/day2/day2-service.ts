@@ -2,9 +2,9 @@
  * Day 2 of a running VM, over SSH with the VM's own key and its pinned host key: the status of its
  * image (from bootc, else rpm-ostree: see update-manager.ts), and the actions — check for an
  * update, stage it, apply it (the guest reboots: the job waits for SSH again, with the same host
- * key), switch to another image, roll back; on rpm-ostree also apply live and reset. Each action is a job of kind `vm-update` whose live log is the guest's own output and whose
- * detail ends with the status read after it. Commands run as root: through `sudo -n` when the VM's
- * user is another.
+ * key), switch to another image, roll back; on rpm-ostree also apply live and reset. Each action
+ * is a job of kind `vm-update` whose live log is the guest's own output and whose detail ends with
+ * the status read after it. Commands run as root: through `sudo -n` when the VM's user is another.
  */
 
 import { readFile } from 'node:fs/promises';
