@@ -18,7 +18,14 @@ import { vmSshCommand } from './commands/vm-ssh';
 import { vmStartCommand } from './commands/vm-start';
 import { vmStatusCommand } from './commands/vm-status';
 import { vmStopCommand } from './commands/vm-stop';
-import { vmRebuildCommand, vmRollbackCommand, vmSwitchCommand, vmUpgradeCommand } from './commands/vm-update';
+import {
+  vmApplyLiveCommand,
+  vmRebuildCommand,
+  vmResetCommand,
+  vmRollbackCommand,
+  vmSwitchCommand,
+  vmUpgradeCommand,
+} from './commands/vm-update';
 import { processAdminRunner } from '../platform/admin';
 import { startProcess } from '../platform/process';
 import { connectEngine } from './connect';
@@ -61,6 +68,8 @@ runCli(
       vmUpgradeCommand,
       vmSwitchCommand,
       vmRollbackCommand,
+      vmApplyLiveCommand,
+      vmResetCommand,
       vmRebuildCommand,
     ],
     version,

@@ -143,7 +143,7 @@ describe('a VM whose own key cannot reach it: the user’s key from the build, t
 
   test('day 2 and `vm ssh` get in with the user’s key', async () => {
     const status = await day2.status(vm.id);
-    expect(status.booted?.image?.image).toBe('quay.io/example/tiny-os:1');
+    expect(status).toMatchObject({ manager: 'bootc', booted: { image: { image: 'quay.io/example/tiny-os:1' } } });
     const ssh = await bootcStudio(['vm', 'ssh', 'keyless-1', '--', 'echo', 'key-$((2+3))']);
     expect(ssh.stderr).toBe('');
     expect(ssh).toMatchObject({ code: 0, stdout: 'key-5\n' });
@@ -171,7 +171,7 @@ describe('a VM whose own key cannot reach it: the user’s key from the build, t
 
     await vms.logIn(vm.id, PASSWORD);
     const status = await day2.status(vm.id);
-    expect(status.booted?.image?.image).toBe('quay.io/example/tiny-os:1');
+    expect(status).toMatchObject({ manager: 'bootc', booted: { image: { image: 'quay.io/example/tiny-os:1' } } });
 
     // Kept in memory only: no file the product wrote holds it.
     const files = (dir: string): string[] =>

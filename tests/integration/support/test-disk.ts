@@ -86,7 +86,8 @@ export async function buildTestDisk(variant: 'default' | 'cloud-init-only' = 'de
   }
   // Keyed by the scripts and by which kernel, stub, busybox and dropbear go in (an upgrade rebuilds).
   const hash = createHash('sha256');
-  for (const name of ['build.sh', 'init.sh', 'installer-init.sh', 'bootc']) hash.update(readFileSync(join(HERE, name)));
+  for (const name of ['build.sh', 'init.sh', 'installer-init.sh', 'bootc', 'rpm-ostree'])
+    hash.update(readFileSync(join(HERE, name)));
   for (const path of [kernel() as string, ...INPUTS.map(([input]) => input)]) {
     const info = statSync(path);
     hash.update(`${path}:${info.size}:${info.mtimeMs}\n`);

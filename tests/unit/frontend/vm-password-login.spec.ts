@@ -38,7 +38,7 @@ const VM = {
 } satisfies VmInfo;
 
 const STATUS = {
-  tool: 'bootc' as const,
+  manager: 'bootc' as const,
   tracked: { image: 'quay.io/me/os:1', transport: 'registry' },
   booted: {
     image: { image: 'quay.io/me/os:1', version: '1', digest: 'sha256:1111111111111111' },

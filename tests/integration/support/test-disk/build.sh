@@ -37,6 +37,7 @@ if [ -n "$installer_of" ]; then
 else
   install -m 0755 "$here/init.sh" "$root/init"
   install -m 0755 "$here/bootc" "$root/bin/bootc"
+  install -m 0755 "$here/rpm-ostree" "$root/bin/rpm-ostree"
   [ -z "$cloud_init_only" ] || : > "$root/etc/bootc-studio-cloud-init-only"
 fi
 for module in $modules; do
