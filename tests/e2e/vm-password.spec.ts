@@ -7,20 +7,18 @@
  * is refused on the field; the right one shows bootc's status, and the Terminal tab gets in too.
  * At 1024 px, with screenshots.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 import type { VmInfo } from '../../src/api/vms';
-import { hashPassword } from '../../src/builds/password-hash';
 import { JobRegistry } from '../../src/jobs/job-registry';
-import { connectWithKey, execOverSsh } from '../../src/ssh/ssh-session';
 import type { VmService } from '../../src/vms/vm-service';
 import type { PodmanService } from '../integration/support/podman-service';
 import { startPodmanService } from '../integration/support/podman-service';
 import { buildTestDisk, recordTestDiskBuild } from '../integration/support/test-disk';
-import { removeAllVms, startTestDiskVm, testVmService } from '../integration/support/test-vms';
+import { guestTakesPasswordOnly, removeAllVms, startTestDiskVm, testVmService } from '../integration/support/test-vms';
 import type { BrowserSession } from './support/session';
 import { openStandalone } from './support/session';
 
@@ -42,21 +40,7 @@ describe('a VM only a password gets into, from the UI', () => {
     const jobs = new JobRegistry();
     vms = testVmService(session.store, jobs);
     vm = await startTestDiskVm(vms, jobs, 'e2e00000a55d');
-    // The guest takes the password only (the host key stays the one pinned at boot).
-    const passwd = Buffer.from(`root:${hashPassword(PASSWORD)}:0:0:root:/root:/bin/sh\n`).toString('base64');
-    const { client } = await connectWithKey({
-      host: '127.0.0.1',
-      port: vm.sshPort as number,
-      user: 'root',
-      privateKey: readFileSync(vm.sshKeyPath),
-    });
-    await execOverSsh(
-      client,
-      `echo ${passwd} | base64 -d > /etc/passwd && rm /root/.ssh/authorized_keys && ` +
-        `(setsid sh -c 'sleep 1; kill $(cat /var/run/dropbear.pid); sleep 1; dropbear -r /esp/dropbear_ed25519_host_key -p 22' </dev/null >/dev/null 2>&1 &)`,
-    );
-    client.end();
-    await new Promise(done => setTimeout(done, 4000));
+    await guestTakesPasswordOnly(vm, PASSWORD);
     // What a Fusion or Hyper-V start records: the VM's own key did not reach the guest.
     const record = await vms.store.read(vm.id);
     await vms.store.write({ ...record, keyAtBoot: false });

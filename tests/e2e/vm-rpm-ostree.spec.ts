@@ -7,19 +7,17 @@
  * as neither, offered SSH only. At Podman Desktop's default width (1024 px), with screenshots.
  */
 import { mkdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 import type { VmInfo } from '../../src/api/vms';
 import { JobRegistry } from '../../src/jobs/job-registry';
-import { connectWithKey, execOverSsh } from '../../src/ssh/ssh-session';
 import type { VmService } from '../../src/vms/vm-service';
 import type { PodmanService } from '../integration/support/podman-service';
 import { startPodmanService } from '../integration/support/podman-service';
 import { buildTestDisk, recordTestDiskBuild } from '../integration/support/test-disk';
-import { removeAllVms, startTestDiskVm, testVmService } from '../integration/support/test-vms';
+import { inGuest, removeAllVms, startTestDiskVm, testVmService } from '../integration/support/test-vms';
 import type { BrowserSession } from './support/session';
 import { openStandalone } from './support/session';
 
@@ -32,20 +30,8 @@ describe('the Image tab of an rpm-ostree VM', () => {
   let vms: VmService;
   let vm: VmInfo;
 
-  /** A command in the guest, as the test's own hand. */
-  async function guest(command: string): Promise<string> {
-    const { client } = await connectWithKey({
-      host: '127.0.0.1',
-      port: vm.sshPort as number,
-      user: 'root',
-      privateKey: await readFile(vm.sshKeyPath),
-    });
-    try {
-      return (await execOverSsh(client, command)).stdout;
-    } finally {
-      client.end();
-    }
-  }
+  /** A command in the guest, as the test's own hand (not through the product). */
+  const guest = async (command: string) => inGuest(await vms.get(vm.id), command);
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });

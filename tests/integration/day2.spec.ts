@@ -6,7 +6,7 @@
  * and reads the status again); switch; rollback; the older `--json` flag; a changed host key refused.
  */
 
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -16,9 +16,8 @@ import type { BootcHostStatus, Day2Detail } from '../../src/api/day2';
 import type { VmInfo } from '../../src/api/vms';
 import { Day2Service } from '../../src/day2/day2-service';
 import { JobRegistry } from '../../src/jobs/job-registry';
-import { connectWithKey, execOverSsh } from '../../src/ssh/ssh-session';
 import type { VmService } from '../../src/vms/vm-service';
-import { removeAllVms, startTestDiskVm, testVmService } from './support/test-vms';
+import { inGuest, removeAllVms, startTestDiskVm, testVmService } from './support/test-vms';
 import { buildTestDisk, recordTestDiskBuild } from './support/test-disk';
 
 const BUILD_ID = 'da2da2da2da2';
@@ -33,20 +32,7 @@ describe('day 2 on a real VM', () => {
   let vm: VmInfo;
 
   /** A command in the guest, as the test's own hand (not through the product). */
-  async function guest(command: string): Promise<string> {
-    const current = await vms.get(vm.id);
-    const { client } = await connectWithKey({
-      host: '127.0.0.1',
-      port: current.sshPort as number,
-      user: 'root',
-      privateKey: await readFile(current.sshKeyPath),
-    });
-    try {
-      return (await execOverSsh(client, command)).stdout;
-    } finally {
-      client.end();
-    }
-  }
+  const guest = async (command: string) => inGuest(await vms.get(vm.id), command);
 
   async function act(action: Parameters<Day2Service['run']>[1]) {
     const job = await jobs.wait(day2.run(vm.id, action).id);

@@ -9,7 +9,7 @@
  * reboots; rpm-ostree actions refused on a bootc host; a machine managed by neither.
  */
 
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -19,11 +19,10 @@ import type { Day2Detail, HostStatus, RpmOstreeHostStatus } from '../../src/api/
 import type { VmInfo } from '../../src/api/vms';
 import { Day2Service } from '../../src/day2/day2-service';
 import { JobRegistry } from '../../src/jobs/job-registry';
-import { connectWithKey, execOverSsh } from '../../src/ssh/ssh-session';
 import type { VmService } from '../../src/vms/vm-service';
 import { ProcessError, runProcess } from './support/run-process';
 import { buildTestDisk, recordTestDiskBuild } from './support/test-disk';
-import { removeAllVms, startTestDiskVm, testVmService } from './support/test-vms';
+import { inGuest, removeAllVms, startTestDiskVm, testVmService } from './support/test-vms';
 
 const cliPath = resolve(__dirname, '../../dist/cli.js');
 const BUILD_ID = '0570ee0570ee';
@@ -39,20 +38,7 @@ describe('rpm-ostree hosts and hosts managed by neither, on a real VM', () => {
   let vm: VmInfo;
 
   /** A command in the guest, as the test's own hand (not through the product). */
-  async function guest(command: string): Promise<string> {
-    const current = await vms.get(vm.id);
-    const { client } = await connectWithKey({
-      host: '127.0.0.1',
-      port: current.sshPort as number,
-      user: 'root',
-      privateKey: await readFile(current.sshKeyPath),
-    });
-    try {
-      return (await execOverSsh(client, command)).stdout;
-    } finally {
-      client.end();
-    }
-  }
+  const guest = async (command: string) => inGuest(await vms.get(vm.id), command);
 
   async function cli(args: string[]) {
     const { CONTAINER_HOST: _host, BOOTC_STUDIO_HOME: _home, ...env } = process.env;

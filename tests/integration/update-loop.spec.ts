@@ -23,12 +23,11 @@ import { startUpdateLoop, type UpdateLoopDeps } from '../../src/day2/update-loop
 import { PodmanSocketEngine } from '../../src/engine/socket/podman-socket';
 import { ImageOperations } from '../../src/images/image-operations';
 import { JobRegistry } from '../../src/jobs/job-registry';
-import { connectWithKey, execOverSsh } from '../../src/ssh/ssh-session';
 import type { VmService } from '../../src/vms/vm-service';
 import { BUSYBOX_BASE, createBusyboxBase } from './support/images';
 import { startPodmanService, type PodmanService } from './support/podman-service';
 import { startRegistry, type LocalRegistry } from './support/registry';
-import { removeAllVms, startTestDiskVm, testVmService } from './support/test-vms';
+import { inGuest, removeAllVms, startTestDiskVm, testVmService } from './support/test-vms';
 import { buildTestDisk, recordTestDiskBuild } from './support/test-disk';
 
 const BUILD_ID = '100b100b100b';
@@ -181,20 +180,7 @@ describe('Rebuild & update on a real VM, podman and registry', () => {
   }, 400_000);
 
   test('on an rpm-ostree host: push, rpm-ostree upgrade, then apply live; the next loop reboots', async () => {
-    const guest = async (command: string) => {
-      const current = await vms.get(vm.id);
-      const { client } = await connectWithKey({
-        host: '127.0.0.1',
-        port: current.sshPort as number,
-        user: 'root',
-        privateKey: await readFile(current.sshKeyPath),
-      });
-      try {
-        return (await execOverSsh(client, command)).stdout;
-      } finally {
-        client.end();
-      }
-    };
+    const guest = async (command: string) => inGuest(await vms.get(vm.id), command);
     await guest('echo rpm-ostree > /esp/manager');
     try {
       const tracked = `10.0.2.2:${registry.port}/tiny-os:rpm`;

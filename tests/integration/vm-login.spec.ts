@@ -20,17 +20,15 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { VM_PASSWORD_NEEDED, type VmInfo } from '../../src/api/vms';
 import { ValidationError } from '../../src/api/validation';
 import { BuildStore } from '../../src/builds/build-store';
-import { hashPassword } from '../../src/builds/password-hash';
 import { Day2Service } from '../../src/day2/day2-service';
 import { JobRegistry } from '../../src/jobs/job-registry';
 import { shellCommand } from '../../src/platform/shell-quote';
-import { connectWithKey, execOverSsh } from '../../src/ssh/ssh-session';
 import { qemuBackend } from '../../src/vms/qemu/qemu-backend';
 import type { VmBackend } from '../../src/vms/vm-backend';
 import { buildDiskFinder } from '../../src/vms/vm-build-disk';
 import { realQemuHost } from '../../src/vms/vm-launch';
 import { VmService } from '../../src/vms/vm-service';
-import { removeAllVms } from './support/test-vms';
+import { guestTakesPasswordOnly, removeAllVms } from './support/test-vms';
 import { buildTestDisk, recordTestDiskBuild } from './support/test-disk';
 import { ProcessError, runProcess } from './support/run-process';
 
@@ -64,21 +62,6 @@ describe('a VM whose own key cannot reach it: the user’s key from the build, t
     } catch (err: unknown) {
       if (err instanceof ProcessError) return { code: err.exitCode, stdout: err.stdout, stderr: err.stderr };
       throw err;
-    }
-  }
-
-  /** A command in the guest, by the test's own hand, with the user's key (while the guest takes it). */
-  async function guest(command: string): Promise<string> {
-    const { client } = await connectWithKey({
-      host: '127.0.0.1',
-      port: vm.sshPort as number,
-      user: 'root',
-      privateKey: userKey.private,
-    });
-    try {
-      return (await execOverSsh(client, command)).stdout;
-    } finally {
-      client.end();
     }
   }
 
@@ -150,14 +133,7 @@ describe('a VM whose own key cannot reach it: the user’s key from the build, t
   }, 120_000);
 
   test('a guest that takes only a password: day 2 says so; a wrong password is refused on its field; the right one gets in', async () => {
-    const passwd = Buffer.from(`root:${hashPassword(PASSWORD)}:0:0:root:/root:/bin/sh\n`).toString('base64');
-    // The password in /etc/passwd, the user's key taken away, and dropbear again without -s (passwords allowed);
-    // the host key stays the one pinned at boot.
-    await guest(
-      `echo ${passwd} | base64 -d > /etc/passwd && rm /root/.ssh/authorized_keys && ` +
-        `(setsid sh -c 'sleep 1; kill $(cat /var/run/dropbear.pid); sleep 1; dropbear -r /esp/dropbear_ed25519_host_key -p 22' </dev/null >/dev/null 2>&1 &)`,
-    );
-    await new Promise(done => setTimeout(done, 4000));
+    await guestTakesPasswordOnly(vm, PASSWORD, userKey.private);
 
     const refused = (await day2.status(vm.id).catch((error: unknown) => error)) as Error & { code?: string };
     expect(refused.code).toBe(VM_PASSWORD_NEEDED);
