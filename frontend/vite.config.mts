@@ -15,5 +15,7 @@ export default defineConfig({
     emptyOutDir: true,
     assetsDir: '.',
     target: 'es2022',
+    // media/.vite/manifest.json: which chunks the start page needs (the size check and `npm run bench`).
+    manifest: true,
   },
 });
