@@ -7,8 +7,9 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { Client, type ClientChannel } from 'ssh2';
+import type { Client, ClientChannel } from 'ssh2';
 
+import { loadSsh2 } from '../platform/lazy-packages';
 import { blobKeyType, keyFingerprint, knownHostsName } from './ssh-known-hosts';
 
 export interface KeySshTarget {
@@ -37,7 +38,8 @@ export class HostKeyChangedError extends Error {
   }
 }
 
-export function connectWithKey(target: KeySshTarget): Promise<KeySshConnection> {
+export async function connectWithKey(target: KeySshTarget): Promise<KeySshConnection> {
+  const { Client } = await loadSsh2();
   return new Promise((resolve, reject) => {
     const client = new Client();
     let seen = '';
