@@ -17,6 +17,7 @@ import { BUSYBOX_BASE, buildImage, createBusyboxBase } from '../integration/supp
 import type { PodmanService } from '../integration/support/podman-service';
 import { startPodmanService } from '../integration/support/podman-service';
 import { findExecutable } from '../integration/support/run-process';
+import { loadBytes } from './backend-bytes';
 import { webviewBytes } from './webview-bytes';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -84,6 +85,19 @@ function webviewFigures(): Figure[] {
       data: { total: bytes.total },
     },
   ];
+}
+
+function loadBytesFigures(): Figure[] {
+  return ['extension.js', 'cli.js'].map(entry => {
+    const bytes = loadBytes(join(ROOT, 'dist', entry));
+    return {
+      figure: `dist/${entry} and the chunks it requires at load, raw`,
+      value: kb(bytes),
+      goal: entry === 'cli.js' ? '≤ 300 KB (size check)' : '≤ 900 KB (size check)',
+      met: bytes <= (entry === 'cli.js' ? 300 : 900) * 1024,
+      data: { bytes },
+    };
+  });
 }
 
 function activationFigure(runs: number): Figure {
@@ -221,6 +235,7 @@ export async function main(args: string[]): Promise<number> {
     'this machine (no network beyond the npm registry); the goal column quotes issue 12’s figures for it.';
   const heavyRow = heavyBenchmarks(heavy);
   const figures: Figure[] = webviewFigures();
+  figures.push(...loadBytesFigures());
   figures.push(activationFigure(runs));
   figures.push(...cliFigures(runs));
   figures.push(await engineFigure(runs));
