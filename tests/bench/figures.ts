@@ -137,6 +137,13 @@ function cliFigures(runs: number): Figure[] {
       data: s,
     });
   }
+  const bare = repeat(runs, () => timeProcess(process.execPath, ['-e', '0']));
+  figures.push({
+    figure: 'node -e 0, whole process (the floor)',
+    value: showSpread(bare, seconds),
+    goal: '—',
+    data: bare,
+  });
   const podman = findExecutable('podman');
   if (podman) {
     const s = repeat(runs, () => timeProcess(podman, ['--help']));
