@@ -27,6 +27,12 @@ export interface VmsApi {
   readVmConsole(vmId: string, from: number): Promise<ConsoleChunk>;
   /** Typed input for the console. */
   writeVmConsole(vmId: string, data: string): Promise<void>;
+  /**
+   * Logs into a running VM whose own key could not reach it (VMware Fusion, Hyper-V) with the password
+   * of its SSH user, when an action or a terminal failed with code VM_PASSWORD_NEEDED. A password that
+   * works is held in the backend's memory until the VM stops; a wrong one is refused on `password`.
+   */
+  logInToVm(vmId: string, password: string): Promise<VmInfo>;
   /** Opens an SSH shell into a running VM (its own key, its pinned host key) of that size; the terminal's id. */
   openVmTerminal(vmId: string, rows: number, cols: number): Promise<string>;
   /** The terminal's output from offset `from` (0 at first). A terminal unread for a minute is closed. */

@@ -64,6 +64,13 @@ export interface VmRecord {
   sshHost?: string;
   /** The guest user the VM's key is given to at boot. */
   sshUser: string;
+  /**
+   * Whether the VM's own key reached the guest at its last start (QEMU gives it; VMware Fusion and
+   * Hyper-V cannot). Without it, the user's keys log in, or a password.
+   */
+  keyAtBoot?: boolean;
+  /** The public keys the build's config gave `sshUser`: which of the user's private keys to offer. */
+  authorizedKeys?: string[];
   /** The guest's SSH host key (`SHA256:…`), pinned at the first login after each boot. */
   hostKeyFingerprint?: string;
   state: VmState;
@@ -83,6 +90,22 @@ export interface VmRecord {
   installed?: number;
   /** Where Rebuild & update last built this VM's image from: offered again the next time. */
   updateFrom?: { contextDir: string; containerfile?: string };
+  /**
+   * Whether the VM gets a cloud-init NoCloud seed besides the SMBIOS credential, and how that was
+   * decided: chosen at launch, or found in the image at the first start (then kept for every start).
+   */
+  cloudInit?: VmCloudInit;
+  /** The NoCloud seed (a `cidata` disk in the VM's folder) the last start attached, when it did. */
+  cloudInitSeed?: string;
+}
+
+export interface VmCloudInit {
+  /** Attach the seed. */
+  seed: boolean;
+  /** `user`: chosen at launch; `image`: cloud-init looked for in the image; `default`: no image to look into. */
+  decidedBy: 'user' | 'image' | 'default';
+  /** In words, for the VM's page and `vm status`. */
+  reason: string;
 }
 
 /** A VM as the pages and the CLI show it. */
@@ -111,7 +134,18 @@ export interface LaunchVmRequest {
   architecture?: VmArchitecture;
   /** For an installer ISO: the size of the new disk it installs onto, in GiB. Default 20. */
   diskGiB?: number;
+  /**
+   * Attach a cloud-init NoCloud seed with the VM's key (true) or not (false). Default: attached
+   * when the image the disk was built from has cloud-init; off for a disk given by path.
+   */
+  cloudInit?: boolean;
 }
+
+/**
+ * The code of an error (ErrorInfo.code) that says: none of the user's keys got into the VM (its own
+ * key could not reach it at boot), but its SSH takes a password — ask for it and log in (logInToVm).
+ */
+export const VM_PASSWORD_NEEDED = 'vm-password-needed';
 
 export const VM_DEFAULTS = { memoryMiB: 2048, cpus: 2, sshUser: 'root', diskGiB: 20 } as const;
 
@@ -169,7 +203,18 @@ export function launchRequestProblems(request: LaunchVmRequest): Record<string, 
   if (request.architecture !== undefined && !['amd64', 'arm64'].includes(request.architecture)) {
     fields.architecture = 'amd64 or arm64';
   }
+  if (request.cloudInit !== undefined && typeof request.cloudInit !== 'boolean') {
+    fields.cloudInit = 'true or false';
+  }
   return fields;
+}
+
+/** Whether the VM gets a NoCloud seed, why, and whether its last start attached one. */
+export function cloudInitText(vm: Pick<VmRecord, 'cloudInit' | 'cloudInitSeed'>): string {
+  if (!vm.cloudInit) return '';
+  const { seed, reason } = vm.cloudInit;
+  if (!seed) return `no NoCloud seed (${reason})`;
+  return `${vm.cloudInitSeed ? `NoCloud seed attached (${vm.cloudInitSeed})` : 'NoCloud seed at each start'} — ${reason}`;
 }
 
 /** A slice of a VM's serial console output, read by byte offset. */
@@ -188,6 +233,8 @@ export interface TerminalChunk {
   ended: boolean;
   /** Why it could not open, or ended. */
   error?: string;
+  /** VM_PASSWORD_NEEDED when none of the user's keys got in and a password would (log in, then open it again). */
+  code?: string;
 }
 
 /** The disk types a VM boots, best first. */

@@ -131,6 +131,18 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/vm-update')).vmRollbackCommand,
   },
   {
+    name: 'vm apply-live',
+    summary:
+      "Apply a running VM's pending deployment to the running system without a reboot (rpm-ostree apply-live; rpm-ostree hosts)",
+    load: async () => (await import('./commands/vm-update')).vmApplyLiveCommand,
+  },
+  {
+    name: 'vm reset',
+    summary:
+      'Reset a running VM to its image: drop its layered packages, overrides and removals (rpm-ostree reset; rpm-ostree hosts)',
+    load: async () => (await import('./commands/vm-update')).vmResetCommand,
+  },
+  {
     name: 'vm rebuild',
     summary:
       "Rebuild a running VM's image from its Containerfile folder, push it to the reference the VM tracks, then upgrade and reboot the VM into it",

@@ -4,28 +4,35 @@
  */
 
 import { formatAge } from '../api/format';
-import type { VmInfo } from '../api/vms';
+import { cloudInitText, type VmInfo } from '../api/vms';
 import { BuildStore } from '../builds/build-store';
 import { JobRegistry } from '../jobs/job-registry';
 import { buildDiskFinder } from '../vms/vm-build-disk';
+import { cloudInitProbe } from '../vms/vm-cloud-init';
 import { VmService } from '../vms/vm-service';
+import type { KeySshTarget } from '../ssh/ssh-session';
 import type { CliContext } from './cli-context';
 import { UsageError } from './cli-context';
+import { cliSshTarget } from './vm-login';
 
 export interface CliVms {
   vms: VmService;
   jobs: JobRegistry;
+  /** How to log into the running VM: asks for its password on the terminal when only that gets in. */
+  sshTarget(vm: VmInfo): Promise<KeySshTarget>;
 }
 
-/** The VM service over the CLI's store (`--store`); needs no engine. */
+/** The VM service over the CLI's store (`--store`); the engine only to look for cloud-init in an image. */
 export function openVms(ctx: CliContext): CliVms {
   const jobs = new JobRegistry();
   const vms = new VmService({
     storeDir: ctx.storeDir,
     jobs,
     buildDisk: buildDiskFinder(new BuildStore(ctx.storeDir)),
+    // Connects only when a VM of a build starts for the first time.
+    cloudInitProbe: cloudInitProbe(() => ctx.engine(), new BuildStore(ctx.storeDir)),
   });
-  return { vms, jobs };
+  return { vms, jobs, sshTarget: vm => cliSshTarget(vms, vm, ctx.io) };
 }
 
 /** A VM by name, full id, or an id prefix that names one VM. */
@@ -63,6 +70,7 @@ export function describeVm(vm: VmInfo): string {
     `Machine:   ${vm.hypervisor}, ${vm.architecture}, ${vm.cpus} CPUs, ${vm.memoryMiB} MiB${vm.acceleration ? `, ${vm.acceleration}` : ''}`,
     ...(vm.sshPort ? [`SSH:       ${vm.sshUser}@127.0.0.1:${vm.sshPort}`] : [`SSH user:  ${vm.sshUser}`]),
     ...(vm.sshCommand ? [`Command:   ${vm.sshCommand}`] : []),
+    ...(vm.cloudInit ? [`Cloud-init: ${cloudInitText(vm)}`] : []),
     `Key:       ${vm.sshKeyPath}`,
     ...vm.warnings.map(warning => `Warning:   ${warning}`),
   ];

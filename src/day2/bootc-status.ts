@@ -6,7 +6,7 @@
  * Everything may be missing or null: a host not installed by bootc has `status.booted` null.
  */
 
-import type { DeployedImage, Deployment, HostStatus } from '../api/day2';
+import type { BootcHostStatus, DeployedImage, Deployment } from '../api/day2';
 
 export class StatusParseError extends Error {
   constructor(message: string) {
@@ -50,7 +50,7 @@ function deployment(value: unknown): Deployment | undefined {
 }
 
 /** Parses the JSON text; throws StatusParseError when it is not a bootc host's status. */
-export function parseBootcStatus(json: string, readAt = Date.now()): HostStatus {
+export function parseBootcStatus(json: string, readAt = Date.now()): BootcHostStatus {
   let document: unknown;
   try {
     document = JSON.parse(json);
@@ -68,7 +68,7 @@ export function parseBootcStatus(json: string, readAt = Date.now()): HostStatus 
     ? { image: text(trackedRef?.image) as string, transport: text(trackedRef?.transport) }
     : undefined;
   return {
-    tool: 'bootc',
+    manager: 'bootc',
     tracked,
     booted: deployment(status.booted),
     staged: deployment(status.staged),

@@ -1,37 +1,45 @@
 /**
  * Day 2 of a running VM, over SSH with the VM's own key and its pinned host key: the status of its
- * image (`bootc status`), and the actions — check for an update, stage it, apply it (the guest
- * reboots: the job waits for SSH again, with the same host key), switch to another image, roll
- * back. Each action is a job of kind `vm-update` whose live log is the guest's own output and whose
- * detail ends with the status read after it. Commands run as root: through `sudo -n` when the VM's
- * user is another.
+ * image (from bootc, else rpm-ostree: see update-manager.ts), and the actions — check for an
+ * update, stage it, apply it (the guest reboots: the job waits for SSH again, with the same host
+ * key), switch to another image, roll back; on rpm-ostree also apply live and reset. Each action
+ * is a job of kind `vm-update` whose live log is the guest's own output and whose detail ends with
+ * the status read after it. Commands run as root: through `sudo -n` when the VM's user is another.
  */
 
-import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { Client } from 'ssh2';
 
 import type { Day2Action, Day2Detail, HostStatus } from '../api/day2';
+import { SIGNATURE_CHOICE } from '../api/day2';
 import type { Job } from '../api/jobs';
 import { imageReferenceSchema } from '../api/validation';
 import { ValidationError } from '../api/validation';
-import type { VmInfo } from '../api/vms';
+import { VM_PASSWORD_NEEDED, type VmInfo } from '../api/vms';
 import type { JobContext, JobRegistry } from '../jobs/job-registry';
 import { LineSplitter } from '../platform/process';
 import { shellCommand } from '../platform/shell-quote';
-import { connectWithKey, execOverSsh, HostKeyChangedError, waitForSsh, type ExecResult } from '../ssh/ssh-session';
+import {
+  connectWithKey,
+  execOverSsh,
+  HostKeyChangedError,
+  LoginRefusedError,
+  waitForSsh,
+  type ExecResult,
+  type KeySshTarget,
+} from '../ssh/ssh-session';
 import { offersProgressFd, progressOf } from './bootc-progress';
-import { BOOTC_STATUS_COMMANDS, isUnknownFlag, parseBootcStatus } from './bootc-status';
+import { RPM_OSTREE_PREVIEW, rebaseReference, SIGNATURE_HELP } from './rpm-ostree-actions';
+import { checkOffered, planAction, readHostStatus, UpdateManagerError } from './update-manager';
 
 export const VM_UPDATE_KIND = 'vm-update';
-
-/** What bootc prints when an apply has nothing to apply (no reboot follows). */
-const NOTHING_TO_DO = /No update available|No changes in/;
 
 /** What day 2 needs of the VMs room. */
 export interface Day2Vms {
   get(id: string): Promise<VmInfo>;
+  /** How to log in: the VM's own key, or the user's keys and a typed password. */
+  sshTarget(vm: VmInfo): Promise<KeySshTarget>;
 }
 
 export interface Day2ServiceOptions {
@@ -47,6 +55,8 @@ const TITLES: Record<Day2Action['kind'], string> = {
   upgrade: 'Updating',
   switch: 'Switching',
   rollback: 'Rolling back',
+  'apply-live': 'Applying the pending deployment live on',
+  reset: 'Resetting to its image',
 };
 
 export class Day2Error extends Error {
@@ -64,20 +74,47 @@ export function bootcArgv(action: Day2Action): string[] {
     case 'upgrade':
       return ['bootc', 'upgrade', ...(action.apply ? ['--apply'] : [])];
     case 'switch':
-      return ['bootc', 'switch', ...(action.apply ? ['--apply'] : []), action.image];
+      if (action.image.startsWith('ostree-')) {
+        throw new Day2Error(`bootc takes a plain image reference, not rpm-ostree's ${action.image}`);
+      }
+      if (action.signature?.startsWith('remote:')) {
+        throw new Day2Error(
+          "bootc verifies images by the host's containers policy: an ostree remote is an rpm-ostree choice",
+        );
+      }
+      return [
+        'bootc',
+        'switch',
+        ...(action.apply ? ['--apply'] : []),
+        ...(action.signature === 'signed' ? ['--enforce-container-sigpolicy'] : []),
+        action.image,
+      ];
     case 'rollback':
       return ['bootc', 'rollback', ...(action.apply ? ['--apply'] : [])];
+    case 'apply-live':
+    case 'reset':
+      throw new Day2Error(`${action.kind} is an rpm-ostree action: bootc has none`);
   }
 }
 
 /** The action with its fields checked; a ValidationError names the bad ones. */
 export function checkDay2Action(action: Day2Action): Day2Action {
-  const kinds = ['check', 'upgrade', 'switch', 'rollback'];
+  const kinds = ['check', 'upgrade', 'switch', 'rollback', 'apply-live', 'reset'];
   if (!action || !kinds.includes(action.kind)) {
     throw new ValidationError([{ field: 'action', message: `one of ${kinds.join(', ')}` }]);
   }
   if (action.kind === 'switch') {
-    const image = imageReferenceSchema.safeParse(action.image);
+    if (action.signature !== undefined && !SIGNATURE_CHOICE.test(action.signature)) {
+      throw new ValidationError([{ field: 'signature', message: SIGNATURE_HELP }]);
+    }
+    // A reference spelled as rpm-ostree reads it (ostree-…:) is checked that way (bootc refuses it later).
+    const given = typeof action.image === 'string' ? action.image.trim() : action.image;
+    if (typeof given === 'string' && given.startsWith('ostree-')) {
+      rebaseReference(given, action.signature);
+      return { ...action, image: given };
+    }
+    const plain = typeof given === 'string' && given.startsWith('docker://') ? given.slice('docker://'.length) : given;
+    const image = imageReferenceSchema.safeParse(plain);
     if (!image.success) throw new ValidationError([{ field: 'image', message: image.error.issues[0].message }]);
     return { ...action, image: image.data };
   }
@@ -91,7 +128,7 @@ export class Day2Service {
     this.#options = options;
   }
 
-  /** What the VM's image is now: booted, staged, rollback, tracked. */
+  /** What manages the VM and what its image is now: booted, staged (pending), rollback, tracked. */
   async status(vmId: string, signal?: AbortSignal): Promise<HostStatus> {
     const vm = await this.#running(vmId);
     const client = await this.#connect(vm);
@@ -117,24 +154,34 @@ export class Day2Service {
 
   async #runAction(vmId: string, action: Day2Action, context: JobContext<Day2Detail>) {
     const vm = await this.#running(vmId);
-    const apply = action.kind !== 'check' && action.apply;
+    const apply = 'apply' in action && action.apply;
     const [first] = stepsOf(action);
     context.step(first, 'running');
     let client = await this.#connect(vm);
     try {
+      // Which tool manages the guest decides the command (and whether it has the action at all).
+      const before = await this.#readStatus(client, vm, context.signal);
+      context.setDetail({ vmId, action: action.kind, manager: before.manager });
+      checkOffered(before.manager, action, vm.name);
+      const plan = planAction(before.manager as 'bootc' | 'rpm-ostree', action, bootcArgv);
       // A reboot is known by the kernel's boot id changing, not by SSH going away for a moment.
       const bootBefore = apply ? await this.#bootId(client, vm) : undefined;
-      const argv = bootcArgv(action);
+      const argv = plan.argv;
       context.log(`$ ${shellCommand(argv)}`);
       // Real progress where the guest's bootc reports it (upgrade and switch download), else its output alone.
-      const progress =
-        (action.kind === 'upgrade' || action.kind === 'switch') && (await this.#offersProgress(client, vm, argv));
+      const progress = plan.progress && (await this.#offersProgress(client, vm, argv));
       const result = await this.#exec(client, vm, argv, context, progress);
-      if (result.code !== 0 && !result.dropped) {
+      if (!plan.succeeded(result.code) && !result.dropped) {
         throw new Day2Error(`${shellCommand(argv)} failed (exit status ${result.code}): ${lastLine(result)}`);
       }
+      if (before.manager === 'rpm-ostree' && action.kind === 'check' && result.code === 0) {
+        // An update is there: what it changes, package by package.
+        context.log(`$ ${shellCommand(RPM_OSTREE_PREVIEW)}`);
+        const preview = await this.#exec(client, vm, RPM_OSTREE_PREVIEW, context);
+        if (!plan.succeeded(preview.code)) context.warn(`rpm-ostree upgrade --preview failed: ${lastLine(preview)}`);
+      }
       context.step(first, 'succeeded');
-      if (apply && !result.dropped && NOTHING_TO_DO.test(result.stdout)) {
+      if (apply && !result.dropped && plan.nothingToDo.test(result.stdout)) {
         context.step('Rebooting', 'skipped', 'nothing to apply');
       } else if (apply) {
         context.step('Rebooting', 'running', `Waiting for VM ${vm.name} to boot again`);
@@ -144,10 +191,10 @@ export class Day2Service {
       }
       context.step('Reading the status', 'running');
       const status = await this.#readStatus(client, vm, context.signal);
-      context.setDetail({ vmId, action: action.kind, status });
+      context.setDetail({ vmId, action: action.kind, manager: status.manager, status });
       context.step('Reading the status', 'succeeded');
       const summary = summaryOf(action, vm, status);
-      return { detail: { vmId, action: action.kind, status }, summary, message: summary };
+      return { detail: { vmId, action: action.kind, manager: status.manager, status }, summary, message: summary };
     } finally {
       client.end();
     }
@@ -166,19 +213,9 @@ export class Day2Service {
     return vm;
   }
 
-  #target(vm: VmInfo, key: Buffer) {
-    return {
-      host: vm.sshHost ?? '127.0.0.1',
-      port: vm.sshPort as number,
-      user: vm.sshUser,
-      privateKey: key,
-      hostKeyFingerprint: vm.hostKeyFingerprint,
-    };
-  }
-
   async #connect(vm: VmInfo): Promise<Client> {
     try {
-      return (await connectWithKey(this.#target(vm, await readFile(vm.sshKeyPath)))).client;
+      return (await connectWithKey(await this.#options.vms.sshTarget(vm))).client;
     } catch (error: unknown) {
       throw connectionError(vm, error);
     }
@@ -187,7 +224,7 @@ export class Day2Service {
   /** After `--apply`: SSH again once the guest runs a new boot, its host key the same as before the reboot. */
   async #waitForReboot(vm: VmInfo, bootBefore: string, context: JobContext<Day2Detail>): Promise<Client> {
     const deadline = Date.now() + (this.#options.rebootTimeoutMs ?? 10 * 60_000);
-    const target = this.#target(vm, await readFile(vm.sshKeyPath));
+    const target = await this.#options.vms.sshTarget(vm);
     let lastError: Error | undefined;
     while (Date.now() < deadline && !context.signal.aborted) {
       await sleep(2000);
@@ -241,16 +278,15 @@ export class Day2Service {
   }
 
   async #readStatus(client: Client, vm: VmInfo, signal?: AbortSignal): Promise<HostStatus> {
-    let last: ExecResult | undefined;
-    for (const argv of BOOTC_STATUS_COMMANDS) {
-      last = await execOverSsh(client, shellCommand(asRoot(vm, argv)), { signal });
-      if (last.code === 0) return parseBootcStatus(last.stdout, (this.#options.now ?? Date.now)());
-      if (last.code === 127 || /command not found|not found/.test(last.stderr)) {
-        throw new Day2Error(`VM ${vm.name} has no bootc: its image is not a bootable container managed by bootc`);
-      }
-      if (!isUnknownFlag(last.stderr)) break;
+    try {
+      return await readHostStatus(
+        argv => execOverSsh(client, shellCommand(asRoot(vm, argv)), { signal }),
+        vm.name,
+        (this.#options.now ?? Date.now)(),
+      );
+    } catch (error: unknown) {
+      throw error instanceof UpdateManagerError ? new Day2Error(error.message) : error;
     }
-    throw new Day2Error(`bootc status failed on VM ${vm.name}: ${last ? lastLine(last) : 'no answer'}`);
   }
 }
 
@@ -260,8 +296,10 @@ function stepsOf(action: Day2Action): string[] {
     upgrade: 'Staging the update',
     switch: `Switching to ${action.kind === 'switch' ? action.image : ''}`,
     rollback: 'Rolling back',
+    'apply-live': 'Applying live',
+    reset: 'Resetting to the image',
   }[action.kind];
-  const apply = action.kind !== 'check' && action.apply;
+  const apply = 'apply' in action && action.apply;
   return [first, ...(apply ? ['Rebooting'] : []), 'Reading the status'];
 }
 
@@ -280,25 +318,38 @@ function connectionError(vm: VmInfo, error: unknown): Error {
       `VM ${vm.name} answered with another host key than at its boot (${error.message}): refusing to log in. If the guest was reinstalled, stop and start the VM to pin its new key.`,
     );
   }
-  return new Day2Error(`cannot log in to VM ${vm.name}: ${(error as Error).message}`);
+  const failed = new Day2Error(`cannot log in to VM ${vm.name}: ${(error as Error).message}`);
+  if (error instanceof LoginRefusedError && error.passwordWouldHelp) {
+    return Object.assign(failed, { code: VM_PASSWORD_NEEDED });
+  }
+  return failed;
 }
 
 function summaryOf(action: Day2Action, vm: VmInfo, status: HostStatus): string {
+  if (status.manager === 'none') return `VM ${vm.name} is managed by neither bootc nor rpm-ostree`;
   const booted = status.booted?.image;
   const version = booted?.version ? ` ${booted.version}` : '';
+  const cached = status.manager === 'bootc' ? status.booted?.cachedUpdate : status.cachedUpdate;
+  const next = status.manager === 'bootc' ? status.staged : status.pending;
+  const nextName = next?.image?.image ?? (status.manager === 'rpm-ostree' ? status.pending?.origin : undefined);
   switch (action.kind) {
     case 'check':
-      return status.booted?.cachedUpdate
-        ? `VM ${vm.name}: an update is available (${status.booted.cachedUpdate.version ?? status.booted.cachedUpdate.digest ?? 'new image'})`
+      return cached
+        ? `VM ${vm.name}: an update is available (${cached.version ?? cached.digest ?? 'new image'})`
         : `VM ${vm.name} is up to date`;
+    case 'apply-live':
+      return `VM ${vm.name} runs the changes of ${nextName ?? 'the pending deployment'} live; a reboot boots it for good`;
     case 'upgrade':
     case 'switch':
     case 'rollback':
-      if (action.apply) return `VM ${vm.name} booted ${booted?.image ?? 'its image'}${version}`;
-      return status.staged
-        ? `VM ${vm.name}: ${status.staged.image?.image ?? 'an update'} is staged; it boots at the next reboot`
-        : action.kind === 'rollback' && status.rollbackQueued
-          ? `VM ${vm.name} boots the rollback at the next reboot`
-          : `VM ${vm.name}: nothing staged`;
+    case 'reset':
+      if (action.apply) {
+        const origin = status.manager === 'rpm-ostree' ? status.booted?.origin : undefined;
+        return `VM ${vm.name} booted ${booted?.image ?? origin ?? 'its image'}${version}`;
+      }
+      if (next) return `VM ${vm.name}: ${nextName ?? 'an update'} is staged; it boots at the next reboot`;
+      return action.kind === 'rollback' && status.manager === 'bootc' && status.rollbackQueued
+        ? `VM ${vm.name} boots the rollback at the next reboot`
+        : `VM ${vm.name}: nothing staged`;
   }
 }

@@ -1,6 +1,6 @@
 /**
- * "Rebuild & update": the seed's edit → build → push → `bootc upgrade` → reboot loop as one job of
- * kind `vm-update-loop`. It reads the image the VM tracks, builds it again from the Containerfile
+ * "Rebuild & update": the seed's edit → build → push → `bootc upgrade` (or `rpm-ostree upgrade`) →
+ * reboot (or, on rpm-ostree, apply live) loop as one job of kind `vm-update-loop`. It reads the image the VM tracks, builds it again from the Containerfile
  * folder under that reference, lints it (`bootc container lint`: errors stop it unless the user
  * goes on anyway), pushes it, has the VM upgrade to it and reboot, and ends by comparing
  * the digest the VM booted with the one just pushed. It stops at the first failure, saying which
@@ -12,7 +12,7 @@
  * result at all: that is refused at once, with what to do.
  */
 
-import type { Day2Detail, HostStatus, UpdateLoopDetail } from '../api/day2';
+import type { BootcHostStatus, Day2Detail, HostStatus, RpmOstreeHostStatus, UpdateLoopDetail } from '../api/day2';
 import { shortDigest } from '../api/day2';
 import type { Job } from '../api/jobs';
 import { ValidationError } from '../api/validation';
@@ -42,6 +42,8 @@ export interface UpdateLoopRequest {
   engineId?: string;
   /** Go on when `bootc container lint` finds errors (they are listed as warnings then). */
   ignoreLintErrors?: boolean;
+  /** rpm-ostree hosts: apply the update live (`rpm-ostree apply-live`) instead of rebooting. */
+  applyLive?: boolean;
 }
 
 export interface UpdateLoopDeps {
@@ -65,7 +67,10 @@ export const UPDATE_LOOP_STEPS = [
  * Where to push so that a VM tracking `tracked` pulls it: the same reference, or this machine's
  * loopback for QEMU's host alias. A refusal (ValidationError on `tracked`) when the VM cannot pull.
  */
-export function pushTargetOf(tracked: HostStatus['tracked']): { ref: string; local: boolean } {
+export function pushTargetOf(tracked: (BootcHostStatus | RpmOstreeHostStatus)['tracked']): {
+  ref: string;
+  local: boolean;
+} {
   if (!tracked) {
     throw new ValidationError([
       { field: 'tracked', message: 'the VM tracks no image: switch it to a pushed reference first' },
@@ -115,7 +120,10 @@ async function runLoop(deps: UpdateLoopDeps, request: UpdateLoopRequest, context
   const vm: VmInfo = await deps.vms.get(request.vmId);
 
   context.step(reading, 'running');
-  const before = await deps.day2.status(vm.id, context.signal);
+  const before = managed(await deps.day2.status(vm.id, context.signal), vm);
+  if (request.applyLive && before.manager !== 'rpm-ostree') {
+    throw new Error(`VM ${vm.name} is managed by ${before.manager}: only rpm-ostree applies an update live`);
+  }
   detail.tracked = before.tracked?.image;
   const target = pushTargetOf(before.tracked);
   detail.pushedRef = target.ref;
@@ -174,19 +182,37 @@ async function runLoop(deps: UpdateLoopDeps, request: UpdateLoopRequest, context
   context.setDetail({ ...detail });
   context.step(pushing, 'succeeded', pushed.digest ? shortDigest(pushed.digest) : undefined);
 
-  context.step(updating, 'running', `bootc upgrade --apply on ${vm.name}`);
-  const upgrade = deps.day2.run(vm.id, { kind: 'upgrade', apply: true });
-  const upgraded = await followJob(deps.jobs, upgrade.id, context);
-  if (upgraded.status !== 'succeeded') {
-    throw new Error(`the update of VM ${vm.name} failed: ${upgraded.error?.message ?? upgraded.status}`);
+  const how =
+    before.manager === 'bootc'
+      ? 'bootc upgrade --apply'
+      : request.applyLive
+        ? 'rpm-ostree upgrade, then rpm-ostree apply-live'
+        : 'rpm-ostree upgrade --reboot';
+  context.step(updating, 'running', `${how} on ${vm.name}`);
+  let status: HostStatus | undefined;
+  for (const action of request.applyLive
+    ? [{ kind: 'upgrade', apply: false } as const, { kind: 'apply-live' } as const]
+    : [{ kind: 'upgrade', apply: true } as const]) {
+    const upgrade = deps.day2.run(vm.id, action);
+    const upgraded = await followJob(deps.jobs, upgrade.id, context);
+    if (upgraded.status !== 'succeeded') {
+      throw new Error(`the update of VM ${vm.name} failed: ${upgraded.error?.message ?? upgraded.status}`);
+    }
+    status = (upgraded.detail as Day2Detail | undefined)?.status;
   }
-  const status = (upgraded.detail as Day2Detail | undefined)?.status;
   detail.status = status;
   context.setDetail({ ...detail });
   context.step(updating, 'succeeded');
 
   context.step(checking, 'running');
-  const booted = status?.booted?.image?.digest;
+  // Applied live, the new image is the pending deployment whose changes the booted one runs.
+  const running =
+    request.applyLive && status?.manager === 'rpm-ostree' && status.booted?.liveReplaced
+      ? status.pending
+      : status && status.manager !== 'none'
+        ? status.booted
+        : undefined;
+  const booted = running?.image?.digest;
   if (pushed.digest && booted !== pushed.digest) {
     throw new Error(
       `VM ${vm.name} booted ${shortDigest(booted) ?? 'no image digest'}, not the image just pushed (${shortDigest(pushed.digest)}): ` +
@@ -197,6 +223,16 @@ async function runLoop(deps: UpdateLoopDeps, request: UpdateLoopRequest, context
     `VM ${vm.name} runs ${before.tracked?.image} ${shortDigest(booted) ?? ''}, the image just built and pushed`.trim();
   context.step(checking, 'succeeded', shortDigest(booted));
   return { detail, summary: message, message };
+}
+
+/** The status of a VM an update tool manages; an error saying so for one it does not. */
+function managed(status: HostStatus, vm: VmInfo): BootcHostStatus | RpmOstreeHostStatus {
+  if (status.manager === 'none') {
+    throw new Error(
+      `VM ${vm.name} is managed by neither bootc nor rpm-ostree (${status.reason}): it cannot be updated`,
+    );
+  }
+  return status;
 }
 
 function counted(n: number, noun: string): string {

@@ -17,6 +17,7 @@ import { RouteRegistry } from '../rpc/route-registry';
 import { RpcServer } from '../rpc/rpc-server';
 import { createStudioApi } from '../rpc/studio-api';
 import { buildDiskFinder } from '../vms/vm-build-disk';
+import { cloudInitProbe } from '../vms/vm-cloud-init';
 import { registerVmProvider } from './vm-provider';
 import { VmService } from '../vms/vm-service';
 import { Throttle } from '../rpc/throttle';
@@ -78,7 +79,12 @@ export async function activateStudio(context: pd.ExtensionContext): Promise<void
     // A rootless podman on Linux: the builder runs on root's podman, through one pkexec prompt.
     ...(pd.env.isLinux ? { handoff: { admin: pdAdminRunner(pd.process) } } : {}),
   });
-  const vms = new VmService({ storeDir: context.storagePath, jobs, buildDisk: buildDiskFinder(builds.store) });
+  const vms = new VmService({
+    storeDir: context.storagePath,
+    jobs,
+    buildDisk: buildDiskFinder(builds.store),
+    cloudInitProbe: cloudInitProbe(async () => engine, builds.store),
+  });
   // Called only after the server below exists.
   const pushImagesChanged = () => void server.push(PUSH_CHANNELS.imagesChanged);
   const openFolder = (path: string) => pd.env.openExternal(pd.Uri.file(path));

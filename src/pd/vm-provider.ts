@@ -26,6 +26,7 @@ export const FACTORY = {
   cpus: 'bootc-studio.factory.vm.cpus',
   hypervisor: 'bootc-studio.factory.vm.hypervisor',
   diskSize: 'bootc-studio.factory.vm.diskSize',
+  cloudInit: 'bootc-studio.factory.vm.cloudInit',
 } as const;
 
 /** How the Create form's fields are called, for its messages. */
@@ -36,6 +37,7 @@ const FIELD_LABELS: Record<string, string> = {
   cpus: 'CPUs',
   hypervisor: 'Hypervisor',
   diskGiB: 'Disk size',
+  cloudInit: 'cloud-init seed',
 };
 
 const STATUS: Record<VmState, pd.ProviderConnectionStatus> = {
@@ -69,6 +71,8 @@ export function factoryRequest(params: Record<string, unknown>): LaunchVmRequest
   const hypervisor = String(params[FACTORY.hypervisor] ?? '').trim();
   const isFile = isAbsoluteHostPath(source);
   const diskGiB = isFile && /\.iso$/i.test(source) ? number(FACTORY.diskSize) : undefined;
+  // `auto` (the default, sent always) leaves it to the backend: looked for in a build's image.
+  const cloudInit = String(params[FACTORY.cloudInit] ?? 'auto');
   return {
     source: isFile ? { diskPath: source } : { buildId: source },
     name: name || undefined,
@@ -76,6 +80,7 @@ export function factoryRequest(params: Record<string, unknown>): LaunchVmRequest
     cpus: number(FACTORY.cpus),
     ...(hypervisor && hypervisor !== 'qemu' ? { hypervisor: hypervisor as Hypervisor } : {}),
     ...(diskGiB !== undefined ? { diskGiB } : {}),
+    ...(cloudInit === 'attach' ? { cloudInit: true } : cloudInit === 'none' ? { cloudInit: false } : {}),
   };
 }
 

@@ -38,22 +38,28 @@ export class Day2Handlers implements Day2Api {
     if (typeof action !== 'object' || action === null || Array.isArray(action)) {
       throw new Error('action: an action is an object with a kind');
     }
-    const { kind, image, apply } = action as Record<string, unknown>;
+    const { kind, image, apply, signature } = action as Record<string, unknown>;
     if (apply !== undefined && typeof apply !== 'boolean') throw new Error('apply: true or false');
+    if (signature !== undefined && typeof signature !== 'string') throw new Error('signature: a string');
     // Only the fields an action has go on: nothing else of the page's object reaches the guest.
-    const checked = { kind, apply: apply === true, ...(kind === 'switch' ? { image } : {}) } as Day2Action;
+    const checked = {
+      kind,
+      ...(kind === 'check' || kind === 'apply-live' ? {} : { apply: apply === true }),
+      ...(kind === 'switch' ? { image, ...(signature === undefined ? {} : { signature }) } : {}),
+    } as Day2Action;
     return this.#day2.run(id, checked).id;
   }
 
   async rebuildAndUpdateVm(vmId: unknown, source: unknown): Promise<string> {
     const id = checkId('vmId', vmId);
-    const { contextDir, containerfile, ignoreLintErrors } = (
+    const { contextDir, containerfile, ignoreLintErrors, applyLive } = (
       typeof source === 'object' && source !== null ? source : {}
     ) as Record<string, unknown>;
     const request = await checkUpdateLoopRequest({
       vmId: id,
       contextDir: checkAbsolutePath('contextDir', contextDir),
       ...(ignoreLintErrors === true ? { ignoreLintErrors: true } : {}),
+      ...(applyLive === true ? { applyLive: true } : {}),
       ...(containerfile === undefined || containerfile === ''
         ? {}
         : { containerfile: checkTitle('containerfile', containerfile) }),

@@ -88,6 +88,13 @@ export class VmsHandlers implements VmsApi {
     await this.deps.vms.writeConsole(checkId('vmId', vmId), data);
   }
 
+  async logInToVm(vmId: unknown, password: unknown): Promise<VmInfo> {
+    if (typeof password !== 'string' || password.length > 4096 || password.includes('\0')) {
+      throw Object.assign(new Error('password: text of at most 4096 characters, without NUL'), { field: 'password' });
+    }
+    return this.deps.vms.logIn(checkId('vmId', vmId), password);
+  }
+
   async openVmTerminal(vmId: unknown, rows: unknown, cols: unknown): Promise<string> {
     const vm = await this.deps.vms.get(checkId('vmId', vmId));
     if (vm.state !== 'running' || !vm.sshPort) throw new Error(`VM ${vm.name} is ${vm.state}: start it first`);

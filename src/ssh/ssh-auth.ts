@@ -104,8 +104,11 @@ export async function loadSshAuth(
 const ENCRYPTED =
   'it is encrypted with a passphrase, which cannot be asked for here; load it into an ssh-agent with `ssh-add`';
 
-/** The parsed private key, or why it cannot be used. */
-function parsePrivateKey(
+/**
+ * The parsed private key, or why it cannot be used (a sentence for a message). `parseKey` is ssh2's
+ * (`(await loadSsh2()).utils.parseKey`): ssh2 loads on first use.
+ */
+export function parsePrivateKey(
   path: string,
   readFile: (path: string) => Buffer,
   parseKey: typeof Ssh2.utils.parseKey,

@@ -7,7 +7,7 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import type { Client, ClientChannel } from 'ssh2';
+import type { AuthenticationType, Client, ClientChannel, NextAuthHandler } from 'ssh2';
 
 import { loadSsh2 } from '../platform/lazy-packages';
 import { blobKeyType, keyFingerprint, knownHostsName } from './ssh-known-hosts';
@@ -16,7 +16,9 @@ export interface KeySshTarget {
   host: string;
   port: number;
   user: string;
-  privateKey: string | Buffer;
+  /** The one key to log in with (a VM's own); or `login` for a choice of keys, an agent and a password. */
+  privateKey?: string | Buffer;
+  login?: SshLogin;
   /** `SHA256:…` fingerprint the server's host key must have; undefined accepts any (and reports it). */
   hostKeyFingerprint?: string;
   readyTimeoutMs?: number;
@@ -27,6 +29,92 @@ export interface KeySshConnection {
   /** The server's host key (the public key blob) and its fingerprint (`SHA256:…`). */
   hostKey: Buffer;
   hostKeyFingerprint: string;
+}
+
+/** What to offer, in this order, when no single key is known to be the one: keys, an ssh-agent, a password. */
+export interface SshLogin {
+  /** Private keys, each with how a message names it (`the key ~/.ssh/id_ed25519`). */
+  keys: { label: string; key: string | Buffer }[];
+  /** An ssh-agent socket (SSH_AUTH_SOCK). */
+  agent?: string;
+  /** Offered as a password and to keyboard-interactive prompts; never logged. */
+  password?: string;
+  /** Keys that could not be offered, with why (`~/.ssh/id_rsa: it is encrypted…`), for the refusal. */
+  skipped?: string[];
+}
+
+/** The server let none of what `login` offered in; `passwordWouldHelp` when it takes a password and none was given. */
+export class LoginRefusedError extends Error {
+  constructor(
+    target: Pick<KeySshTarget, 'host' | 'port' | 'user'>,
+    readonly tried: string[],
+    readonly passwordWouldHelp: boolean,
+    skipped: string[] = [],
+    /** The methods the server said it takes. */
+    takes: string[] = [],
+  ) {
+    const offered =
+      tried.length > 0
+        ? `tried ${tried.join('; ')}`
+        : takes.length > 0 && !takes.includes('publickey')
+          ? `it takes no keys, only: ${takes.join(', ')}`
+          : 'no key of yours to offer, and no ssh-agent runs';
+    super(
+      `${target.user}@${target.host}:${target.port} refused the login (${offered})` +
+        (skipped.length > 0 ? `; not offered: ${skipped.join('; ')}` : '') +
+        (passwordWouldHelp ? `; it takes the password of ${target.user}` : ''),
+    );
+    this.name = 'LoginRefusedError';
+  }
+}
+
+/**
+ * ssh2's authHandler for `login`: each key, then the agent, then the password (as `password` and as
+ * the answer to keyboard-interactive prompts); `tried` names what was offered, for the refusal.
+ */
+function loginHandler(user: string, login: SshLogin, tried: string[], offers: Set<AuthenticationType>) {
+  const queue: { label: string; method: Parameters<NextAuthHandler>[0] }[] = [
+    ...login.keys.map(({ label, key }) => ({ label, method: { type: 'publickey' as const, username: user, key } })),
+    ...(login.agent
+      ? [
+          {
+            label: `the ssh-agent at ${login.agent}`,
+            method: { type: 'agent' as const, username: user, agent: login.agent },
+          },
+        ]
+      : []),
+  ];
+  const password = login.password;
+  if (password !== undefined) {
+    queue.push({ label: 'the password', method: { type: 'password', username: user, password } });
+    queue.push({
+      label: 'the password (keyboard-interactive)',
+      method: {
+        type: 'keyboard-interactive',
+        username: user,
+        prompt: (_name, _instructions, _lang, prompts, finish) => finish(prompts.map(() => password)),
+      },
+    });
+  }
+  let asked = false;
+  return (methodsLeft: AuthenticationType[] | null, _partial: boolean | null, next: NextAuthHandler) => {
+    // First `none`, as OpenSSH does: the server's answer says which methods it takes (a password?),
+    // even when there is no key to offer.
+    if (!asked) {
+      asked = true;
+      return next({ type: 'none', username: user });
+    }
+    for (const method of methodsLeft ?? []) offers.add(method);
+    for (;;) {
+      const entry = queue.shift();
+      if (!entry) return next(false as unknown as AuthenticationType);
+      const type = entry.method as { type: AuthenticationType };
+      // A server that said which methods it takes is not offered the others.
+      if (methodsLeft && !methodsLeft.includes(type.type === 'agent' ? 'publickey' : type.type)) continue;
+      if (!entry.label.endsWith('(keyboard-interactive)')) tried.push(entry.label);
+      return next(entry.method);
+    }
+  };
 }
 
 export class HostKeyChangedError extends Error {
@@ -46,14 +134,23 @@ export async function connectWithKey(target: KeySshTarget): Promise<KeySshConnec
     let hostKey: Buffer = Buffer.alloc(0);
     let refused: Error | undefined;
     let ready = false;
+    const tried: string[] = [];
+    const offers = new Set<AuthenticationType>();
+    const login = target.login;
     client.once('ready', () => {
       ready = true;
       resolve({ client, hostKey, hostKeyFingerprint: seen });
     });
     // On for good: ssh2 may report more than one error, and one after the login (a lost connection)
     // must not go unhandled; the caller listens too when it cares.
-    client.on('error', error => {
+    client.on('error', (error: Error & { level?: string }) => {
       client.end();
+      if (!refused && login && error.level === 'client-authentication') {
+        const takesPassword = offers.has('password') || offers.has('keyboard-interactive');
+        refused = new LoginRefusedError(target, tried, takesPassword && login.password === undefined, login.skipped, [
+          ...offers,
+        ]);
+      }
       reject(refused ?? error);
     });
     // A server may close the connection during the handshake without an error being raised.
@@ -64,7 +161,7 @@ export async function connectWithKey(target: KeySshTarget): Promise<KeySshConnec
       host: target.host,
       port: target.port,
       username: target.user,
-      privateKey: target.privateKey,
+      ...(login ? { authHandler: loginHandler(target.user, login, tried, offers) } : { privateKey: target.privateKey }),
       readyTimeout: target.readyTimeoutMs ?? 20_000,
       hostVerifier: (key: Buffer) => {
         hostKey = key;
@@ -170,7 +267,8 @@ export async function waitForSsh(
       return { connection };
     } catch (error: unknown) {
       lastError = error instanceof Error ? error : new Error(String(error));
-      if (error instanceof HostKeyChangedError) break;
+      // Neither changes by waiting: another machine answers, or none of the user's keys is in the image.
+      if (error instanceof HostKeyChangedError || error instanceof LoginRefusedError) break;
     }
     await sleep(options.intervalMs ?? 1000);
   }

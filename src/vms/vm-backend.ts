@@ -5,7 +5,7 @@
  * (`fusion/fusion-backend.ts`) where it is installed; Hyper-V (`hyperv/hyperv-backend.ts`) on Windows.
  */
 
-import type { VmAcceleration } from '../api/vms';
+import type { Hypervisor, VmAcceleration } from '../api/vms';
 import type { StoredVm, VmPaths, VmRuntime } from './vm-store';
 
 export interface BackendLaunchOptions {
@@ -25,6 +25,8 @@ export interface BackendLaunch {
   sshPort: number;
   acceleration?: VmAcceleration;
   warnings: string[];
+  /** The cloud-init NoCloud seed attached to the VM, when one was (QEMU). */
+  cloudInitSeed?: string;
 }
 
 export interface BackendStopOptions {
@@ -43,6 +45,8 @@ export interface VmBackend {
   readonly consoleInput: boolean;
   /** Whether it boots installer ISOs (the install step, onto a new blank disk). */
   readonly installs?: boolean;
+  /** Whether it attaches a cloud-init NoCloud seed to VMs that get one (QEMU). */
+  readonly attachesSeed?: boolean;
   /** Why this host cannot run VMs of this kind, or undefined when it can. */
   unavailable(): string | undefined;
   launch(vm: StoredVm, paths: VmPaths, options: BackendLaunchOptions): Promise<BackendLaunch>;
@@ -53,3 +57,10 @@ export interface VmBackend {
   /** Removes what the hypervisor itself keeps of a stopped VM (Hyper-V's VM); its folder goes after. */
   forget?(vmId: string): Promise<void>;
 }
+
+/** How messages name each hypervisor. */
+export const HYPERVISOR_NAMES: Record<Hypervisor, string> = {
+  qemu: 'QEMU',
+  fusion: 'VMware Fusion',
+  hyperv: 'Hyper-V',
+};

@@ -54,10 +54,15 @@ export function buildDiskFinder(store: BuildStore): (buildId: string, hypervisor
     const image = record.request.image;
     const chosen = candidates[index];
     const installer = (ISO_IMAGE_TYPES as readonly string[]).includes(chosen.type);
+    const userKeys: Record<string, string[]> = {};
+    for (const user of record.request.config?.users ?? []) {
+      if (user.sshKey?.trim()) (userKeys[user.name] ??= []).push(user.sshKey.trim());
+    }
     return {
       source: { kind: 'build', buildId, diskPath: chosen.path, imageRef: image, ...(installer ? { installer } : {}) },
       architecture,
       name: vmBaseName(image),
+      userKeys,
     };
   };
 }

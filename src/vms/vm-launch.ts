@@ -1,12 +1,12 @@
 /**
  * Booting a VM record under QEMU: what the host has (QEMU, qemu-img, firmware, acceleration), the
  * VM's own files (overlay disk, firmware variables, key pair — made once, kept across starts), a
- * free loopback port for SSH, then QEMU itself — after, for an installer ISO's VM not yet installed,
- * the installer's run onto a new disk (qemu/qemu-install.ts). Each missing piece is an error that says what to
- * install.
+ * free loopback port for SSH, the cloud-init seed when the VM gets one, then QEMU itself — after,
+ * for an installer ISO's VM not yet installed, the installer's run onto a new disk
+ * (qemu/qemu-install.ts). Each missing piece is an error that says what to install.
  */
 
-import { access, copyFile } from 'node:fs/promises';
+import { access, copyFile, rm } from 'node:fs/promises';
 
 import type { VmAcceleration } from '../api/vms';
 import { VM_DEFAULTS } from '../api/vms';
@@ -24,6 +24,7 @@ import type { QemuLaunch } from './qemu/qemu-argv';
 import { ensureOverlay } from './qemu/qemu-disk';
 import { installFromIso } from './qemu/qemu-install';
 import { startQemu } from './qemu/qemu-process';
+import { findSeedTool, makeSeed, seedToolHint } from './vm-cloud-init-seed';
 import { createVmKeyPair, readVmPublicKey, sshKeyCredential } from './vm-credentials';
 import type { BackendLaunchOptions } from './vm-backend';
 import type { StoredVm, VmPaths } from './vm-store';
@@ -42,6 +43,8 @@ export interface QemuHost {
   findQemuImg: typeof findQemuImg;
   findFirmware: typeof findFirmware;
   kvmUsable: () => boolean;
+  /** The tool that makes cloud-init seeds; default: found on PATH (and Homebrew's prefixes) as QEMU is. */
+  findSeedTool?: typeof findSeedTool;
   /** Forces an acceleration (tests on hosts whose KVM is not usable, or to try TCG). */
   acceleration?: VmAcceleration;
   /** How long an installer ISO may run at a VM's first start. Default 4 hours (emulated installs are slow). */
@@ -62,6 +65,8 @@ export interface LaunchResult {
   sshPort: number;
   acceleration: VmAcceleration;
   warnings: string[];
+  /** The cloud-init seed attached, when one was. */
+  seed?: string;
 }
 
 const exists = (path: string) =>
@@ -98,6 +103,10 @@ export async function launchQemuVm(
     );
   }
 
+  // Looked for before anything is made: a VM that needs a seed does not start without one.
+  const seedTool = vm.cloudInit?.seed ? (host.findSeedTool ?? findSeedTool)() : undefined;
+  if (vm.cloudInit?.seed && !seedTool) throw new VmHostError(seedToolHint(host.platform));
+
   options.step('Preparing the disk');
   const install = vm.source.installer && !(vm.installed && (await exists(paths.disk)));
   if (!vm.source.installer) {
@@ -109,7 +118,21 @@ export async function launchQemuVm(
     options.log("Making the VM's SSH key");
     await createVmKeyPair(paths.key, `bootc-studio-vm-${vm.id}`);
   }
-  const credential = sshKeyCredential(vm.sshUser, await readVmPublicKey(paths.key));
+  const publicKey = await readVmPublicKey(paths.key);
+  const credential = sshKeyCredential(vm.sshUser, publicKey);
+  // The NoCloud seed, made afresh at each start (the VM's name may have changed); never a stale one.
+  let seed: string | undefined;
+  if (seedTool) {
+    options.log(`Making the cloud-init seed (NoCloud, with ${seedTool.name}): the VM's key for ${vm.sshUser}`);
+    await makeSeed(
+      seedTool,
+      { instanceId: `bootc-studio-${vm.id}`, hostname: vm.name, user: vm.sshUser, publicKey },
+      paths.seed,
+    );
+    seed = paths.seed;
+  } else {
+    await rm(paths.seed, { force: true });
+  }
 
   let acceleration =
     host.acceleration ??
@@ -153,7 +176,8 @@ export async function launchQemuVm(
   const sshPort = await freePort();
   options.log(`Starting QEMU (${acceleration === 'tcg' ? 'emulated CPU' : acceleration}); SSH on 127.0.0.1:${sshPort}`);
   const started = await startQemu({
-    launch: { ...launch, acceleration, sshPort },
+    // The seed on the system's boots only: an installer has no use for it.
+    launch: { ...launch, acceleration, sshPort, seed },
     logFile: paths.qemuLog,
     signal: options.signal,
     log: options.log,
@@ -163,5 +187,6 @@ export async function launchQemuVm(
     sshPort,
     acceleration: started.acceleration,
     warnings: [...new Set([...warnings, ...started.warnings])],
+    seed,
   };
 }

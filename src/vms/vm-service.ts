@@ -5,23 +5,24 @@
  * process died half-way is settled from whether QEMU runs.
  */
 
-import { open, rm, stat } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 
 import type { Job } from '../api/jobs';
 import type { Hypervisor, HypervisorChoice, LaunchVmRequest, VmInfo, VmRecord, VmSource, VmState } from '../api/vms';
-import { VM_DEFAULTS } from '../api/vms';
-import { ValidationError } from '../api/validation';
 import type { JobRegistry } from '../jobs/job-registry';
 import { Listeners } from '../jobs/listeners';
 import { qemuBackend } from './qemu/qemu-backend';
 import { isAlive } from './qemu/qemu-process';
-import type { VmBackend } from './vm-backend';
+import { HYPERVISOR_NAMES, type VmBackend } from './vm-backend';
 import { hostBackends } from './vm-backends';
 import { readConsole, ConsoleWriter } from './vm-console';
+import { newVmRecord } from './vm-create';
 import { realQemuHost, type QemuHost } from './vm-launch';
-import { checkLaunchRequest, sshCommandOf } from './vm-request';
-import { runStart, SSH_STEP, type StartDeps } from './vm-start';
-import { VmStore, newVmId, type StoredVm } from './vm-store';
+import { decideCloudInit, type CloudInitProbe } from './vm-cloud-init';
+import { sshCommandOf } from './vm-request';
+import { tryPassword, vmHasOwnKey, vmPasswords, vmSshTarget, type VmPasswords } from './vm-login';
+import { pinHostKey, runStart, SSH_STEP, type StartDeps } from './vm-start';
+import { VmStore, type StoredVm } from './vm-store';
 
 export const VM_START_KIND = 'vm-start';
 export const VM_STOP_KIND = 'vm-stop';
@@ -31,6 +32,8 @@ export interface BuildDisk {
   source: Extract<VmSource, { kind: 'build' }>;
   architecture?: VmRecord['architecture'];
   name: string;
+  /** The SSH public keys the build's config gave each user, by user name. */
+  userKeys?: Record<string, string[]>;
 }
 
 export interface VmServiceOptions {
@@ -40,13 +43,24 @@ export interface VmServiceOptions {
   buildDisk(buildId: string, hypervisor?: Hypervisor): Promise<BuildDisk>;
   /** What QEMU needs of this host (tests replace parts of it). */
   host?: QemuHost;
-  /** The other hypervisors this host offers, by name; default: VMware Fusion on a Mac where it is installed, Hyper-V on Windows. */
-  backends?: Partial<Record<Exclude<Hypervisor, 'qemu'>, VmBackend>>;
+  /**
+   * Looks for cloud-init in a build's image before a VM of it first starts (a NoCloud seed is
+   * attached when found). Absent: such VMs get a seed only when it is chosen at launch.
+   */
+  cloudInitProbe?: CloudInitProbe;
+  /**
+   * The other hypervisors this host offers, by name; default: VMware Fusion on a Mac where it is
+   * installed, Hyper-V on Windows. QEMU's is made from `host` unless given (tests give one that keeps
+   * the VM's key to itself, as Fusion must).
+   */
+  backends?: Partial<Record<Hypervisor, VmBackend>>;
   now?: () => number;
   /** How long a start waits for the guest's SSH. Default by acceleration: 3 minutes with KVM or HVF, 10 emulated. */
   sshTimeoutMs?: number;
   /** How long a stop waits for the guest to power off after the power button. Default 90 s. */
   powerdownTimeoutMs?: number;
+  /** Where typed passwords are held (in memory); default the process's one store. */
+  passwords?: VmPasswords;
 }
 
 export interface VmChange {
@@ -63,15 +77,17 @@ export class VmService {
   readonly #listeners = new Listeners<VmChange>();
   readonly #writers = new Map<string, ConsoleWriter>();
   readonly #busy = new Map<string, Promise<unknown>>();
+  readonly #passwords: VmPasswords;
 
   constructor(options: VmServiceOptions) {
     this.#options = options;
     this.store = new VmStore(options.storeDir);
     this.#backends = {
       ...(options.backends ?? hostBackends(process.platform, process.env, options.storeDir)),
-      qemu: qemuBackend(options.host ?? realQemuHost()),
+      qemu: options.backends?.qemu ?? qemuBackend(options.host ?? realQemuHost()),
     };
     this.#now = options.now ?? Date.now;
+    this.#passwords = options.passwords ?? vmPasswords;
   }
 
   onDidChange(listener: (change: VmChange) => void): { dispose(): void } {
@@ -91,67 +107,16 @@ export class VmService {
 
   /** Makes a VM record (stopped) from a build or a disk file. */
   async create(request: LaunchVmRequest): Promise<VmInfo> {
-    const checked = checkLaunchRequest(request);
-    let source: VmSource;
-    let architecture = checked.architecture;
-    let baseName: string;
-    if ('buildId' in checked.source) {
-      const disk = await this.#options.buildDisk(checked.source.buildId, checked.hypervisor);
-      source = checked.source.imageId ? { ...disk.source, imageId: checked.source.imageId } : disk.source;
-      architecture ??= disk.architecture;
-      baseName = disk.name;
-    } else {
-      const diskPath = checked.source.diskPath;
-      const problem = await diskFileProblem(diskPath);
-      if (problem) throw new ValidationError([{ field: 'source', message: problem }]);
-      source = { kind: 'disk', diskPath, ...((await isIsoImage(diskPath)) ? { installer: true } : {}) };
-      baseName = 'vm';
-    }
-    if (checked.diskGiB !== undefined && !source.installer) {
-      throw new ValidationError([
-        {
-          field: 'diskGiB',
-          message: 'only an installer ISO gets a new disk: a built disk keeps the size it was built with',
-        },
-      ]);
-    }
     const { records } = await this.store.list();
-    const id = newVmId();
-    const record: Stored = {
-      id,
-      name: checked.name ?? uniqueName(baseName, records),
-      source,
-      hypervisor: checked.hypervisor ?? 'qemu',
-      architecture: architecture ?? (process.arch === 'arm64' ? 'arm64' : 'amd64'),
-      memoryMiB: checked.memoryMiB ?? VM_DEFAULTS.memoryMiB,
-      cpus: checked.cpus ?? VM_DEFAULTS.cpus,
-      sshUser: checked.sshUser ?? VM_DEFAULTS.sshUser,
-      state: 'stopped',
-      created: this.#now(),
-      warnings: [],
-      ...(source.installer ? { diskGiB: checked.diskGiB ?? VM_DEFAULTS.diskGiB } : {}),
-    };
-    const backend = this.#backends[record.hypervisor];
-    const unavailable = backend
-      ? backend.unavailable()
-      : `${HYPERVISOR_NAMES[record.hypervisor]} is not offered on this host`;
-    if (unavailable) throw new ValidationError([{ field: 'hypervisor', message: unavailable }]);
-    if (source.installer && !backend?.installs) {
-      throw new ValidationError([
-        {
-          field: 'hypervisor',
-          message: `${HYPERVISOR_NAMES[record.hypervisor]} does not run installer ISOs here: choose QEMU, or build a disk image`,
-        },
-      ]);
-    }
-    if (records.some(other => other.name === record.name)) {
-      throw new ValidationError([
-        { field: 'name', message: `a VM named ${JSON.stringify(record.name)} exists already` },
-      ]);
-    }
-    await this.store.makeDirs(id);
+    const record = await newVmRecord(request, {
+      buildDisk: this.#options.buildDisk,
+      backends: this.#backends,
+      records,
+      now: this.#now,
+    });
+    await this.store.makeDirs(record.id);
     await this.store.write(record);
-    this.#listeners.emit({ id });
+    this.#listeners.emit({ id: record.id });
     return this.#info(record);
   }
 
@@ -206,6 +171,7 @@ export class VmService {
             lastError: undefined,
           });
           this.#writers.get(id)?.close();
+          this.#passwords.forget(id);
           return { detail: this.#info(stopped), summary: `VM ${vm.name} stopped` };
         }),
     });
@@ -223,11 +189,34 @@ export class VmService {
     const paths = this.store.pathsOf(id);
     this.#writers.get(id)?.close();
     this.#writers.delete(id);
+    this.#passwords.forget(id);
     // Hyper-V keeps a VM of its own (with its disk in this VM's folder): removed before the folder.
     await this.#backends[vm.hypervisor]?.forget?.(id);
     await this.store.remove(id);
     if (paths.socketDir !== paths.dir) await rm(paths.socketDir, { recursive: true, force: true });
     this.#listeners.emit({ id });
+  }
+
+  /**
+   * Logs into the running VM with its SSH user's password (its own key did not reach it, none of the
+   * user's keys got in). A password that works is kept in this process's memory until the VM stops;
+   * the first login since boot pins the host key. Refusals name `password`, never hold it.
+   */
+  async logIn(id: string, password: string): Promise<VmInfo> {
+    const vm = await this.get(id);
+    const connection = await tryPassword(vm, password);
+    connection.client.end();
+    this.#passwords.set(id, password);
+    if (vm.hostKeyFingerprint) return vm;
+    return this.#exclusive(id, async () => {
+      const stored = (await this.store.read(id)) as Stored;
+      return this.#info(await this.#write(await pinHostKey(stored, this.store.pathsOf(id).dir, connection)));
+    });
+  }
+
+  /** Where and how to log into the running VM: its own key, else the user's keys and a typed password. */
+  sshTarget(vm: VmInfo) {
+    return vmSshTarget(vm, { passwords: this.#passwords });
   }
 
   /** Remembers where Rebuild & update built the VM's image from (offered again next time). */
@@ -280,6 +269,7 @@ export class VmService {
       backend,
       now: this.#now,
       sshTimeoutMs: this.#options.sshTimeoutMs,
+      decideCloudInit: (source, signal) => decideCloudInit(source, this.#options.cloudInitProbe, signal),
       write: (vm: Stored) => this.#write(vm),
       info: (vm: Stored) => this.#info(vm),
     };
@@ -335,38 +325,8 @@ export class VmService {
     return {
       ...record,
       sshKeyPath: paths.key,
-      ...(running && vm.sshPort
-        ? { sshCommand: sshCommandOf(vm, paths, this.#backends[vm.hypervisor]?.injectsKey ?? true) }
-        : {}),
+      ...(running && vm.sshPort ? { sshCommand: sshCommandOf(vm, paths, vmHasOwnKey(vm)) } : {}),
       ...(running && vm.started ? { uptimeMs: Math.max(0, this.#now() - vm.started) } : {}),
     };
   }
-}
-
-const HYPERVISOR_NAMES: Record<Hypervisor, string> = { qemu: 'QEMU', fusion: 'VMware Fusion', hyperv: 'Hyper-V' };
-
-function uniqueName(base: string, records: readonly VmRecord[]): string {
-  const taken = new Set(records.map(record => record.name));
-  for (let n = 1; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
-}
-
-/** Whether the file is an ISO 9660 image (`CD001` in its first volume descriptor, at 32 KiB + 1). */
-async function isIsoImage(path: string): Promise<boolean> {
-  const file = await open(path, 'r').catch(() => undefined);
-  if (!file) return false;
-  try {
-    const { buffer, bytesRead } = await file.read(Buffer.alloc(5), 0, 5, 0x8001);
-    return bytesRead === 5 && buffer.toString('latin1') === 'CD001';
-  } finally {
-    await file.close();
-  }
-}
-
-/** Why a file cannot be a VM's disk (it is missing, not a file, or far too small), or undefined. */
-async function diskFileProblem(path: string): Promise<string | undefined> {
-  const info = await stat(path).catch(() => undefined);
-  if (!info) return `${path} does not exist`;
-  if (!info.isFile()) return `${path} is not a file`;
-  if (info.size < 1024 * 1024) return `${path} is ${info.size} bytes: not a disk image`;
-  return undefined;
 }

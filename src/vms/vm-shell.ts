@@ -1,19 +1,20 @@
 /**
- * An interactive shell in a running VM: SSH with the VM's own key to its loopback port, its host
- * key checked against the one pinned at its first login after boot. What a terminal (Podman
+ * An interactive shell in a running VM: SSH to its loopback port with its own key (or the user's
+ * keys and typed password, vm-login.ts), its host key checked against the one pinned at its first
+ * login after boot. What a terminal (Podman
  * Desktop's Terminal tab) needs: output as it comes, input, resizes, and one end.
  */
 
-import { readFile } from 'node:fs/promises';
-
 import type { ClientChannel } from 'ssh2';
 
-import type { VmInfo } from '../api/vms';
-import { connectWithKey, openShell } from '../ssh/ssh-session';
+import { VM_PASSWORD_NEEDED, type VmInfo } from '../api/vms';
+import { connectWithKey, LoginRefusedError, openShell } from '../ssh/ssh-session';
+import { vmSshTarget } from './vm-login';
 
 export interface ShellCallbacks {
   data(text: string): void;
-  error(message: string): void;
+  /** `code` is VM_PASSWORD_NEEDED when a password would let us in. */
+  error(message: string, code?: string): void;
   end(): void;
 }
 
@@ -39,13 +40,7 @@ export function openVmShell(vm: VmInfo, callbacks: ShellCallbacks, size = { rows
 
   void (async () => {
     if (vm.state !== 'running' || !vm.sshPort) throw new Error(`VM ${vm.name} is ${vm.state}: start it first`);
-    const { client } = await connectWithKey({
-      host: vm.sshHost ?? '127.0.0.1',
-      port: vm.sshPort,
-      user: vm.sshUser,
-      privateKey: await readFile(vm.sshKeyPath),
-      hostKeyFingerprint: vm.hostKeyFingerprint,
-    });
+    const { client } = await connectWithKey(await vmSshTarget(vm));
     closeClient = () => client.end();
     if (closed) return client.end();
     channel = await openShell(client, dimensions.rows, dimensions.cols);
@@ -59,7 +54,11 @@ export function openVmShell(vm: VmInfo, callbacks: ShellCallbacks, size = { rows
     for (const data of pending) channel.write(data);
     pending = [];
   })().catch((error: unknown) => {
-    callbacks.error(`Could not open a shell in ${vm.name}: ${error instanceof Error ? error.message : String(error)}`);
+    const code = error instanceof LoginRefusedError && error.passwordWouldHelp ? VM_PASSWORD_NEEDED : undefined;
+    callbacks.error(
+      `Could not open a shell in ${vm.name}: ${error instanceof Error ? error.message : String(error)}`,
+      code,
+    );
     end();
   });
 

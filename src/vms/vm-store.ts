@@ -1,8 +1,9 @@
 /**
  * The VM records: `<store>/vms/<id>/vm.json`, one folder per VM on the job model's record store
  * (atomic writes, a damaged record reported and skipped). The folder also holds what is the VM's
- * own: its overlay disk, firmware variables, SSH key pair, console log and QEMU's log; its sockets
- * live there too when the path is short enough for a UNIX socket, else in a private runtime folder.
+ * own: its overlay disk, firmware variables, SSH key pair, cloud-init seed, console log and QEMU's
+ * log; its sockets live there too when the path is short enough for a UNIX socket, else in a
+ * private runtime folder.
  */
 
 import { randomBytes } from 'node:crypto';
@@ -65,6 +66,8 @@ const recordSchema = z.object({
   sshPort: z.number().int().optional(),
   sshHost: z.string().optional(),
   sshUser: z.string(),
+  keyAtBoot: z.boolean().optional(),
+  authorizedKeys: z.array(z.string()).optional(),
   hostKeyFingerprint: z.string().optional(),
   state: z.enum(['starting', 'running', 'stopping', 'stopped']),
   acceleration: z.enum(['kvm', 'hvf', 'tcg']).optional(),
@@ -76,6 +79,10 @@ const recordSchema = z.object({
   diskGiB: z.number().int().positive().optional(),
   installed: z.number().optional(),
   updateFrom: z.object({ contextDir: z.string(), containerfile: z.string().optional() }).optional(),
+  cloudInit: z
+    .object({ seed: z.boolean(), decidedBy: z.enum(['user', 'image', 'default']), reason: z.string() })
+    .optional(),
+  cloudInitSeed: z.string().optional(),
   runtime: z
     .object({
       pid: z.number().int().optional(),
@@ -101,6 +108,8 @@ export interface VmPaths {
   disk: string;
   vars: string;
   key: string;
+  /** The cloud-init NoCloud seed (`cidata`), made at each start of a VM that gets one. */
+  seed: string;
   consoleLog: string;
   qemuLog: string;
   pidFile: string;
@@ -144,6 +153,7 @@ export class VmStore {
       disk: join(dir, 'disk.qcow2'),
       vars: join(dir, 'efi-vars.fd'),
       key: join(dir, 'id_rsa'),
+      seed: join(dir, 'cidata.img'),
       consoleLog: join(dir, 'console.log'),
       qemuLog: join(dir, 'qemu.log'),
       pidFile: join(dir, 'qemu.pid'),

@@ -22,6 +22,7 @@ interface Terminal {
   start: number;
   ended: boolean;
   error?: string;
+  code?: string;
   lastRead: number;
 }
 
@@ -70,7 +71,10 @@ export class VmTerminals {
             terminal.start += drop;
           }
         },
-        error: message => (terminal.error = message),
+        error: (message, code) => {
+          terminal.error = message;
+          terminal.code = code;
+        },
         end: () => (terminal.ended = true),
       },
       { rows, cols },
@@ -90,6 +94,7 @@ export class VmTerminals {
       next: terminal.start + terminal.text.length,
       ended: terminal.ended,
       ...(terminal.error ? { error: terminal.error } : {}),
+      ...(terminal.code ? { code: terminal.code } : {}),
     };
     if (terminal.ended && chunk.data === '') this.#terminals.delete(id);
     return chunk;

@@ -83,7 +83,7 @@ describe('a VM from the UI', () => {
           if (!text.includes('e2e-42')) await session.page.keyboard.type('echo e2e-$((6*7))\n');
           return text;
         },
-        { timeout: 45_000, intervals: [10_000] },
+        { timeout: 45_000, interval: 10_000 },
       )
       .toContain('e2e-42');
     await shot('vm-console-1024-dark.png');

@@ -123,7 +123,7 @@ describe('bootc-studio vm …', () => {
     expect(status.stdout).toMatch(/Booted:\s+quay\.io\/example\/tiny-os:1, version 1, sha256:111111111111/);
     expect(status.stdout).not.toMatch(/Staged:|Rollback:/);
     const json = JSON.parse((await bootcStudio(['vm', 'status', 'cli-1', '--json'])).stdout) as HostStatus;
-    expect(json).toMatchObject({ tool: 'bootc', tracked: { image: 'quay.io/example/tiny-os:1' } });
+    expect(json).toMatchObject({ manager: 'bootc', tracked: { image: 'quay.io/example/tiny-os:1' } });
 
     // A push of the image, as the guest's stand-in bootc sees it.
     const pushed = 'sha256:3333333333333333333333333333333333333333333333333333333333333333';

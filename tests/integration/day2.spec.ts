@@ -12,7 +12,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
-import type { Day2Detail } from '../../src/api/day2';
+import type { BootcHostStatus, Day2Detail } from '../../src/api/day2';
 import type { VmInfo } from '../../src/api/vms';
 import { Day2Service } from '../../src/day2/day2-service';
 import { JobRegistry } from '../../src/jobs/job-registry';
@@ -51,7 +51,7 @@ describe('day 2 on a real VM', () => {
   async function act(action: Parameters<Day2Service['run']>[1]) {
     const job = await jobs.wait(day2.run(vm.id, action).id);
     const log = (await jobs.readLog(job.id, 0)).lines.join('\n');
-    return { job, log, status: (job.detail as Day2Detail).status };
+    return { job, log, status: (job.detail as Day2Detail).status as BootcHostStatus | undefined };
   }
 
   beforeAll(async () => {
@@ -69,9 +69,9 @@ describe('day 2 on a real VM', () => {
   }, 120_000);
 
   test('status: the booted image with its version and digest, the tracked reference, nothing staged', async () => {
-    const status = await day2.status(vm.id);
+    const status = (await day2.status(vm.id)) as BootcHostStatus;
     expect(status).toMatchObject({
-      tool: 'bootc',
+      manager: 'bootc',
       tracked: { image: 'quay.io/example/tiny-os:1', transport: 'registry' },
       booted: {
         image: { image: 'quay.io/example/tiny-os:1', version: '1', digest: FIRST, architecture: 'amd64' },
@@ -160,7 +160,7 @@ describe('day 2 on a real VM', () => {
 
   test('a guest whose bootc is older than --format answers through --json', async () => {
     await guest('touch /esp/bootc/old');
-    const status = await day2.status(vm.id);
+    const status = (await day2.status(vm.id)) as BootcHostStatus;
     expect(status.booted?.image?.digest).toBe(FIRST);
     const calls = (await guest('cat /esp/bootc/calls')).trim().split('\n').slice(-2);
     expect(calls).toEqual(['status --format=json', 'status --json']);
@@ -169,7 +169,10 @@ describe('day 2 on a real VM', () => {
 
   test('a host key other than the one pinned at boot is refused', async () => {
     const impostor = new Day2Service({
-      vms: { get: async id => ({ ...(await vms.get(id)), hostKeyFingerprint: 'SHA256:somebodyelse' }) },
+      vms: {
+        get: async id => ({ ...(await vms.get(id)), hostKeyFingerprint: 'SHA256:somebodyelse' }),
+        sshTarget: vm => vms.sshTarget(vm),
+      },
       jobs,
     });
     await expect(impostor.status(vm.id)).rejects.toThrow(/another host key than at its boot/);

@@ -6,7 +6,8 @@
  * booted the digest just pushed. An edit of the Containerfile and a second loop boots the new
  * digest with the first to roll back to. A VM tracking a `localhost/…` reference is refused at the
  * first step. `bootc container lint` (a stand-in bootc in the image) stops the loop before the push
- * on an error, unless told to go on.
+ * on an error, unless told to go on. On an rpm-ostree host (the test disk's stand-in rpm-ostree, also
+ * asking the registry), the loop runs `rpm-ostree upgrade` and applies the update live, or reboots.
  */
 
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -15,13 +16,14 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
-import type { Day2Detail, UpdateLoopDetail } from '../../src/api/day2';
+import type { BootcHostStatus, Day2Detail, RpmOstreeHostStatus, UpdateLoopDetail } from '../../src/api/day2';
 import type { VmInfo } from '../../src/api/vms';
 import { Day2Service } from '../../src/day2/day2-service';
 import { startUpdateLoop, type UpdateLoopDeps } from '../../src/day2/update-loop';
 import { PodmanSocketEngine } from '../../src/engine/socket/podman-socket';
 import { ImageOperations } from '../../src/images/image-operations';
 import { JobRegistry } from '../../src/jobs/job-registry';
+import { connectWithKey, execOverSsh } from '../../src/ssh/ssh-session';
 import type { VmService } from '../../src/vms/vm-service';
 import { BUSYBOX_BASE, createBusyboxBase } from './support/images';
 import { startPodmanService, type PodmanService } from './support/podman-service';
@@ -46,12 +48,16 @@ describe('Rebuild & update on a real VM, podman and registry', () => {
     const job = await jobs.wait(
       startUpdateLoop(deps, { vmId: vm.id, contextDir: context, ...(ignoreLintErrors ? { ignoreLintErrors } : {}) }).id,
     );
-    return { job, detail: job.detail as UpdateLoopDetail, log: (await jobs.readLog(job.id, 0)).lines.join('\n') };
+    return {
+      job,
+      detail: job.detail as UpdateLoopDetail & { status?: BootcHostStatus },
+      log: (await jobs.readLog(job.id, 0)).lines.join('\n'),
+    };
   };
   const switchTo = async (image: string) => {
     const job = await jobs.wait(day2.run(vm.id, { kind: 'switch', image, apply: false }).id);
     expect(job.error).toBeUndefined();
-    return (job.detail as Day2Detail).status;
+    return (job.detail as Day2Detail).status as BootcHostStatus | undefined;
   };
 
   beforeAll(async () => {
@@ -172,5 +178,60 @@ describe('Rebuild & update on a real VM, podman and registry', () => {
     });
     expect(goneOn.job.warnings.join('\n')).toMatch(/Gone on despite: Lint error: kernel: Multiple kernels found/);
     expect(goneOn.detail.status?.booted?.image?.digest).toBe(await registry.manifestDigest('tiny-os', 'loop'));
+  }, 400_000);
+
+  test('on an rpm-ostree host: push, rpm-ostree upgrade, then apply live; the next loop reboots', async () => {
+    const guest = async (command: string) => {
+      const current = await vms.get(vm.id);
+      const { client } = await connectWithKey({
+        host: '127.0.0.1',
+        port: current.sshPort as number,
+        user: 'root',
+        privateKey: await readFile(current.sshKeyPath),
+      });
+      try {
+        return (await execOverSsh(client, command)).stdout;
+      } finally {
+        client.end();
+      }
+    };
+    await guest('echo rpm-ostree > /esp/manager');
+    try {
+      const tracked = `10.0.2.2:${registry.port}/tiny-os:rpm`;
+      const rebase = await jobs.wait(
+        day2.run(vm.id, { kind: 'switch', image: tracked, apply: false, signature: 'unverified' }).id,
+      );
+      expect(rebase.error).toBeUndefined();
+      await writeFile(
+        join(context, 'Containerfile'),
+        `FROM ${BUSYBOX_BASE}\nLABEL containers.bootc=1\nRUN echo live > /etc/motd\n`,
+      );
+      const bootBefore = (await guest('cat /proc/sys/kernel/random/boot_id')).trim();
+      const live = await jobs.wait(startUpdateLoop(deps, { vmId: vm.id, contextDir: context, applyLive: true }).id);
+      const liveLog = (await jobs.readLog(live.id, 0)).lines.join('\n');
+      expect(live.error).toBeUndefined();
+      expect(liveLog).toMatch(/\$ rpm-ostree upgrade\n/);
+      expect(liveLog).toMatch(/\$ rpm-ostree apply-live/);
+      const pushed = await registry.manifestDigest('tiny-os', 'rpm');
+      const liveStatus = (live.detail as UpdateLoopDetail).status as RpmOstreeHostStatus;
+      expect(liveStatus.pending?.image).toMatchObject({ image: tracked, digest: pushed });
+      expect(liveStatus.booted?.liveReplaced).toBeDefined();
+      expect((await guest('cat /proc/sys/kernel/random/boot_id')).trim()).toBe(bootBefore);
+
+      await writeFile(
+        join(context, 'Containerfile'),
+        `FROM ${BUSYBOX_BASE}\nLABEL containers.bootc=1\nRUN echo rebooted > /etc/motd\n`,
+      );
+      const rebooted = await jobs.wait(startUpdateLoop(deps, { vmId: vm.id, contextDir: context }).id);
+      expect(rebooted.error).toBeUndefined();
+      expect((await jobs.readLog(rebooted.id, 0)).lines.join('\n')).toMatch(/\$ rpm-ostree upgrade --reboot/);
+      const second = await registry.manifestDigest('tiny-os', 'rpm');
+      expect(second).not.toBe(pushed);
+      const status = (rebooted.detail as UpdateLoopDetail).status as RpmOstreeHostStatus;
+      expect(status.booted?.image).toMatchObject({ image: tracked, digest: second });
+      expect((await guest('cat /proc/sys/kernel/random/boot_id')).trim()).not.toBe(bootBefore);
+    } finally {
+      await guest('rm -f /esp/manager');
+    }
   }, 400_000);
 });

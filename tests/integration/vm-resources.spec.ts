@@ -69,6 +69,7 @@ describe('VMs in Resources (Podman Desktop API stand-in, real QEMU)', () => {
       'bootc-studio.factory.vm.cpus',
       'bootc-studio.factory.vm.hypervisor',
       'bootc-studio.factory.vm.diskSize',
+      'bootc-studio.factory.vm.cloudInit',
     ]);
     const providerId = provider()!.id;
     await driver.providers.handle(

@@ -40,12 +40,22 @@ export const vmRunCommand: CliCommand = {
       type: 'string',
       description: `For an IMAGE: the builder of its disk (${Object.keys(BUILDER_PRESETS).join(', ')}, or an image; default centos)`,
     },
+    'cloud-init': {
+      type: 'boolean',
+      description:
+        "Attach a cloud-init NoCloud seed with the VM's key (default: when the image has cloud-init; off for a disk file)",
+    },
+    'no-cloud-init': { type: 'boolean', description: 'Attach no cloud-init seed, even when the image has cloud-init' },
     detach: { type: 'boolean', short: 'd', description: 'Do not open SSH once it runs; print how to reach it' },
   },
   async run(ctx, values, positionals) {
     const memoryMiB = numberOption(values.memory, '--memory');
     const cpus = numberOption(values.cpus, '--cpus');
     const diskGiB = numberOption(values['disk-size'], '--disk-size');
+    if (values['cloud-init'] === true && values['no-cloud-init'] === true) {
+      throw new UsageError('--cloud-init and --no-cloud-init: choose one');
+    }
+    const cloudInit = values['cloud-init'] === true ? true : values['no-cloud-init'] === true ? false : undefined;
     const source = await sourceOf(ctx, positionals[0], values.builder as string | undefined);
     if (!source) return 1;
     const request: LaunchVmRequest = {
@@ -56,8 +66,10 @@ export const vmRunCommand: CliCommand = {
       sshUser: values.user as string | undefined,
       hypervisor: values.hypervisor as LaunchVmRequest['hypervisor'],
       diskGiB,
+      cloudInit,
     };
-    const { vms, jobs } = openVms(ctx);
+    const cli = openVms(ctx);
+    const { vms, jobs } = cli;
     const vm = await vms.create(request).catch((error: unknown) => {
       if (error instanceof ValidationError) {
         throw new UsageError(
@@ -71,7 +83,8 @@ export const vmRunCommand: CliCommand = {
     if (job.status !== 'succeeded') return 1;
     const info = await vms.get(vm.id);
     if (ctx.json) return 0;
-    if (values.detach !== true && ctx.io.stdout.isTTY && job.warnings.length === 0) return openSsh(info, [], ctx.io);
+    if (values.detach !== true && ctx.io.stdout.isTTY && job.warnings.length === 0)
+      return openSsh(cli, info, [], ctx.io);
     ctx.io.stdout.write(describeVm(info));
     return 0;
   },
@@ -86,6 +99,7 @@ const FLAGS: Record<string, string> = {
   sshUser: '--user',
   hypervisor: '--hypervisor',
   diskGiB: '--disk-size',
+  cloudInit: '--cloud-init',
 };
 
 function numberOption(value: unknown, name: string): number | undefined {

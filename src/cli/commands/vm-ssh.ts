@@ -1,43 +1,38 @@
-import { dirname } from 'node:path';
-import { readFile } from 'node:fs/promises';
-
 import type { VmInfo } from '../../api/vms';
-import { findExecutable } from '../../platform/executables';
-import { runProcess } from '../../platform/process';
-import { connectWithKey, execOverSsh, HostKeyChangedError } from '../../ssh/ssh-session';
+import { connectWithKey, execOverSsh, HostKeyChangedError, type KeySshTarget } from '../../ssh/ssh-session';
 import { openVmShell } from '../../vms/vm-shell';
-import { sshArgv } from '../../vms/vm-request';
 import type { CliCommand, CliIo } from '../cli-context';
-import { openVms, resolveVm } from '../vms';
+import { openVms, resolveVm, type CliVms } from '../vms';
 
 /**
- * `bootc-studio vm ssh VM [-- COMMAND…]`: SSH into the VM with its own key, its host key checked
- * against the one pinned at boot — ssh2 in this process, no ssh binary. With a COMMAND, it runs
- * there (its output here, its exit status ours); without, an interactive shell on this terminal
- * (raw mode, resized with it). A VM whose hypervisor could not give it a key at boot (VMware
- * Fusion) is reached with the OpenSSH client and the user's own keys, as the image was built.
+ * `bootc-studio vm ssh VM [-- COMMAND…]`: SSH into the VM — ssh2 in this process, no ssh binary —
+ * with its own key, or where its hypervisor could not give it one at boot (VMware Fusion, Hyper-V)
+ * with the user's keys and agent, else the password typed at the prompt; its host key checked
+ * against the one pinned at boot. With a COMMAND, it runs there (its output here, its exit status
+ * ours); without, an interactive shell on this terminal (raw mode, resized with it).
  */
 export const vmSshCommand: CliCommand = {
   name: 'vm ssh',
-  summary: 'Open SSH into a running VM (or run COMMAND there): its own key, its pinned host key',
+  summary: 'Open SSH into a running VM (or run COMMAND there); its host key is checked',
   usage: 'VM [-- COMMAND…]',
   positionals: [1, 1000],
   async run(ctx, _values, positionals) {
-    const { vms } = openVms(ctx);
-    const vm = await resolveVm(vms, positionals[0]);
+    const cli = openVms(ctx);
+    const vm = await resolveVm(cli.vms, positionals[0]);
     if (vm.state !== 'running' || !vm.sshPort) {
       ctx.io.stderr.write(`bootc-studio: VM ${vm.name} is ${vm.state}; start it: bootc-studio vm start ${vm.name}\n`);
       return 1;
     }
-    return openSsh(vm, positionals.slice(1), ctx.io);
+    return openSsh(cli, vm, positionals.slice(1), ctx.io);
   },
 };
 
 /** SSH into the VM on this terminal (or COMMAND there); the exit status. */
-export async function openSsh(vm: VmInfo, command: string[], io: CliIo): Promise<number> {
-  if (vm.hypervisor !== 'qemu') return openSshWithUserKeys(vm, command, io);
+export async function openSsh(cli: CliVms, vm: VmInfo, command: string[], io: CliIo): Promise<number> {
   try {
-    return command.length > 0 ? await runRemote(vm, command, io) : await interactiveShell(vm, io);
+    // Asks for the password first when only that gets in; the shell then finds it remembered.
+    const target = await cli.sshTarget(vm);
+    return command.length > 0 ? await runRemote(target, command, io) : await interactiveShell(vm, io);
   } catch (error: unknown) {
     const why =
       error instanceof HostKeyChangedError ? `${error.message}; refusing to log in` : (error as Error).message;
@@ -46,14 +41,8 @@ export async function openSsh(vm: VmInfo, command: string[], io: CliIo): Promise
   }
 }
 
-async function runRemote(vm: VmInfo, command: string[], io: CliIo): Promise<number> {
-  const { client } = await connectWithKey({
-    host: vm.sshHost ?? '127.0.0.1',
-    port: vm.sshPort as number,
-    user: vm.sshUser,
-    privateKey: await readFile(vm.sshKeyPath),
-    hostKeyFingerprint: vm.hostKeyFingerprint,
-  });
+async function runRemote(target: KeySshTarget, command: string[], io: CliIo): Promise<number> {
+  const { client } = await connectWithKey(target);
   try {
     // As OpenSSH does: the words are joined into one command line for the remote shell.
     const result = await execOverSsh(client, command.join(' '), {
@@ -108,17 +97,4 @@ function interactiveShell(vm: VmInfo, io: CliIo): Promise<number> {
       stdin.resume();
     }
   });
-}
-
-/** The OpenSSH client with the user's keys and agent (the image carries the user's key). */
-async function openSshWithUserKeys(vm: VmInfo, command: string[], io: CliIo): Promise<number> {
-  const ssh = findExecutable('ssh');
-  if (!ssh) {
-    io.stderr.write(
-      `bootc-studio: VM ${vm.name} is reached with your own key (its hypervisor cannot give it one at boot), through the OpenSSH client, which is not installed\n`,
-    );
-    return 1;
-  }
-  const [, ...args] = sshArgv(vm, { key: vm.sshKeyPath, dir: dirname(vm.sshKeyPath) }, command, false);
-  return (await runProcess([ssh, ...args], { interactive: true })).code;
 }

@@ -5,7 +5,8 @@ import { openVms, resolveVm } from '../vms';
 /** `bootc-studio vm status VM`: what the VM booted, what is staged, what it can roll back to. */
 export const vmStatusCommand: CliCommand = {
   name: 'vm status',
-  summary: "Show a running VM's image: booted, staged, rollback, and the image it tracks (bootc status)",
+  summary:
+    'Show what manages a running VM (bootc, rpm-ostree or neither) and its image: booted, staged, rollback, what it tracks, layered packages',
   usage: 'VM',
   positionals: [1, 1],
   async run(ctx, _values, positionals) {

@@ -1,17 +1,20 @@
 import { resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
 
-import type { Day2Action, Day2Detail, UpdateLoopDetail } from '../../api/day2';
+import type { Day2Action, Day2Detail, SignatureChoice, UpdateLoopDetail } from '../../api/day2';
+import { SIGNATURE_CHOICE } from '../../api/day2';
 import { ValidationError } from '../../api/validation';
 import type { CliCommand, CliContext } from '../cli-context';
 import { UsageError } from '../cli-context';
 import { describeStatus, openDay2 } from '../day2';
 import { ImageOperations } from '../../images/image-operations';
+import { SIGNATURE_HELP } from '../../day2/rpm-ostree-actions';
 import { checkUpdateLoopRequest, startUpdateLoop } from '../../day2/update-loop';
 import { followJob } from '../job-follower';
 import { openVms, resolveVm } from '../vms';
 
 /** The argument each field of an action comes from. */
-const ARGUMENTS: Record<string, string> = { image: 'REF', action: 'ACTION' };
+const ARGUMENTS: Record<string, string> = { image: 'REF', action: 'ACTION', signature: '--signature' };
 
 /** Runs a day-2 action on the VM as a job, followed; the status it ends with is printed. */
 async function runAction(ctx: CliContext, given: string, action: Day2Action): Promise<number> {
@@ -42,7 +45,7 @@ const apply = {
 /** `bootc-studio vm upgrade VM [--check|--apply]`. */
 export const vmUpgradeCommand: CliCommand = {
   name: 'vm upgrade',
-  summary: 'Update a running VM to the newest push of the image it tracks (bootc upgrade)',
+  summary: 'Update a running VM to the newest push of the image it tracks (bootc upgrade, rpm-ostree upgrade)',
   usage: 'VM',
   positionals: [1, 1],
   options: {
@@ -59,27 +62,104 @@ export const vmUpgradeCommand: CliCommand = {
   },
 };
 
-/** `bootc-studio vm switch VM REF [--apply]`. */
+/** `bootc-studio vm switch VM REF [--apply] [--signature unverified|signed|remote:NAME]`. */
 export const vmSwitchCommand: CliCommand = {
   name: 'vm switch',
-  summary: 'Make a running VM follow another image and stage it (bootc switch)',
+  summary: 'Make a running VM follow another image and stage it (bootc switch, rpm-ostree rebase)',
   usage: 'VM REF',
   positionals: [2, 2],
-  options: { apply },
+  options: {
+    apply,
+    signature: {
+      type: 'string',
+      description:
+        "How the image is verified (rpm-ostree hosts must say): unverified, signed (the host's containers policy) or remote:NAME (the keys of ostree remote NAME)",
+    },
+  },
   async run(ctx, values, positionals) {
-    return runAction(ctx, positionals[0], { kind: 'switch', image: positionals[1], apply: values.apply === true });
+    const signature = typeof values.signature === 'string' ? values.signature : undefined;
+    const image = positionals[1];
+    if (signature !== undefined && !SIGNATURE_CHOICE.test(signature)) {
+      throw new UsageError(`--signature: ${SIGNATURE_HELP}`);
+    }
+    if (signature === undefined && !image.startsWith('ostree-')) {
+      // rpm-ostree never guesses how to verify: ask which tool manages the VM before anything runs.
+      const cli = openVms(ctx);
+      const vm = await resolveVm(cli.vms, positionals[0]);
+      const status = await openDay2(cli).status(vm.id);
+      if (status.manager === 'rpm-ostree') {
+        throw new UsageError(
+          `--signature: VM ${vm.name} is managed by rpm-ostree, which does not guess how to verify ${image}: ${SIGNATURE_HELP}`,
+        );
+      }
+    }
+    return runAction(ctx, positionals[0], {
+      kind: 'switch',
+      image,
+      apply: values.apply === true,
+      ...(signature ? { signature: signature as SignatureChoice } : {}),
+    });
   },
 };
 
 /** `bootc-studio vm rollback VM [--apply]`. */
 export const vmRollbackCommand: CliCommand = {
   name: 'vm rollback',
-  summary: 'Boot the previous deployment of a running VM at its next reboot (bootc rollback)',
+  summary: 'Boot the previous deployment of a running VM at its next reboot (bootc rollback, rpm-ostree rollback)',
   usage: 'VM',
   positionals: [1, 1],
   options: { apply },
   async run(ctx, values, positionals) {
     return runAction(ctx, positionals[0], { kind: 'rollback', apply: values.apply === true });
+  },
+};
+
+/** `bootc-studio vm apply-live VM`: rpm-ostree applies the pending deployment to the running system. */
+export const vmApplyLiveCommand: CliCommand = {
+  name: 'vm apply-live',
+  summary:
+    "Apply a running VM's pending deployment to the running system without a reboot (rpm-ostree apply-live; rpm-ostree hosts)",
+  usage: 'VM',
+  positionals: [1, 1],
+  async run(ctx, _values, positionals) {
+    return runAction(ctx, positionals[0], { kind: 'apply-live' });
+  },
+};
+
+/** Asks on the terminal; false unless the answer is yes. */
+async function confirmOnTerminal(ctx: CliContext, question: string): Promise<boolean> {
+  const input = ctx.io.stdin as NodeJS.ReadableStream;
+  const reader = createInterface({ input, output: ctx.io.stderr as NodeJS.WritableStream, terminal: false });
+  try {
+    return /^y(es)?$/i.test((await reader.question(`${question} [y/N] `)).trim());
+  } finally {
+    reader.close();
+  }
+}
+
+/** `bootc-studio vm reset VM [--yes] [--apply]`: rpm-ostree back to the plain image. */
+export const vmResetCommand: CliCommand = {
+  name: 'vm reset',
+  summary:
+    'Reset a running VM to its image: drop its layered packages, overrides and removals (rpm-ostree reset; rpm-ostree hosts)',
+  usage: 'VM',
+  positionals: [1, 1],
+  options: {
+    yes: { type: 'boolean', short: 'y', description: 'Do not ask: the layered packages are dropped' },
+    apply,
+  },
+  async run(ctx, values, positionals) {
+    if (values.yes !== true) {
+      const question = `Reset VM ${positionals[0]} to its image? Its layered packages, overrides and removals are dropped.`;
+      if (ctx.io.stdin?.isTTY !== true) {
+        throw new UsageError(`--yes: ${question.replace('?', ':')} Confirm with --yes`);
+      }
+      if (!(await confirmOnTerminal(ctx, question))) {
+        ctx.io.stderr.write('Nothing was reset.\n');
+        return 1;
+      }
+    }
+    return runAction(ctx, positionals[0], { kind: 'reset', apply: values.apply === true });
   },
 };
 
@@ -97,6 +177,10 @@ export const vmRebuildCommand: CliCommand = {
       description: 'The Containerfile, relative to DIR (default Containerfile, then Dockerfile)',
     },
     'skip-lint': { type: 'boolean', description: 'Go on when bootc container lint finds errors in the new image' },
+    'apply-live': {
+      type: 'boolean',
+      description: 'rpm-ostree hosts: apply the update to the running system instead of rebooting',
+    },
   },
   async run(ctx, values, positionals) {
     const cli = openVms(ctx);
@@ -107,6 +191,7 @@ export const vmRebuildCommand: CliCommand = {
       contextDir,
       ...(typeof values.file === 'string' ? { containerfile: values.file } : {}),
       ...(values['skip-lint'] === true ? { ignoreLintErrors: true } : {}),
+      ...(values['apply-live'] === true ? { applyLive: true } : {}),
     }).catch((error: unknown) => {
       if (error instanceof ValidationError) {
         const flags: Record<string, string> = { contextDir: 'DIR', containerfile: '--file' };

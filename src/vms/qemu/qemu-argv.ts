@@ -1,9 +1,10 @@
 /**
  * The QEMU command line of a VM, as an argv array: the machine and acceleration for the guest on
  * this host, UEFI flash (the firmware read-only, the VM's own copy of the variables), the VM's
- * overlay disk, user networking with SSH forwarded from a loopback port, an entropy source, the
- * SSH key given at boot as an SMBIOS systemd credential, the serial console on a UNIX socket with a
- * log file, QMP on a UNIX socket, and no display. It is started detached (it outlives whoever starts it).
+ * overlay disk, its cloud-init seed when it has one (read-only), user networking with SSH forwarded
+ * from a loopback port, an entropy source, the SSH key given at boot as an SMBIOS systemd
+ * credential, the serial console on a UNIX socket with a log file, QMP on a UNIX socket, and no
+ * display. It is started detached (it outlives whoever starts it).
  */
 
 import type { VmAcceleration, VmArchitecture } from '../../api/vms';
@@ -23,6 +24,8 @@ export interface QemuLaunch {
    * reboots (`-no-reboot`), which is how the end of the install is seen.
    */
   installer?: string;
+  /** A cloud-init NoCloud seed (`cidata`), attached read-only as a second virtio disk. */
+  seed?: string;
   sshPort: number;
   /** OEM strings (SMBIOS type 11), e.g. the systemd credential carrying the SSH key. */
   oemStrings: string[];
@@ -69,6 +72,11 @@ export function qemuArgv(launch: QemuLaunch): string[] {
     // not send the firmware to its shell.
     argv.push('-drive', `if=none,id=disk0,format=qcow2,file=${qemuOptionValue(launch.disk)}`);
     argv.push('-device', 'virtio-blk-pci,drive=disk0,bootindex=0');
+  }
+  if (launch.seed) {
+    // After the system disk (so the guest names it second), read-only, never booted from.
+    argv.push('-drive', `if=none,id=seed0,format=raw,readonly=on,file=${qemuOptionValue(launch.seed)}`);
+    argv.push('-device', 'virtio-blk-pci,drive=seed0');
   }
   argv.push(
     '-netdev',

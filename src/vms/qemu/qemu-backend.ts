@@ -18,6 +18,7 @@ export function qemuBackend(host: QemuHost): VmBackend {
     injectsKey: true,
     consoleInput: true,
     installs: true,
+    attachesSeed: true,
     unavailable: () => undefined,
     async launch(vm, paths, options) {
       const launched = await launchQemuVm(vm, paths, host, options);
@@ -27,6 +28,7 @@ export function qemuBackend(host: QemuHost): VmBackend {
         sshPort: launched.sshPort,
         acceleration: launched.acceleration,
         warnings: launched.warnings,
+        cloudInitSeed: launched.seed,
       };
     },
     async running(runtime) {

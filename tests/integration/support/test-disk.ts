@@ -1,7 +1,7 @@
 /**
  * The tiny UEFI-bootable test disk the VM tests boot with real QEMU (test-disk/build.sh, from
  * Debian's kernel, busybox and dropbear): its /init prints markers on the serial console, applies
- * the SMBIOS tmpfiles credential (the VM's SSH key), starts dropbear and powers off on the ACPI
+ * the SMBIOS tmpfiles credential (the VM's SSH key) and a cloud-init NoCloud seed's keys, starts dropbear and powers off on the ACPI
  * power button. Built once per machine and inputs, into a cache folder renamed into place, so test
  * files running at once share it; laid out as bootc-image-builder's output folder on request.
  */
@@ -12,6 +12,7 @@ import { copyFile, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
+import type { BuildUser } from '../../../src/api/disk-build';
 import type { DiskBuildRecord } from '../../../src/api/disk-builds';
 import { BuildStore } from '../../../src/builds/build-store';
 import { findExecutable, runProcess } from './run-process';
@@ -19,6 +20,10 @@ import { findExecutable, runProcess } from './run-process';
 export const TEST_DISK_MARKERS = {
   booted: 'BOOTC-STUDIO-TEST-DISK BOOTED',
   credential: 'BOOTC-STUDIO-TEST-DISK CREDENTIAL APPLIED',
+  /** The cloud-init-only disk saw the SMBIOS credential and left it unapplied. */
+  credentialIgnored: 'BOOTC-STUDIO-TEST-DISK CREDENTIAL IGNORED',
+  /** Root's keys were taken from a NoCloud seed's user-data. */
+  noCloudSeed: 'BOOTC-STUDIO-TEST-DISK NOCLOUD SEED APPLIED',
   ssh: 'BOOTC-STUDIO-TEST-DISK SSH READY',
   poweroff: 'BOOTC-STUDIO-TEST-DISK POWERING OFF',
   installerRunning: 'BOOTC-STUDIO-TEST-INSTALLER RUNNING',
@@ -69,8 +74,11 @@ export async function missingTestDiskTools(): Promise<string[]> {
   return missing;
 }
 
-/** Builds the disk (or finds it built) and returns its three formats. */
-export async function buildTestDisk(): Promise<TestDisk> {
+/**
+ * Builds the disk (or finds it built) and returns its three formats. The `cloud-init-only` variant
+ * ignores the SMBIOS credential: its key can come only from a cloud-init NoCloud seed.
+ */
+export async function buildTestDisk(variant: 'default' | 'cloud-init-only' = 'default'): Promise<TestDisk> {
   const missing = await missingTestDiskTools();
   if (missing.length > 0) {
     const packages = [...new Set(missing.map(entry => /\((.+)\)$/.exec(entry)?.[1]))].join(' ');
@@ -78,12 +86,14 @@ export async function buildTestDisk(): Promise<TestDisk> {
   }
   // Keyed by the scripts and by which kernel, stub, busybox and dropbear go in (an upgrade rebuilds).
   const hash = createHash('sha256');
-  for (const name of ['build.sh', 'init.sh', 'installer-init.sh', 'bootc']) hash.update(readFileSync(join(HERE, name)));
+  for (const name of ['build.sh', 'init.sh', 'installer-init.sh', 'bootc', 'rpm-ostree'])
+    hash.update(readFileSync(join(HERE, name)));
   for (const path of [kernel() as string, ...INPUTS.map(([input]) => input)]) {
     const info = statSync(path);
     hash.update(`${path}:${info.size}:${info.mtimeMs}\n`);
   }
-  const dir = join(tmpdir(), `bootc-studio-test-disk-${hash.digest('hex').slice(0, 12)}`);
+  const suffix = variant === 'default' ? '' : `-${variant}`;
+  const dir = join(tmpdir(), `bootc-studio-test-disk-${hash.digest('hex').slice(0, 12)}${suffix}`);
   const disk = {
     dir,
     raw: join(dir, 'image', 'disk.raw'),
@@ -94,7 +104,8 @@ export async function buildTestDisk(): Promise<TestDisk> {
 
   const work = await mkdtemp(join(tmpdir(), 'bootc-studio-test-disk-build-'));
   try {
-    await runProcess('bash', [join(HERE, 'build.sh'), join(work, 'image')], { timeoutMs: 120_000 });
+    const flags = variant === 'default' ? [] : [`--${variant}`];
+    await runProcess('bash', [join(HERE, 'build.sh'), join(work, 'image'), ...flags], { timeoutMs: 120_000 });
     await mkdir(join(work, 'qcow2'));
     await mkdir(join(work, 'vmdk'));
     await runProcess('qemu-img', [
@@ -165,13 +176,27 @@ export async function recordTestInstallerBuild(
 /** A finished build of `image` whose one artifact is `path`, in the store, as the disk-build service records it. */
 async function recordFinishedBuild(
   storeDir: string,
-  build: { id: string; image: string; outputDir: string; type: 'qcow2' | 'anaconda-iso'; path: string },
+  build: {
+    id: string;
+    image: string;
+    outputDir: string;
+    type: 'qcow2' | 'anaconda-iso';
+    path: string;
+    /** The build config's users (their SSH keys are how a VM that gets no key of its own is reached). */
+    users?: BuildUser[];
+  },
 ): Promise<void> {
   const info = await stat(build.path);
   const types = build.type === 'qcow2' ? ['qcow2', 'raw'] : [build.type];
   const record: DiskBuildRecord = {
     id: build.id,
-    request: { image: build.image, types, arch: 'amd64', outputDir: build.outputDir } as DiskBuildRecord['request'],
+    request: {
+      image: build.image,
+      types,
+      arch: 'amd64',
+      outputDir: build.outputDir,
+      config: { users: build.users ?? [], groups: [], kernelArgs: [], filesystems: [] },
+    } as unknown as DiskBuildRecord['request'],
     status: 'succeeded',
     created: Date.now(),
     engineId: 'test',
@@ -214,8 +239,9 @@ export async function recordTestDiskBuild(
   outputDir: string,
   buildId: string,
   image = 'quay.io/example/tiny-os:1',
+  users: BuildUser[] = [],
 ): Promise<Record<'qcow2' | 'raw' | 'vmdk', string>> {
   const paths = await layOutBuilderOutput(disk, outputDir);
-  await recordFinishedBuild(storeDir, { id: buildId, image, outputDir, type: 'qcow2', path: paths.qcow2 });
+  await recordFinishedBuild(storeDir, { id: buildId, image, outputDir, type: 'qcow2', path: paths.qcow2, users });
   return paths;
 }

@@ -1,9 +1,9 @@
-/** Which builds offer Launch VM, and which of those boot an installer first. */
+/** Which builds offer Launch VM, and which of those boot an installer first; a VM's cloud-init seed in words. */
 
 import { describe, expect, test } from 'vitest';
 
 import type { DiskBuildRecord } from '../../../src/api/disk-builds';
-import { canLaunchVm, launchesInstaller } from '../../../src/api/vms';
+import { canLaunchVm, cloudInitText, launchRequestProblems, launchesInstaller } from '../../../src/api/vms';
 
 type Artifact = DiskBuildRecord['artifacts'][number];
 
@@ -34,4 +34,27 @@ describe('canLaunchVm', () => {
 test('launchesInstaller: only when the build made no disk a VM boots directly', () => {
   expect(launchesInstaller(build([artifact('anaconda-iso')]))).toBe(true);
   expect(launchesInstaller(build([artifact('raw'), artifact('vhd')]))).toBe(false);
+});
+
+describe('cloud-init', () => {
+  test('a launch request takes cloudInit as true or false only', () => {
+    expect(launchRequestProblems({ source: { diskPath: '/d.raw' }, cloudInit: true })).toEqual({});
+    expect(launchRequestProblems({ source: { diskPath: '/d.raw' }, cloudInit: 'yes' as unknown as boolean })).toEqual({
+      cloudInit: 'true or false',
+    });
+  });
+
+  test('the VM says whether it gets a seed, why, and where the last start attached it', () => {
+    expect(cloudInitText({})).toBe('');
+    const image = { seed: true, decidedBy: 'image', reason: 'the image quay.io/x:1 has cloud-init' } as const;
+    expect(cloudInitText({ cloudInit: image, cloudInitSeed: '/vms/a/cidata.img' })).toBe(
+      'NoCloud seed attached (/vms/a/cidata.img) — the image quay.io/x:1 has cloud-init',
+    );
+    expect(cloudInitText({ cloudInit: image })).toBe(
+      'NoCloud seed at each start — the image quay.io/x:1 has cloud-init',
+    );
+    expect(
+      cloudInitText({ cloudInit: { seed: false, decidedBy: 'user', reason: 'cloud-init turned off at launch' } }),
+    ).toBe('no NoCloud seed (cloud-init turned off at launch)');
+  });
 });

@@ -46,7 +46,7 @@ describe('parseBootcStatus', () => {
       type: 'bootcHost',
     });
     expect(parseBootcStatus(text, 7)).toEqual({
-      tool: 'bootc',
+      manager: 'bootc',
       tracked: { image: 'quay.io/me/os:1', transport: 'registry' },
       booted: {
         image: {
@@ -93,7 +93,7 @@ describe('parseBootcStatus', () => {
     const status = parseBootcStatus(
       host('org.containers.bootc/v1', { staged: null, booted: null, rollback: null }, { image: null }),
     );
-    expect(status).toMatchObject({ tool: 'bootc', tracked: undefined, booted: undefined, rollbackQueued: false });
+    expect(status).toMatchObject({ manager: 'bootc', tracked: undefined, booted: undefined, rollbackQueued: false });
   });
 
   test('what is not a status is refused with what was printed', () => {

@@ -65,6 +65,7 @@ export const fakeRpc = {
     deleteVm: vi.fn<BootcStudioApi['deleteVm']>(),
     readVmConsole: vi.fn<BootcStudioApi['readVmConsole']>(),
     writeVmConsole: vi.fn<BootcStudioApi['writeVmConsole']>(),
+    logInToVm: vi.fn<BootcStudioApi['logInToVm']>(),
     openVmTerminal: vi.fn<BootcStudioApi['openVmTerminal']>(),
     readVmTerminal: vi.fn<BootcStudioApi['readVmTerminal']>(),
     writeVmTerminal: vi.fn<BootcStudioApi['writeVmTerminal']>(),

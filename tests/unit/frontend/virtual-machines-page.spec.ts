@@ -183,6 +183,34 @@ describe('Launch VM for an installer ISO build', () => {
   });
 });
 
+describe('Launch VM: the cloud-init seed', () => {
+  test('automatic by default (no field sent); attaching or refusing it is sent as chosen', async () => {
+    const user = userEvent.setup();
+    router.route = `${ROUTES.virtualMachines}?launch=b01dc0ffee42`;
+    render(VirtualMachinesPage);
+    const dialog = await screen.findByRole('dialog');
+    const choice = within(dialog).getByRole('combobox', { name: 'cloud-init seed' });
+    expect(choice).toHaveValue('auto');
+    expect(within(choice).getByRole('option', { name: 'When the image has cloud-init' })).toBeInTheDocument();
+    fakeRpc.api.launchVm.mockResolvedValue({ vmId: 'a1b2c3d4e5f6', jobId: 'job-1' });
+    await user.selectOptions(choice, 'Attach');
+    await user.click(within(dialog).getByRole('button', { name: 'Launch' }));
+    expect(fakeRpc.api.launchVm).toHaveBeenLastCalledWith(expect.objectContaining({ cloudInit: true }));
+  });
+
+  test('a backend refusal shows on the field', async () => {
+    const user = userEvent.setup();
+    router.route = `${ROUTES.virtualMachines}?launch=b01dc0ffee42`;
+    render(VirtualMachinesPage);
+    const dialog = await screen.findByRole('dialog');
+    await user.selectOptions(within(dialog).getByRole('combobox', { name: 'cloud-init seed' }), 'Do not attach');
+    fakeRpc.api.launchVm.mockRejectedValueOnce(refusal({ cloudInit: 'no seed for you' }));
+    await user.click(within(dialog).getByRole('button', { name: 'Launch' }));
+    expect(await within(dialog).findByText('no seed for you')).toBeInTheDocument();
+    expect(fakeRpc.api.launchVm).toHaveBeenLastCalledWith(expect.objectContaining({ cloudInit: false }));
+  });
+});
+
 describe('VM console page', () => {
   test('restores the scrollback, follows new output and sends what is typed', async () => {
     const user = userEvent.setup();
@@ -196,6 +224,7 @@ describe('VM console page', () => {
     render(VmDetailsPage);
     expect(await screen.findByRole('heading', { name: 'tiny-os-1' })).toBeInTheDocument();
     expect(screen.getByLabelText('SSH command')).toHaveTextContent('-p 40022');
+    expect(screen.queryByLabelText('Cloud-init')).not.toBeInTheDocument();
     const terminal = await screen.findByLabelText('Terminal');
     await waitFor(() => expect(terminal).toHaveTextContent('BOOTED / # echo hi hi'));
     // The last part of the log first (a negative offset), then onwards from where it ended.
@@ -204,6 +233,23 @@ describe('VM console page', () => {
 
     await user.type(screen.getByLabelText('Type into the console of tiny-os-1'), 'uptime{Enter}');
     await waitFor(() => expect(fakeRpc.api.writeVmConsole).toHaveBeenCalledWith('a1b2c3d4e5f6', 'uptime\r'));
+  });
+
+  test('a VM given a NoCloud seed says so, and why', async () => {
+    router.route = `${ROUTES.vmDetails}?vm=a1b2c3d4e5f6`;
+    const cloudInit = {
+      seed: true,
+      decidedBy: 'image',
+      reason: 'the image quay.io/me/tiny-os:1 has cloud-init',
+    } as const;
+    fakeRpc.api.listVms.mockResolvedValue({
+      vms: [vm({ cloudInit, cloudInitSeed: '/store/vms/a1b2c3d4e5f6/cidata.img' })],
+      problems: [],
+    });
+    render(VmDetailsPage);
+    expect(await screen.findByLabelText('Cloud-init')).toHaveTextContent(
+      'Cloud-init: NoCloud seed attached (/store/vms/a1b2c3d4e5f6/cidata.img) — the image quay.io/me/tiny-os:1 has cloud-init',
+    );
   });
 
   test('a deleted VM says so', async () => {
@@ -215,7 +261,7 @@ describe('VM console page', () => {
 
 describe('the Image tab of a VM', () => {
   const status = {
-    tool: 'bootc' as const,
+    manager: 'bootc' as const,
     tracked: { image: 'quay.io/me/tiny-os:1', transport: 'registry' },
     booted: {
       image: { image: 'quay.io/me/tiny-os:1', version: '1', digest: 'sha256:1111111111111111', architecture: 'amd64' },
@@ -307,5 +353,133 @@ describe('the Image tab of a VM', () => {
     );
     render(VmDetailsPage);
     expect(await screen.findByText(/Could not read the image's status: VM tiny-os-1 has no bootc/)).toBeInTheDocument();
+  });
+});
+
+describe('the Image tab of an rpm-ostree VM, and of one managed by neither', () => {
+  const deployment = (overrides: object) => ({
+    booted: false,
+    staged: false,
+    pinned: false,
+    packages: [],
+    localPackages: [],
+    overrides: [],
+    removals: [],
+    ...overrides,
+  });
+  const rpmOstree = {
+    manager: 'rpm-ostree' as const,
+    tracked: { image: 'quay.io/me/tiny-os:1', transport: 'registry' },
+    trackedReference: 'ostree-unverified-registry:quay.io/me/tiny-os:1',
+    trackedSignature: 'unverified' as const,
+    booted: deployment({
+      booted: true,
+      image: { image: 'quay.io/me/tiny-os:1', version: '1', digest: 'sha256:1111111111111111' },
+      signature: 'unverified',
+      packages: ['htop', 'vim-enhanced'],
+      overrides: [{ package: 'kernel-6.12.1', replaces: 'kernel-6.11.9' }],
+      removals: ['nano'],
+    }),
+    pending: deployment({
+      staged: true,
+      image: { image: 'quay.io/me/tiny-os:1', version: '2', digest: 'sha256:2222222222222222' },
+      packages: ['htop'],
+    }),
+    rollback: deployment({ origin: 'fedora:fedora/41/x86_64/silverblue', version: '41.1' }),
+    applyLive: true,
+    readAt: 1,
+  };
+
+  test('shows the deployments with what is layered on each, and runs rpm-ostree actions; reset asks first', async () => {
+    const user = userEvent.setup();
+    fakeRpc.api.listVms.mockResolvedValue({ vms: [vm()], problems: [] });
+    fakeRpc.api.getVmStatus.mockResolvedValue(rpmOstree);
+    fakeRpc.api.runVmAction.mockResolvedValue('job-8');
+    router.route = `${ROUTES.vmDetails}?vm=a1b2c3d4e5f6&tab=image`;
+    render(VmDetailsPage);
+    const panel = await screen.findByLabelText('rpm-ostree status');
+    expect(panel).toHaveTextContent('Managed by rpm-ostree');
+    expect(panel).toHaveTextContent('Tracks quay.io/me/tiny-os:1 verified: unverified');
+    expect(panel).toHaveTextContent('Booted quay.io/me/tiny-os:1, version 1');
+    const changes = within(within(panel).getByLabelText('Changes on Booted')).getAllByRole('listitem');
+    expect(changes.map(item => item.textContent)).toEqual([
+      'Layered packages: htop, vim-enhanced',
+      'Overrides: kernel-6.12.1 (replaces kernel-6.11.9)',
+      'Removed: nano',
+    ]);
+    expect(panel).toHaveTextContent('Pending quay.io/me/tiny-os:1, version 2');
+    expect(panel).toHaveTextContent('Reboot to apply, or apply it live');
+    expect(panel).toHaveTextContent('Rollback fedora:fedora/41/x86_64/silverblue, version 41.1');
+
+    await user.click(screen.getByRole('button', { name: 'Apply live' }));
+    expect(fakeRpc.api.runVmAction).toHaveBeenLastCalledWith('a1b2c3d4e5f6', { kind: 'apply-live' });
+
+    // Switch: no verification chosen, no switch; then the choice goes with it.
+    await user.type(screen.getByLabelText('Switch to another image'), 'quay.io/me/other:2');
+    expect(screen.getByRole('button', { name: 'Switch' })).toBeDisabled();
+    await user.click(screen.getByLabelText('Verification'));
+    await user.click(screen.getByRole('button', { name: "Signed (the host's containers policy)" }));
+    await user.click(screen.getByRole('button', { name: 'Switch' }));
+    expect(fakeRpc.api.runVmAction).toHaveBeenLastCalledWith('a1b2c3d4e5f6', {
+      kind: 'switch',
+      image: 'quay.io/me/other:2',
+      apply: false,
+      signature: 'signed',
+    });
+    await user.click(screen.getByLabelText('Verification'));
+    await user.click(screen.getByRole('button', { name: 'Signed with the keys of an ostree remote' }));
+    await user.type(screen.getByLabelText('ostree remote'), 'fedora');
+    await user.click(screen.getByRole('button', { name: 'Switch' }));
+    expect(fakeRpc.api.runVmAction).toHaveBeenLastCalledWith('a1b2c3d4e5f6', {
+      kind: 'switch',
+      image: 'quay.io/me/other:2',
+      apply: false,
+      signature: 'remote:fedora',
+    });
+
+    // Reset drops the layered packages: a dialog says so; Cancel sends nothing.
+    const calls = fakeRpc.api.runVmAction.mock.calls.length;
+    await user.click(screen.getByRole('button', { name: 'Reset to the image…' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Reset to the image' });
+    expect(dialog).toHaveTextContent(
+      'drops everything changed on top of the image: its layered packages (htop, vim-enhanced)',
+    );
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(fakeRpc.api.runVmAction.mock.calls.length).toBe(calls);
+    await user.click(screen.getByRole('button', { name: 'Reset to the image…' }));
+    await user.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Reset' }));
+    expect(fakeRpc.api.runVmAction).toHaveBeenLastCalledWith('a1b2c3d4e5f6', { kind: 'reset', apply: false });
+  });
+
+  test('a host whose rpm-ostree has no apply-live gets no Apply live button', async () => {
+    fakeRpc.api.listVms.mockResolvedValue({ vms: [vm()], problems: [] });
+    fakeRpc.api.getVmStatus.mockResolvedValue({ ...rpmOstree, applyLive: false });
+    router.route = `${ROUTES.vmDetails}?vm=a1b2c3d4e5f6&tab=image`;
+    render(VmDetailsPage);
+    expect(await screen.findByLabelText('rpm-ostree status')).toHaveTextContent('Reboot to apply');
+    expect(screen.queryByRole('button', { name: 'Apply live' })).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Reset to the image…' })).toBeInTheDocument();
+  });
+
+  test('managed by neither: the panel says so and offers SSH only', async () => {
+    fakeRpc.api.listVms.mockResolvedValue({ vms: [vm()], problems: [] });
+    fakeRpc.api.getVmStatus.mockResolvedValue({ manager: 'none', reason: 'no bootc; no rpm-ostree', readAt: 1 });
+    router.route = `${ROUTES.vmDetails}?vm=a1b2c3d4e5f6&tab=image`;
+    render(VmDetailsPage);
+    expect(await screen.findByLabelText('Image status')).toHaveTextContent('Managed by neither bootc nor rpm-ostree');
+    expect(screen.getByText(/cannot be updated from here\. Reach it by SSH/)).toHaveTextContent(
+      'no bootc; no rpm-ostree',
+    );
+    for (const name of [
+      'Check for update',
+      'Upgrade',
+      'Upgrade and reboot',
+      'Roll back',
+      'Switch',
+      'Rebuild & update',
+    ]) {
+      expect(screen.queryByRole('button', { name })).not.toBeInTheDocument();
+    }
+    expect(screen.getByRole('button', { name: 'Refresh' })).toBeInTheDocument();
   });
 });

@@ -9,10 +9,15 @@
 # xorriso): the same kind of kernel image, El Torito EFI-bootable, whose /init (installer-init.sh)
 # writes DISK.raw (carried in its initramfs) onto the VM's first virtio disk and reboots — what an
 # anaconda ISO does, in seconds.
+#
+# `build.sh OUT --cloud-init-only` builds the disk whose /init ignores the SMBIOS credential: the
+# VM's key can reach it only through a cloud-init NoCloud seed.
 set -euo pipefail
 out="$1"
 installer_of="${3:-}"
-[ "${2:-}" != --installer ] || [ -n "$installer_of" ] || { echo "usage: build.sh OUT [--installer DISK.raw]" >&2; exit 2; }
+[ "${2:-}" != --installer ] || [ -n "$installer_of" ] || { echo "usage: build.sh OUT [--installer DISK.raw | --cloud-init-only]" >&2; exit 2; }
+cloud_init_only=''
+[ "${2:-}" != --cloud-init-only ] || cloud_init_only=1
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 kernel="$(ls /boot/vmlinuz-* | sort -V | tail -n 1)"
 version="${kernel#/boot/vmlinuz-}"
@@ -24,6 +29,7 @@ root="$work/root"
 mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,root,lib/modules,lib64,lib/x86_64-linux-gnu,usr/lib}
 cp /bin/busybox "$root/bin/busybox"
 modules="virtio_pci virtio_net virtio_blk vfat nls_cp437 nls_ascii nls_utf8 button evdev"
+modules="$modules isofs" # a cloud-init NoCloud seed made as an ISO
 if [ -n "$installer_of" ]; then
   install -m 0755 "$here/installer-init.sh" "$root/init"
   gzip -1c "$installer_of" > "$root/disk.raw.gz"
@@ -31,6 +37,8 @@ if [ -n "$installer_of" ]; then
 else
   install -m 0755 "$here/init.sh" "$root/init"
   install -m 0755 "$here/bootc" "$root/bin/bootc"
+  install -m 0755 "$here/rpm-ostree" "$root/bin/rpm-ostree"
+  [ -z "$cloud_init_only" ] || : > "$root/etc/bootc-studio-cloud-init-only"
 fi
 for module in $modules; do
   modprobe -S "$version" --show-depends "$module" | awk '/^insmod/ { print $2 }'

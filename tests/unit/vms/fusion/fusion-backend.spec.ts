@@ -67,6 +67,8 @@ describe.skipIf(!qemuImg)('VMware Fusion VMs (stand-in vmrun)', () => {
       buildDisk: async () => {
         throw new Error('not needed');
       },
+      // The stand-in's guest address answers nobody: the wait for the user's key to get in ends soon.
+      sshTimeoutMs: 1500,
       backends: {
         fusion: fusionBackend({
           tools,
@@ -97,9 +99,10 @@ describe.skipIf(!qemuImg)('VMware Fusion VMs (stand-in vmrun)', () => {
     expect(ended.steps.map(step => [step.name, step.status])).toEqual([
       ['Preparing the disk', 'succeeded'],
       ['Booting', 'succeeded'],
-      ['Waiting for SSH', 'skipped'],
+      ['Waiting for SSH', 'failed'],
     ]);
     expect(ended.warnings.join(' ')).toMatch(/cannot give the VM its own key at boot/);
+    expect(ended.warnings.join(' ')).toMatch(/SSH did not let your key in .*the user root with your key or a password/);
 
     const paths = vms.store.pathsOf(vm.id);
     const info = JSON.parse(

@@ -88,6 +88,22 @@ describe('qemuArgv', () => {
     expect(after(arm, '-cpu')).toEqual(['host']);
   });
 
+  test('a cloud-init seed is a second virtio disk, read-only, after the system disk and never booted', () => {
+    const argv = qemuArgv({ ...launch, seed: '/vm dir/cidata,1.img' });
+    expect(after(argv, '-drive').slice(2)).toEqual([
+      'if=none,id=disk0,format=qcow2,file=/vm dir/disk,,1.qcow2',
+      'if=none,id=seed0,format=raw,readonly=on,file=/vm dir/cidata,,1.img',
+    ]);
+    const devices = after(argv, '-device');
+    expect(devices).toContain('virtio-blk-pci,drive=seed0');
+    expect(devices.indexOf('virtio-blk-pci,drive=seed0')).toBeGreaterThan(
+      devices.indexOf('virtio-blk-pci,drive=disk0,bootindex=0'),
+    );
+    // The SMBIOS credential stays: whichever the guest honours, the key arrives.
+    expect(after(argv, '-smbios')).toEqual(['type=11,value=io.systemd.credential.binary:tmpfiles.extra=ZA==']);
+    expect(qemuArgv(launch).join(' ')).not.toContain('seed0');
+  });
+
   test('without firmware the machine boots its BIOS: no pflash drives', () => {
     const argv = qemuArgv({ ...launch, firmware: undefined });
     expect(after(argv, '-drive')).toEqual(['if=none,id=disk0,format=qcow2,file=/vm dir/disk,,1.qcow2']);
