@@ -107,27 +107,28 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'vm ssh',
-    summary: 'Open SSH into a running VM (or run COMMAND there): its own key, its pinned host key',
+    summary: 'Open SSH into a running VM (or run COMMAND there); its host key is checked',
     load: async () => (await import('./commands/vm-ssh')).vmSshCommand,
   },
   {
     name: 'vm status',
-    summary: "Show a running VM's image: booted, staged, rollback, and the image it tracks (bootc status)",
+    summary:
+      'Show what manages a running VM (bootc, rpm-ostree or neither) and its image: booted, staged, rollback, what it tracks, layered packages',
     load: async () => (await import('./commands/vm-status')).vmStatusCommand,
   },
   {
     name: 'vm upgrade',
-    summary: 'Update a running VM to the newest push of the image it tracks (bootc upgrade)',
+    summary: 'Update a running VM to the newest push of the image it tracks (bootc upgrade, rpm-ostree upgrade)',
     load: async () => (await import('./commands/vm-update')).vmUpgradeCommand,
   },
   {
     name: 'vm switch',
-    summary: 'Make a running VM follow another image and stage it (bootc switch)',
+    summary: 'Make a running VM follow another image and stage it (bootc switch, rpm-ostree rebase)',
     load: async () => (await import('./commands/vm-update')).vmSwitchCommand,
   },
   {
     name: 'vm rollback',
-    summary: 'Boot the previous deployment of a running VM at its next reboot (bootc rollback)',
+    summary: 'Boot the previous deployment of a running VM at its next reboot (bootc rollback, rpm-ostree rollback)',
     load: async () => (await import('./commands/vm-update')).vmRollbackCommand,
   },
   {
