@@ -15,5 +15,16 @@ export default defineConfig({
     emptyOutDir: true,
     assetsDir: '.',
     target: 'es2022',
+    // media/.vite/manifest.json: which chunks the start page needs (the size check and `npm run bench`).
+    manifest: true,
+    rollupOptions: {
+      treeshake: {
+        // @podman-desktop/ui-svelte declares no `sideEffects`, so every component its index
+        // re-exports would stay, with what they import: moment and humanize-duration (for a table
+        // column we never show). Its modules have no effects of their own beyond their exports.
+        moduleSideEffects: id =>
+          !/node_modules\/(@podman-desktop\/ui-svelte\/dist\/.*\.(js|svelte)$|moment\/|humanize-duration\/)/.test(id),
+      },
+    },
   },
 });

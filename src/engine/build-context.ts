@@ -10,7 +10,7 @@ import { lstatSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 
-import { pack } from 'tar-fs';
+import { loadTarFs } from '../platform/lazy-packages';
 
 export interface ExtraContextFile {
   /** Path inside the archive, relative, `/`-separated. */
@@ -28,6 +28,7 @@ export async function packBuildContext(
   const root = await lstat(dir);
   if (!root.isDirectory()) throw new Error(`${dir} is not a folder`);
   signal?.throwIfAborted();
+  const { pack } = await loadTarFs();
   const stream = pack(dir, {
     ignore: name => {
       const stats = lstatSync(name, { throwIfNoEntry: false });

@@ -14,11 +14,11 @@ import type { BootcImage } from '../api/models';
 import type { ContainerEngine } from '../engine/container-engine';
 import { listBootcImages } from '../images/bootc-images';
 import { detectContainerfileIn } from '../images/containerfile';
-import { findExample, listExamples } from '../images/examples';
 import { startBuild } from '../images/image-build';
 import { deleteImageOrTag } from '../images/image-delete';
 import type { ImageOperations } from '../images/image-operations';
 import { startPull, startPush } from '../images/image-transfer';
+import type * as Examples from '../images/examples';
 import { checkAbsolutePath, checkId, checkTagList, checkTagTarget } from './argument-checks';
 import type { StudioDialogs } from './studio-dialogs';
 
@@ -68,7 +68,7 @@ export class ImagesHandlers implements ImagesApi {
   }
 
   async listExamples(): Promise<ExampleImage[]> {
-    return listExamples();
+    return (await loadExamples()).listExamples();
   }
 
   async detectContainerfile(contextDir: unknown): Promise<string | undefined> {
@@ -77,7 +77,7 @@ export class ImagesHandlers implements ImagesApi {
 
   async saveExampleContainerfile(exampleId: unknown): Promise<string | undefined> {
     const id = checkId('exampleId', exampleId);
-    const example = findExample(id);
+    const example = (await loadExamples()).findExample(id);
     if (!example) throw new Error(`exampleId: no example ${JSON.stringify(id)}`);
     if (!example.containerfile) throw new Error(`exampleId: ${example.name} has no Containerfile to save`);
     const folder = await this.deps.dialogs.selectFolder(`Choose a folder for the Containerfile of ${example.name}`);
@@ -92,4 +92,9 @@ export class ImagesHandlers implements ImagesApi {
     });
     return path;
   }
+}
+
+/** The examples catalog (its YAML, js-yaml and its schema) loads with the first visit of Examples, not at activation. */
+function loadExamples(): Promise<typeof Examples> {
+  return import('../images/examples');
 }

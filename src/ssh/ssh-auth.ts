@@ -8,9 +8,10 @@
 
 import { join } from 'node:path';
 
+import type * as Ssh2 from 'ssh2';
 import type { ParsedKey } from 'ssh2';
-import { utils } from 'ssh2';
 
+import { loadSsh2 } from '../platform/lazy-packages';
 import type { SshEndpoint } from './ssh-endpoint';
 import { identityFailure } from './ssh-errors';
 
@@ -74,11 +75,12 @@ export interface LoadedAuthSet {
  * SshConnectionError of kind 'identity'); a default key that cannot be used (encrypted, say) is
  * skipped and named in `skipped`.
  */
-export function loadSshAuth(
+export async function loadSshAuth(
   endpoint: SshEndpoint,
   sources: readonly SshAuthSource[],
   readFile: (path: string) => Buffer,
-): LoadedAuthSet {
+): Promise<LoadedAuthSet> {
+  const { utils } = await loadSsh2();
   const methods: LoadedAuth[] = [];
   const skipped: string[] = [];
   for (const source of sources) {
@@ -86,7 +88,7 @@ export function loadSshAuth(
       methods.push({ source, type: 'agent', agent: source.socket });
       continue;
     }
-    const loaded = parsePrivateKey(source.path, readFile);
+    const loaded = parsePrivateKey(source.path, readFile, utils.parseKey);
     if (typeof loaded !== 'string') {
       methods.push({ source, type: 'publickey', key: loaded });
     } else if (source.kind === 'identity') {
@@ -102,8 +104,15 @@ export function loadSshAuth(
 const ENCRYPTED =
   'it is encrypted with a passphrase, which cannot be asked for here; load it into an ssh-agent with `ssh-add`';
 
-/** The parsed private key, or why it cannot be used (a sentence for a message). */
-export function parsePrivateKey(path: string, readFile: (path: string) => Buffer): ParsedKey | string {
+/**
+ * The parsed private key, or why it cannot be used (a sentence for a message). `parseKey` is ssh2's
+ * (`(await loadSsh2()).utils.parseKey`): ssh2 loads on first use.
+ */
+export function parsePrivateKey(
+  path: string,
+  readFile: (path: string) => Buffer,
+  parseKey: typeof Ssh2.utils.parseKey,
+): ParsedKey | string {
   let data: Buffer;
   try {
     data = readFile(path);
@@ -114,7 +123,7 @@ export function parsePrivateKey(path: string, readFile: (path: string) => Buffer
     if (code === 'EISDIR') return 'it is a directory';
     return `cannot read it (${String(code ?? error)})`;
   }
-  const parsed = utils.parseKey(data);
+  const parsed = parseKey(data);
   if (parsed instanceof Error) {
     return /passphrase|encrypted/i.test(parsed.message)
       ? ENCRYPTED

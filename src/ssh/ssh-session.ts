@@ -7,8 +7,9 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { Client, type AuthenticationType, type ClientChannel, type NextAuthHandler } from 'ssh2';
+import type { AuthenticationType, Client, ClientChannel, NextAuthHandler } from 'ssh2';
 
+import { loadSsh2 } from '../platform/lazy-packages';
 import { blobKeyType, keyFingerprint, knownHostsName } from './ssh-known-hosts';
 
 export interface KeySshTarget {
@@ -125,7 +126,8 @@ export class HostKeyChangedError extends Error {
   }
 }
 
-export function connectWithKey(target: KeySshTarget): Promise<KeySshConnection> {
+export async function connectWithKey(target: KeySshTarget): Promise<KeySshConnection> {
+  const { Client } = await loadSsh2();
   return new Promise((resolve, reject) => {
     const client = new Client();
     let seen = '';

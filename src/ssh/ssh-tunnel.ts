@@ -21,9 +21,9 @@ import { readFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
-import type { AnyAuthMethod, AuthenticationType, NextAuthHandler } from 'ssh2';
-import { Client } from 'ssh2';
+import type { AnyAuthMethod, AuthenticationType, Client, NextAuthHandler } from 'ssh2';
 
+import { loadSsh2 } from '../platform/lazy-packages';
 import { loadSshAuth } from './ssh-auth';
 import { ChannelSocket, forwardTo } from './ssh-channel';
 import type { SshEndpoint } from './ssh-endpoint';
@@ -203,7 +203,8 @@ export class SshTunnel {
     const endpoint = this.endpoint;
     const settings = sshSettings(endpoint, this.env);
     // Keys first: a CONTAINER_SSHKEY that cannot be used fails before any network traffic.
-    const { methods, skipped } = loadSshAuth(endpoint, settings.auth, path => readFileSync(path));
+    const { methods, skipped } = await loadSshAuth(endpoint, settings.auth, path => readFileSync(path));
+    const { Client } = await loadSsh2();
     const knownHosts = parseKnownHosts(readKnownHosts(settings.knownHostsPath));
 
     return new Promise<Live>((resolve, reject) => {

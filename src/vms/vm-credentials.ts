@@ -7,9 +7,8 @@
 
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 
-import { utils } from 'ssh2';
-
 import { isGuestUser } from '../api/vms';
+import { loadSsh2 } from '../platform/lazy-packages';
 
 export interface VmKeyPair {
   privateKeyPath: string;
@@ -21,7 +20,7 @@ export interface VmKeyPair {
  * The comment names the VM, so the key is recognised in the guest's authorized_keys.
  */
 export async function createVmKeyPair(path: string, comment: string): Promise<VmKeyPair> {
-  const pair = utils.generateKeyPairSync('rsa', { bits: 3072, comment });
+  const pair = (await loadSsh2()).utils.generateKeyPairSync('rsa', { bits: 3072, comment });
   await writeFile(path, pair.private, { mode: 0o600, flag: 'wx' });
   await chmod(path, 0o600);
   await writeFile(`${path}.pub`, `${pair.public}\n`, { mode: 0o644, flag: 'wx' });

@@ -11,9 +11,10 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-import { utils } from 'ssh2';
+import type * as Ssh2 from 'ssh2';
 
 import type { VmInfo } from '../api/vms';
+import { loadSsh2 } from '../platform/lazy-packages';
 import { DEFAULT_KEY_NAMES, parsePrivateKey } from '../ssh/ssh-auth';
 import { ValidationError } from '../api/validation';
 import { connectWithKey, LoginRefusedError } from '../ssh/ssh-session';
@@ -64,7 +65,7 @@ export async function vmSshTarget(vm: VmInfo, options: VmLoginOptions = {}): Pro
   if (vmHasOwnKey(vm)) return { ...target, privateKey: await readFile(vm.sshKeyPath) };
   const env = options.env ?? process.env;
   const password = options.password ?? (options.passwords ?? vmPasswords).get(vm.id);
-  return { ...target, login: { ...userLogin(vm.authorizedKeys ?? [], env), password } };
+  return { ...target, login: { ...(await userLogin(vm.authorizedKeys ?? [], env)), password } };
 }
 
 /**
@@ -72,10 +73,17 @@ export async function vmSshTarget(vm: VmInfo, options: VmLoginOptions = {}): Pro
  * keys for the VM's user), the agent, then the default keys not offered yet. Keys that cannot be
  * used (encrypted) are left out and named in `skipped`.
  */
-export function userLogin(authorizedKeys: readonly string[], env: Env): SshLogin & { skipped: string[] } {
+export async function userLogin(
+  authorizedKeys: readonly string[],
+  env: Env,
+): Promise<SshLogin & { skipped: string[] }> {
+  // ssh2 loads on first use (platform/lazy-packages.ts).
+  const { parseKey } = (await loadSsh2()).utils;
   const home = env.HOME || homedir();
   const sshDir = join(home, '.ssh');
-  const wanted = new Set(authorizedKeys.map(publicBlob).filter((blob): blob is string => blob !== undefined));
+  const wanted = new Set(
+    authorizedKeys.map(line => publicBlob(line, parseKey)).filter((blob): blob is string => blob !== undefined),
+  );
   const matched: string[] = [];
   if (wanted.size > 0) {
     let names: string[] = [];
@@ -91,7 +99,7 @@ export function userLogin(authorizedKeys: readonly string[], env: Env): SshLogin
       } catch {
         continue;
       }
-      const blob = publicBlob(text);
+      const blob = publicBlob(text, parseKey);
       if (blob && wanted.has(blob)) matched.push(join(sshDir, name.slice(0, -'.pub'.length)));
     }
   }
@@ -99,7 +107,7 @@ export function userLogin(authorizedKeys: readonly string[], env: Env): SshLogin
   const keys: SshLogin['keys'] = [];
   const skipped: string[] = [];
   const add = (path: string, why: string, quiet: boolean) => {
-    const key = parsePrivateKey(path, file => readFileSync(file));
+    const key = parsePrivateKey(path, file => readFileSync(file), parseKey);
     if (typeof key !== 'string') keys.push({ label: `the key ${path}${why}`, key: readFileSync(path) });
     else if (!quiet || key !== 'the file does not exist') skipped.push(`${path}: ${key}`);
   };
@@ -130,8 +138,8 @@ export async function tryPassword(vm: VmInfo, password: string): Promise<KeySshC
 }
 
 /** The key blob (base64) of a public key line; undefined for anything else. */
-function publicBlob(line: string): string | undefined {
-  const parsed = utils.parseKey(line.trim());
+function publicBlob(line: string, parseKey: typeof Ssh2.utils.parseKey): string | undefined {
+  const parsed = parseKey(line.trim());
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   if (!key || key instanceof Error || key.isPrivateKey()) return undefined;
   return key.getPublicSSH().toString('base64');

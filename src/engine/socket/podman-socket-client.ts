@@ -12,13 +12,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 
-import type Dockerode from 'dockerode';
-
 import { errorMessage } from '../../api/errors';
 import { CancelledError, EngineError } from '../container-engine';
 import type { EngineEndpoint } from '../engine-endpoint';
 import { connectionFailureMessage } from '../engine-endpoint';
 import { tunnelFailureOf } from '../../ssh/ssh-channel';
+import type { EngineDocker } from './podman-socket-connection';
 
 /** podman's versioned libpod API prefix; v4.0.0 is answered by podman 4 and 5. */
 export const LIBPOD = '/v4.0.0/libpod';
@@ -77,7 +76,7 @@ export class PodmanSocketClient {
   private readonly abortError: (doing: string) => Error;
 
   constructor(
-    private readonly docker: Dockerode,
+    private readonly docker: EngineDocker,
     private readonly endpoint: EngineEndpoint,
     private readonly requestTimeoutMs: number,
     options: PodmanSocketClientOptions = {},

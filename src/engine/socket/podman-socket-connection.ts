@@ -4,11 +4,12 @@
  * service answers there before anything else is asked of it.
  */
 
-import Dockerode from 'dockerode';
+import type Dockerode from 'dockerode';
 
 import { EngineError } from '../container-engine';
 import type { EngineEndpoint } from '../engine-endpoint';
 import { connectionFailureMessage } from '../engine-endpoint';
+import { loadDockerode } from '../../platform/lazy-packages';
 import { SshSocketAgent } from '../../ssh/ssh-channel';
 import { acquireSshTunnel } from '../../ssh/ssh-tunnel-leases';
 
@@ -18,9 +19,17 @@ const DEFAULT_SSH_PING_TIMEOUT_MS = 15_000;
 /** How long checkEndpoint keeps its SSH connection for the engine that usually follows it. */
 const CHECK_LINGER_MS = 10_000;
 
+/**
+ * What of dockerode is used: its modem, which sends a request over the endpoint's transport.
+ * dockerode itself is loaded at the first request (see lazyDockerode).
+ */
+export interface EngineDocker {
+  modem: Pick<Dockerode['modem'], 'dial'>;
+}
+
 /** Dockerode for an endpoint, and how to let go of its connection. */
 export interface EngineConnection {
-  docker: Dockerode;
+  docker: EngineDocker;
   /**
    * Closes an SSH tunnel once no other user of the same endpoint holds it (after `lingerMs`, if
    * given). Nothing to do for a unix socket. Safe to call twice.
@@ -43,7 +52,7 @@ export function openEngineConnection(
 ): EngineConnection {
   const neutral = { ca: undefined, cert: undefined, key: undefined, timeout: undefined, version: undefined };
   if (endpoint.kind === 'unix') {
-    const docker = new Dockerode({
+    const docker = lazyDockerode({
       ...neutral,
       socketPath: endpoint.socketPath,
       host: undefined,
@@ -63,7 +72,7 @@ export function openEngineConnection(
     protocol: 'http',
     agent: new SshSocketAgent(lease.tunnel, endpoint.socketPath),
   };
-  const docker = new Dockerode(options);
+  const docker = lazyDockerode(options);
   return { docker, close: lingerMs => lease.release(lingerMs) };
 }
 
@@ -74,8 +83,36 @@ export function openEngineConnection(
 export function createDockerode(
   endpoint: EngineEndpoint,
   env: Readonly<Record<string, string | undefined>> = process.env,
-): Dockerode {
+): EngineDocker {
   return openEngineConnection(endpoint, env).docker;
+}
+
+/**
+ * Dockerode with `options`, loaded and made at the first request: a CLI command or an activation
+ * that never calls the engine never loads it (with gRPC and protobufjs, its load is the slowest
+ * part of starting). A failure to load it is the request's error.
+ */
+type Dial = EngineDocker['modem']['dial'];
+
+function lazyDockerode(options: Dockerode.DockerOptions): EngineDocker {
+  let docker: Promise<Dockerode> | undefined;
+  return {
+    modem: {
+      dial(request: Parameters<Dial>[0], callback?: Parameters<Dial>[1]): void {
+        docker ??= loadDockerode().then(DockerodeClass => new DockerodeClass(options));
+        docker.then(
+          ready => {
+            try {
+              ready.modem.dial(request, callback);
+            } catch (error) {
+              callback?.(error as Error, null);
+            }
+          },
+          (error: unknown) => callback?.(error as Error, null),
+        );
+      },
+    },
+  };
 }
 
 export interface EndpointCheck {

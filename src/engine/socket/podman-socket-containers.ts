@@ -12,13 +12,12 @@
 import type { IncomingMessage } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 
-import { pack } from 'tar-stream';
-
 import type { ContainerSpec, ContainerSummary } from '../container-runtime';
 import { containerState } from '../container-runtime';
 import { EngineError } from '../container-engine';
 import { COMPAT, readStream, SocketRequestError, type PodmanSocketClient } from './podman-socket-client';
 import { startFailure } from '../runtime-errors';
+import { loadTarStream } from '../../platform/lazy-packages';
 
 export async function socketCreateContainer(
   client: PodmanSocketClient,
@@ -84,7 +83,7 @@ export async function socketCreateFromBody(
 
 /** The files as one tar extracted at `/` of the container (Docker's PUT …/archive). */
 async function putFiles(client: PodmanSocketClient, id: string, files: NonNullable<ContainerSpec['files']>) {
-  const archive = pack();
+  const archive = (await loadTarStream()).pack();
   for (const file of files) {
     if (!file.path.startsWith('/')) throw new EngineError(`Not an absolute path in the container: ${file.path}`);
     archive.entry({ name: file.path.slice(1), mode: file.mode, uid: 0, gid: 0 }, file.content);

@@ -13,8 +13,6 @@
  * (listBootcImages' callers) catch the EngineError.
  */
 
-import type Dockerode from 'dockerode';
-
 import type {
   BuildOptions,
   BuildResult,
@@ -49,7 +47,7 @@ import {
 } from './podman-socket-containers';
 import { socketBuild } from './podman-socket-build';
 import { socketDelete, socketPull, socketPush, socketTag, socketUntag } from './podman-socket-images';
-import { openEngineConnection, type EngineConnection } from './podman-socket-connection';
+import { openEngineConnection, type EngineConnection, type EngineDocker } from './podman-socket-connection';
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
@@ -64,7 +62,7 @@ export class PodmanSocketEngine implements ContainerEngine {
   readonly endpoint: EngineEndpoint;
   /** The endpoint's id (`podman:/run/podman/podman.sock`, `podman:ssh://core@host:22/…`): an alias once the engine answered. */
   readonly endpointId: string;
-  private readonly docker: Dockerode;
+  private readonly docker: EngineDocker;
   private readonly connection: EngineConnection;
   private readonly client: PodmanSocketClient;
   private readonly requestTimeoutMs: number;

@@ -44,7 +44,7 @@ describe('App', () => {
 
     navLink('Virtual Machines').focus();
     await user.keyboard('{Enter}');
-    expect(screen.getByRole('heading', { name: 'Virtual machines' })).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { name: 'Virtual machines' })).toBeInTheDocument();
     expect(navLink('Virtual Machines')).toHaveAttribute('aria-current', 'page');
   });
 
@@ -53,12 +53,12 @@ describe('App', () => {
     fakeRpc.setJobs([diskBuildJob(diskBuildRecord())]);
     render(App);
     await user.click(navLink('Disk Images'));
-    expect(screen.getByRole('heading', { name: 'Disk images' })).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { name: 'Disk images' })).toBeInTheDocument();
     expect(await screen.findByRole('table', { name: 'Disk image builds' })).toBeInTheDocument();
     expect(screen.queryByText('Coming soon')).not.toBeInTheDocument();
 
     await user.click(screen.getByRole('button', { name: 'Build' }));
-    expect(screen.getByRole('heading', { name: 'Build disk image' })).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { name: 'Build disk image' })).toBeInTheDocument();
     expect(navLink('Disk Images')).toHaveAttribute('aria-current', 'page');
   });
 
@@ -76,7 +76,7 @@ describe('App', () => {
     fakeRpc.api.listExamples.mockResolvedValue([fedoraExample()]);
     render(App);
     await user.click(navLink('Examples'));
-    expect(screen.getByRole('heading', { name: 'Examples' })).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { name: 'Examples' })).toBeInTheDocument();
     expect(await screen.findByRole('article', { name: 'Fedora bootc' })).toBeInTheDocument();
     expect(screen.queryByText('Coming soon')).not.toBeInTheDocument();
   });
@@ -85,8 +85,8 @@ describe('App', () => {
     const user = userEvent.setup();
     render(App);
     await user.click(navLink('Images'));
-    await user.click(screen.getByRole('button', { name: 'Build image' }));
-    expect(screen.getByRole('form', { name: 'Build image' })).toBeInTheDocument();
+    await user.click(await screen.findByRole('button', { name: 'Build image' }));
+    expect(await screen.findByRole('form', { name: 'Build image' })).toBeInTheDocument();
     expect(navLink('Images')).toHaveAttribute('aria-current', 'page');
     expect(fakeRpc.setState).toHaveBeenLastCalledWith({ route: ROUTES.buildImage });
   });
@@ -142,7 +142,7 @@ describe('App', () => {
     await user.click(navLink('Images'));
     await user.click(await screen.findByRole('button', { name: /^Build Disk Image from quay.io\/fedora/ }));
 
-    expect(screen.getByRole('heading', { name: 'Build disk image' })).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { name: 'Build disk image' })).toBeInTheDocument();
     expect(screen.getByLabelText('Image')).toHaveTextContent('quay.io/fedora/fedora-bootc:42');
     await vi.waitFor(() =>
       expect(fakeRpc.api.describeImageForBuild).toHaveBeenCalledWith(

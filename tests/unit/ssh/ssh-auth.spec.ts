@@ -88,9 +88,9 @@ describe('loadSshAuth', () => {
     return file;
   };
 
-  function identityError(path: string): SshConnectionError {
+  async function identityError(path: string): Promise<SshConnectionError> {
     try {
-      loadSshAuth(endpoint, [{ kind: 'identity', path }], read);
+      await loadSshAuth(endpoint, [{ kind: 'identity', path }], read);
     } catch (error) {
       expect(error).toBeInstanceOf(SshConnectionError);
       return error as SshConnectionError;
@@ -98,12 +98,12 @@ describe('loadSshAuth', () => {
     throw new Error('expected a failure');
   }
 
-  test('parses keys and passes the agent through, in order', () => {
+  test('parses keys and passes the agent through, in order', async () => {
     const sources: SshAuthSource[] = [
       { kind: 'agent', socket: '/a.sock' },
       { kind: 'default-key', path: '/k/plain' },
     ];
-    const { methods, skipped } = loadSshAuth(endpoint, sources, read);
+    const { methods, skipped } = await loadSshAuth(endpoint, sources, read);
     expect(skipped).toEqual([]);
     expect(methods.map(method => method.type)).toEqual(['agent', 'publickey']);
     const key = methods[1].type === 'publickey' ? methods[1].key : undefined;
@@ -111,8 +111,8 @@ describe('loadSshAuth', () => {
     expect(key?.isPrivateKey()).toBe(true);
   });
 
-  test('default keys that cannot be used are skipped, saying why', () => {
-    const { methods, skipped } = loadSshAuth(
+  test('default keys that cannot be used are skipped, saying why', async () => {
+    const { methods, skipped } = await loadSshAuth(
       endpoint,
       [
         { kind: 'default-key', path: '/k/encrypted' },
@@ -126,16 +126,16 @@ describe('loadSshAuth', () => {
     expect(skipped[1]).toBe('/k/missing (the file does not exist)');
   });
 
-  test('a CONTAINER_SSHKEY that cannot be used fails at once, naming the key and the endpoint', () => {
-    const missing = identityError('/k/missing');
+  test('a CONTAINER_SSHKEY that cannot be used fails at once, naming the key and the endpoint', async () => {
+    const missing = await identityError('/k/missing');
     expect(missing.failure).toBe('identity');
     expect(missing.message).toBe(
       `Cannot use the SSH key /k/missing (CONTAINER_SSHKEY) for ${endpoint.url}: the file does not exist.`,
     );
-    expect(identityError('/k/encrypted').message).toMatch(
+    expect((await identityError('/k/encrypted')).message).toMatch(
       /encrypted with a passphrase.*`ssh-add`; unset CONTAINER_SSHKEY once the agent holds it\.$/,
     );
-    expect(identityError('/k/public.pub').message).toContain('it is a public key; give the private key file');
-    expect(identityError('/k/junk').message).toContain('it is not a private key in OpenSSH or PEM format');
+    expect((await identityError('/k/public.pub')).message).toContain('it is a public key; give the private key file');
+    expect((await identityError('/k/junk')).message).toContain('it is not a private key in OpenSSH or PEM format');
   });
 });

@@ -100,26 +100,26 @@ describe('logging into a VM with the user’s keys or a password', () => {
     expect(vmHasOwnKey({ hypervisor: 'qemu', keyAtBoot: false })).toBe(false);
   });
 
-  test('the private key whose public half the build gave the user comes first, then the default keys', () => {
-    const login = userLogin([userKey.public], { HOME: home, SSH_AUTH_SOCK: '/run/agent.sock' });
+  test('the private key whose public half the build gave the user comes first, then the default keys', async () => {
+    const login = await userLogin([userKey.public], { HOME: home, SSH_AUTH_SOCK: '/run/agent.sock' });
     expect(login.keys.map(key => key.label)).toEqual([
       `the key ${join(home, '.ssh', 'work_laptop')} (the build gave its public half to this user)`,
       `the key ${join(home, '.ssh', 'id_ed25519')}`,
     ]);
     expect(login.agent).toBe('/run/agent.sock');
     // Without the build's keys, only the default keys and the agent.
-    expect(userLogin([], { HOME: home }).keys.map(key => key.label)).toEqual([
+    expect((await userLogin([], { HOME: home })).keys.map(key => key.label)).toEqual([
       `the key ${join(home, '.ssh', 'id_ed25519')}`,
     ]);
   });
 
-  test('an encrypted key is left out and named, not fatal', () => {
+  test('an encrypted key is left out and named, not fatal', async () => {
     const locked = utils.generateKeyPairSync('ed25519', { passphrase: 'secret', cipher: 'aes256-ctr', rounds: 16 });
     const lockedHome = join(dir, 'locked');
     mkdirSync(join(lockedHome, '.ssh'), { recursive: true });
     writeFileSync(join(lockedHome, '.ssh', 'id_ed25519'), locked.private, { mode: 0o600 });
     writeFileSync(join(lockedHome, '.ssh', 'id_ed25519.pub'), `${locked.public}\n`);
-    const login = userLogin([locked.public], { HOME: lockedHome });
+    const login = await userLogin([locked.public], { HOME: lockedHome });
     expect(login.keys).toEqual([]);
     expect(login.skipped.join('\n')).toMatch(/id_ed25519: it is encrypted .*ssh-add/);
   });
