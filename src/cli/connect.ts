@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 
 import type { ContainerEngine } from '../engine/container-engine';
 import { EndpointError, resolveEndpoint } from '../engine/engine-endpoint';
+import { engineInfoCache } from '../engine/socket/engine-info-cache';
 import { PodmanSocketEngine } from '../engine/socket/podman-socket';
 import { checkEndpoint } from '../engine/socket/podman-socket-connection';
 import { UsageError } from './cli-context';
@@ -11,7 +13,11 @@ import { UsageError } from './cli-context';
  * URL is bad input (exit 2); a service that does not answer is a failed operation (exit 1) whose
  * message says how to start one.
  */
-export async function connectEngine(url: string | undefined, env: NodeJS.ProcessEnv): Promise<ContainerEngine> {
+export async function connectEngine(
+  url: string | undefined,
+  env: NodeJS.ProcessEnv,
+  storeDir?: string,
+): Promise<ContainerEngine> {
   let endpoint;
   try {
     ({ endpoint } = resolveEndpoint(url, { env, uid: process.getuid?.(), exists: existsSync }));
@@ -20,5 +26,7 @@ export async function connectEngine(url: string | undefined, env: NodeJS.Process
     throw err;
   }
   await checkEndpoint(endpoint, { env });
-  return new PodmanSocketEngine(endpoint, { env });
+  // podman answers `info` in most of a second: a local service's answer is kept in the store.
+  const infoCache = storeDir ? engineInfoCache(join(storeDir, 'engine-info')) : undefined;
+  return new PodmanSocketEngine(endpoint, { env, ...(infoCache ? { infoCache } : {}) });
 }

@@ -29,7 +29,8 @@ export interface CliDeps {
   commands: CliCommand[];
   version: string;
   /** Connects to the engine named by `--url` (undefined: CONTAINER_HOST or the standard sockets). */
-  connect(url: string | undefined, env: NodeJS.ProcessEnv): Promise<ContainerEngine>;
+  /** The engine; `storeDir` keeps what is worth keeping between runs (a local service's info). */
+  connect(url: string | undefined, env: NodeJS.ProcessEnv, storeDir?: string): Promise<ContainerEngine>;
   /** Starts `bootc-studio ARGS…` detached (for `disk build --detach`); its pid. */
   spawnDetached?(args: string[], env: NodeJS.ProcessEnv): number | undefined;
   /** Linux: runs the hand-off of builds on a rootless engine as root. */
@@ -77,15 +78,16 @@ export async function runCli(argv: string[], io: CliIo, deps: CliDeps): Promise<
 
     const url = values.url as string | undefined;
     let engine: Promise<ContainerEngine> | undefined;
+    const storeDir =
+      (values.store as string | undefined) ??
+      defaultStoreDir({ env: io.env, platform: process.platform, home: io.env.HOME ?? '' });
     const ctx: CliContext = {
       io,
       json: values.json === true,
-      storeDir:
-        (values.store as string | undefined) ??
-        defaultStoreDir({ env: io.env, platform: process.platform, home: io.env.HOME ?? '' }),
+      storeDir,
       ...(url !== undefined ? { url } : {}),
       ...(deps.spawnDetached ? { spawnDetached: (args: string[]) => deps.spawnDetached?.(args, io.env) } : {}),
-      engine: () => (engine ??= deps.connect(url, io.env)),
+      engine: () => (engine ??= deps.connect(url, io.env, storeDir)),
       ...(deps.handoff ? { handoff: deps.handoff } : {}),
     };
     return await command.run(ctx, values, positionals);

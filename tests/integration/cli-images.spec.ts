@@ -2,7 +2,8 @@
  * `bootc-studio images` as a user runs it: the built dist/cli.js in a child process, against a
  * real podman service, found through --url or CONTAINER_HOST.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -56,6 +57,21 @@ describe('bootc-studio images against a real podman', () => {
       .sort();
     expect(images.map(image => image.ref).sort()).toEqual(expected);
     for (const image of images) expect(image.architectures).toHaveLength(1);
+  });
+
+  test('the engine info podman answered is kept in the store and the next run answers the same from it', async () => {
+    const store = mkdtempSync(join(tmpdir(), 'bootc-studio-cli-images-'));
+    try {
+      const first = await bootcStudio(['images', '--json', '--url', podman.url, '--store', store]);
+      expect(first.code).toBe(0);
+      expect(readdirSync(join(store, 'engine-info'))).toHaveLength(1);
+      const again = await bootcStudio(['images', '--json', '--url', podman.url, '--store', store]);
+      expect(again).toMatchObject({ code: 0, stdout: first.stdout });
+      const engineIds = new Set((JSON.parse(again.stdout) as { engineId: string }[]).map(image => image.engineId));
+      expect([...engineIds]).toEqual([expect.stringMatching(/^podman:/)]);
+    } finally {
+      rmSync(store, { recursive: true, force: true });
+    }
   });
 
   test('CONTAINER_HOST is used when --url is absent; the table names each image', async () => {

@@ -28,6 +28,7 @@ import type {
   PushResult,
   TransferSink,
 } from '../container-engine';
+import type { EngineInfoCache } from './engine-info-cache';
 import { EngineError } from '../container-engine';
 import type { EngineEndpoint } from '../engine-endpoint';
 import { connectionFailureMessage, parseEndpointUrl } from '../engine-endpoint';
@@ -56,6 +57,8 @@ export interface PodmanSocketEngineOptions {
   requestTimeoutMs?: number;
   /** The environment for SSH: HOME, SSH_AUTH_SOCK, CONTAINER_SSHKEY. Defaults to process.env. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Where a local service's `info` is kept between runs (the CLI's: podman takes ~1 s to answer it). */
+  infoCache?: EngineInfoCache;
 }
 
 export class PodmanSocketEngine implements ContainerEngine {
@@ -67,11 +70,13 @@ export class PodmanSocketEngine implements ContainerEngine {
   private readonly client: PodmanSocketClient;
   private readonly requestTimeoutMs: number;
   private known?: EngineInfo;
+  private readonly infoCache?: EngineInfoCache;
 
   constructor(endpoint: EngineEndpoint | string, options: PodmanSocketEngineOptions = {}) {
     this.endpoint = typeof endpoint === 'string' ? parseEndpointUrl(endpoint) : endpoint;
     this.endpointId = engineIdFor(this.endpoint);
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    if (this.endpoint.kind === 'unix') this.infoCache = options.infoCache;
     this.connection = openEngineConnection(this.endpoint, options.env);
     this.docker = this.connection.docker;
     this.client = new PodmanSocketClient(this.docker, this.endpoint, this.requestTimeoutMs);
@@ -228,8 +233,11 @@ export class PodmanSocketEngine implements ContainerEngine {
     return socketInspectContainer(this.client, this.name, id);
   }
 
-  /** Info from the last successful answer, or a fresh one. */
+  /** Info from the last successful answer (this run's, or a kept one of the same socket), or a fresh one. */
   private async info(): Promise<EngineInfo> {
+    if (!this.known && this.infoCache && this.endpoint.kind === 'unix') {
+      this.known = this.infoCache.read(this.endpoint.socketPath);
+    }
     return this.known ?? this.fetchInfo();
   }
 
@@ -256,6 +264,7 @@ export class PodmanSocketEngine implements ContainerEngine {
       graphRoot,
       remote: this.endpoint.kind === 'ssh',
     };
+    if (this.endpoint.kind === 'unix') this.infoCache?.write(this.endpoint.socketPath, this.known);
     return this.known;
   }
 
