@@ -7,56 +7,29 @@
  * is refused on the field; the right one shows bootc's status, and the Terminal tab gets in too.
  * At 1024 px, with screenshots.
  */
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
-import type { VmInfo } from '../../src/api/vms';
-import { JobRegistry } from '../../src/jobs/job-registry';
-import type { VmService } from '../../src/vms/vm-service';
-import type { PodmanService } from '../integration/support/podman-service';
-import { startPodmanService } from '../integration/support/podman-service';
-import { buildTestDisk, recordTestDiskBuild } from '../integration/support/test-disk';
-import { guestTakesPasswordOnly, removeAllVms, startTestDiskVm, testVmService } from '../integration/support/test-vms';
-import type { BrowserSession } from './support/session';
-import { openStandalone } from './support/session';
+import { guestTakesPasswordOnly } from '../integration/support/test-vms';
+import { closeVmSession, openVmSession, type VmSession } from './support/vm-session';
 
-const SCREENSHOTS = resolve(__dirname, '../artifacts/screenshots');
 const PASSWORD = 'correct horse "battery"';
 
 describe('a VM only a password gets into, from the UI', () => {
-  let podman: PodmanService;
-  let session: BrowserSession;
-  let vms: VmService;
-  let vm: VmInfo;
+  let opened: VmSession;
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    const disk = await buildTestDisk();
-    podman = await startPodmanService();
-    session = await openStandalone(podman);
-    await recordTestDiskBuild(disk, session.store, join(session.store, 'output'), 'e2e00000a55d');
-    const jobs = new JobRegistry();
-    vms = testVmService(session.store, jobs);
-    vm = await startTestDiskVm(vms, jobs, 'e2e00000a55d');
-    await guestTakesPasswordOnly(vm, PASSWORD);
+    opened = await openVmSession('e2e00000a55d');
+    await guestTakesPasswordOnly(opened.vm, PASSWORD);
     // What a Fusion or Hyper-V start records: the VM's own key did not reach the guest.
-    const record = await vms.store.read(vm.id);
-    await vms.store.write({ ...record, keyAtBoot: false });
-    await session.page.setViewportSize({ width: 1024, height: 768 });
+    const record = await opened.vms.store.read(opened.vm.id);
+    await opened.vms.store.write({ ...record, keyAtBoot: false });
   }, 300_000);
 
-  afterAll(async () => {
-    await removeAllVms(vms);
-    const code = await session?.close();
-    await podman?.stop();
-    expect(code, session?.standalone.output()).toBe(0);
-  }, 120_000);
+  afterAll(() => closeVmSession(opened), 120_000);
 
   test('the Image tab asks for the password, refuses a wrong one on its field, then shows the status; the Terminal gets in', async () => {
+    const { session, vm, shot } = opened;
     const webview = session.webview();
-    const shot = (name: string) => session.page.screenshot({ path: join(SCREENSHOTS, name) });
     await webview.getByRole('link', { name: 'Virtual Machines', exact: true }).click();
     const row = webview.getByRole('row', { name: `VM ${vm.name}` });
     await row.getByRole('button', { name: `Console of ${vm.name}` }).click();

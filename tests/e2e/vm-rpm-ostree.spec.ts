@@ -6,57 +6,29 @@
  * an upgrade applied live, the reset dialog that says what it drops; then the same VM answering
  * as neither, offered SSH only. At Podman Desktop's default width (1024 px), with screenshots.
  */
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
-import type { VmInfo } from '../../src/api/vms';
-import { JobRegistry } from '../../src/jobs/job-registry';
-import type { VmService } from '../../src/vms/vm-service';
-import type { PodmanService } from '../integration/support/podman-service';
-import { startPodmanService } from '../integration/support/podman-service';
-import { buildTestDisk, recordTestDiskBuild } from '../integration/support/test-disk';
-import { inGuest, removeAllVms, startTestDiskVm, testVmService } from '../integration/support/test-vms';
-import type { BrowserSession } from './support/session';
-import { openStandalone } from './support/session';
+import { inGuest } from '../integration/support/test-vms';
+import { closeVmSession, openVmSession, type VmSession } from './support/vm-session';
 
-const SCREENSHOTS = resolve(__dirname, '../artifacts/screenshots');
 const PUSHED = 'sha256:2222222222222222222222222222222222222222222222222222222222222222';
 
 describe('the Image tab of an rpm-ostree VM', () => {
-  let podman: PodmanService;
-  let session: BrowserSession;
-  let vms: VmService;
-  let vm: VmInfo;
+  let opened: VmSession;
 
   /** A command in the guest, as the test's own hand (not through the product). */
-  const guest = async (command: string) => inGuest(await vms.get(vm.id), command);
+  const guest = (command: string) => inGuest(opened.vm, command);
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    const disk = await buildTestDisk();
-    podman = await startPodmanService();
-    session = await openStandalone(podman);
-    await recordTestDiskBuild(disk, session.store, join(session.store, 'output'), 'e2e0570ee001');
-    await session.page.setViewportSize({ width: 1024, height: 768 });
-    // Started here, on the session's store: the standalone backend finds it running.
-    const jobs = new JobRegistry();
-    vms = testVmService(session.store, jobs);
-    vm = await startTestDiskVm(vms, jobs, 'e2e0570ee001');
+    opened = await openVmSession('e2e0570ee001');
     await guest('echo rpm-ostree > /esp/manager');
   }, 300_000);
 
-  afterAll(async () => {
-    await removeAllVms(vms);
-    const code = await session?.close();
-    await podman?.stop();
-    expect(code, session?.standalone.output()).toBe(0);
-  }, 120_000);
+  afterAll(() => closeVmSession(opened), 120_000);
 
   test('deployments with layered packages; check, upgrade, apply live; the reset dialog; then neither', async () => {
+    const { session, vm, shot } = opened;
     const webview = session.webview();
-    const shot = (name: string) => session.page.screenshot({ path: join(SCREENSHOTS, name) });
     await webview.getByRole('link', { name: 'Virtual Machines', exact: true }).click();
     const row = webview.getByRole('row', { name: `VM ${vm.name}` });
     await expect.poll(() => row.getByLabel('State').textContent(), { timeout: 30_000 }).toBe('Running');
