@@ -46,6 +46,19 @@ export default defineConfig({
         },
       },
       {
+        // The hardening suite: hostile input, crashes, concurrency, secrets, exposure and load,
+        // against the real components; prints what it proved at the end (`npm run test:hardening`).
+        test: {
+          name: 'hardening',
+          environment: 'node',
+          include: ['tests/hardening/**/*.spec.ts'],
+          globalSetup: ['tests/hardening/support/print-counts.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
         // Figures, never pass/fail: `npm run bench`.
         test: {
           name: 'bench',
