@@ -127,3 +127,32 @@ export class ValidationError extends Error {
     this.name = 'ValidationError';
   }
 }
+
+/** Keys that reach an object's prototype when code copies a parsed object with Object.assign or a merge. */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Deeper than any request or config of ours: a page or file never nests so, a hostile one could, to exhaust the stack. */
+const MAX_DEPTH = 32;
+
+/**
+ * The first prototype key (`__proto__`, `constructor`, `prototype`) anywhere in `value` — JSON.parse
+ * and TOML parsers make them own keys, which a later merge would turn into a prototype — or a nesting
+ * past 32 levels, as a FieldError naming its dotted path (under `prefix`); undefined when there is none.
+ */
+export function prototypeKeyProblem(value: unknown, prefix: string[] = []): FieldError | undefined {
+  return scanKeys(value, prefix, 0);
+}
+
+function scanKeys(value: unknown, path: string[], depth: number): FieldError | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (depth > MAX_DEPTH)
+    return { field: path.join('.') || 'request', message: `is nested more than ${MAX_DEPTH} deep` };
+  for (const key of Object.keys(value)) {
+    if (PROTOTYPE_KEYS.has(key)) {
+      return { field: [...path, key].join('.'), message: 'a key that names an object prototype is not accepted' };
+    }
+    const problem = scanKeys((value as Record<string, unknown>)[key], [...path, key], depth + 1);
+    if (problem) return problem;
+  }
+  return undefined;
+}

@@ -8,7 +8,7 @@ import { isAbsolute } from 'node:path';
 
 import { z } from 'zod';
 
-import { imageReferenceSchema, parseOrThrow } from '../api/validation';
+import { imageReferenceSchema, parseOrThrow, prototypeKeyProblem, ValidationError } from '../api/validation';
 
 const idSchema = z.string().trim().min(1, 'is required').max(512, 'is too long');
 
@@ -57,4 +57,28 @@ export function checkTitle(field: string, value: unknown): string {
 export function checkBoolean(field: string, value: unknown): boolean {
   const schema = z.object({ [field]: z.boolean({ message: 'is true or false' }) });
   return parseOrThrow(schema, { [field]: value })[field] as boolean;
+}
+
+/**
+ * The arguments of one bridge call, before the handler sees them: a list, no longer than the
+ * method's parameters, with no prototype key (`__proto__`, `constructor`, `prototype`) at any
+ * depth. The refusal names the field by its path inside the argument (`config.users.0.__proto__`).
+ */
+export function checkCallArguments(args: unknown, parameters: number): unknown[] {
+  if (!Array.isArray(args)) throw new ValidationError([{ field: 'args', message: 'the arguments are a list' }]);
+  if (args.length > parameters) {
+    throw new ValidationError([
+      { field: 'args', message: `this call takes at most ${parameters} argument(s), got ${args.length}` },
+    ]);
+  }
+  for (const arg of args) {
+    const problem = prototypeKeyProblem(arg);
+    if (problem) throw new ValidationError([problem]);
+  }
+  return args;
+}
+
+/** Refuses one argument (or one field of it): a ValidationError, so the page gets the field as data. */
+export function refuse(field: string, message: string): never {
+  throw new ValidationError([{ field, message }]);
 }

@@ -11,7 +11,7 @@ import type { ContainerEngine } from '../engine/container-engine';
 import type { ImageOperations } from '../images/image-operations';
 import type { JobRegistry } from '../jobs/job-registry';
 import type { VmService } from '../vms/vm-service';
-import { checkAbsolutePath, checkId, checkTitle } from './argument-checks';
+import { checkAbsolutePath, checkId, checkTitle, refuse } from './argument-checks';
 
 export interface Day2HandlersDeps {
   vms: VmService;
@@ -36,11 +36,11 @@ export class Day2Handlers implements Day2Api {
   async runVmAction(vmId: unknown, action: unknown): Promise<string> {
     const id = checkId('vmId', vmId);
     if (typeof action !== 'object' || action === null || Array.isArray(action)) {
-      throw new Error('action: an action is an object with a kind');
+      refuse('action', 'an action is an object with a kind');
     }
     const { kind, image, apply, signature } = action as Record<string, unknown>;
-    if (apply !== undefined && typeof apply !== 'boolean') throw new Error('apply: true or false');
-    if (signature !== undefined && typeof signature !== 'string') throw new Error('signature: a string');
+    if (apply !== undefined && typeof apply !== 'boolean') refuse('apply', 'true or false');
+    if (signature !== undefined && typeof signature !== 'string') refuse('signature', 'a string');
     // Only the fields an action has go on: nothing else of the page's object reaches the guest.
     const checked = {
       kind,

@@ -22,7 +22,7 @@ import type { DiskBuildService } from '../builds/disk-build-service';
 import type { ContainerEngine } from '../engine/container-engine';
 import { LintCache, lintImage } from '../images/image-lint';
 import { listSshPublicKeys } from '../ssh/ssh-public-keys';
-import { checkAbsolutePath, checkBoolean, checkId } from './argument-checks';
+import { checkAbsolutePath, checkBoolean, checkId, refuse } from './argument-checks';
 import type { StudioDialogs } from './studio-dialogs';
 
 export interface DiskBuildsHandlersDeps {
@@ -70,7 +70,7 @@ export class DiskBuildsHandlers implements DiskBuildsApi {
 
   async checkOutputFolder(dir: unknown, image: unknown, types: unknown): Promise<OutputFolderCheck> {
     const folder = checkAbsolutePath('outputDir', dir);
-    if (typeof image !== 'string') throw new Error('image: an image reference is required');
+    if (typeof image !== 'string') refuse('image', 'an image reference is required');
     const known = Array.isArray(types)
       ? types.filter((type): type is DiskImageType => (DISK_IMAGE_TYPES as readonly unknown[]).includes(type))
       : [];

@@ -1,6 +1,7 @@
 import type { PushChannel, RpcPush, RpcRequest, RpcResponse } from '../api/rpc-protocol';
 import { errorInfoOf } from '../api/errors';
 import { isRpcMessage } from '../api/rpc-protocol';
+import { checkCallArguments } from './argument-checks';
 import type { WebviewPort } from './webview-port';
 
 /**
@@ -37,9 +38,14 @@ export class RpcServer<T extends object> {
   async #answer(request: RpcRequest): Promise<void> {
     let response: RpcResponse;
     try {
-      if (!this.#methods.has(request.method)) throw new Error(`Unknown method: ${request.method}`);
-      const method = (this.#impl as Record<string, (...args: unknown[]) => unknown>)[request.method];
-      const args = Array.isArray(request.args) ? request.args : [];
+      // A page's message is data: the method name may be anything, the arguments anything.
+      const name: unknown = request.method;
+      if (typeof name !== 'string' || !this.#methods.has(name)) {
+        const shown = typeof name === 'string' ? name : `(${typeof name})`;
+        throw Object.assign(new Error(`Unknown method: ${shown}`), { field: 'method', code: 'unknown-method' });
+      }
+      const method = (this.#impl as Record<string, (...args: unknown[]) => unknown>)[name];
+      const args = checkCallArguments(request.args, method.length);
       const result = await method.apply(this.#impl, args);
       response = { kind: 'rpc-response', id: request.id, ok: true, result };
     } catch (err: unknown) {

@@ -11,7 +11,7 @@ import type { DiskBuildService } from '../builds/disk-build-service';
 import type { ContainerEngine } from '../engine/container-engine';
 import type { ImageOperations } from '../images/image-operations';
 import type { JobRegistry } from '../jobs/job-registry';
-import { checkOptionalAbsolutePath, checkTitle } from './argument-checks';
+import { checkOptionalAbsolutePath, checkTitle, refuse } from './argument-checks';
 import { Day2Handlers } from './day2-handlers';
 import { DiskBuildsHandlers } from './disk-builds-handlers';
 import { ImagesHandlers } from './images-handlers';
@@ -62,8 +62,7 @@ class ShellHandlers {
 
   async openExternal(url: unknown): Promise<boolean> {
     const parsed = typeof url === 'string' && URL.canParse(url) ? new URL(url) : undefined;
-    if (parsed?.protocol !== 'https:')
-      throw new Error(`url: only https links can be opened, got ${JSON.stringify(url)}`);
+    if (parsed?.protocol !== 'https:') refuse('url', `only https links can be opened, got ${JSON.stringify(url)}`);
     return this.deps.openExternal(parsed.toString());
   }
 

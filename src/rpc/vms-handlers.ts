@@ -12,7 +12,7 @@ import type { ContainerEngine } from '../engine/container-engine';
 import type { JobRegistry } from '../jobs/job-registry';
 import { runImageAsVm } from '../vms/vm-image-run';
 import { VmTerminals } from '../vms/vm-terminals';
-import { checkId, checkTitle } from './argument-checks';
+import { checkId, checkTitle, refuse } from './argument-checks';
 
 /** The most a page may type in one call: a paste of a few lines, not a file. */
 const MAX_CONSOLE_INPUT = 64 * 1024;
@@ -50,7 +50,8 @@ export class VmsHandlers implements VmsApi {
   }
 
   async launchVm(request: unknown): Promise<{ vmId: string; jobId: string }> {
-    if (typeof request !== 'object' || request === null) throw new Error('request: a VM request is an object');
+    if (typeof request !== 'object' || request === null || Array.isArray(request))
+      refuse('request', 'a VM request is an object');
     // The vms room checks each field and names the bad ones.
     const vm = await this.deps.vms.create(request as LaunchVmRequest);
     return { vmId: vm.id, jobId: this.deps.vms.start(vm.id).id };
@@ -77,13 +78,13 @@ export class VmsHandlers implements VmsApi {
   }
 
   readVmConsole(vmId: unknown, from: unknown): Promise<ConsoleChunk> {
-    if (typeof from !== 'number' || !Number.isInteger(from)) throw new Error('from: a whole number of bytes');
+    if (typeof from !== 'number' || !Number.isInteger(from)) refuse('from', 'a whole number of bytes');
     return this.deps.vms.readConsole(checkId('vmId', vmId), from);
   }
 
   async writeVmConsole(vmId: unknown, data: unknown): Promise<void> {
     if (typeof data !== 'string' || data.length > MAX_CONSOLE_INPUT) {
-      throw new Error(`data: console input is text of at most ${MAX_CONSOLE_INPUT} characters`);
+      refuse('data', `console input is text of at most ${MAX_CONSOLE_INPUT} characters`);
     }
     await this.deps.vms.writeConsole(checkId('vmId', vmId), data);
   }
@@ -96,20 +97,21 @@ export class VmsHandlers implements VmsApi {
   }
 
   async openVmTerminal(vmId: unknown, rows: unknown, cols: unknown): Promise<string> {
-    const vm = await this.deps.vms.get(checkId('vmId', vmId));
+    // Every argument is checked before the VM is looked at.
+    const [id, height, width] = [checkId('vmId', vmId), checkSize('rows', rows), checkSize('cols', cols)];
+    const vm = await this.deps.vms.get(id);
     if (vm.state !== 'running' || !vm.sshPort) throw new Error(`VM ${vm.name} is ${vm.state}: start it first`);
-    return this.#terminals.open(vm, checkSize('rows', rows), checkSize('cols', cols));
+    return this.#terminals.open(vm, height, width);
   }
 
   async readVmTerminal(terminalId: unknown, from: unknown): Promise<TerminalChunk> {
-    if (typeof from !== 'number' || !Number.isInteger(from) || from < 0)
-      throw new Error('from: an offset of 0 or more');
+    if (typeof from !== 'number' || !Number.isInteger(from) || from < 0) refuse('from', 'an offset of 0 or more');
     return this.#terminals.read(checkId('terminalId', terminalId), from);
   }
 
   async writeVmTerminal(terminalId: unknown, data: unknown): Promise<void> {
     if (typeof data !== 'string' || data.length > MAX_CONSOLE_INPUT) {
-      throw new Error(`data: terminal input is text of at most ${MAX_CONSOLE_INPUT} characters`);
+      refuse('data', `terminal input is text of at most ${MAX_CONSOLE_INPUT} characters`);
     }
     this.#terminals.write(checkId('terminalId', terminalId), data);
   }
@@ -126,7 +128,7 @@ export class VmsHandlers implements VmsApi {
 /** A terminal's rows or columns: what a window can show. */
 function checkSize(field: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 2 || value > 1000) {
-    throw new Error(`${field}: a whole number from 2 to 1000`);
+    refuse(field, 'a whole number from 2 to 1000');
   }
   return value;
 }
