@@ -228,6 +228,10 @@ export const diskBuildRequestSchema = z
       .trim()
       .min(1, 'choose an output folder')
       .refine(isAbsoluteHostPath, { message: 'the output folder is an absolute path' })
+      // The builder gets the folder as its /output: never the whole file system.
+      .refine(path => !/^(?:[A-Za-z]:)?[\\/]+$/.test(path), {
+        message: 'the output folder cannot be the root folder: choose a folder under it',
+      })
       .refine(path => !hasControlCharacter(path), { message: 'the output folder has no newline or control character' })
       .refine(path => !path.includes(':') || /^[A-Za-z]:[\\/]/.test(path), {
         message: 'the output folder has no ":" (it separates the parts of a volume mount)',

@@ -13,7 +13,7 @@
  */
 
 import { constants } from 'node:fs';
-import { access, mkdir, stat } from 'node:fs/promises';
+import { access, mkdir, realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
@@ -90,20 +90,49 @@ export function engineProblem(engine: EngineInfo, platform: NodeJS.Platform, han
   return engine.graphRoot;
 }
 
+/**
+ * What is wrong with `dir` as an output folder on this machine, without creating anything: a folder
+ * (or one that can be made: its nearest existing parent is a writable folder) that this process may
+ * write to and that is not the root folder, even through a link. Undefined when it will do.
+ */
+export async function outputDirProblem(dir: string): Promise<string | undefined> {
+  const info = await stat(dir).catch(() => undefined);
+  if (info) {
+    if (!info.isDirectory()) return `${dir} is not a folder`;
+    // A link to the root folder would give the builder the whole file system as its /output.
+    if ((await realpath(dir)) === '/') return `${dir} is the root folder: choose a folder under it`;
+    const writable = await access(dir, constants.W_OK).then(
+      () => true,
+      () => false,
+    );
+    return writable ? undefined : `${dir} is not writable`;
+  }
+  for (let parent = dirname(dir); ; parent = dirname(parent)) {
+    const found = await stat(parent).catch(() => undefined);
+    if (found) {
+      if (!found.isDirectory()) return `cannot create ${dir}: ${parent} is not a folder`;
+      const writable = await access(parent, constants.W_OK).then(
+        () => true,
+        () => false,
+      );
+      return writable ? undefined : `cannot create ${dir}: ${parent} is not writable`;
+    }
+    if (parent === dirname(parent)) return `cannot create ${dir}`;
+  }
+}
+
 /** The output folder on this machine, created when asked: a folder this process may write to, or the field refused. */
 export async function checkOutputDir(dir: string, create: boolean): Promise<void> {
   const problem = (message: string) => new ValidationError([{ field: 'outputDir', message }]);
+  // Checked before anything is made: a refused folder leaves no half-made path behind.
+  const found = await outputDirProblem(dir);
+  if (found) throw problem(found);
   if (create && !(await stat(dir).catch(() => undefined))) {
     await mkdir(dir, { recursive: true }).catch((error: unknown) => {
       throw problem(`cannot create ${dir}: ${errorMessage(error)}`);
     });
   }
-  const info = await stat(dir).catch(() => undefined);
-  if (!info) throw problem(`${dir} does not exist`);
-  if (!info.isDirectory()) throw problem(`${dir} is not a folder`);
-  await access(dir, constants.W_OK).catch(() => {
-    throw problem(`${dir} is not writable`);
-  });
+  if (!(await stat(dir).catch(() => undefined))) throw problem(`${dir} does not exist`);
 }
 
 /** `~/.aws`, where an AMI upload reads the credentials: it must exist. */

@@ -107,8 +107,8 @@ export interface StartOptions {
    */
   overwrite?: boolean;
   /**
-   * Runs once the request passed every check and before anything is made or written (e.g. the
-   * CLI's `bootc container lint`); what it throws refuses the build.
+   * Runs once the request passed every check (a missing output folder is made by then), before anything
+   * else is made or written (e.g. the CLI's `bootc container lint`); what it throws refuses the build.
    */
   beforeStart?: (engineId: string, image: string) => Promise<void>;
 }
@@ -182,7 +182,6 @@ export class DiskBuildService {
     if (!checked.ok) throw new ValidationError(checked.errors);
     const remote = engine.remote === true;
     if (remote) remoteProblem(engine, checked.value);
-    await options.beforeStart?.(engine.id, checked.value.image);
     const request: DiskBuildRequest = {
       ...checked.value,
       outputDir: remote ? posix.normalize(checked.value.outputDir) : resolve(checked.value.outputDir),
@@ -202,6 +201,8 @@ export class DiskBuildService {
       const space = await outputSpaceProblem(request.outputDir, image.size, this.#options.freeBytes ?? freeBytesIn);
       if (space) throw new NotEnoughSpaceError(space);
     }
+    // Last: it may run a container (bootc container lint), so only for a request that passed the rest.
+    await options.beforeStart?.(engine.id, checked.value.image);
     const facts: EngineFacts = { graphRoot, rootful: engine.rootful !== false, remote };
     if (!facts.rootful) {
       if (options.detach) throw detachRefusal(engine.name);
