@@ -11,20 +11,24 @@ import { buildConfigSchema } from '../api/disk-build-schema';
 
 import { type BuildConfig } from '../api/disk-build';
 import type { ImportedBuildConfig } from '../api/disk-builds';
-import { describeErrors, parseOrThrow } from '../api/validation';
+import { errorMessage } from '../api/errors';
+import { describeErrors, parseOrThrow, ValidationError } from '../api/validation';
 import { detectConfigFormat, importBuildConfig } from './build-config-parse';
 import { buildConfigToToml, hashConfigPasswords } from './build-config-render';
 
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 
+/** Reads a config file; any refusal names the field `file` (the page shows it by the import button). */
 export async function importBuildConfigFile(path: string): Promise<ImportedBuildConfig> {
-  const info = await stat(path);
-  if (!info.isFile()) throw new Error(`file: ${basename(path)} is not a file`);
-  if (info.size > MAX_CONFIG_BYTES)
-    throw new Error(`file: ${basename(path)} is too large for a build config (over 1 MB)`);
+  const refuse = (message: string) => new ValidationError([{ field: 'file', message }]);
+  const info = await stat(path).catch((error: unknown) => {
+    throw refuse(`cannot read ${basename(path)}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`);
+  });
+  if (!info.isFile()) throw refuse(`${basename(path)} is not a file`);
+  if (info.size > MAX_CONFIG_BYTES) throw refuse(`${basename(path)} is too large for a build config (over 1 MB)`);
   const text = await readFile(path, 'utf8');
   const result = importBuildConfig(text, detectConfigFormat(text, path));
-  if (!result.ok) throw new Error(`${basename(path)}: ${describeErrors(result.errors)}`);
+  if (!result.ok) throw refuse(`${basename(path)}: ${describeErrors(result.errors)}`);
   return { config: result.config, unknownFields: result.unknownFields };
 }
 

@@ -3,7 +3,7 @@ import { parse as parseToml } from 'smol-toml';
 import { formatSize } from '../api/disk-build-fields';
 
 import { type BuildConfig, type BuildFilesystem, type BuildGroup, type BuildUser } from '../api/disk-build';
-import type { FieldError } from '../api/validation';
+import { type FieldError, prototypeKeyProblem } from '../api/validation';
 import { isTable, KNOWN, type ConfigFormat, type Doc } from './build-config-document';
 
 /**
@@ -35,6 +35,9 @@ export function importBuildConfig(text: string, format: ConfigFormat = detectCon
     return { ok: false, errors: [{ field: 'file', message: parseErrorMessage(err, format) }] };
   }
   if (!isTable(doc)) return { ok: false, errors: [{ field: 'file', message: 'the file holds no settings table' }] };
+  // Unknown keys are kept (in `extra`): never one that would become an object's prototype there.
+  const hostile = prototypeKeyProblem(doc);
+  if (hostile) return { ok: false, errors: [hostile] };
   const reader = new ConfigReader();
   const config = reader.read(doc);
   if (reader.errors.length > 0) return { ok: false, errors: reader.errors };
