@@ -7,7 +7,7 @@
 
 import type { BuildableImage } from '../api/disk-builds';
 import { ValidationError } from '../api/validation';
-import type { ContainerEngine, ImageDetails } from '../engine/container-engine';
+import { type ContainerEngine, EngineAnswerError, type ImageDetails } from '../engine/container-engine';
 
 export interface BuildImageFacts extends BuildableImage {
   /** Bytes of the image (of the local member of a manifest list). */
@@ -25,7 +25,9 @@ export async function buildImageFacts(
   let details: ImageDetails;
   try {
     details = await engine.inspectImage(engineId, ref);
-  } catch {
+  } catch (error) {
+    // A malformed answer is the engine's failure, not a missing image.
+    if (error instanceof EngineAnswerError) throw error;
     throw new ValidationError([
       {
         field: 'image',

@@ -208,6 +208,14 @@ export class EngineError extends Error {
   }
 }
 
+/** The engine answered, but not what its API promises (malformed or wrong-typed JSON): nothing is built on it. */
+export class EngineAnswerError extends EngineError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EngineAnswerError';
+  }
+}
+
 /** An operation stopped because its AbortSignal fired. */
 export class CancelledError extends EngineError {
   constructor(message: string) {

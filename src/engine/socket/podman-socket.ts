@@ -29,7 +29,7 @@ import type {
   TransferSink,
 } from '../container-engine';
 import type { EngineInfoCache } from './engine-info-cache';
-import { EngineError } from '../container-engine';
+import { EngineAnswerError, EngineError } from '../container-engine';
 import type { EngineEndpoint } from '../engine-endpoint';
 import { connectionFailureMessage, parseEndpointUrl } from '../engine-endpoint';
 import { findEngine, localEngineId } from '../engine-identity';
@@ -121,7 +121,9 @@ export class PodmanSocketEngine implements ContainerEngine {
     const raw = await this.get<unknown>(`${LIBPOD}/images/${encodeURIComponent(idOrRef)}/json`, 'Inspecting image', {
       404: `Image ${idOrRef} not found on ${info.name}`,
     });
-    return toImageDetails(asRecord(raw), info.id);
+    // An answer without an image id is not an inspect: nothing may be built or run from it.
+    if (!isRecord(raw) || typeof raw.Id !== 'string' || raw.Id === '') throw this.unexpected('Inspecting image');
+    return toImageDetails(raw, info.id);
   }
 
   async inspectManifest(engineId: string, idOrRef: string): Promise<ManifestDetails> {
@@ -242,7 +244,9 @@ export class PodmanSocketEngine implements ContainerEngine {
   }
 
   private async fetchInfo(): Promise<EngineInfo> {
-    const raw = asRecord(await this.get<unknown>(`${LIBPOD}/info`, 'Reading engine info'));
+    const answer = await this.get<unknown>(`${LIBPOD}/info`, 'Reading engine info');
+    if (!isRecord(answer)) throw this.unexpected('Reading engine info');
+    const raw = answer;
     const host = asRecord(raw.host);
     const store = asRecord(raw.store);
     const version = asRecord(raw.version);
@@ -295,7 +299,9 @@ export class PodmanSocketEngine implements ContainerEngine {
           }
           const status = (error as { statusCode?: unknown }).statusCode;
           if (typeof status !== 'number') {
-            reject(new EngineError(connectionFailureMessage(this.endpoint, error, this.requestTimeoutMs)));
+            reject(
+              new EngineError(`${doing}: ${connectionFailureMessage(this.endpoint, error, this.requestTimeoutMs)}`),
+            );
             return;
           }
           const known = messages[status];
@@ -313,7 +319,7 @@ export class PodmanSocketEngine implements ContainerEngine {
   }
 
   private unexpected(doing: string): EngineError {
-    return new EngineError(`${doing} failed on ${this.name}: unexpected answer from ${this.endpoint.url}`);
+    return new EngineAnswerError(`${doing} failed on ${this.name}: unexpected answer from ${this.endpoint.url}`);
   }
 }
 
@@ -360,3 +366,7 @@ function checkReference(idOrRef: string): void {
 }
 
 export { toMillis } from './podman-socket-answers';
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
+}
