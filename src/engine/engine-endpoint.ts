@@ -155,6 +155,8 @@ function parseSshUrl(value: string, what: string): SshEndpoint {
     );
   }
   const port = parsed.port ? Number(parsed.port) : 22;
+  // The URL parser takes any port up to 65535, 0 included: nothing listens there.
+  if (port < 1) throw new EndpointError(`${what} ${redact(value)} has port ${port}; a port is 1 to 65535.`);
   const user = parsed.username ? decodeURIComponent(parsed.username) : undefined;
   const hostPart = host.includes(':') ? `[${host}]` : host;
   return {

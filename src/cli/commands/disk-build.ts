@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import {
@@ -13,15 +13,17 @@ import { preselectArchitecture } from '../../api/disk-build-architectures';
 
 import { validateDiskBuildRequest } from '../../api/disk-build-schema';
 import { errorMessage } from '../../api/errors';
-import { ValidationError, type FieldError } from '../../api/validation';
+import { ValidationError } from '../../api/validation';
 import { importBuildConfigFile } from '../../builds/build-config-import-export';
 import { describeConflicts } from '../../builds/artifact-removal';
-import { NotEnoughSpaceError } from '../../builds/build-checks';
+import { NotEnoughSpaceError, outputDirProblem } from '../../builds/build-checks';
+import { resolveEndpoint } from '../../engine/engine-endpoint';
 import type { DiskBuildService } from '../../builds/disk-build-service';
 import type { CliCommand, CliContext } from '../cli-context';
 import { UsageError } from '../cli-context';
 import { buildJobs, describeRecord, isFinished, openBuilds } from '../disk-builds';
 import { lintImage } from '../../images/image-lint';
+import { flagErrors, type FlagSources } from '../disk-build-flags';
 import { followJob } from '../job-follower';
 
 /**
@@ -100,10 +102,16 @@ export const diskBuildCommand: CliCommand = {
   },
   async run(ctx, values, positionals) {
     const cwd = ctx.io.cwd ?? process.cwd();
-    const request = await requestFromFlags(values, positionals[0], cwd);
+    const sources: FlagSources = { users: 0, groups: 0, kernelArgs: 0, filesystems: 0, keyFlags: [] };
+    const request = await requestFromFlags(values, positionals[0], cwd, sources);
     // Everything but the image's architectures is checked before the engine is contacted.
     const early = validateDiskBuildRequest({ ...request, arch: request.arch ?? 'amd64' });
-    if (!early.ok) throw new UsageError(flagErrors(early.errors));
+    if (!early.ok) throw new UsageError(flagErrors(early.errors, sources));
+    // So is the output folder, when it is on this machine (a remote engine's is on its own).
+    if (isLocalEngine(ctx)) {
+      const problem = await outputDirProblem(early.value.outputDir);
+      if (problem) throw new UsageError(`--output: ${problem}`);
+    }
 
     const builds = await openBuilds(ctx);
     if (request.arch === undefined) request.arch = await defaultArch(ctx, builds, request.image);
@@ -126,7 +134,7 @@ export const diskBuildCommand: CliCommand = {
       });
     } catch (error) {
       if (error instanceof LintRefusal) return 1;
-      if (error instanceof ValidationError) throw new UsageError(flagErrors(error.errors));
+      if (error instanceof ValidationError) throw new UsageError(flagErrors(error.errors, sources));
       if (error instanceof NotEnoughSpaceError)
         throw new Error(`--output: ${error.message.replace(/^outputDir: /, '')}`);
       throw error;
@@ -151,12 +159,18 @@ export const diskBuildCommand: CliCommand = {
 type Flags = Record<string, unknown>;
 
 /** The request the flags describe (paths resolved against `cwd`); bad flag syntax is a UsageError. */
-export async function requestFromFlags(values: Flags, image: string, cwd: string) {
+export async function requestFromFlags(values: Flags, image: string, cwd: string, sources?: FlagSources) {
   const output = values.output as string | undefined;
   if (output === undefined || output === '') throw new UsageError('disk build: --output DIR is required');
   const config: BuildConfig = values.config
     ? await readConfigFlag(resolve(cwd, values.config as string))
     : emptyBuildConfig();
+  if (sources) {
+    sources.users = config.users.length;
+    sources.groups = config.groups.length;
+    sources.kernelArgs = config.kernelArgs.length;
+    sources.filesystems = config.filesystems.length;
+  }
   for (const flag of strings(values.user)) config.users.push(parseUserFlag(flag));
   for (const flag of strings(values['ssh-key'])) {
     const { name, key } = parseSshKeyFlag(flag, cwd);
@@ -165,6 +179,7 @@ export async function requestFromFlags(values: Flags, image: string, cwd: string
       if (user.sshKey) throw new UsageError(`--ssh-key: user ${name} already has a key (one key per user)`);
       user.sshKey = key;
     } else config.users.push({ name, sshKey: key, groups: [] });
+    sources?.keyFlags.push(config.users.findIndex(candidate => candidate.name === name));
   }
   for (const flag of strings(values.group)) config.groups.push(parseGroupFlag(flag));
   config.kernelArgs.push(...strings(values['kernel-arg']));
@@ -255,7 +270,20 @@ async function readConfigFlag(path: string): Promise<BuildConfig> {
   try {
     return (await importBuildConfigFile(path)).config;
   } catch (error) {
-    throw new UsageError(`--config: ${errorMessage(error)}`);
+    const message =
+      error instanceof ValidationError ? error.errors.map(item => item.message).join('; ') : errorMessage(error);
+    throw new UsageError(`--config: ${message}`);
+  }
+}
+
+/** Whether the engine `--url` (or CONTAINER_HOST, or the default socket) names is on this machine. */
+function isLocalEngine(ctx: CliContext): boolean {
+  try {
+    const { endpoint } = resolveEndpoint(ctx.url, { env: ctx.io.env, uid: process.getuid?.(), exists: existsSync });
+    return endpoint.kind === 'unix';
+  } catch {
+    // A bad URL is said when the engine is connected.
+    return false;
   }
 }
 
@@ -330,39 +358,4 @@ function report(ctx: CliContext, record: Awaited<ReturnType<DiskBuildService['ge
   return record.status === 'succeeded' ? 0 : 1;
 }
 
-/** The request's field names, as the command's flags: `config.users.0.name` → `--user (1)`. */
-export function flagOf(field: string): string {
-  const item = (flag: string, index: string) => `${flag} (${Number(index) + 1})`;
-  let match: RegExpExecArray | null;
-  if ((match = /^config\.users\.(\d+)\.sshKey/.exec(field))) return item('--ssh-key', match[1]);
-  if ((match = /^config\.users\.(\d+)/.exec(field))) return item('--user', match[1]);
-  if ((match = /^config\.groups\.(\d+)/.exec(field))) return item('--group', match[1]);
-  if ((match = /^config\.kernelArgs\.(\d+)/.exec(field))) return item('--kernel-arg', match[1]);
-  if ((match = /^config\.filesystems\.(\d+)/.exec(field))) return item('--filesystem', match[1]);
-  if (field === 'config.kernelArgs') return '--kernel-arg';
-  if (field.startsWith('config.')) return '--config';
-  if (field.startsWith('types')) return '--type';
-  const flags: Record<string, string> = {
-    outputDir: '--output',
-    arch: '--arch',
-    rootfs: '--rootfs',
-    chown: '--chown',
-    aws: '--aws-ami-name',
-    'aws.amiName': '--aws-ami-name',
-    'aws.bucket': '--aws-bucket',
-    'aws.region': '--aws-region',
-    builder: '--builder',
-    'builder.image': '--builder',
-    image: 'IMAGE',
-    engineId: 'the engine (--url)',
-    detach: '--detach',
-  };
-  return flags[field] ?? field;
-}
-
-export function flagErrors(errors: readonly FieldError[]): string {
-  // A message that names its user already says whose it is, whether from --user or --config.
-  return errors
-    .map(error => (/^User \S+: /.test(error.message) ? error.message : `${flagOf(error.field)}: ${error.message}`))
-    .join('; ');
-}
+export { flagErrors, flagOf, type FlagSources } from '../disk-build-flags';

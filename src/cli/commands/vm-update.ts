@@ -9,6 +9,7 @@ import { UsageError } from '../cli-context';
 import { describeStatus, openDay2 } from '../day2';
 import { ImageOperations } from '../../images/image-operations';
 import { SIGNATURE_HELP } from '../../day2/rpm-ostree-actions';
+import { checkDay2Action } from '../../day2/day2-service';
 import { checkUpdateLoopRequest, startUpdateLoop } from '../../day2/update-loop';
 import { followJob } from '../job-follower';
 import { openVms, resolveVm } from '../vms';
@@ -20,9 +21,17 @@ const ARGUMENTS: Record<string, string> = { image: 'REF', action: 'ACTION', sign
 async function runAction(ctx: CliContext, given: string, action: Day2Action): Promise<number> {
   const cli = openVms(ctx);
   const vm = await resolveVm(cli.vms, given);
-  let job;
+  const job = usageOf(() => openDay2(cli).run(vm.id, action));
+  const ended = await followJob(cli.jobs, job.id, ctx.io, { json: ctx.json, interrupt: 'cancel' });
+  const status = (ended.detail as Day2Detail | undefined)?.status;
+  if (!ctx.json && ended.status === 'succeeded' && status) ctx.io.stdout.write(describeStatus(status));
+  return ended.status === 'succeeded' ? 0 : 1;
+}
+
+/** What `run` returns; a ValidationError it throws becomes bad input naming the arguments. */
+function usageOf<T>(run: () => T): T {
   try {
-    job = openDay2(cli).run(vm.id, action);
+    return run();
   } catch (error: unknown) {
     if (error instanceof ValidationError) {
       throw new UsageError(
@@ -31,10 +40,6 @@ async function runAction(ctx: CliContext, given: string, action: Day2Action): Pr
     }
     throw error;
   }
-  const ended = await followJob(cli.jobs, job.id, ctx.io, { json: ctx.json, interrupt: 'cancel' });
-  const status = (ended.detail as Day2Detail | undefined)?.status;
-  if (!ctx.json && ended.status === 'succeeded' && status) ctx.io.stdout.write(describeStatus(status));
-  return ended.status === 'succeeded' ? 0 : 1;
 }
 
 const apply = {
@@ -82,6 +87,8 @@ export const vmSwitchCommand: CliCommand = {
     if (signature !== undefined && !SIGNATURE_CHOICE.test(signature)) {
       throw new UsageError(`--signature: ${SIGNATURE_HELP}`);
     }
+    // REF is checked before the VM is asked anything.
+    usageOf(() => checkDay2Action({ kind: 'switch', image, apply: false }));
     if (signature === undefined && !image.startsWith('ostree-')) {
       // rpm-ostree never guesses how to verify: ask which tool manages the VM before anything runs.
       const cli = openVms(ctx);
