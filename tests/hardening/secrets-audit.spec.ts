@@ -396,8 +396,6 @@ describe('secrets audit: no password, hash or private key outside its own file',
       .map(name => join(machineTmp, name));
     const entries: FileEntry[] = [root, podman.dir, ...newMachineEntries].flatMap(dir => walk(dir));
     const files = scanFiles(entries, secrets);
-    expect(files.findings).toEqual([]);
-    expect(files.files).toBeGreaterThan(20);
 
     const messages = [
       scanMessages(audited().posted, secrets, 'webview message'),
@@ -406,7 +404,8 @@ describe('secrets audit: no password, hash or private key outside its own file',
       scanMessages(audited().consoleLines, secrets, 'console line'),
       scanMessages(cliOutputs, secrets, 'CLI output'),
     ];
-    expect(messages.flatMap(result => result.findings)).toEqual([]);
+    expect([...files.findings, ...messages.flatMap(result => result.findings)]).toEqual([]);
+    expect(files.files).toBeGreaterThan(20);
     expect(audited().posted.length).toBeGreaterThan(20);
 
     // The builder's podman container (whose log holds what the builder printed) is gone.
