@@ -230,6 +230,13 @@ describe('exposure audit: what listens, who may talk to the standalone server, w
         filesystems: [],
       },
     };
+    // The VM first: its emulated boot is the longest wait.
+    const { vmId, jobId } = await call<{ vmId: string; jobId: string }>('launchVm', {
+      source: { buildId: VM_BUILD_ID },
+      name: 'exposure-vm',
+      cpus: 1,
+      memoryMiB: 384,
+    });
     // Under load podman's libpod/info can take longer than the adapter waits (3 s), and the engine
     // then looks graph-root-less for a while: asked again until it answers (see the report).
     const buildId = await waitFor(
@@ -240,12 +247,6 @@ describe('exposure audit: what listens, who may talk to the standalone server, w
         }),
       120_000,
     );
-    const { vmId, jobId } = await call<{ vmId: string; jobId: string }>('launchVm', {
-      source: { buildId: VM_BUILD_ID },
-      name: 'exposure-vm',
-      cpus: 1,
-      memoryMiB: 384,
-    });
     cliBuild = spawn(
       process.execPath,
       [
