@@ -51,8 +51,8 @@ const CONTENT_TYPES: Record<string, string> = {
 /**
  * Serves the host page and the extension's webviews on 127.0.0.1 behind a per-run token. The token
  * arrives once in the URL, becomes a SameSite=Strict, HttpOnly cookie, and every later request and
- * WebSocket needs it; WebSockets must also come from the server's own origin, and a Host header
- * that is not the server's own (DNS rebinding) is refused. A page on another origin gets nothing.
+ * WebSocket needs it; requests and WebSockets must also come from the server's own origin, and a
+ * Host header that is not the server's own (DNS rebinding) is refused. A page on another origin gets nothing.
  */
 export class StandaloneServer {
   readonly #options: StandaloneServerOptions;
@@ -94,6 +94,7 @@ export class StandaloneServer {
     try {
       if (!this.#ownHost(request))
         return deny(response, 421, 'Misdirected request: this server answers only as 127.0.0.1 or localhost.');
+      if (fromAnotherOrigin(request)) return deny(response, 403, 'Forbidden: a request from another origin.');
       const url = new URL(request.url ?? '/', this.origin);
       if (request.method !== 'GET' && request.method !== 'HEAD') return deny(response, 405, 'Method not allowed.');
 
@@ -229,6 +230,19 @@ function injectIntoWebview(panel: StandalonePanel, theme: Theme): string {
   const head = /<head[^>]*>/i.exec(html);
   if (head) return html.slice(0, head.index + head[0].length) + injected + html.slice(head.index + head[0].length);
   return injected + html;
+}
+
+/**
+ * A request a page of another origin made: its Origin is not ours, or the browser says it came from
+ * another site or another origin of this site (another port of 127.0.0.1 is the same site, and
+ * SameSite=Strict still sends it the cookie). Typed URLs, links from a terminal and the server's own
+ * pages (same origin) pass.
+ */
+function fromAnotherOrigin(request: IncomingMessage): boolean {
+  const origin = request.headers.origin;
+  if (origin !== undefined && origin !== `http://${request.headers.host}`) return true;
+  const site = request.headers['sec-fetch-site'];
+  return site === 'cross-site' || site === 'same-site';
 }
 
 function cookie(request: IncomingMessage, name: string): string | undefined {

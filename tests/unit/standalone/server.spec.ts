@@ -98,6 +98,19 @@ describe('standalone server: only the page it printed the URL for can use it', (
     expect(reply.status).toBe(421);
   });
 
+  test('a request from another origin is refused even with the cookie; the server’s own pages pass', async () => {
+    const foreign = { Cookie: cookie, Origin: 'http://attacker.example' };
+    expect((await get(`${origin}/`, foreign)).status).toBe(403);
+    expect((await get(`${origin}/ext/media/app.js`, foreign)).status).toBe(403);
+    // Another port of 127.0.0.1 is the same site: SameSite=Strict still sends it the cookie.
+    expect((await get(`${origin}/`, { Cookie: cookie, 'Sec-Fetch-Site': 'same-site' })).status).toBe(403);
+    expect((await get(`${origin}/`, { Cookie: cookie, 'Sec-Fetch-Site': 'cross-site' })).status).toBe(403);
+    expect((await get(`${origin}/`, { Cookie: cookie, Origin: origin, 'Sec-Fetch-Site': 'same-origin' })).status).toBe(
+      200,
+    );
+    expect((await get(`${origin}/`, { Cookie: cookie, 'Sec-Fetch-Site': 'none' })).status).toBe(200);
+  });
+
   test('the webview document gets the theme and the acquirePodmanDesktopApi preload before its own scripts', async () => {
     const [panel] = webviews.all();
     const page = await get(`${origin}/webview/${panel.id}/`, { Cookie: cookie });
