@@ -61,7 +61,7 @@ const VM_BUILD_ID = '10ad00000001';
  * start/stop rounds of the VMs (the first start is the launch). LOAD_SIZES="builds,vms,reopens,rounds"
  * runs smaller ones, e.g. while working on this spec; the run then says so.
  */
-const FULL_SIZES = [20, 5, 100, 3];
+const FULL_SIZES = [20, 5, 100, 2];
 const SIZES = process.env.LOAD_SIZES?.split(',').map(Number) ?? FULL_SIZES;
 if (SIZES.length !== 4 || SIZES.some(size => !Number.isInteger(size) || size < 0) || SIZES[0] % 2 !== 0) {
   throw new Error(
@@ -151,24 +151,32 @@ async function queueBuilds(api: BootcStudioApi) {
       '--json',
     ]),
   );
+  const asked = Date.now();
+  let slowestStart = 0;
   const web = await Promise.all(
     Array.from({ length: BUILDS - BUILDS / 2 }, (_, i) =>
-      api.startDiskBuild(
-        {
-          image: IMAGE,
-          outputDir: out(`web-${String(i + 1).padStart(2, '0')}`),
-          types: ['qcow2'],
-          arch: 'amd64',
-          builder: { image: STAND_IN_BUILDER },
-          config: emptyBuildConfig(),
-        },
-        { createOutputDir: true },
-      ),
+      api
+        .startDiskBuild(
+          {
+            image: IMAGE,
+            outputDir: out(`web-${String(i + 1).padStart(2, '0')}`),
+            types: ['qcow2'],
+            arch: 'amd64',
+            builder: { image: STAND_IN_BUILDER },
+            config: emptyBuildConfig(),
+          },
+          { createOutputDir: true },
+        )
+        .finally(() => (slowestStart = Math.max(slowestStart, Date.now() - asked))),
     ),
+  );
+  // The page gives up on a call after DEFAULT_CALL_TIMEOUT_MS; the bridge client here waits longer.
+  console.log(
+    `load: the ${web.length} builds asked through the bridge had their ids after ${(slowestStart / 1000).toFixed(0)} s`,
   );
   const webEnded = await Promise.all(web.map(id => jobEnd(api, id)));
   const cliEnded = await Promise.all(cli.map(run => run.done));
-  return { web, webEnded, cliEnded };
+  return { web, webEnded, cliEnded, slowestStart };
 }
 
 /** Five VMs launched through the bridge, then stopped and started again, VM_ROUNDS times; ends stopped. */
@@ -226,11 +234,14 @@ async function expectPageShowsStore(): Promise<void> {
     .toEqual([]);
 }
 
-/** Re-opens the webview REOPENS times while `busy()`, or until done; how many, and how many while busy. */
+/**
+ * Re-opens the webview at least REOPENS times, and on while `busy()` (so that the re-opens span the
+ * builds and every VM round); how many, and how many while busy.
+ */
 async function reopenWebview(busy: () => boolean) {
   let reopened = 0;
   let whileBusy = 0;
-  for (let i = 0; i < REOPENS; i++) {
+  for (let i = 0; i < REOPENS || busy(); i++) {
     const wasBusy = busy();
     if (i % 10 === 9) {
       // A new document altogether, as when Podman Desktop destroys the webview and makes it again.
@@ -286,7 +297,9 @@ describe('load: twenty builds, five VMs in a loop, a hundred webview re-opens', 
     const frame = await page.waitForSelector('#webview[src^="/webview/"]', { timeout: 30_000 });
     const panelId = /^\/webview\/([\w-]+)\/$/.exec((await frame.getAttribute('src')) ?? '')?.[1];
     if (!panelId) throw new Error(`the host page shows no webview:\n${standalone.output()}`);
-    bridge = await openBridge(standalone.origin, standalone.token, panelId);
+    // Ten startDiskBuild calls at once are answered one after the other (each checks the image and
+    // the folder on the busy engine first): wait for the last, and report how long it took.
+    bridge = await openBridge(standalone.origin, standalone.token, panelId, 300_000);
   }, 300_000);
 
   afterAll(async () => {
@@ -384,6 +397,9 @@ describe('load: twenty builds, five VMs in a loop, a hundred webview re-opens', 
     const heapAfter = await (standalone as InspectedStandalone).heap();
     const growth = (heapAfter.heapUsed - heapBefore.heapUsed) / heapBefore.heapUsed;
     const heap = `backend heap ${mb(heapBefore.heapUsed)} MB → ${mb(heapAfter.heapUsed)} MB (${(growth * 100).toFixed(0)} %), rss ${mb(heapBefore.rss)} → ${mb(heapAfter.rss)} MB`;
+    // Generous: the backend keeps the records of recent jobs by design (about 4 MB here); a leak per
+    // re-open or per build would pass it. Stable across runs here: 27 %, see the closing note.
+    expect(growth, heap).toBeLessThan(0.5);
     console.log(
       `load: ${BUILDS} builds (${succeeded} succeeded), ${cycled.cycles} VM start/stop cycles, ` +
         `${reopened.reopened} re-opens (${reopened.whileBusy} while builds or VMs ran) in ${loadSeconds.toFixed(0)} s; ${heap}${REDUCED}`,
@@ -393,7 +409,7 @@ describe('load: twenty builds, five VMs in a loop, a hundred webview re-opens', 
       SPEC,
       'disk builds queued at once, all ended with a record',
       records.length,
-      `${succeeded} succeeded, ${BUILDS / 2} by the CLI and ${BUILDS / 2} through the bridge`,
+      `${succeeded} succeeded, ${BUILDS / 2} by the CLI and ${BUILDS / 2} through the bridge (the last id answered after ${(built.slowestStart / 1000).toFixed(0)} s)`,
     );
     addCount(
       SPEC,
