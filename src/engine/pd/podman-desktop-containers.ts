@@ -241,8 +241,10 @@ export interface LibpodFacts {
 /**
  * podman's `libpod/info` over a socket or named pipe: the graph root and whether the engine is
  * rootful. Undefined when the socket does not answer within `timeoutMs` or is not podman (docker).
+ * podman sums up its store to answer: about 2 s on a quiet but shared machine, 2-22 s while twenty
+ * builders start on it, so the wait is long enough for a busy podman rather than report no graph root.
  */
-export function readLibpodFacts(socketPath: string, timeoutMs = 3000): Promise<LibpodFacts | undefined> {
+export function readLibpodFacts(socketPath: string, timeoutMs = 30_000): Promise<LibpodFacts | undefined> {
   return new Promise(resolve => {
     const req = request({ socketPath, path: '/v4.0.0/libpod/info', method: 'GET', timeout: timeoutMs }, response => {
       const chunks: Buffer[] = [];

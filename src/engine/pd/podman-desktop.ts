@@ -167,6 +167,9 @@ export class PodmanDesktopEngine implements ContainerEngine {
     const cached = this.facts.get(key);
     if (cached && Date.now() - cached.at < FACTS_TTL_MS) return cached.facts;
     const facts = await this.readFacts(socketPath);
+    // A busy podman may not answer libpod/info in time (many builders starting at once): that is no
+    // answer, not "no graph root" — keep what it said last rather than losing it for a minute.
+    if (!facts) return cached?.facts;
     this.facts.set(key, { at: Date.now(), facts });
     return facts;
   }

@@ -13,7 +13,12 @@ import { loadDockerode } from '../../platform/lazy-packages';
 import { SshSocketAgent } from '../../ssh/ssh-channel';
 import { acquireSshTunnel } from '../../ssh/ssh-tunnel-leases';
 
-const DEFAULT_PING_TIMEOUT_MS = 3_000;
+/**
+ * A local service that is not there fails at once (no socket file, connection refused); this only
+ * decides when one that accepted the connection is too slow to count. Ten CLI processes starting
+ * together on a busy two-core machine saw no answer within 3 s from a podman that was serving builds.
+ */
+const DEFAULT_PING_TIMEOUT_MS = 30_000;
 /** An SSH ping includes the TCP connect, the handshake and authentication. */
 const DEFAULT_SSH_PING_TIMEOUT_MS = 15_000;
 /** How long checkEndpoint keeps its SSH connection for the engine that usually follows it. */

@@ -238,6 +238,32 @@ describe('PodmanDesktopEngine containers', () => {
     expect((await new PodmanDesktopEngine(api).listEngines())[0].graphRoot).toBeUndefined();
   });
 
+  test('a busy podman that does not answer libpod/info in time keeps the facts it gave before, and is asked again', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const { api } = pdApi();
+      const connection = { name: 'machine', status: () => 'started', endpoint: { socketPath: '/run/machine.sock' } };
+      const readFacts = vi
+        .fn<(socketPath: string) => Promise<{ graphRoot: string; rootful: boolean } | undefined>>()
+        .mockResolvedValueOnce({ graphRoot: '/var/lib/containers/storage', rootful: true })
+        .mockResolvedValueOnce(undefined)
+        .mockResolvedValueOnce({ graphRoot: '/srv/storage', rootful: true });
+      const engine = new PodmanDesktopEngine(api, { getContainerConnections: () => [{ connection }] }, readFacts);
+      expect((await engine.listEngines())[0].graphRoot).toBe('/var/lib/containers/storage');
+      // Past the facts' lifetime, the read times out: the last answer stands, not "no graph root".
+      vi.setSystemTime(Date.now() + 61_000);
+      expect((await engine.listEngines())[0]).toMatchObject({
+        graphRoot: '/var/lib/containers/storage',
+        rootful: true,
+      });
+      // A read that did not answer is not remembered: the next listing asks again.
+      expect((await engine.listEngines())[0].graphRoot).toBe('/srv/storage');
+      expect(readFacts).toHaveBeenCalledTimes(3);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   test('a connection with a vmType is a podman machine: its name and provider come along', async () => {
     const { api } = pdApi();
     const machine = {
