@@ -529,6 +529,9 @@ describe('hostile input at the webview bridge', () => {
 
   afterAll(async () => {
     process.env.PATH = originalPath;
+    // A case that wrongly started a VM fails on its own; its QEMU must not outlive the run.
+    const left = bridge ? (await bridge.vms.list()).vms : [];
+    await Promise.all(left.map(vm => bridge.vms.remove(vm.id).catch(() => undefined)));
     bridge?.dispose();
     execFileSync('chattr', ['-i', dirs.readOnly]);
     rmSync(work, { recursive: true, force: true });
