@@ -11,6 +11,7 @@ import { connectWithKey, LoginRefusedError, type KeySshTarget } from '../ssh/ssh
 import { vmHasOwnKey } from '../vms/vm-login';
 import type { VmService } from '../vms/vm-service';
 import type { CliIo } from './cli-context';
+import { readSecret } from './secret-input';
 
 const TRIES = 3;
 
@@ -37,40 +38,4 @@ export async function cliSshTarget(vms: VmService, vm: VmInfo, io: CliIo): Promi
       }
     }
   }
-}
-
-type SecretInput = NodeJS.ReadableStream & { setRawMode?(raw: boolean): unknown };
-
-/**
- * A line typed on the terminal without echo: Enter ends it, Backspace takes a character back, Ctrl-C
- * and Ctrl-D give up (an error). The terminal is back in its mode after.
- */
-export function readSecret(
-  stdin: SecretInput,
-  prompt: { write(text: string): unknown },
-  question: string,
-): Promise<string> {
-  prompt.write(question);
-  stdin.setRawMode?.(true);
-  stdin.resume();
-  return new Promise((resolve, reject) => {
-    let typed = '';
-    const done = (error?: Error) => {
-      stdin.removeListener('data', onData);
-      stdin.setRawMode?.(false);
-      stdin.pause();
-      prompt.write('\n');
-      if (error) reject(error);
-      else resolve(typed);
-    };
-    const onData = (chunk: Buffer | string) => {
-      for (const char of chunk.toString()) {
-        if (char === '\r' || char === '\n') return done();
-        if (char === '\u0003' || char === '\u0004') return done(new Error('no password typed'));
-        if (char === '\u007f' || char === '\b') typed = [...typed].slice(0, -1).join('');
-        else if (char >= ' ') typed += char;
-      }
-    };
-    stdin.on('data', onData);
-  });
 }

@@ -25,6 +25,7 @@ import { buildJobs, describeRecord, isFinished, openBuilds } from '../disk-build
 import { lintImage } from '../../images/image-lint';
 import { flagErrors, type FlagSources } from '../disk-build-flags';
 import { followJob } from '../job-follower';
+import { askBuildPasswords } from '../secret-input';
 
 /**
  * `bootc-studio disk build IMAGE --output DIR …`: every flag is read and checked before the engine is
@@ -67,7 +68,7 @@ export const diskBuildCommand: CliCommand = {
       type: 'string',
       multiple: true,
       description:
-        'NAME[:PASSWORD[:GROUP,GROUP…]]; repeatable. The password is stored only as a SHA-512 crypt hash; one with a ":" needs a trailing ":" (demo:pa:ss:)',
+        'NAME[:PASSWORD[:GROUP,GROUP…]]; repeatable. PASSWORD "-" asks for it (typed without echo, or a line of stdin) so it stays out of the process list; it is stored only as a SHA-512 crypt hash; one with a ":" needs a trailing ":" (demo:pa:ss:)',
     },
     'ssh-key': {
       type: 'string',
@@ -112,6 +113,8 @@ export const diskBuildCommand: CliCommand = {
       const problem = await outputDirProblem(early.value.outputDir);
       if (problem) throw new UsageError(`--output: ${problem}`);
     }
+
+    await askBuildPasswords(request.config.users, ctx.io);
 
     const builds = await openBuilds(ctx);
     if (request.arch === undefined) request.arch = await defaultArch(ctx, builds, request.image);

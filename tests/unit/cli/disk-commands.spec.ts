@@ -5,9 +5,10 @@
  * ls / show / logs / cancel / rm work on the store.
  */
 
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
 
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 
@@ -20,6 +21,8 @@ import { diskRmCommand } from '../../../src/cli/commands/disk-rm';
 import { diskShowCommand } from '../../../src/cli/commands/disk-show';
 import { progressBar } from '../../../src/cli/job-follower';
 import { runCli } from '../../../src/cli/run';
+import type { CliIo } from '../../../src/cli/cli-context';
+import { verifyPassword } from '../../../src/builds/password-hash';
 import type { EngineInfo } from '../../../src/engine/container-engine';
 import type { FakeContainer } from '../support/fake-containers';
 import { ENGINE, FakeEngine } from '../support/fake-engine';
@@ -106,7 +109,10 @@ function succeed(container: FakeContainer) {
   }, 30);
 }
 
-function invoke(argv: string[], options: { tty?: boolean } = {}) {
+function invoke(
+  argv: string[],
+  options: { tty?: boolean; stdin?: CliIo['stdin']; onStderr?(text: string): void } = {},
+) {
   let stdout = '';
   let stderr = '';
   let connects = 0;
@@ -115,9 +121,15 @@ function invoke(argv: string[], options: { tty?: boolean } = {}) {
     [...argv, '--store', join(dir, 'store')],
     {
       stdout: { write: (text: string) => (stdout += text), isTTY: options.tty, columns: 80 },
-      stderr: { write: (text: string) => (stderr += text) },
+      stderr: {
+        write: (text: string) => {
+          stderr += text;
+          options.onStderr?.(text);
+        },
+      },
       env: { HOME: dir },
       cwd: dir,
+      stdin: options.stdin,
       onInterrupt: handler => {
         interrupt = handler;
         return () => (interrupt = undefined);
@@ -391,6 +403,60 @@ describe('disk ls / show / logs / cancel / rm', () => {
     const rm = await invoke(['disk', 'rm', built.id]).done;
     expect(rm.stdout).toMatch(new RegExp(`^Removed .*\\n(Removed .*\\n)*Deleted ${built.id}\\n$`));
     expect((await invoke(['disk', 'ls']).done).stdout).toMatch(/^No disk builds yet/);
+  });
+});
+
+describe('disk build --user NAME:- (the password kept out of argv)', () => {
+  /** Passes the build, keeping the hashes of the config the builder was given. */
+  function succeedKeepingHashes(hashes: string[]) {
+    return (container: FakeContainer) => {
+      const bind = container.spec.binds.find(each => each.endsWith(':/config.toml:ro'));
+      const config = bind ? readFileSync(bind.split(':')[0], 'utf8') : (container.spec.files?.[0]?.content ?? '');
+      hashes.push(...[...config.matchAll(/password = "([^"]+)"/g)].map(match => match[1]));
+      succeed(container);
+    };
+  }
+  const ASKING = [...SEED.map(word => (word === 'demo:changeit:wheel' ? 'demo:-:wheel' : word)), '--user', 'ops:-'];
+
+  test('standard input gives one line per asking user, in order; only their hashes reach the builder', async () => {
+    const hashes: string[] = [];
+    engine.onStart = succeedKeepingHashes(hashes);
+    const result = await invoke(ASKING, { stdin: Readable.from(['first pw\n', 'sec:ond\n']) }).done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(hashes).toHaveLength(2);
+    expect(verifyPassword('first pw', hashes[0])).toBe(true);
+    expect(verifyPassword('sec:ond', hashes[1])).toBe(true);
+    expect(result.stdout + result.stderr).not.toMatch(/first pw|sec:ond/);
+  });
+
+  test('a user standard input has no line for is refused by name, exit 2, nothing started', async () => {
+    const result = await invoke(ASKING, { stdin: Readable.from(['only one\n']) }).done;
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--user ops:-: standard input has no password for this user');
+    expect(result.connects).toBe(0);
+    expect(engine.calls).toEqual([]);
+  });
+
+  test('on a terminal each is typed twice without echo; two that differ are refused', async () => {
+    const terminal = () => Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => undefined });
+    const typing = (stdin: PassThrough, answers: string[]) => (text: string) => {
+      if (/^(Password for user|The same password)/.test(text)) stdin.write(`${answers.shift()}\r`);
+    };
+    const hashes: string[] = [];
+    engine.onStart = succeedKeepingHashes(hashes);
+    const stdin = terminal();
+    const result = await invoke(ASKING, { stdin, onStderr: typing(stdin, ['tty-1', 'tty-1', 'tty-2', 'tty-2']) }).done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('Password for user demo: ');
+    expect(result.stderr).toContain('Password for user ops: ');
+    expect(result.stdout + result.stderr).not.toContain('tty-');
+    expect(hashes.map((hash, index) => verifyPassword(`tty-${index + 1}`, hash))).toEqual([true, true]);
+
+    const mistyped = terminal();
+    const refused = await invoke(ASKING, { stdin: mistyped, onStderr: typing(mistyped, ['abc', 'abd']) }).done;
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--user demo:-: the two passwords typed differ');
+    expect(refused.stderr).not.toMatch(/abc|abd/);
   });
 });
 
