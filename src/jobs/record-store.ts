@@ -2,7 +2,8 @@
  * Records of a persisted kind of job (disk builds now, VMs next): `<dir>/<id>/<file>`, one folder
  * per record, each write to a temp file in the same folder then renamed over the old one (a reader
  * sees the old record or the new one, never half of one). A record that cannot be read is reported
- * with its id and why, and skipped: one damaged file never hides the others.
+ * with its id and why, and skipped: one damaged file never hides the others. The temp files of
+ * writers killed before their rename are removed at the first list (the next start).
  *
  * Beside a record, `runner.json` says which process runs it (pid, host, a heartbeat it renews, and
  * what the kind adds), so another process can tell work that is being run from work whose runner
@@ -45,6 +46,8 @@ export interface RecordStoreOptions<T> {
 export class RecordStore<T, L extends Lease = Lease> {
   readonly dir: string;
   readonly #options: RecordStoreOptions<T>;
+  /** Whether the temp files of writers that died were looked for (once per store object: at start). */
+  #swept = false;
 
   constructor(options: RecordStoreOptions<T>) {
     this.dir = options.dir;
@@ -79,6 +82,14 @@ export class RecordStore<T, L extends Lease = Lease> {
     });
     const records: T[] = [];
     const problems: StoreProblem[] = [];
+    if (!this.#swept) {
+      this.#swept = true;
+      await Promise.all(
+        entries
+          .filter(entry => entry.isDirectory() && this.#options.isId(entry.name))
+          .map(entry => removeDeadTempFiles(join(this.dir, entry.name))),
+      );
+    }
     await Promise.all(
       entries
         .filter(entry => entry.isDirectory() && this.#options.isId(entry.name))
@@ -156,7 +167,7 @@ export class RecordStore<T, L extends Lease = Lease> {
   async #writeJson(id: string, name: string, value: unknown): Promise<void> {
     const dir = this.dirOf(id);
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const temp = join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    const temp = join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`);
     try {
       await writeFile(temp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
       await rename(temp, join(dir, name));
@@ -164,5 +175,32 @@ export class RecordStore<T, L extends Lease = Lease> {
       await rm(temp, { force: true });
       throw error;
     }
+  }
+}
+
+const TEMP_SUFFIX = '.tmp';
+/** `.<file>.<pid>.<8 hex>.tmp`: a write's temp file, and the process that wrote it. */
+const TEMP_FILE = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+/**
+ * Removes the temp files left in `dir` by writers that died before their rename (a crash, a kill):
+ * they are never read as records, but would pile up. A live writer's file (this process's, or
+ * one whose pid runs) is left alone.
+ */
+async function removeDeadTempFiles(dir: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = Number(TEMP_FILE.exec(name)?.[1] ?? 0);
+    if (pid <= 0 || pid === process.pid || processExists(pid)) continue;
+    await rm(join(dir, name), { force: true }).catch(() => undefined);
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
