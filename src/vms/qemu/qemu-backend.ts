@@ -1,5 +1,7 @@
 /** QEMU as a VM back end: vm-launch.ts boots, the process's pid and QMP say whether it runs, QMP stops it. */
 
+import { readFile } from 'node:fs/promises';
+
 import type { VmBackend } from '../vm-backend';
 import { launchQemuVm, type QemuHost } from '../vm-launch';
 import { qemuRunning, stopQemu } from './qemu-process';
@@ -35,6 +37,11 @@ export function qemuBackend(host: QemuHost): VmBackend {
       return (
         runtime.pid !== undefined && runtime.qmpSocket !== undefined && qemuRunning(runtime.pid, runtime.qmpSocket)
       );
+    },
+    async leftover(paths) {
+      const pid = Number.parseInt(await readFile(paths.pidFile, 'utf8').catch(() => ''), 10);
+      if (!(pid > 0) || !(await qemuRunning(pid, paths.qmpSocket))) return undefined;
+      return { pid, qmpSocket: paths.qmpSocket, consoleSocket: paths.consoleSocket };
     },
     async stop(runtime, options) {
       if (runtime.pid === undefined || runtime.qmpSocket === undefined) return STOP_WORDS['not-running'];
