@@ -2,8 +2,9 @@
  * Records of a persisted kind of job (disk builds now, VMs next): `<dir>/<id>/<file>`, one folder
  * per record, each write to a temp file in the same folder then renamed over the old one (a reader
  * sees the old record or the new one, never half of one). A record that cannot be read is reported
- * with its id and why, and skipped: one damaged file never hides the others. The temp files of
- * writers killed before their rename are removed at the first list (the next start).
+ * with its id and why, and skipped: one damaged file never hides the others; one that is not even
+ * JSON (truncated) is set aside beside it as `<file>.damaged`. A full disk is said as such. The
+ * temp files of writers killed before their rename are removed at the first list (the next start).
  *
  * Beside a record, `runner.json` says which process runs it (pid, host, a heartbeat it renews, and
  * what the kind adds), so another process can tell work that is being run from work whose runner
@@ -100,10 +101,17 @@ export class RecordStore<T, L extends Lease = Lease> {
           if (typeof text !== 'string') {
             // A folder whose record is not written yet (work being created) is not a problem.
             if (text.code !== 'ENOENT') problems.push({ id: entry.name, message: `cannot read: ${text.message}` });
+            else if (await exists(this.#damagedPath(entry.name))) {
+              problems.push({
+                id: entry.name,
+                message: `its damaged record was set aside as ${this.#damagedPath(entry.name)}`,
+              });
+            }
             return;
           }
           const result = this.#parse(entry.name, text);
-          if (typeof result === 'string') problems.push({ id: entry.name, message: result });
+          if (result === NOT_JSON) problems.push({ id: entry.name, message: await this.#setAside(entry.name) });
+          else if (typeof result === 'string') problems.push({ id: entry.name, message: result });
           else records.push(result);
         }),
     );
@@ -158,10 +166,29 @@ export class RecordStore<T, L extends Lease = Lease> {
     try {
       value = JSON.parse(text);
     } catch {
-      return 'not valid JSON';
+      return NOT_JSON;
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
     return this.#options.validate(id, value);
+  }
+
+  #damagedPath(id: string): string {
+    return join(this.dirOf(id), `${this.#options.file}.damaged`);
+  }
+
+  /**
+   * A record that is not JSON (truncated: written by something that is not this store, or cut by a
+   * power loss) is moved aside, kept for whoever wants to look, so that it is no longer read as a
+   * record (nor written over). Why, for the warning.
+   */
+  async #setAside(id: string): Promise<string> {
+    const aside = this.#damagedPath(id);
+    try {
+      await rename(join(this.dirOf(id), this.#options.file), aside);
+      return `${NOT_JSON} (truncated?): set aside as ${aside}`;
+    } catch {
+      return NOT_JSON;
+    }
   }
 
   async #writeJson(id: string, name: string, value: unknown): Promise<void> {
@@ -173,11 +200,19 @@ export class RecordStore<T, L extends Lease = Lease> {
       await rename(temp, join(dir, name));
     } catch (error) {
       await rm(temp, { force: true });
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOSPC' || code === 'EDQUOT') {
+        throw new Error(
+          `the disk that holds ${this.dir} is full (no space left on device): the ${this.#options.noun} record ${id} was not written; free some space there`,
+          { cause: error },
+        );
+      }
       throw error;
     }
   }
 }
 
+const NOT_JSON = 'not valid JSON';
 const TEMP_SUFFIX = '.tmp';
 /** `.<file>.<pid>.<8 hex>.tmp`: a write's temp file, and the process that wrote it. */
 const TEMP_FILE = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
@@ -203,4 +238,11 @@ function processExists(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }
