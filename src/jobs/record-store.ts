@@ -12,7 +12,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Who runs a record's work: renewed by its runner while it works. */
@@ -102,10 +102,7 @@ export class RecordStore<T, L extends Lease = Lease> {
             // A folder whose record is not written yet (work being created) is not a problem.
             if (text.code !== 'ENOENT') problems.push({ id: entry.name, message: `cannot read: ${text.message}` });
             else if (await exists(this.#damagedPath(entry.name))) {
-              problems.push({
-                id: entry.name,
-                message: `its damaged record was set aside as ${this.#damagedPath(entry.name)}`,
-              });
+              problems.push({ id: entry.name, message: setAsideMessage(this.#damagedPath(entry.name)) });
             }
             return;
           }
@@ -185,7 +182,7 @@ export class RecordStore<T, L extends Lease = Lease> {
     const aside = this.#damagedPath(id);
     try {
       await rename(join(this.dirOf(id), this.#options.file), aside);
-      return `${NOT_JSON} (truncated?): set aside as ${aside}`;
+      return setAsideMessage(aside);
     } catch {
       return NOT_JSON;
     }
@@ -200,6 +197,8 @@ export class RecordStore<T, L extends Lease = Lease> {
       await rename(temp, join(dir, name));
     } catch (error) {
       await rm(temp, { force: true });
+      // A record's first write that failed leaves no empty folder behind (rmdir takes only an empty one).
+      await rmdir(dir).catch(() => undefined);
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOSPC' || code === 'EDQUOT') {
         throw new Error(
@@ -245,4 +244,8 @@ function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+function setAsideMessage(aside: string): string {
+  return `${NOT_JSON} (truncated?): set aside as ${aside}`;
 }
