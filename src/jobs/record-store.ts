@@ -116,6 +116,35 @@ export class RecordStore<T, L extends Lease = Lease> {
     return { records, problems };
   }
 
+  /**
+   * Runs `work` while holding the store's lock `name` (`<dir>/.<name>.lock`, an exclusive file with
+   * the holder's pid), so that a check-then-write (a new record's unique name) is not raced by
+   * another process on the same store, nor by this one. A lock whose process died is taken over.
+   */
+  async exclusive<R>(name: string, work: () => Promise<R>): Promise<R> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const lock = join(this.dir, `.${name}.lock`);
+    for (let waited = 0; ; waited += LOCK_POLL_MS) {
+      try {
+        await writeFile(lock, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const holder = Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10);
+      // No pid yet: its holder is writing it (or died doing so: after a while, taken over too).
+      const dead = holder > 0 ? holder !== process.pid && !processExists(holder) : waited > LOCK_STALE_MS;
+      if (dead) await rm(lock, { force: true });
+      else if (waited > LOCK_WAIT_MS) throw new Error(`the store ${this.dir} stays locked by process ${holder}`);
+      else await new Promise(resolve => setTimeout(resolve, LOCK_POLL_MS));
+    }
+    try {
+      return await work();
+    } finally {
+      await rm(lock, { force: true });
+    }
+  }
+
   /** Removes the record, its lease and its folder. */
   async remove(id: string): Promise<void> {
     await rm(this.dirOf(id), { recursive: true, force: true });
@@ -212,6 +241,9 @@ export class RecordStore<T, L extends Lease = Lease> {
 }
 
 const NOT_JSON = 'not valid JSON';
+const LOCK_POLL_MS = 25;
+const LOCK_STALE_MS = 5000;
+const LOCK_WAIT_MS = 60_000;
 const TEMP_SUFFIX = '.tmp';
 /** `.<file>.<pid>.<8 hex>.tmp`: a write's temp file, and the process that wrote it. */
 const TEMP_FILE = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;

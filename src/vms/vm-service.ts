@@ -108,15 +108,19 @@ export class VmService {
 
   /** Makes a VM record (stopped) from a build or a disk file. */
   async create(request: LaunchVmRequest): Promise<VmInfo> {
-    const { records } = await this.store.list();
-    const record = await newVmRecord(request, {
-      buildDisk: this.#options.buildDisk,
-      backends: this.#backends,
-      records,
-      now: this.#now,
+    // Names are unique: chosen and written under the store's lock (the CLI and the extension share it).
+    const record = await this.store.exclusive(async () => {
+      const { records } = await this.store.list();
+      const made = await newVmRecord(request, {
+        buildDisk: this.#options.buildDisk,
+        backends: this.#backends,
+        records,
+        now: this.#now,
+      });
+      await this.store.makeDirs(made.id);
+      await this.store.write(made);
+      return made;
     });
-    await this.store.makeDirs(record.id);
-    await this.store.write(record);
     this.#listeners.emit({ id: record.id });
     return this.#info(record);
   }
