@@ -174,7 +174,7 @@ describe('disk builds survive SIGKILL of their backend', () => {
       `disk builds: ${outcomes.reattached} re-attached to a running builder, ${outcomes.outcomeRecorded} exited builders recorded, ${outcomes.lost} marked lost, ${outcomes.noRecord} before any record`,
     );
     addCount(SPEC, 'records checked after kills', recordsChecked);
-  }, 280_000);
+  }, 900_000);
 
   test('a full disk: the store or the output folder on a full tmpfs gives an error that says so; no record is damaged', async () => {
     const tmpfs = await mountTmpfs('2m');

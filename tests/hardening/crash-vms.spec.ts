@@ -46,7 +46,7 @@ import { qemuPidsOf, qmpGreets } from './support/vm-kit';
 const SPEC = 'crash-vms';
 const BUILD_ID = 'c4a5c4a5c4a5';
 /** Kills of `vm start` / `vm stop` (each a second or a few: most land before the guest has booted). */
-const START_STOP_KILLS = Number(process.env.HARDENING_VM_KILLS ?? 24);
+const START_STOP_KILLS = Number(process.env.HARDENING_VM_KILLS ?? 32);
 /** Kills of `vm rebuild` (each may cost a guest reboot under TCG: ~15 s). */
 const LOOP_KILLS = Number(process.env.HARDENING_LOOP_KILLS ?? 3);
 const LOOP_WINDOW_MS = 15_000;
@@ -183,7 +183,7 @@ describe('VMs and the update loop survive SIGKILL of their backend', () => {
       seen.startKills + seen.stopKills,
       `vm start ${seen.startKills}, vm stop ${seen.stopKills}: found running ${seen.foundRunning}, shown stopped ${seen.shownStopped}`,
     );
-  }, 300_000);
+  }, 600_000);
 
   describe('the update loop', () => {
     let podman: PodmanService;
