@@ -212,9 +212,16 @@ describe('disk builds survive SIGKILL of their backend', () => {
       // The store's disk fills while a build runs: its record stays whole (the last state that fit).
       await rm(join(tmpfs.dir, 'filler'));
       const running = startCli(args(fullStore, join(root, 'out-full-3')), env());
+      // Filled once it builds (or, on a slow poll, has just ended: the final write then went through).
       const id = await waitForRecord(fullStore, record => record.status === 'building');
       await fillDisk(tmpfs.dir);
-      const ended = await running.exited;
+      // It must end (not hang) once the store cannot take its records any more.
+      const limit = new Promise<'hung'>(done => setTimeout(() => done('hung'), 180_000));
+      const ended = await Promise.race([running.exited, limit]);
+      if (ended === 'hung') {
+        running.child.kill('SIGKILL');
+        throw new Error('disk build did not end within 3 minutes after its store filled up');
+      }
       expect((await auditStore(fullStore)).damaged).toEqual([]);
       expect(`${ended.stdout}${ended.stderr}`).toMatch(/is full \(no space left on device\)/);
       clear += 1;
@@ -240,7 +247,7 @@ describe('disk builds survive SIGKILL of their backend', () => {
     } finally {
       await tmpfs.unmount();
     }
-  });
+  }, 600_000);
 
   test('a damaged (truncated) record is set aside with a warning; the other records load; a dead writer’s temp file goes', async () => {
     const service = new DiskBuildService({ engine, storeDir: store, warn: () => undefined });
@@ -282,7 +289,9 @@ describe('disk builds survive SIGKILL of their backend', () => {
     const store = new DiskBuildService({ engine, storeDir, warn: () => undefined }).store;
     const known = new Set(Object.keys(await snapshot(storeDir)));
     for (;;) {
-      const found = (await store.list()).records.find(record => !known.has(record.id) && ready(record));
+      const found = (await store.list()).records.find(
+        record => !known.has(record.id) && (ready(record) || FINISHED_STATUSES.includes(record.status)),
+      );
       if (found) return found.id;
       await new Promise(done => setTimeout(done, 100));
     }
