@@ -35,6 +35,7 @@ import {
   auditStore,
   type Backend,
   killAfter,
+  recordIds,
   requireBuiltCli,
   runCli,
   runSeed,
@@ -127,7 +128,12 @@ describe('VMs and the update loop survive SIGKILL of their backend', () => {
 
   afterAll(async () => {
     for (const vms of services.splice(0)) vms.dispose();
+    const ids = store ? await recordIds(store, 'vms') : [];
     await removeAllVms(restart().vms);
+    // A QEMU no record knows of (what a product defect would leave) goes too: found by its -name.
+    for (const id of ids) {
+      for (const pid of await qemuPidsOf(id)) process.kill(pid, 'SIGKILL');
+    }
     if (store) await rm(store, { recursive: true, force: true });
   }, 120_000);
 
