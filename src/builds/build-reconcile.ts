@@ -3,7 +3,8 @@
  * record still preparing or building whose runner's lease went stale, the builder container (found
  * by its build-id label) still running is taken over (`adopt`; `observe` only enforces its time
  * limit), one that exited is taken over to record its outcome, and a missing one (or one never
- * started, or a hand-off build whose runner died) ends the build as `lost`. Also: whether a lease
+ * started, or a hand-off build whose runner died) ends the build as `lost`. A builder container
+ * left beside a build that ended (its runner died before removing it) is removed. Also: whether a lease
  * is alive, and waiting for another process to record a build's end.
  */
 
@@ -126,6 +127,30 @@ export class BuildReconciler {
       }
     }
     await Promise.all(finishing);
+    if (onlyId === undefined && !this.#context.disposed()) await this.#removeLeftoverBuilders(records, engines);
+  }
+
+  /**
+   * Builder containers of builds that ended: their runner was stopped between writing the final
+   * record and removing the container. Only builds of this store (another store's builds on the
+   * same engine are not ours to touch).
+   */
+  async #removeLeftoverBuilders(records: DiskBuildRecord[], engines: EngineInfo[]): Promise<void> {
+    const ended = new Map(records.filter(record => !ACTIVE(record)).map(record => [record.id, record]));
+    if (ended.size === 0) return;
+    for (const engine of engines) {
+      const containers = await this.#context.engine.listContainers(engine.id, BUILD_ID_LABEL).catch(() => []);
+      for (const container of containers) {
+        const record = ended.get(container.labels[BUILD_ID_LABEL] ?? '');
+        if (!record || this.#context.runs.has(record.id)) continue;
+        await this.#context.engine.stopContainer(engine.id, container.id, 0).catch(() => undefined);
+        await this.#context.engine
+          .removeContainer(engine.id, container.id)
+          .catch((error: unknown) =>
+            this.#context.warn(`Removing the builder container of build ${record.id}: ${errorMessage(error)}`),
+          );
+      }
+    }
   }
 
   /** Someone else runs the build: a fresh heartbeat, and a process that exists (on this host). */

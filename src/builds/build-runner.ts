@@ -324,8 +324,7 @@ export class BuildRun {
     } else if (!record.remote && record.request.chown && builderKindOf(record.request.builder) === 'image-builder') {
       await chownArtifacts(record.request, record.request.chown, line => this.#log?.note(line));
     }
-    await this.#removeContainer();
-    await this.#end();
+    await this.#end(true);
   }
 
   async #fail(error: unknown): Promise<void> {
@@ -333,13 +332,13 @@ export class BuildRun {
     const lost = error instanceof LostError;
     this.record.status = this.#stopReason?.status ?? (lost ? 'lost' : 'failed');
     setError(this.record, this.#stopReason ? this.#stopReason.error : errorMessage(error));
-    if (!lost) await this.#removeContainer();
     await this.#removePartialArtifacts();
     this.record.artifacts = [];
-    await this.#end();
+    await this.#end(!lost);
   }
 
-  async #end(): Promise<void> {
+  /** Records the end; the final record before the container goes (a kill between: reconcile removes it). */
+  async #end(removeContainer: boolean): Promise<void> {
     const record = this.record;
     record.ended = this.deps.now();
     endedRecord(record);
@@ -348,9 +347,12 @@ export class BuildRun {
         ? `Build ${record.id} succeeded: ${record.artifacts.map(artifact => `${artifact.path} (${artifact.size ?? '?'} bytes)`).join(', ')}`
         : endSummary(record);
     this.#log?.note(summary);
-    await this.#cleanup();
+    await this.#removeConfigDir(); // before the record ends the build: nobody cleans up after a finished one
     // The final record first: a reader never sees a running build without its runner's lease.
     await this.#writer.flush();
+    if (removeContainer && record.containerId && (await this.#removeContainer())) await this.#writer.flush();
+    this.#lease.stopTimers();
+    await this.#log?.close();
     await this.#lease.end();
     this.deps.emit(copyRecord(record));
     this.#resolve(copyRecord(record));
@@ -365,22 +367,22 @@ export class BuildRun {
     this.#resolve(copyRecord(this.record));
   }
 
-  async #cleanup(): Promise<void> {
-    this.#lease.stopTimers();
-    await this.#log?.close();
+  async #removeConfigDir(): Promise<void> {
     await removeConfigDir(this.#lease.configDir).catch((error: unknown) =>
       this.deps.warn(`Cannot remove the config dir of ${this.id}: ${errorMessage(error)}`),
     );
   }
 
-  async #removeContainer(): Promise<void> {
+  async #removeContainer(): Promise<boolean> /* removed */ {
     const id = this.record.containerId;
-    if (!id) return;
+    if (!id) return false;
     try {
       await this.deps.engine.removeContainer(this.record.engineId, id);
       delete this.record.containerId;
+      return true;
     } catch (error) {
       this.#log?.note(`could not remove the builder container ${id}: ${errorMessage(error)}`);
+      return false;
     }
   }
 

@@ -2,7 +2,9 @@
  * Records of a persisted kind of job (disk builds now, VMs next): `<dir>/<id>/<file>`, one folder
  * per record, each write to a temp file in the same folder then renamed over the old one (a reader
  * sees the old record or the new one, never half of one). A record that cannot be read is reported
- * with its id and why, and skipped: one damaged file never hides the others.
+ * with its id and why, and skipped: one damaged file never hides the others; one that is not even
+ * JSON (truncated) is set aside beside it as `<file>.damaged`. A full disk is said as such. The
+ * temp files of writers killed before their rename are removed at the first list (the next start).
  *
  * Beside a record, `runner.json` says which process runs it (pid, host, a heartbeat it renews, and
  * what the kind adds), so another process can tell work that is being run from work whose runner
@@ -10,7 +12,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Who runs a record's work: renewed by its runner while it works. */
@@ -45,6 +47,8 @@ export interface RecordStoreOptions<T> {
 export class RecordStore<T, L extends Lease = Lease> {
   readonly dir: string;
   readonly #options: RecordStoreOptions<T>;
+  /** Whether the temp files of writers that died were looked for (once per store object: at start). */
+  #swept = false;
 
   constructor(options: RecordStoreOptions<T>) {
     this.dir = options.dir;
@@ -79,6 +83,14 @@ export class RecordStore<T, L extends Lease = Lease> {
     });
     const records: T[] = [];
     const problems: StoreProblem[] = [];
+    if (!this.#swept) {
+      this.#swept = true;
+      await Promise.all(
+        entries
+          .filter(entry => entry.isDirectory() && this.#options.isId(entry.name))
+          .map(entry => removeDeadTempFiles(join(this.dir, entry.name))),
+      );
+    }
     await Promise.all(
       entries
         .filter(entry => entry.isDirectory() && this.#options.isId(entry.name))
@@ -89,15 +101,48 @@ export class RecordStore<T, L extends Lease = Lease> {
           if (typeof text !== 'string') {
             // A folder whose record is not written yet (work being created) is not a problem.
             if (text.code !== 'ENOENT') problems.push({ id: entry.name, message: `cannot read: ${text.message}` });
+            else if (await exists(this.#damagedPath(entry.name))) {
+              problems.push({ id: entry.name, message: setAsideMessage(this.#damagedPath(entry.name)) });
+            }
             return;
           }
           const result = this.#parse(entry.name, text);
-          if (typeof result === 'string') problems.push({ id: entry.name, message: result });
+          if (result === NOT_JSON) problems.push({ id: entry.name, message: await this.#setAside(entry.name) });
+          else if (typeof result === 'string') problems.push({ id: entry.name, message: result });
           else records.push(result);
         }),
     );
     problems.sort((a, b) => a.id.localeCompare(b.id));
     return { records, problems };
+  }
+
+  /**
+   * Runs `work` while holding the store's lock `name` (`<dir>/.<name>.lock`, an exclusive file with
+   * the holder's pid), so that a check-then-write (a new record's unique name) is not raced by
+   * another process on the same store, nor by this one. A lock whose process died is taken over.
+   */
+  async exclusive<R>(name: string, work: () => Promise<R>): Promise<R> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const lock = join(this.dir, `.${name}.lock`);
+    for (let waited = 0; ; waited += LOCK_POLL_MS) {
+      try {
+        await writeFile(lock, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const holder = Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10);
+      // No pid yet: its holder is writing it (or died doing so: after a while, taken over too).
+      const dead = holder > 0 ? holder !== process.pid && !processExists(holder) : waited > LOCK_STALE_MS;
+      if (dead) await rm(lock, { force: true });
+      else if (waited > LOCK_WAIT_MS) throw new Error(`the store ${this.dir} stays locked by process ${holder}`);
+      else await new Promise(resolve => setTimeout(resolve, LOCK_POLL_MS));
+    }
+    try {
+      return await work();
+    } finally {
+      await rm(lock, { force: true });
+    }
   }
 
   /** Removes the record, its lease and its folder. */
@@ -147,22 +192,92 @@ export class RecordStore<T, L extends Lease = Lease> {
     try {
       value = JSON.parse(text);
     } catch {
-      return 'not valid JSON';
+      return NOT_JSON;
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
     return this.#options.validate(id, value);
   }
 
+  #damagedPath(id: string): string {
+    return join(this.dirOf(id), `${this.#options.file}.damaged`);
+  }
+
+  /**
+   * A record that is not JSON (truncated: written by something that is not this store, or cut by a
+   * power loss) is moved aside, kept for whoever wants to look, so that it is no longer read as a
+   * record (nor written over). Why, for the warning.
+   */
+  async #setAside(id: string): Promise<string> {
+    const aside = this.#damagedPath(id);
+    try {
+      await rename(join(this.dirOf(id), this.#options.file), aside);
+      return setAsideMessage(aside);
+    } catch {
+      return NOT_JSON;
+    }
+  }
+
   async #writeJson(id: string, name: string, value: unknown): Promise<void> {
     const dir = this.dirOf(id);
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const temp = join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    const temp = join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`);
     try {
       await writeFile(temp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
       await rename(temp, join(dir, name));
     } catch (error) {
       await rm(temp, { force: true });
+      // A record's first write that failed leaves no empty folder behind (rmdir takes only an empty one).
+      await rmdir(dir).catch(() => undefined);
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOSPC' || code === 'EDQUOT') {
+        throw new Error(
+          `the disk that holds ${this.dir} is full (no space left on device): the ${this.#options.noun} record ${id} was not written; free some space there`,
+          { cause: error },
+        );
+      }
       throw error;
     }
   }
+}
+
+const NOT_JSON = 'not valid JSON';
+const LOCK_POLL_MS = 25;
+const LOCK_STALE_MS = 5000;
+const LOCK_WAIT_MS = 60_000;
+const TEMP_SUFFIX = '.tmp';
+/** `.<file>.<pid>.<8 hex>.tmp`: a write's temp file, and the process that wrote it. */
+const TEMP_FILE = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+/**
+ * Removes the temp files left in `dir` by writers that died before their rename (a crash, a kill):
+ * they are never read as records, but would pile up. A live writer's file (this process's, or
+ * one whose pid runs) is left alone.
+ */
+async function removeDeadTempFiles(dir: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = Number(TEMP_FILE.exec(name)?.[1] ?? 0);
+    if (pid <= 0 || pid === process.pid || processExists(pid)) continue;
+    await rm(join(dir, name), { force: true }).catch(() => undefined);
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+function setAsideMessage(aside: string): string {
+  return `${NOT_JSON} (truncated?): set aside as ${aside}`;
 }

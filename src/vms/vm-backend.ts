@@ -54,6 +54,11 @@ export interface VmBackend {
   running(runtime: VmRuntime): Promise<boolean>;
   /** Stops it; a sentence saying how it ended. */
   stop(runtime: VmRuntime, options: BackendStopOptions): Promise<string>;
+  /**
+   * The VM's hypervisor process when one runs that no record knows of: a start whose process died
+   * after launching it and before recording where it runs (QEMU: its pid file and QMP socket).
+   */
+  leftover?(paths: VmPaths): Promise<VmRuntime | undefined>;
   /** Removes what the hypervisor itself keeps of a stopped VM (Hyper-V's VM); its folder goes after. */
   forget?(vmId: string): Promise<void>;
 }

@@ -2,7 +2,8 @@
  * The VMs: records on disk, started and stopped as jobs (`vm-start`, `vm-stop`), found again by any
  * Bootc Studio process. What a record says is checked against the world whenever it is read: a VM
  * recorded as running whose QEMU is gone is shown stopped, with that said; a start or stop whose
- * process died half-way is settled from whether QEMU runs.
+ * process died half-way is settled from whether QEMU runs (a QEMU that such a start launched but
+ * never recorded is stopped: it would hold the VM's disk).
  */
 
 import { rm } from 'node:fs/promises';
@@ -107,15 +108,19 @@ export class VmService {
 
   /** Makes a VM record (stopped) from a build or a disk file. */
   async create(request: LaunchVmRequest): Promise<VmInfo> {
-    const { records } = await this.store.list();
-    const record = await newVmRecord(request, {
-      buildDisk: this.#options.buildDisk,
-      backends: this.#backends,
-      records,
-      now: this.#now,
+    // Names are unique: chosen and written under the store's lock (the CLI and the extension share it).
+    const record = await this.store.exclusive(async () => {
+      const { records } = await this.store.list();
+      const made = await newVmRecord(request, {
+        buildDisk: this.#options.buildDisk,
+        backends: this.#backends,
+        records,
+        now: this.#now,
+      });
+      await this.store.makeDirs(made.id);
+      await this.store.write(made);
+      return made;
     });
-    await this.store.makeDirs(record.id);
-    await this.store.write(record);
     this.#listeners.emit({ id: record.id });
     return this.#info(record);
   }
@@ -308,6 +313,15 @@ export class VmService {
     const state: VmState = running ? 'running' : 'stopped';
     if (state === vm.state && !vm.transition) return vm;
     const settled: Stored = { ...vm, state, transition: undefined };
+    if (!vm.runtime && vm.transition && backend?.leftover) {
+      // A start that died after launching the hypervisor, before recording it: that process holds
+      // the VM's disk (the next start could not open it) and nobody knows its SSH port. Stopped.
+      const leftover = await backend.leftover(this.store.pathsOf(vm.id)).catch(() => undefined);
+      if (leftover) {
+        await backend.stop(leftover, { powerdownTimeoutMs: 0, log: () => undefined }).catch(() => undefined);
+        settled.lastError = `The start of this VM was interrupted (the process that ran it ended) after ${HYPERVISOR_NAMES[vm.hypervisor]} had started: that ${HYPERVISOR_NAMES[vm.hypervisor]} was stopped. Start the VM again.`;
+      }
+    }
     if (!running) {
       settled.runtime = undefined;
       if (vm.state === 'running') {

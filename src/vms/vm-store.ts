@@ -189,4 +189,9 @@ export class VmStore {
   remove(id: string): Promise<void> {
     return this.#records.remove(id);
   }
+
+  /** Runs `work` alone among every process on this store (e.g. choosing a new VM's unique name). */
+  exclusive<R>(work: () => Promise<R>): Promise<R> {
+    return this.#records.exclusive('create', work);
+  }
 }

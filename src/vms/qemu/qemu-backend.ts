@@ -1,8 +1,14 @@
 /** QEMU as a VM back end: vm-launch.ts boots, the process's pid and QMP say whether it runs, QMP stops it. */
 
+import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+
 import type { VmBackend } from '../vm-backend';
 import { launchQemuVm, type QemuHost } from '../vm-launch';
-import { qemuRunning, stopQemu } from './qemu-process';
+import { isAlive, qemuRunning, stopQemu } from './qemu-process';
+
+/** How long a leftover QEMU (alive, see leftover) is given to answer on QMP. */
+const LEFTOVER_QMP_WAIT_MS = 15_000;
 
 const STOP_WORDS = {
   powerdown: 'The guest powered off.',
@@ -35,6 +41,17 @@ export function qemuBackend(host: QemuHost): VmBackend {
       return (
         runtime.pid !== undefined && runtime.qmpSocket !== undefined && qemuRunning(runtime.pid, runtime.qmpSocket)
       );
+    },
+    async leftover(paths) {
+      const pid = Number.parseInt(await readFile(paths.pidFile, 'utf8').catch(() => ''), 10);
+      // A QEMU launched a moment ago may not listen on QMP yet: its pid lives, its socket comes.
+      for (let waited = 0; pid > 0 && isAlive(pid) && waited <= LEFTOVER_QMP_WAIT_MS; waited += 250) {
+        if (await qemuRunning(pid, paths.qmpSocket)) {
+          return { pid, qmpSocket: paths.qmpSocket, consoleSocket: paths.consoleSocket };
+        }
+        await sleep(250);
+      }
+      return undefined;
     },
     async stop(runtime, options) {
       if (runtime.pid === undefined || runtime.qmpSocket === undefined) return STOP_WORDS['not-running'];

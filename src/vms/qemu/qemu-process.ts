@@ -9,7 +9,7 @@
  * again emulated (TCG), with a warning.
  */
 
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { VmAcceleration } from '../../api/vms';
@@ -80,6 +80,9 @@ async function startOnce(options: QemuStartOptions, acceleration: VmAcceleration
     throw new QemuStartError(`could not run ${launch.qemu}: ${(error as Error).message}`);
   }
   const pid = child.pid as number;
+  // QEMU writes its pid file once it has read its options; written here at once too, so that a
+  // start that dies before recording the pid leaves a QEMU that can be found (the backend's leftover).
+  await writeFile(launch.pidFile, `${pid}\n`, { mode: 0o600 }).catch(() => undefined);
   const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
   const died = async (): Promise<never> => {
     await child.result.catch(() => undefined);

@@ -95,11 +95,15 @@ describe('BuildStore', () => {
     const { records, problems } = await store.list();
     expect(records.map(r => r.id)).toEqual(['000000000003', '000000000002', '000000000001']);
     expect(problems).toEqual([
-      { id: '00000000000a', message: 'not valid JSON' },
+      {
+        id: '00000000000a',
+        message: `not valid JSON (truncated?): set aside as ${join(builds, '00000000000a', 'build.json.damaged')}`,
+      },
       { id: '00000000000b', message: 'its id is "00000000000c", not the folder\'s' },
       { id: '00000000000d', message: 'unknown status "exploded"' },
     ]);
-    await expect(store.read('00000000000a')).rejects.toThrow(/damaged: not valid JSON/);
+    // Set aside: no longer read as a record.
+    await expect(store.read('00000000000a')).rejects.toThrow(/no disk build "00000000000a"/);
   });
 
   test('an empty store lists nothing', async () => {

@@ -73,10 +73,36 @@ describe('RecordStore', () => {
     expect(records.map(vm => vm.id).sort()).toEqual(['abc', 'def']);
     // A folder without its record yet (being created) is not a problem; nor is one that is no id.
     expect(problems).toEqual([
-      { id: 'bad', message: 'not valid JSON' },
+      { id: 'bad', message: `not valid JSON (truncated?): set aside as ${join(dir, 'vms', 'bad', 'vm.json.damaged')}` },
       { id: 'oth', message: 'not this folder’s' },
     ]);
-    await expect(store.read('bad')).rejects.toThrow('the record of vm bad is damaged: not valid JSON');
+    await expect(store.read('bad')).rejects.toThrow('no vm bad');
+  });
+
+  test('a record that is not JSON (truncated) is set aside as <file>.damaged, said at each list; the others load', async () => {
+    await store.write('abc', { id: 'abc', name: 'one', size: 1 });
+    await store.write('bad', { id: 'bad', name: 'two', size: 2 });
+    writeFileSync(join(dir, 'vms', 'bad', 'vm.json'), '{"id": "bad", "na');
+    const aside = join(dir, 'vms', 'bad', 'vm.json.damaged');
+    const first = await store.list();
+    expect(first.records.map(vm => vm.id)).toEqual(['abc']);
+    expect(first.problems).toEqual([{ id: 'bad', message: `not valid JSON (truncated?): set aside as ${aside}` }]);
+    expect(readdirSync(join(dir, 'vms', 'bad'))).toEqual(['vm.json.damaged']);
+    const again = await store.list();
+    expect(again.problems).toEqual(first.problems);
+    await expect(store.read('bad')).rejects.toThrow('no vm bad');
+  });
+
+  test('the temp files of writers that died are removed at the first list; a live writer’s are kept', async () => {
+    await store.write('abc', { id: 'abc', name: 'one', size: 1 });
+    const folder = join(dir, 'vms', 'abc');
+    // pid 2^22 + 1 is above Linux's pid_max: no process has it.
+    const dead = `.vm.json.${2 ** 22 + 1}.0123abcd.tmp`;
+    const live = `.vm.json.${process.pid}.89abcdef.tmp`;
+    writeFileSync(join(folder, dead), '{"id": "abc", "name": "half');
+    writeFileSync(join(folder, live), '{"id": "abc"');
+    await store.list();
+    expect(readdirSync(folder).sort()).toEqual([live, 'vm.json'].sort());
   });
 
   test('an id that names no record, or is no id, is not found — and never reaches a path', async () => {
