@@ -8,9 +8,8 @@
  * Podman Desktop builds, `disk ls` after `disk build --detach` — reads the records, asks the runner
  * to cancel through the store, and takes a build over only when its lease went stale.
  *
- * Reconciliation (build-reconcile.ts) takes over, or ends, the builds whose runner is gone.
- *
- * Where the builder runs, and what is refused before a build starts: build-checks.ts.
+ * Reconciliation (build-reconcile.ts) takes over, or ends, the builds whose runner is gone. Where
+ * the builder runs, and what is refused before a build starts: build-checks.ts.
  *
  * Cache volumes: osbuild's store and DNF cache are named volumes per builder image, reused by
  * every build. A build that starts while another build of this store with the same builder runs
@@ -22,7 +21,6 @@ import { homedir } from 'node:os';
 import { posix, resolve } from 'node:path';
 
 import { builderImageOf, type DiskBuildRequest } from '../api/disk-build';
-
 import { validateDiskBuildRequest } from '../api/disk-build-schema';
 import type {
   BuildableImage,
@@ -378,8 +376,10 @@ export class DiskBuildService {
 
   #track(run: BuildRun): void {
     this.#runs.set(run.id, run);
-    void run.done.then(() => {
-      if (this.#runs.get(run.id) === run) this.#runs.delete(run.id);
+    void run.done.then(async () => {
+      // A final record the store could not take (disk full) stays ours to tell, not a stored "building".
+      const stored = await this.store.read(run.id).catch(() => undefined);
+      if ((!stored || !ACTIVE(stored) || this.#disposed) && this.#runs.get(run.id) === run) this.#runs.delete(run.id);
     });
   }
 

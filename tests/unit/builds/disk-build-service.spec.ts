@@ -241,6 +241,24 @@ describe('DiskBuildService: start', () => {
     expect(configDirs()).toEqual([]);
   });
 
+  test('a final record the store cannot take (a full disk) is still told by this process, not "building" forever', async () => {
+    engine.onStart = scriptBuilder();
+    const warnings: string[] = [];
+    const builds = service({ warn: message => warnings.push(message) });
+    const write = builds.store.write.bind(builds.store);
+    builds.store.write = record =>
+      record.status === 'succeeded'
+        ? Promise.reject(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }))
+        : write(record);
+    const id = await builds.start(request());
+    expect((await builds.wait(id)).status).toBe('succeeded');
+    await new Promise(resolve => setTimeout(resolve, 50));
+    expect(JSON.parse(readFileSync(join(dir, 'store', 'builds', id, 'build.json'), 'utf8')).status).toBe('building');
+    expect((await builds.get(id)).status).toBe('succeeded');
+    expect((await builds.wait(id)).status).toBe('succeeded');
+    expect(warnings.join('\n')).toContain(`Cannot write the record of ${id}`);
+  });
+
   test('an empty config: no config file at all', async () => {
     engine.onStart = scriptBuilder();
     const builds = service();
