@@ -33,6 +33,9 @@ export const NO_TIMEOUT_METHODS: readonly (keyof BootcStudioApi)[] = [
   'makeMachineRootful',
   // Runs a container of the image: seconds for a large one.
   'lintImageForBuild',
+  // Waits its turn behind other starts and on the engine's answers: tens of seconds under load
+  // (twenty builds asked at once), and the build may well start after a page gave up on it.
+  'startDiskBuild',
 ];
 
 /** Default time a call may take before the page gives up on it, in milliseconds. */

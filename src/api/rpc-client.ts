@@ -32,7 +32,9 @@ export class RpcClient {
   readonly #options: RpcClientOptions;
   readonly #pending = new Map<number, Pending>();
   readonly #listeners = new Map<PushChannel, Set<(body: unknown) => void>>();
-  #nextId = 1;
+  // Not 1: where one backend answers several pages (standalone mode's tabs, a page reloaded while a
+  // call was under way), a reply meant for another page must not settle this page's call of that id.
+  #nextId = 1 + Math.floor(Math.random() * 2 ** 40);
 
   constructor(options: RpcClientOptions) {
     this.#options = options;

@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 
 import type { BootcStudioApi } from '../../../src/api/bootc-studio-api';
 import type { BootcImage, EngineSummary } from '../../../src/api/models';
@@ -141,5 +141,37 @@ describe('webview bridge, backend and page classes against each other', () => {
     expect(() => client.receive({ type: 'theme-changed' })).not.toThrow();
     expect(() => client.receive(null)).not.toThrow();
     await expect(client.proxy<BootcStudioApi>().listBootcImages()).resolves.toHaveLength(1);
+  });
+
+  test('where one backend answers two pages (standalone tabs, a reload), a reply settles only the call of the page that made it', async () => {
+    const toBackend = new Set<(message: unknown) => void>();
+    const pages = [0, 1].map(
+      () =>
+        new RpcClient({
+          post: message => setTimeout(() => toBackend.forEach(listener => listener(structuredClone(message))), 0),
+          timeoutMs: 1000,
+        }),
+    );
+    // Every reply goes to every page, as standalone mode's panel does.
+    const port: WebviewPort = {
+      async postMessage(message) {
+        for (const page of pages) setTimeout(() => page.receive(structuredClone(message)), 0);
+        return true;
+      },
+      onDidReceiveMessage(listener) {
+        toBackend.add(listener);
+        return { dispose: () => toBackend.delete(listener) };
+      },
+    };
+    let calls = 0;
+    new RpcServer(port, { whoAmI: async (page: number) => (calls++, page), slow: () => new Promise(() => undefined) });
+    // Page 1's first call hangs; page 0's first call answers, and reaches page 1 too.
+    const pending = pages[1].call('slow', []);
+    const settled = vi.fn();
+    void pending.then(settled, settled);
+    await expect(pages[0].call('whoAmI', [0])).resolves.toBe(0);
+    await new Promise(resolve => setTimeout(resolve, 20));
+    expect(calls).toBe(1);
+    expect(settled).not.toHaveBeenCalled();
   });
 });
