@@ -17,12 +17,13 @@ import { newVmId, type StoredVm } from './vm-store';
 export interface NewVmDeps {
   buildDisk(buildId: string, hypervisor?: Hypervisor): Promise<BuildDisk>;
   backends: Partial<Record<Hypervisor, VmBackend>>;
-  /** The VMs there are (names are unique). */
-  records: readonly VmRecord[];
   now: () => number;
 }
 
-export async function newVmRecord(request: LaunchVmRequest, deps: NewVmDeps): Promise<StoredVm> {
+/** A checked new VM, to be named among the VMs there are (names are unique) under the store's lock. */
+export type UnnamedVm = (records: readonly VmRecord[]) => StoredVm;
+
+export async function newVmRecord(request: LaunchVmRequest, deps: NewVmDeps): Promise<UnnamedVm> {
   const checked = checkLaunchRequest(request);
   let source: VmSource;
   let architecture = checked.architecture;
@@ -50,11 +51,10 @@ export async function newVmRecord(request: LaunchVmRequest, deps: NewVmDeps): Pr
       },
     ]);
   }
-  const records = deps.records;
   const id = newVmId();
   const record: StoredVm = {
     id,
-    name: checked.name ?? uniqueName(baseName, records),
+    name: checked.name ?? baseName,
     source,
     hypervisor: checked.hypervisor ?? 'qemu',
     architecture: architecture ?? (process.arch === 'arm64' ? 'arm64' : 'amd64'),
@@ -94,10 +94,15 @@ export async function newVmRecord(request: LaunchVmRequest, deps: NewVmDeps): Pr
       },
     ]);
   }
-  if (records.some(other => other.name === record.name)) {
-    throw new ValidationError([{ field: 'name', message: `a VM named ${JSON.stringify(record.name)} exists already` }]);
-  }
-  return record;
+  return records => {
+    if (checked.name === undefined) return { ...record, name: uniqueName(baseName, records) };
+    if (records.some(other => other.name === record.name)) {
+      throw new ValidationError([
+        { field: 'name', message: `a VM named ${JSON.stringify(record.name)} exists already` },
+      ]);
+    }
+    return record;
+  };
 }
 
 function uniqueName(base: string, records: readonly VmRecord[]): string {

@@ -109,14 +109,13 @@ export class VmService {
   /** Makes a VM record (stopped) from a build or a disk file. */
   async create(request: LaunchVmRequest): Promise<VmInfo> {
     // Names are unique: chosen and written under the store's lock (the CLI and the extension share it).
+    const named = await newVmRecord(request, {
+      buildDisk: this.#options.buildDisk,
+      backends: this.#backends,
+      now: this.#now,
+    });
     const record = await this.store.exclusive(async () => {
-      const { records } = await this.store.list();
-      const made = await newVmRecord(request, {
-        buildDisk: this.#options.buildDisk,
-        backends: this.#backends,
-        records,
-        now: this.#now,
-      });
+      const made = named((await this.store.list()).records);
       await this.store.makeDirs(made.id);
       await this.store.write(made);
       return made;
