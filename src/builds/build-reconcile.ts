@@ -25,6 +25,8 @@ import { BuildRun, type RunnerDeps } from './build-runner';
 import type { BuildStore, RunnerLease } from './build-store';
 import { BUILD_ID_LABEL } from './builder-plan';
 import { onCurrentEngine } from './record-engine';
+import { processExists } from '../platform/process';
+import { removeAbandonedLints } from '../images/image-lint';
 
 export type ReconcileMode = 'adopt' | 'observe';
 
@@ -127,7 +129,10 @@ export class BuildReconciler {
       }
     }
     await Promise.all(finishing);
-    if (onlyId === undefined && !this.#context.disposed()) await this.#removeLeftoverBuilders(records, engines);
+    if (onlyId === undefined && !this.#context.disposed()) {
+      await this.#removeLeftoverBuilders(records, engines);
+      for (const engine of engines) await removeAbandonedLints(this.#context.engine, engine.id);
+    }
   }
 
   /**
@@ -160,12 +165,7 @@ export class BuildReconciler {
     if (lease.host !== hostname()) return true;
     // This process's own lease with no run behind it: left by a service instance that is gone.
     if (lease.pid === process.pid) return false;
-    try {
-      process.kill(lease.pid, 0);
-      return true;
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'EPERM';
-    }
+    return processExists(lease.pid);
   }
 
   /** Ends a build nobody runs: its builder removed, the record final, the config dir deleted. */

@@ -2,18 +2,25 @@
  * `bootc container lint` inside an image, before it costs minutes: a throw-away container of the
  * image with no network runs the image's own bootc, and its findings are read into errors and
  * warnings. An image whose bootc has no `container lint` (or no bootc) is said to be unchecked, not
- * failed. The container is removed whatever happens.
+ * failed. The container is removed whatever happens — or, when its process was killed first, by
+ * the next one that sweeps (`removeAbandonedLints`): the container names its owner in a label.
  */
 
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 
 import type { LintFindings } from '../api/disk-builds';
 import type { ContainerEngine } from '../engine/container-engine';
+import { processExists } from '../platform/process';
 
 export interface LintResult extends LintFindings {
   /** Everything it printed, for a log. */
   output: string[];
 }
+
+const LINT_LABEL = 'io.bootc-studio.lint';
+/** `<host>:<pid>` of the process that made the lint container. */
+const LINT_OWNER_LABEL = 'io.bootc-studio.lint.owner';
 
 /** How long reading the log of the exited lint container may take. */
 const LOG_READ_MS = 10_000;
@@ -51,7 +58,7 @@ export async function lintImage(
     volumes: [],
     privileged: false,
     securityOpt: [],
-    labels: { 'io.bootc-studio.lint': 'true' },
+    labels: { [LINT_LABEL]: 'true', [LINT_OWNER_LABEL]: `${hostname()}:${process.pid}` },
     network: 'none',
   });
   try {
@@ -79,6 +86,24 @@ export async function lintImage(
     return parseLintOutput(text.split('\n'), exitCode);
   } finally {
     await engine.removeContainer(engineId, id).catch(() => undefined);
+  }
+}
+
+/**
+ * Removes the lint containers whose process is gone (killed between making one and removing it):
+ * those of a dead process of this host, and those of older versions (no owner) that are not running.
+ */
+export async function removeAbandonedLints(engine: ContainerEngine, engineId: string): Promise<void> {
+  const containers = await engine.listContainers(engineId, LINT_LABEL).catch(() => []);
+  for (const container of containers) {
+    const [host, pid] = (container.labels[LINT_OWNER_LABEL] ?? '').split(':');
+    const abandoned =
+      host === undefined || pid === undefined
+        ? container.state !== 'running'
+        : host === hostname() && Number(pid) !== process.pid && !processExists(Number(pid));
+    if (!abandoned) continue;
+    await engine.stopContainer(engineId, container.id, 0).catch(() => undefined);
+    await engine.removeContainer(engineId, container.id).catch(() => undefined);
   }
 }
 

@@ -15,6 +15,8 @@ import { randomBytes } from 'node:crypto';
 import { access, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { processExists } from '../platform/process';
+
 /** Who runs a record's work: renewed by its runner while it works. */
 export interface Lease {
   pid: number;
@@ -259,15 +261,6 @@ async function removeDeadTempFiles(dir: string): Promise<void> {
     const pid = Number(TEMP_FILE.exec(name)?.[1] ?? 0);
     if (pid <= 0 || pid === process.pid || processExists(pid)) continue;
     await rm(join(dir, name), { force: true }).catch(() => undefined);
-  }
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

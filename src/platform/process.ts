@@ -101,6 +101,16 @@ export interface RunningProcess {
 }
 
 /** The exit status a shell reports for a process ended by `signal`: 128 + its number. */
+/** Whether a process of this pid exists (EPERM: it does, owned by someone else). */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error: unknown) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export function signalExitCode(signal: NodeJS.Signals): number {
   return 128 + (constants.signals[signal] ?? 0);
 }

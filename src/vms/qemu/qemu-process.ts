@@ -13,7 +13,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { VmAcceleration } from '../../api/vms';
-import { startProcess } from '../../platform/process';
+import { processExists, startProcess } from '../../platform/process';
 import { isKvmFailure, qemuArgv, type QemuLaunch } from './qemu-argv';
 import { QmpClient, queryStatus } from './qmp-client';
 
@@ -46,13 +46,7 @@ export class QemuStartError extends Error {
 }
 
 export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error: unknown) {
-    // EPERM: it exists, owned by someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return processExists(pid);
 }
 
 /** The last lines of QEMU's log since `from` (a byte offset), for an error message. */
