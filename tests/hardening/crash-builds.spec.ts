@@ -39,7 +39,7 @@ const SPEC = 'crash-builds';
 const IMAGE = 'localhost/crash-bootc:1';
 const BUILDER = 'localhost/stand-in-crash:latest';
 /** Build kills; each is cheap (a few seconds of stand-in builder). */
-const KILLS = Number(process.env.HARDENING_BUILD_KILLS ?? 16);
+const KILLS = Number(process.env.HARDENING_BUILD_KILLS ?? 20);
 
 describe('disk builds survive SIGKILL of their backend', () => {
   let podman: PodmanService;
