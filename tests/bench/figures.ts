@@ -8,7 +8,7 @@
  * and a non-root user) before the table.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,11 @@ import type { PodmanService } from '../integration/support/podman-service';
 import { startPodmanService } from '../integration/support/podman-service';
 import { findExecutable } from '../integration/support/run-process';
 import { loadBytes } from './backend-bytes';
+import type { BackendHeap } from './backend-heap';
+import { historyFigures, HISTORY_BUILDS, HISTORY_TAGS } from './history-figures';
+import type { StreamResult } from './stream-figures';
+import { buildLogStream, vmConsoleStream } from './stream-figures';
+import { vmStartFigure } from './vm-start-figure';
 import { webviewBytes } from './webview-bytes';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -49,6 +54,7 @@ export function spread(samples: number[]): Spread {
 const ms = (value: number): string => `${value.toFixed(1)} ms`;
 const seconds = (value: number): string => `${(value / 1000).toFixed(3)} s`;
 const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
+const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
 const showSpread = (s: Spread, unit: (value: number) => string): string =>
   `${unit(s.median)} (${unit(s.min)}–${unit(s.max)}, ${s.runs} runs)`;
 
@@ -200,6 +206,138 @@ async function engineFigure(runs: number): Promise<Figure> {
   }
 }
 
+/** The backend's heap after activation and after listing 1 000 builds, each a fresh `node --expose-gc` process. */
+function backendHeapFigures(runs: number): Figure[] {
+  const samples = Array.from({ length: runs }, () => {
+    const storage = mkdtempSync(join(tmpdir(), 'bootc-studio-bench-heap-'));
+    try {
+      const child = spawnSync(
+        process.execPath,
+        ['--expose-gc', join(ROOT, 'scripts/bench.mjs'), '--heap-once', storage],
+        { encoding: 'utf8' },
+      );
+      if (child.status !== 0) throw new Error(`heap measurement failed: ${child.stderr}`);
+      return JSON.parse(child.stdout.trim().split('\n').pop()!) as BackendHeap;
+    } finally {
+      rmSync(storage, { recursive: true, force: true });
+    }
+  });
+  const activated = spread(samples.map(s => s.activated - s.before));
+  const listed = spread(samples.map(s => s.listed - s.before));
+  const listMs = spread(samples.map(s => s.listMs));
+  return [
+    {
+      figure: 'backend JS heap after activation (the extension’s share, after GC)',
+      value: showSpread(activated, mb),
+      goal: 'report',
+      data: { activated, samples },
+    },
+    {
+      figure: `backend JS heap after ${samples[0].builds} builds listed (listJobs), after GC`,
+      value: `${showSpread(listed, mb)}; the list answered in ${showSpread(listMs, ms)}`,
+      goal: 'report',
+      data: { listed, listMs },
+    },
+  ];
+}
+
+function streamFigures(what: string, result: StreamResult): Figure[] {
+  const [small, large] = result.sizes;
+  const row = (side: 'backend' | 'page', ratio: number): Figure => ({
+    figure: `${what}, ${side} CPU: ${large.lines} vs ${small.lines} lines`,
+    value:
+      `${showSpread(large[side], ms)} vs ${showSpread(small[side], ms)}: ${ratio.toFixed(1)}×` +
+      (side === 'page' ? ' (CDP TaskDuration)' : ' (/proc utime+stime)'),
+    goal: '~10× (work ∝ new bytes), not ~100×',
+    met: ratio <= 20,
+    data: { ratio, sizes: result.sizes },
+  });
+  return [row('backend', result.backendRatio), row('page', result.pageRatio)];
+}
+
+/**
+ * The figures made in Chromium on standalone mode (log streaming, history, the webview's heap) and
+ * the VM start, on one podman service started here.
+ */
+async function pageAndVmFigures(runs: number): Promise<Figure[]> {
+  const names = [
+    'build log streamed to its open view',
+    'VM console streamed to its open view',
+    `Disk Images page, ${HISTORY_BUILDS} builds`,
+    `Images page, ${HISTORY_TAGS} tags`,
+    'webview JS heap on the Images page',
+    'VM start overhead (request → QEMU running)',
+  ];
+  const skipped = (why: string): Figure[] => names.map(figure => ({ figure, value: `skipped: ${why}`, goal: '—' }));
+  const qemuImg = findExecutable('qemu-img');
+  const figures: Figure[] = [];
+
+  if (!qemuImg || !findExecutable('qemu-system-x86_64'))
+    figures.push({
+      figure: names[5],
+      value: 'skipped: apt-get install -y qemu-system-x86 qemu-utils ovmf',
+      goal: '≤ 1 s',
+    });
+  else {
+    const vm = await vmStartFigure(runs, qemuImg);
+    const medians = vm.sizes.map(size => size.start.median);
+    figures.push({
+      figure: `${names[5]}, ${vm.sizes.map(size => size.size).join(' / ')} qcow2 disk`,
+      value:
+        vm.sizes.map(size => `${size.size}: ${showSpread(size.start, seconds)}`).join('; ') +
+        ` (${vm.sizes[0].acceleration ?? '?'})`,
+      goal: '≤ 1 s, independent of the disk’s size',
+      met: Math.max(...medians) <= 1000,
+      data: vm,
+    });
+  }
+
+  if (!findExecutable('podman')) return [...figures, ...skipped('podman is not installed').slice(0, 5)];
+  if (!existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'))
+    return [...figures, ...skipped('Chromium is not installed (apt-get install -y chromium)').slice(0, 5)];
+  let service: PodmanService | undefined;
+  try {
+    try {
+      service = await startPodmanService();
+    } catch (err: unknown) {
+      return [...figures, ...skipped(`no podman service could be started (${String(err).split('\n')[0]})`).slice(0, 5)];
+    }
+    const streamRuns = Math.min(runs, 3);
+    figures.push(...streamFigures('Build log', await buildLogStream(streamRuns, service.url)));
+    if (qemuImg) figures.push(...streamFigures('VM console', await vmConsoleStream(streamRuns, service.url, qemuImg)));
+    else figures.push({ figure: names[1], value: 'skipped: qemu-img is not installed', goal: '—' });
+
+    await createBusyboxBase(service);
+    const image = 'localhost/bench-os:1';
+    await buildImage(service, { Containerfile: `FROM ${BUSYBOX_BASE}\nLABEL containers.bootc=1\n` }, image);
+    const history = await historyFigures(runs, service, image);
+    figures.push(
+      {
+        figure: `${names[2]}: click → last row painted (backend’s answer included)`,
+        value: `${showSpread(history.builds, ms)}, ${history.buildRows} rows`,
+        goal: '≤ 100 ms',
+        met: history.builds.median <= 100,
+        data: history,
+      },
+      {
+        figure: `${names[3]}: click → last row painted (backend’s answer included)`,
+        value: `${showSpread(history.tags, ms)}, ${history.tagRows} rows`,
+        goal: '≤ 100 ms',
+        met: history.tags.median <= 100,
+      },
+      {
+        figure: `${names[4]} (after GC), 1 image / ${HISTORY_TAGS} tags`,
+        value: `${showSpread(history.imagesPageHeapOneImage, mb)} / ${showSpread(history.imagesPageHeap, mb)}`,
+        goal: '≤ 3.9 MB (the reference’s)',
+        met: history.imagesPageHeapOneImage.median <= 3.9 * 1024 * 1024,
+      },
+    );
+    return figures;
+  } finally {
+    await service?.stop();
+  }
+}
+
 function heavyBenchmarks(heavy: boolean): Figure {
   const figure = 'micro-benchmarks tests/bench/*.bench.ts';
   if (!heavy)
@@ -246,6 +384,8 @@ export async function main(args: string[]): Promise<number> {
   figures.push(activationFigure(runs));
   figures.push(...cliFigures(runs));
   figures.push(await engineFigure(runs));
+  figures.push(...backendHeapFigures(3));
+  figures.push(...(await pageAndVmFigures(3)));
   figures.push(heavyRow);
   const after = loadavg().map(load => Number(load.toFixed(2)));
 

@@ -2,14 +2,18 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const ROOT = resolve(__dirname, '../../..');
+// import.meta.url rather than __dirname: the benchmarks load this file as an ES module too.
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const ENTRY = resolve(ROOT, 'dist/standalone.js');
 
 export interface StandaloneProcess {
   /** The printed URL, with the session token. */
   url: string;
   origin: string;
+  /** The process id of standalone mode (its backend): what the benchmarks read its CPU time of. */
+  pid: number;
   output(): string;
   /** SIGTERM, then the exit code (standalone stops the extension and its own podman service). */
   stop(): Promise<number | null>;
@@ -46,6 +50,7 @@ export async function startStandaloneProcess(
   return {
     url,
     origin: new URL(url).origin,
+    pid: child.pid!,
     output: () => output,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
