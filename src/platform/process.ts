@@ -10,6 +10,7 @@
 import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
 
@@ -100,7 +101,6 @@ export interface RunningProcess {
   unref(): void;
 }
 
-/** The exit status a shell reports for a process ended by `signal`: 128 + its number. */
 /** Whether a process of this pid exists (EPERM: it does, owned by someone else). */
 export function processExists(pid: number): boolean {
   try {
@@ -111,6 +111,35 @@ export function processExists(pid: number): boolean {
   }
 }
 
+/**
+ * The pids of the live processes one of whose arguments is exactly `argument` (a path only one
+ * process uses: a VM's QMP socket), for a process started by someone who died before recording it.
+ * Linux reads /proc; elsewhere `ps` (whose command column joins the arguments with spaces, so
+ * there a match is an argument followed by a space or the end).
+ */
+export async function processesWithArgument(argument: string): Promise<number[]> {
+  if (process.platform === 'linux') {
+    const pids: number[] = [];
+    for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+      if (!/^\d+$/.test(entry)) continue;
+      const argv = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+      if (!argv.split('\0').includes(argument)) continue;
+      // A zombie (ended, not yet reaped by its parent) runs nothing.
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+      if (!/\) Z /.test(stat)) pids.push(Number(entry));
+    }
+    return pids;
+  }
+  const listed = await runProcess(['ps', '-axww', '-o', 'pid=,command='], { capture: true, timeoutMs: 10_000 });
+  return (listed.stdout ?? '')
+    .split('\n')
+    .map(line => /^\s*(\d+)\s+(.*)$/.exec(line))
+    .filter((match): match is RegExpExecArray => match !== null)
+    .filter(([, , command]) => ` ${command} `.includes(` ${argument} `))
+    .map(([, pid]) => Number(pid));
+}
+
+/** The exit status a shell reports for a process ended by `signal`: 128 + its number. */
 export function signalExitCode(signal: NodeJS.Signals): number {
   return 128 + (constants.signals[signal] ?? 0);
 }

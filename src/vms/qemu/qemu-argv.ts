@@ -92,7 +92,7 @@ export function qemuArgv(launch: QemuLaunch): string[] {
     '-serial',
     'chardev:serial0',
   );
-  argv.push('-qmp', `unix:${qemuOptionValue(launch.qmpSocket)},server=on,wait=off`);
+  argv.push('-qmp', qmpArgument(launch.qmpSocket));
   argv.push('-display', 'none', '-pidfile', launch.pidFile);
   return argv;
 }
@@ -102,4 +102,9 @@ export function isKvmFailure(output: string): boolean {
   return /KVM internal error|kvm_init_vcpu|failed to initialize kvm|kvm: .*(failed|error)|emulation failure|Could not access KVM/i.test(
     output,
   );
+}
+
+/** The value of QEMU's `-qmp` for a VM's QMP socket (also how a QEMU nobody recorded is found). */
+export function qmpArgument(socket: string): string {
+  return `unix:${qemuOptionValue(socket)},server=on,wait=off`;
 }

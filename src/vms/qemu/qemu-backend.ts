@@ -3,8 +3,10 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { processesWithArgument } from '../../platform/process';
 import type { VmBackend } from '../vm-backend';
 import { launchQemuVm, type QemuHost } from '../vm-launch';
+import { qmpArgument } from './qemu-argv';
 import { isAlive, qemuRunning, stopQemu } from './qemu-process';
 
 /** How long a leftover QEMU (alive, see leftover) is given to answer on QMP. */
@@ -43,7 +45,13 @@ export function qemuBackend(host: QemuHost): VmBackend {
       );
     },
     async leftover(paths) {
-      const pid = Number.parseInt(await readFile(paths.pidFile, 'utf8').catch(() => ''), 10);
+      // Its pid file, or — killed between QEMU's launch and either pid file write — the QEMU
+      // whose arguments name this VM's QMP socket.
+      const written = Number.parseInt(await readFile(paths.pidFile, 'utf8').catch(() => ''), 10);
+      const pid =
+        written > 0 && isAlive(written)
+          ? written
+          : ((await processesWithArgument(qmpArgument(paths.qmpSocket)).catch(() => []))[0] ?? 0);
       // A QEMU launched a moment ago may not listen on QMP yet: its pid lives, its socket comes.
       for (let waited = 0; pid > 0 && isAlive(pid) && waited <= LEFTOVER_QMP_WAIT_MS; waited += 250) {
         if (await qemuRunning(pid, paths.qmpSocket)) {

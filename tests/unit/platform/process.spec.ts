@@ -14,6 +14,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import {
   LineSplitter,
   ProcessStartError,
+  processesWithArgument,
   runProcess,
   signalExitCode,
   startProcess,
@@ -248,5 +249,17 @@ describe('detached', () => {
     const running = startProcess(['true'], { outputFile: join(dir, 'missing', 'x.log') });
     await expect(running.started).rejects.toThrow(ProcessStartError);
     await expect(running.result).rejects.toThrow(/could not run true: ENOENT/);
+  });
+});
+
+describe('processesWithArgument', () => {
+  test('finds a live process by one of its arguments, exactly (not a prefix), and not once it has ended', async () => {
+    const socket = join(dir, 'qmp.sock');
+    const child = startProcess(nodeScript('setInterval(() => {}, 1000);', `unix:${socket},server=on`), {});
+    await child.started;
+    expect(await processesWithArgument(`unix:${socket},server=on`)).toEqual([child.pid]);
+    expect(await processesWithArgument(`unix:${socket}`)).toEqual([]);
+    await child.stop();
+    expect(await processesWithArgument(`unix:${socket},server=on`)).toEqual([]);
   });
 });

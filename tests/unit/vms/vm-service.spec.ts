@@ -18,7 +18,7 @@ import { findQemuImg } from '../../../src/vms/qemu/qemu-discovery';
 import { findSeedTool } from '../../../src/vms/vm-cloud-init-seed';
 import { isAlive } from '../../../src/vms/qemu/qemu-process';
 import { VmService } from '../../../src/vms/vm-service';
-import { runProcess } from '../../../src/platform/process';
+import { runProcess, startProcess } from '../../../src/platform/process';
 
 const FAKE = join(import.meta.dirname, '../support/fake-qemu.mjs');
 const qemuImg = findQemuImg();
@@ -101,6 +101,25 @@ describe.skipIf(!qemuImg)('VmService with a stand-in QEMU', () => {
     const dead = await service().get(vm.id);
     expect(dead).toMatchObject({ state: 'stopped' });
     expect(dead.lastError).toMatch(/ended without being stopped/);
+  }, 30_000);
+
+  test('a start killed before any pid file was written: its QEMU is found by its QMP socket and stopped', async () => {
+    const vms = service();
+    const vm = await vms.create({ source: { diskPath: disk }, name: 'interrupted' });
+    expect((await jobs.wait(vms.start(vm.id).id)).status).toBe('succeeded');
+    const paths = vms.store.pathsOf(vm.id);
+    const pid = Number(readFileSync(paths.pidFile, 'utf8'));
+    // What a start SIGKILLed between QEMU's launch and either pid file write leaves: a record still
+    // in transition (by a process gone), no runtime, no pid file, and that QEMU running.
+    const stored = await vms.store.read(vm.id);
+    const gone = startProcess(['true']);
+    await gone.result;
+    await vms.store.write({ ...stored, state: 'stopped', runtime: undefined, transition: { by: gone.pid as number } });
+    await rm(paths.pidFile);
+    const settled = await service().get(vm.id);
+    expect(settled.state).toBe('stopped');
+    expect(settled.lastError).toMatch(/start of this VM was interrupted .* was stopped/);
+    await expect.poll(() => isAlive(pid)).toBe(false);
   }, 30_000);
 
   /** The argv the stand-in QEMU of a running VM was started with. */
