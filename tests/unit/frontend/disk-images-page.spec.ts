@@ -295,4 +295,34 @@ describe('DiskImagesPage', () => {
       'Deleted build aaaaaaaaaaaa, and left a file that is no longer its own: /home/me/disks/qcow2/disk.qcow2 (replaced by build bbbbbbbbbbbb since this build wrote it)',
     );
   });
+
+  test('a long history is shown a screenful at a time: 50 rows, then up to 100 more on Show more; a search starts over', async () => {
+    const many = Array.from({ length: 120 }, (_, index) =>
+      diskBuildRecord({
+        id: `build-${String(index).padStart(3, '0')}`,
+        created: NOW - index * 60_000,
+        status: 'succeeded',
+        request: diskBuildRequest({ image: `quay.io/me/app${index % 2 ? '-odd' : ''}:${index}` }),
+      }),
+    );
+    setBuilds(many);
+    const user = userEvent.setup();
+    render(DiskImagesPage);
+    const table = await screen.findByRole('table', { name: 'Disk image builds' });
+    const buildRows = () =>
+      within(table)
+        .getAllByRole('row')
+        .filter(row => row.hasAttribute('aria-label'));
+    expect(buildRows()).toHaveLength(50);
+    expect(buildRows()[0]).toHaveAccessibleName(/quay\.io\/me\/app:0 /);
+    expect(table).toHaveTextContent('Showing 50 of 120 builds.');
+    await user.click(within(table).getByRole('button', { name: 'Show more' }));
+    expect(buildRows()).toHaveLength(120);
+    expect(within(table).queryByRole('button', { name: 'Show more' })).toBeNull();
+
+    // 60 builds match: the first 50 of them again.
+    await user.type(screen.getByRole('textbox', { name: 'search Disk images' }), 'app-odd');
+    await waitFor(() => expect(buildRows()).toHaveLength(50));
+    expect(table).toHaveTextContent('Showing 50 of 60 builds.');
+  });
 });
