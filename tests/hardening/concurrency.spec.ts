@@ -26,7 +26,7 @@ import { startPodmanService, type PodmanService } from '../integration/support/p
 import { createBootcTestImage, createStandInBuilder, STAND_IN_BUILDER } from '../integration/support/stand-in-builder';
 import { buildTestDisk, recordTestDiskBuild } from '../integration/support/test-disk';
 import { addCount } from './support/counts';
-import { auditStore, requireBuiltCli, runCli } from './support/crash-kit';
+import { auditStore, cliEnv, diskBuildArgs, requireBuiltCli, runCli } from './support/crash-kit';
 
 const SPEC = 'concurrency';
 const IMAGE = 'localhost/concurrent-bootc:1';
@@ -79,8 +79,7 @@ describe('two processes on one store', () => {
   });
 
   test('builds and VMs started at once by the CLI, a second backend and this one: every record kept, whole and its own', async () => {
-    const { CONTAINER_HOST: _host, BOOTC_STUDIO_HOME: _home, ...base } = process.env;
-    const env = { ...base, TMPDIR: join(root, 'tmp') };
+    const env = cliEnv({ TMPDIR: join(root, 'tmp') });
     const engine = new PodmanSocketEngine(podman.url);
     const builds = new DiskBuildService({ engine, storeDir: store, warn: () => undefined });
     const vms = new VmService({
@@ -101,21 +100,10 @@ describe('two processes on one store', () => {
       Promise.all(
         Array.from({ length: CLI_BUILDS }, (_, i) =>
           runCli(
-            [
-              '--url',
-              podman.url,
-              '--store',
-              store,
-              'disk',
-              'build',
-              IMAGE,
-              '--output',
-              join(root, `cli-${i}`),
-              '--builder',
-              STAND_IN_BUILDER,
+            diskBuildArgs({ url: podman.url, store }, IMAGE, join(root, `cli-${i}`), STAND_IN_BUILDER, [
               '--skip-lint',
               '--json',
-            ],
+            ]),
             env,
           ),
         ),

@@ -25,6 +25,8 @@ import { createBootcTestImage, createStandInBuilder, standInVariant } from '../i
 import { addCount } from './support/counts';
 import {
   auditStore,
+  cliEnv,
+  diskBuildArgs,
   fillDisk,
   killAfter,
   mountTmpfs,
@@ -49,27 +51,10 @@ describe('disk builds survive SIGKILL of their backend', () => {
   let engine: PodmanSocketEngine;
   let random: () => number;
 
-  const env = (): NodeJS.ProcessEnv => {
-    const { CONTAINER_HOST: _host, BOOTC_STUDIO_HOME: _home, ...base } = process.env;
-    return { ...base, HOME: join(root, 'home'), TMPDIR: tmp };
-  };
-  const buildArgs = (output: string) => [
-    '--url',
-    podman.url,
-    '--store',
-    store,
-    'disk',
-    'build',
-    IMAGE,
-    '--output',
-    output,
-    '--builder',
-    BUILDER,
-    // A config file (hashed password) in a private temp dir: it must go however the build ends.
-    '--user',
-    'crash:not-a-real-secret',
-    '--json',
-  ];
+  const env = () => cliEnv({ HOME: join(root, 'home'), TMPDIR: tmp });
+  // A config file (hashed password) in a private temp dir: it must go however the build ends.
+  const buildArgs = (output: string) =>
+    diskBuildArgs({ url: podman.url, store }, IMAGE, output, BUILDER, ['--user', 'crash:not-a-real-secret', '--json']);
   const containers = async () => {
     const { stdout } = await podman.podman(['ps', '-a', '--format', '{{.ID}} {{.Names}} {{.State}}']);
     return stdout.split('\n').filter(Boolean);

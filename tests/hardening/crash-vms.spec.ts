@@ -34,6 +34,7 @@ import { addCount } from './support/counts';
 import {
   auditStore,
   type Backend,
+  cliEnv,
   killAfter,
   recordIds,
   requireBuiltCli,
@@ -58,10 +59,7 @@ describe('VMs and the update loop survive SIGKILL of their backend', () => {
   const services: VmService[] = [];
   let recordsChecked = 0;
 
-  const env = (): NodeJS.ProcessEnv => {
-    const { CONTAINER_HOST: _host, BOOTC_STUDIO_HOME: _home, ...base } = process.env;
-    return { ...base, BOOTC_STUDIO_VM_ACCEL: 'tcg' };
-  };
+  const env = () => cliEnv({ BOOTC_STUDIO_VM_ACCEL: 'tcg' });
   /** The backend started again: a new service on the store (stops quickly: it quits QEMU after 1 s). */
   const restart = () => {
     const jobs = new JobRegistry();

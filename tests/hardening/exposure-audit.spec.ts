@@ -31,6 +31,7 @@ import { startPodmanService } from '../integration/support/podman-service';
 import { createBootcTestImage, createStandInBuilder, standInVariant } from '../integration/support/stand-in-builder';
 import { buildTestDisk, recordTestDiskBuild } from '../integration/support/test-disk';
 import { addCount } from './support/counts';
+import { runSeed, seededRandom } from './support/crash-kit';
 import type { ListeningSocket } from './support/listening-sockets';
 import { listeningSockets, processesMentioning, processTree } from './support/listening-sockets';
 import { modeOf, octal } from './support/secret-scan';
@@ -338,9 +339,8 @@ describe('exposure audit: what listens, who may talk to the standalone server, w
   });
 
   test('the quoting function: ≥ 1000 random byte strings reach sh unchanged; NUL is refused', async () => {
-    const seed = Number(process.env.HARDENING_SEED ?? Math.floor(Math.random() * 2 ** 31));
-    console.log(`exposure-audit: shell-quote fuzz seed ${seed} (HARDENING_SEED=${seed} repeats it)`);
-    const random = mulberry32(seed);
+    const seed = runSeed(`${SPEC} shell-quote fuzz`);
+    const random = seededRandom(seed);
     const dir = await mkdtemp(join(tmpdir(), 'bootc-studio-quote-fuzz-'));
     let fuzzed = 0;
     try {
@@ -455,17 +455,6 @@ const EDGE_CASES = [
   '\x7f',
   '\x01',
 ];
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * latin1: bytes 1–255 (one char per byte: written as latin1, the script holds exactly these bytes,

@@ -47,6 +47,7 @@ import { removeAllVms, testVmService } from '../integration/support/test-vms';
 import type { BridgeClient } from './support/bridge-client';
 import { openBridge } from './support/bridge-client';
 import { addCount } from './support/counts';
+import { cliEnv } from './support/crash-kit';
 import type { InspectedStandalone } from './support/inspected-standalone';
 import { startInspectedStandalone } from './support/inspected-standalone';
 import { buildDifferences, pageRows, vmDifferences } from './support/load-page';
@@ -281,8 +282,7 @@ describe('load: twenty builds, five VMs in a loop, a hundred webview re-opens', 
     const home = join(work, 'home');
     await mkdir(home, { recursive: true });
     await mkdir(join(work, 'tmp'), { recursive: true });
-    const { CONTAINER_HOST: _host, BOOTC_STUDIO_HOME: _home, ...inherited } = process.env;
-    env = { ...inherited, HOME: home, TMPDIR: join(work, 'tmp') };
+    env = cliEnv({ HOME: home, TMPDIR: join(work, 'tmp') });
     await createBusyboxBase(podman);
     await createStandInBuilder(podman);
     await createBootcTestImage(podman, IMAGE);

@@ -19,6 +19,39 @@ export function requireBuiltCli(): void {
   if (!existsSync(CLI)) throw new Error('dist/cli.js is missing: run `npm run build` first');
 }
 
+/**
+ * The environment a CLI child runs with: this one's, without what would point it at another engine
+ * or store (CONTAINER_HOST, BOOTC_STUDIO_HOME), with `extra` laid over it.
+ */
+export function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const { CONTAINER_HOST: _host, BOOTC_STUDIO_HOME: _home, ...base } = process.env;
+  return { ...base, ...extra };
+}
+
+/** `disk build IMAGE` into `output` with `builder`, on the engine at `url` and the store `store`, then `extra`. */
+export function diskBuildArgs(
+  where: { url: string; store: string },
+  image: string,
+  output: string,
+  builder: string,
+  extra: readonly string[] = [],
+): string[] {
+  return [
+    '--url',
+    where.url,
+    '--store',
+    where.store,
+    'disk',
+    'build',
+    image,
+    '--output',
+    output,
+    '--builder',
+    builder,
+    ...extra,
+  ];
+}
+
 /** mulberry32: a small seeded generator, enough to spread kill moments reproducibly. */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
