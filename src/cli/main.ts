@@ -7,6 +7,13 @@ import { runCli } from './run';
 
 const argv = process.argv.slice(2);
 
+// A reader that stopped reading (`| head`): what is left to print has nowhere to go. The command
+// ends quietly with its own exit status, rather than with a stack trace of the failed write.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
+
 // Only the module of the command that argv names is loaded (command-registry.ts).
 void commandsFor(argv).then(commands =>
   runCli(

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { DiskBuildRecord } from '../../src/api/disk-builds';
 import { BUILD_ID_LABEL } from '../../src/builds/builder-plan';
 import { verifyPassword } from '../../src/builds/password-hash';
+import { writeFinishedBuilds } from '../bench/bench-records';
 import { finalRecord } from './support/cli-json';
 import { BUSYBOX_BASE, buildImage, createBusyboxBase } from './support/images';
 import type { PodmanService } from './support/podman-service';
@@ -362,5 +363,22 @@ describe('bootc-studio disk … against a real podman with the stand-in builder'
     expect(record?.status).toBe('cancelled');
     expect(existsSync(join(podman.dir, 'interrupted/qcow2'))).toBe(false);
     expect(await builderContainers()).toEqual([]);
+  });
+
+  test('disk ls --json into a reader that stops early (| head): exit 0, no stack trace', async () => {
+    const many = join(podman.dir, 'many-builds');
+    await writeFinishedBuilds(many, 300);
+    const child = spawn(process.execPath, [cli, 'disk', 'ls', '--json', '--url', podman.url, '--store', many], {
+      env: env(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>(resolveExit => child.on('exit', code => resolveExit(code)));
+    // The first chunk read, then the pipe closed, as `head -c` does: 300 records are far more than a pipe holds.
+    await new Promise(resolveRead => child.stdout.once('data', resolveRead));
+    child.stdout.destroy();
+    expect(await exited, stderr).toBe(0);
+    expect(stderr).not.toMatch(/EPIPE|Unhandled|at /);
   });
 });
