@@ -65,7 +65,9 @@ describe('bootc-studio vm …', () => {
     expect(diskSize.stderr).toMatch(/--disk-size: only an installer ISO gets a new disk/);
     const notDisk = await bootcStudio(['vm', 'run', '/etc/hostname']);
     expect(notDisk.code).toBe(2);
-    expect(notDisk.stderr).toMatch(/IMAGE\|BUILD-ID\|DISK-PATH: \/etc\/hostname is \d+ bytes: not a disk image/);
+    expect(notDisk.stderr).toMatch(
+      /IMAGE\|BUILD-ID\|DISK-PATH: \/etc\/hostname is \d+ bytes and neither a qcow2 nor a vmdk: not a disk image/,
+    );
     const unknown = await bootcStudio(['vm', 'stop', 'nope']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/VM: no VM named or with the id "nope"/);
