@@ -47,6 +47,12 @@ export function formatAge(created: number, now: number = Date.now()): string {
   return 'just now';
 }
 
+/** When, said as podman says it: "5 minutes ago", "just now", "unknown". */
+export function formatAgo(created: number, now: number = Date.now()): string {
+  const age = formatAge(created, now);
+  return age === 'just now' || age === 'unknown' ? age : `${age} ago`;
+}
+
 /** `sha256:0123456789abcdef…` → `0123456789ab`, the short id engines print. */
 export function shortImageId(id: string): string {
   return id.replace(/^sha256:/, '').slice(0, 12);

@@ -4,7 +4,7 @@
  * human view of a record.
  */
 
-import { formatAge, formatBytes } from '../api/format';
+import { formatAgo, formatBytes } from '../api/format';
 import type { DiskBuildArtifact, DiskBuildRecord } from '../api/disk-builds';
 import { FINISHED_STATUSES } from '../api/disk-builds';
 import { DiskBuildJobs } from '../builds/disk-build-jobs';
@@ -74,7 +74,7 @@ export function describeRecord(record: DiskBuildRecord): string {
     `Builder:   ${record.builderImage}`,
     `Output:    ${request.outputDir}`,
     `Log:       ${record.logPath}${record.logPresent === false ? ' (gone: removed outside Bootc Studio)' : ''}`,
-    `Created:   ${new Date(record.created).toISOString()} (${formatAge(record.created)} ago)`,
+    `Created:   ${new Date(record.created).toISOString()} (${formatAgo(record.created)})`,
     `Duration:  ${durationOf(record)}`,
   ];
   if (record.artifacts.length > 0) {

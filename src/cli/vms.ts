@@ -3,7 +3,7 @@
  * follower), VMs named by name, full id or unique id prefix, and the human view of a VM.
  */
 
-import { formatAge } from '../api/format';
+import { formatAge, formatAgo } from '../api/format';
 import { cloudInitText, type VmInfo } from '../api/vms';
 import { BuildStore } from '../builds/build-store';
 import { JobRegistry } from '../jobs/job-registry';
@@ -61,7 +61,7 @@ export function describeVm(vm: VmInfo): string {
   const lines = [
     `ID:        ${vm.id}`,
     `Name:      ${vm.name}`,
-    `State:     ${vm.state}${vm.state === 'running' && vm.started ? ` for ${formatAge(vm.started)}` : ''}`,
+    `State:     ${vm.state}${vm.state === 'running' && vm.started ? `, started ${formatAgo(vm.started)}` : ''}`,
     ...(vm.lastError ? [`Note:      ${vm.lastError}`] : []),
     `Source:    ${sourceText(vm)}`,
     vm.source.installer

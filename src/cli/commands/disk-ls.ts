@@ -1,4 +1,4 @@
-import { formatAge } from '../../api/format';
+import { formatAgo } from '../../api/format';
 import type { DiskBuildRecord } from '../../api/disk-builds';
 import { errorMessage } from '../../api/errors';
 import { BuildStore } from '../../builds/build-store';
@@ -42,7 +42,7 @@ function row(record: DiskBuildRecord): string[] {
     record.request.image,
     record.request.types.join(','),
     record.request.arch,
-    `${formatAge(record.created)} ago`,
+    formatAgo(record.created),
     durationOf(record),
     record.request.outputDir,
   ];

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 
 import { errorMessage } from '../../../src/api/errors';
-import { formatAge, formatBytes, shortImageId } from '../../../src/api/format';
+import { formatAge, formatAgo, formatBytes, shortImageId } from '../../../src/api/format';
 import { defaultStoreDir } from '../../../src/platform/paths';
 
 describe('formatBytes', () => {
@@ -61,6 +61,12 @@ describe('formatAge', () => {
 
   test('uses the current time by default', () => {
     expect(formatAge(Date.now() - 2 * DAY)).toBe('2 days');
+  });
+
+  test('formatAgo says when, as podman does — never "just now ago"', () => {
+    expect(formatAgo(now - 5 * MINUTE, now)).toBe('5 minutes ago');
+    expect(formatAgo(now - 500, now)).toBe('just now');
+    expect(formatAgo(0, now)).toBe('unknown');
   });
 });
 
