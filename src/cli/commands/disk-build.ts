@@ -155,6 +155,9 @@ export const diskBuildCommand: CliCommand = {
     } finally {
       jobs.dispose();
     }
+    // The follower ends on the final record; the run then removes its builder container: wait for
+    // that too, or the process would end before it and leave the container to the next start.
+    await builds.wait(id);
     return report(ctx, await builds.get(id));
   },
 };
