@@ -7,7 +7,7 @@
 
 import type { BuildableImage } from '../api/disk-builds';
 import { ValidationError } from '../api/validation';
-import { type ContainerEngine, EngineAnswerError, type ImageDetails } from '../engine/container-engine';
+import { type ContainerEngine, type ImageDetails, isNotOnEngine } from '../engine/container-engine';
 
 export interface BuildImageFacts extends BuildableImage {
   /** Bytes of the image (of the local member of a manifest list). */
@@ -26,8 +26,8 @@ export async function buildImageFacts(
   try {
     details = await engine.inspectImage(engineId, ref);
   } catch (error) {
-    // A malformed answer is the engine's failure, not a missing image.
-    if (error instanceof EngineAnswerError) throw error;
+    // A malformed answer, a 500 or a broken connection is the engine's failure, not a missing image.
+    if (!isNotOnEngine(error)) throw error;
     throw new ValidationError([
       {
         field: 'image',

@@ -208,6 +208,17 @@ export class EngineError extends Error {
   }
 }
 
+/**
+ * Whether `error` says the engine does not hold what was asked for (HTTP 404, or 400 for a
+ * reference it cannot parse) — rather than that the engine failed (500, a broken connection, a
+ * malformed answer): the one is the user's input, the other the engine's trouble.
+ */
+export function isNotOnEngine(error: unknown): boolean {
+  if (error instanceof EngineAnswerError) return false;
+  if (!(error instanceof EngineError)) return true;
+  return error.statusCode === 404 || error.statusCode === 400;
+}
+
 /** The engine answered, but not what its API promises (malformed or wrong-typed JSON): nothing is built on it. */
 export class EngineAnswerError extends EngineError {
   constructor(message: string) {

@@ -13,7 +13,7 @@ import { builderImageOf, type BuilderChoice, type DiskBuildRequest, emptyBuildCo
 import { defaultRootfsFor } from '../api/disk-build-architectures';
 import { canLaunchVm, type VmArchitecture } from '../api/vms';
 import type { DiskBuildService } from '../builds/disk-build-service';
-import type { ContainerEngine } from '../engine/container-engine';
+import { type ContainerEngine, isNotOnEngine } from '../engine/container-engine';
 import { vmBaseName } from './vm-build-disk';
 
 export interface ImageDiskRequest {
@@ -56,6 +56,7 @@ export async function findOrBuildImageDisk(
     });
   }
   const details = await deps.engine.inspectImage(engine.id, request.image).catch((error: unknown) => {
+    if (!isNotOnEngine(error)) throw error;
     throw Object.assign(
       new Error(
         `${request.image} is not on ${engine.name}: pull or build it first (${error instanceof Error ? error.message : String(error)})`,

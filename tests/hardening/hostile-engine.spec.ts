@@ -108,6 +108,13 @@ const CASES: EngineCase[] = [
     args: diskBuild,
     says: /Inspecting image/,
   },
+  {
+    // The engine's trouble, not a missing image: not "IMAGE is not on podman" with exit 2.
+    name: 'image inspect: HTTP 500',
+    rules: [[INSPECT, { status: 500, headers: JSON_HEADERS, body: JSON.stringify({ message: 'database is locked' }) }]],
+    args: diskBuild,
+    says: /Inspecting image failed on podman .*: HTTP 500 — database is locked/,
+  },
 ];
 
 describe('hostile engine answers', () => {

@@ -194,7 +194,13 @@ export class PodmanDesktopEngine implements ContainerEngine {
 
   async inspectImage(engineId: string, idOrRef: string): Promise<ImageDetails> {
     const info = await this.api.getImageInspect(engineId, idOrRef).catch((err: unknown) => {
-      throw new EngineError(`Cannot inspect image ${idOrRef}: ${errorMessage(err)}`);
+      // Across Podman Desktop's IPC the status may survive only in the message.
+      const status = (err as { statusCode?: unknown }).statusCode;
+      const missing = /no such image|image not known|HTTP code 404/i.test(errorMessage(err));
+      throw new EngineError(
+        `Cannot inspect image ${idOrRef}: ${errorMessage(err)}`,
+        typeof status === 'number' ? status : missing ? 404 : undefined,
+      );
     });
     return {
       id: info.Id,

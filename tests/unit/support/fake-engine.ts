@@ -50,7 +50,7 @@ export class FakeEngine extends FakeContainers implements ContainerEngine {
   }
   async inspectImage(engineId: string, idOrRef: string): Promise<ImageDetails> {
     const found = this.images.get(idOrRef);
-    if (!found) throw new EngineError(`Image ${idOrRef} not found`);
+    if (!found) throw new EngineError(`Image ${idOrRef} not found`, 404);
     return {
       id: idOrRef,
       engineId,
