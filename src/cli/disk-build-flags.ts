@@ -17,6 +17,8 @@ export interface FlagSources {
   kernelArgs: number;
   filesystems: number;
   keyFlags: number[];
+  /** Keys of the --config file this tool does not know: passed to the builder as written. */
+  unknownConfigKeys?: string[];
 }
 
 /**

@@ -14,6 +14,7 @@ import { preselectArchitecture } from '../../api/disk-build-architectures';
 import { validateDiskBuildRequest } from '../../api/disk-build-schema';
 import { errorMessage } from '../../api/errors';
 import { ValidationError } from '../../api/validation';
+import type { ImportedBuildConfig } from '../../api/disk-builds';
 import { importBuildConfigFile } from '../../builds/build-config-import-export';
 import { describeConflicts } from '../../builds/artifact-removal';
 import { NotEnoughSpaceError, outputDirProblem } from '../../builds/build-checks';
@@ -105,6 +106,11 @@ export const diskBuildCommand: CliCommand = {
     const cwd = ctx.io.cwd ?? process.cwd();
     const sources: FlagSources = { users: 0, groups: 0, kernelArgs: 0, filesystems: 0, keyFlags: [] };
     const request = await requestFromFlags(values, positionals[0], cwd, sources);
+    if (sources.unknownConfigKeys?.length) {
+      ctx.io.stderr.write(
+        `bootc-studio: note: --config: not checked here, passed to the builder as written: ${sources.unknownConfigKeys.join(', ')}\n`,
+      );
+    }
     // Everything but the image's architectures is checked before the engine is contacted.
     const early = validateDiskBuildRequest({ ...request, arch: request.arch ?? 'amd64' });
     if (!early.ok) throw new UsageError(flagErrors(early.errors, sources));
@@ -168,10 +174,10 @@ type Flags = Record<string, unknown>;
 export async function requestFromFlags(values: Flags, image: string, cwd: string, sources?: FlagSources) {
   const output = values.output as string | undefined;
   if (output === undefined || output === '') throw new UsageError('disk build: --output DIR is required');
-  const config: BuildConfig = values.config
-    ? await readConfigFlag(resolve(cwd, values.config as string))
-    : emptyBuildConfig();
+  const imported = values.config ? await readConfigFlag(resolve(cwd, values.config as string)) : undefined;
+  const config: BuildConfig = imported?.config ?? emptyBuildConfig();
   if (sources) {
+    sources.unknownConfigKeys = imported?.unknownFields;
     sources.users = config.users.length;
     sources.groups = config.groups.length;
     sources.kernelArgs = config.kernelArgs.length;
@@ -272,9 +278,9 @@ function builderFlag(value: string | undefined): BuilderChoice {
 }
 
 /** A config.toml / config.json, read by the importer the form uses. */
-async function readConfigFlag(path: string): Promise<BuildConfig> {
+async function readConfigFlag(path: string): Promise<ImportedBuildConfig> {
   try {
-    return (await importBuildConfigFile(path)).config;
+    return await importBuildConfigFile(path);
   } catch (error) {
     const message =
       error instanceof ValidationError ? error.errors.map(item => item.message).join('; ') : errorMessage(error);

@@ -260,6 +260,19 @@ describe('disk build flags', () => {
     expect(engine.calls).toEqual([]);
   });
 
+  test('keys of --config this tool does not know are said, then passed to the builder as written', async () => {
+    engine.onStart = succeed;
+    writeFileSync(
+      join(dir, 'config.toml'),
+      '[customizations]\nhostname = "edge-1"\n[[customizations.user]]\nname = "ops"\nhome = "/srv/ops"\n',
+    );
+    const result = await invoke([...SEED, '--config', 'config.toml']).done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(
+      'bootc-studio: note: --config: not checked here, passed to the builder as written: customizations.hostname, customizations.user[0].home',
+    );
+  });
+
   test('a password with a control character is refused, naming the user, from --user and from --config', async () => {
     writeFileSync(
       join(dir, 'config.toml'),
