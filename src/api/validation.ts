@@ -1,6 +1,11 @@
-import { z } from 'zod';
+import { en } from 'zod/locales';
+import { z } from 'zod/mini';
 
 import { SUPPORTED_PLATFORMS } from './image-operations';
+
+// zod/mini (a fraction of the full build, which the webview would carry) has no messages of its own:
+// English, as the full build sets, for the few checks that give none of ours.
+z.config(en());
 
 /**
  * Validation of everything that crosses a boundary, shared by the page (immediate, per-field
@@ -33,14 +38,14 @@ const REFERENCE = new RegExp(
   `^(?:(?:${REGISTRY})\\/)?${PATH_COMPONENT}(?:\\/${PATH_COMPONENT})*(?::[\\w][\\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`,
 );
 
-export const imageReferenceSchema = z
-  .string()
-  .trim()
-  .min(1, 'an image reference is required, e.g. quay.io/me/os:1')
-  .max(255, 'an image reference has at most 255 characters')
-  .refine(ref => REFERENCE.test(ref), {
+export const imageReferenceSchema = z.string().check(
+  z.trim(),
+  z.minLength(1, 'an image reference is required, e.g. quay.io/me/os:1'),
+  z.maxLength(255, 'an image reference has at most 255 characters'),
+  z.refine(ref => REFERENCE.test(ref), {
     message: 'not an image reference: use [registry/]name[:tag], lower-case, e.g. quay.io/me/os:1',
-  });
+  }),
+);
 
 export const platformSchema = z.enum(SUPPORTED_PLATFORMS, {
   message: `a platform is one of ${SUPPORTED_PLATFORMS.join(', ')}`,
@@ -49,56 +54,61 @@ export const platformSchema = z.enum(SUPPORTED_PLATFORMS, {
 const BUILD_ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export const imageBuildRequestSchema = z.object({
-  contextDir: z.string().trim().min(1, 'choose the folder to build from'),
-  containerfile: z
-    .string()
-    .trim()
-    .min(1)
-    .refine(path => !path.startsWith('/') && !path.split('/').includes('..'), {
-      message: 'the Containerfile must be a path inside the context folder',
-    })
-    .optional(),
+  contextDir: z.string().check(z.trim(), z.minLength(1, 'choose the folder to build from')),
+  containerfile: z.optional(
+    z.string().check(
+      z.trim(),
+      z.minLength(1),
+      z.refine(path => !path.startsWith('/') && !path.split('/').includes('..'), {
+        message: 'the Containerfile must be a path inside the context folder',
+      }),
+    ),
+  ),
   tag: imageReferenceSchema,
-  platforms: z.array(platformSchema).min(1, 'choose at least one platform').max(SUPPORTED_PLATFORMS.length),
-  buildArgs: z.record(z.string(), z.string()).superRefine((args, ctx) => {
-    for (const [name, value] of Object.entries(args)) {
-      if (!BUILD_ARG_NAME.test(name)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [name],
-          message: 'a build argument name is letters, digits and _, not starting with a digit',
-        });
+  platforms: z
+    .array(platformSchema)
+    .check(z.minLength(1, 'choose at least one platform'), z.maxLength(SUPPORTED_PLATFORMS.length)),
+  buildArgs: z.record(z.string(), z.string()).check(
+    z.superRefine((args, ctx) => {
+      for (const [name, value] of Object.entries(args)) {
+        if (!BUILD_ARG_NAME.test(name)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: 'a build argument name is letters, digits and _, not starting with a digit',
+          });
+        }
+        if (value.includes('\n'))
+          ctx.addIssue({ code: 'custom', path: [name], message: 'a build argument value is one line' });
       }
-      if (value.includes('\n'))
-        ctx.addIssue({ code: 'custom', path: [name], message: 'a build argument value is one line' });
-    }
-  }),
+    }),
+  ),
   noCache: z.boolean(),
   pull: z.boolean(),
-  engineId: z.string().min(1).optional(),
+  engineId: z.optional(z.string().check(z.minLength(1))),
 });
 
 export const imagePushRequestSchema = z.object({
   ref: imageReferenceSchema,
-  engineId: z.string().min(1).optional(),
-  credentials: z
-    .object({
-      username: z.string().min(1, 'a user name is required with a password'),
-      password: z.string().min(1, 'a password is required with a user name'),
-    })
-    .optional(),
-  tlsVerify: z.boolean().optional(),
+  engineId: z.optional(z.string().check(z.minLength(1))),
+  credentials: z.optional(
+    z.object({
+      username: z.string().check(z.minLength(1, 'a user name is required with a password')),
+      password: z.string().check(z.minLength(1, 'a password is required with a user name')),
+    }),
+  ),
+  tlsVerify: z.optional(z.boolean()),
 });
 
 export const imagePullRequestSchema = z.object({
   ref: imageReferenceSchema,
-  platform: platformSchema.optional(),
-  engineId: z.string().min(1).optional(),
+  platform: z.optional(platformSchema),
+  engineId: z.optional(z.string().check(z.minLength(1))),
 });
 
 /** Checks `value` against `schema`; on failure, one message per field, named by its path. */
-export function validate<T>(schema: z.ZodType<T>, value: unknown): Validated<T> {
-  const result = schema.safeParse(value);
+export function validate<T>(schema: z.core.$ZodType<T>, value: unknown): Validated<T> {
+  const result = z.safeParse(schema, value);
   if (result.success) return { ok: true, value: result.data };
   return {
     ok: false,
@@ -115,7 +125,7 @@ export function describeErrors(errors: FieldError[]): string {
 }
 
 /** Throws an Error whose message names the fields (the RPC carries it to the page as is). */
-export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown): T {
+export function parseOrThrow<T>(schema: z.core.$ZodType<T>, value: unknown): T {
   const result = validate(schema, value);
   if (!result.ok) throw new ValidationError(result.errors);
   return result.value;

@@ -7,6 +7,7 @@
 import { isAbsolute } from 'node:path';
 
 import { z } from 'zod';
+import { refine } from 'zod/mini';
 
 import { imageReferenceSchema, parseOrThrow, prototypeKeyProblem, ValidationError } from '../api/validation';
 
@@ -24,7 +25,9 @@ export function checkTagList(field: string, value: unknown): string[] {
 /** A full reference to give an image (a tag, not a digest). */
 export function checkTagTarget(field: string, value: unknown): string {
   const schema = z.object({
-    [field]: imageReferenceSchema.refine(ref => !ref.includes('@'), { message: 'a tag cannot be a digest reference' }),
+    [field]: imageReferenceSchema.check(
+      refine(ref => !ref.includes('@'), { message: 'a tag cannot be a digest reference' }),
+    ),
   });
   return parseOrThrow(schema, { [field]: value })[field] as string;
 }

@@ -16,6 +16,11 @@ const KB = 1024;
 
 /** Issue 12's goal for the webview: ≤ 90 KB gzip -9 loaded at start. */
 const WEBVIEW_STARTUP_BUDGET = 90 * KB;
+/**
+ * Everything the webview holds, gzip -9 (209 KB, xterm.js 66 KB of it). Issue 12's goal is 135 KB,
+ * not met yet: this is a guard against growth (the full zod build back in the webview is +15 KB).
+ */
+const WEBVIEW_TOTAL_BUDGET = 215 * KB;
 /** dist/extension.js and what it requires at load (860 KB); ssh2 (570 KB) or dockerode (1.1 MB) would burst it. */
 const EXTENSION_LOAD_BUDGET = 1000 * KB;
 /** dist/cli.js before a command is chosen: what --help and --version load (140 KB). */
@@ -27,6 +32,10 @@ describe('start-up bytes', () => {
     expect(bytes.startup, JSON.stringify(bytes.startupFiles)).toBeLessThanOrEqual(WEBVIEW_STARTUP_BUDGET);
     // Pages load with their route: the start-up set is a part of the whole, not all of it.
     expect(bytes.startup).toBeLessThan(bytes.total / 2);
+  });
+
+  test('the webview’s JS and CSS in all do not grow past the budget (gzip -9)', () => {
+    expect(webviewBytes(join(root, 'media')).total).toBeLessThanOrEqual(WEBVIEW_TOTAL_BUDGET);
   });
 
   test('dist/extension.js loads no heavy package at require()', () => {
