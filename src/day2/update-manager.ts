@@ -31,8 +31,20 @@ export function lastLine(result: ExecResult): string {
   return text || 'no output';
 }
 
-/** Reads the guest's status from whichever tool manages it. */
-export async function readHostStatus(exec: RunAsRoot, vmName: string, readAt: number): Promise<HostStatus> {
+/**
+ * Reads the guest's status from whichever tool manages it. A connection that closes meanwhile (the
+ * guest rebooting into an update) is said as such, not taken for "no bootc, no rpm-ostree".
+ */
+export async function readHostStatus(run: RunAsRoot, vmName: string, readAt: number): Promise<HostStatus> {
+  const exec: RunAsRoot = async argv => {
+    const result = await run(argv);
+    if (result.dropped) {
+      throw new UpdateManagerError(
+        `the SSH connection to VM ${vmName} closed while its status was read (is it rebooting?): ask again once it is up`,
+      );
+    }
+    return result;
+  };
   let bootc: string | undefined;
   let bootcFailure: string | undefined;
   for (const argv of BOOTC_STATUS_COMMANDS) {

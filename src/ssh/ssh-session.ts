@@ -195,11 +195,22 @@ export interface ExecOptions {
 
 /**
  * Runs `command` (a command line for the remote shell) and collects its output. A connection that
- * drops before the command ends (the machine rebooted) ends it with code 255 and `dropped`.
+ * drops before the command ends (the machine rebooted), or had dropped before it began, ends it
+ * with code 255 and `dropped`.
  */
 export function execOverSsh(client: Client, command: string, options: ExecOptions = {}): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
-    client.exec(command, (error, channel) => {
+    // A connection that closed before the command could start (ssh2 throws "Not connected") is
+    // dropped as well.
+    const start = (callback: Parameters<Client['exec']>[1]) => {
+      try {
+        client.exec(command, callback);
+      } catch (error: unknown) {
+        if ((error as Error).message !== 'Not connected') throw error;
+        resolve({ code: 255, stdout: '', stderr: '', dropped: true });
+      }
+    };
+    start((error, channel) => {
       if (error) return reject(error);
       let stdout = '';
       let stderr = '';

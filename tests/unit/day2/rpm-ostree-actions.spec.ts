@@ -156,6 +156,13 @@ describe('which tool manages a guest', () => {
     expect(asked).toEqual(['bootc status --format=json']);
   });
 
+  test('a connection that closes while the status is read (a reboot) is said so, not taken for "neither"', async () => {
+    const dropped: RunAsRoot = async () => ({ code: 255, stdout: '', stderr: '', dropped: true });
+    await expect(readHostStatus(dropped, 'vm', 1)).rejects.toThrow(
+      'the SSH connection to VM vm closed while its status was read (is it rebooting?): ask again once it is up',
+    );
+  });
+
   test('an older bootc answers --json', async () => {
     const { exec } = guest({
       'bootc status --format=json': result(2, '', "error: unexpected argument '--format' found"),
