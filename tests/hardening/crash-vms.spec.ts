@@ -249,7 +249,17 @@ describe('VMs and the update loop survive SIGKILL of their backend', () => {
           if (!answered) await new Promise(done => setTimeout(done, 2000));
         }
         expect(answered, 'the guest answers SSH again').toBe(true);
-        const status = (await day2.status(vm.id)) as BootcHostStatus;
+        // A staged update may reboot it between that answer and the status read: asked again then.
+        let status: BootcHostStatus | undefined;
+        let lastError: unknown;
+        for (let tries = 0; tries < 30 && !status; tries++) {
+          status = (await day2.status(vm.id).catch((error: unknown) => {
+            lastError = error;
+            return undefined;
+          })) as BootcHostStatus | undefined;
+          if (!status) await new Promise(done => setTimeout(done, 2000));
+        }
+        if (!status) throw lastError;
         expect(status.tracked?.image).toBe(tracked);
         const booted = status.booted?.image?.digest as string;
         if (booted !== undefined && !pushed.has(booted)) {
