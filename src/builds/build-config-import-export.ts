@@ -34,7 +34,7 @@ export async function importBuildConfigFile(path: string): Promise<ImportedBuild
 
 /** Writes `config` as config.toml at `path` (0600), passwords as SHA-512 crypt hashes. */
 export async function exportBuildConfigFile(config: unknown, path: string): Promise<void> {
-  const checked: BuildConfig = parseOrThrow(buildConfigSchema, config);
+  const checked: BuildConfig = parseOrThrow(buildConfigSchema(), config);
   await writeFile(path, buildConfigToToml(hashConfigPasswords(checked)), { mode: 0o600 });
   // An existing file keeps its mode on writeFile: hashes are not for other users either.
   await chmod(path, 0o600);
