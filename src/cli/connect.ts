@@ -32,7 +32,7 @@ export async function connectEngine(
   const kept = storeDir
     ? {
         infoCache: engineInfoCache(join(storeDir, 'engine-info')),
-        archCache: imageArchCache(join(storeDir, 'engine-info')),
+        archCache: imageArchCache(join(storeDir, 'image-archs')),
       }
     : {};
   return new PodmanSocketEngine(endpoint, { env, ...kept });

@@ -2,8 +2,8 @@
  * The architecture of each image a local podman 4 service was asked to inspect, kept between CLI
  * runs. podman 4 does not list architectures, so `images` inspected every bootc image on every run
  * (one request each); an image id is the digest of its config, which names the architecture, so
- * an id's architecture never changes and the answer can be kept. One JSON file per socket path,
- * beside the engine info; ids no longer listed are dropped at the next write. Nothing secret is in
+ * an id's architecture never changes and the answer can be kept. One JSON file per socket path
+ * (in the store's image-archs/); ids no longer listed are dropped at the next write. Nothing secret is in
  * it. A cache that cannot be read or written is no cache: the engine is asked.
  */
 
