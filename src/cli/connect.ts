@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { ContainerEngine } from '../engine/container-engine';
 import { EndpointError, resolveEndpoint } from '../engine/engine-endpoint';
 import { engineInfoCache } from '../engine/socket/engine-info-cache';
+import { imageArchCache } from '../engine/socket/image-arch-cache';
 import { PodmanSocketEngine } from '../engine/socket/podman-socket';
 import { checkEndpoint } from '../engine/socket/podman-socket-connection';
 import { UsageError } from './cli-context';
@@ -26,7 +27,13 @@ export async function connectEngine(
     throw err;
   }
   await checkEndpoint(endpoint, { env });
-  // podman answers `info` in most of a second: a local service's answer is kept in the store.
-  const infoCache = storeDir ? engineInfoCache(join(storeDir, 'engine-info')) : undefined;
-  return new PodmanSocketEngine(endpoint, { env, ...(infoCache ? { infoCache } : {}) });
+  // podman answers `info` in most of a second: a local service's answer is kept in the store, and
+  // so are the image architectures podman 4 does not list (one inspect per bootc image otherwise).
+  const kept = storeDir
+    ? {
+        infoCache: engineInfoCache(join(storeDir, 'engine-info')),
+        archCache: imageArchCache(join(storeDir, 'image-archs')),
+      }
+    : {};
+  return new PodmanSocketEngine(endpoint, { env, ...kept });
 }

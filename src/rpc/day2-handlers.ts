@@ -5,8 +5,9 @@
 
 import type { Day2Action, HostStatus } from '../api/day2';
 import type { Day2Api } from '../api/day2-api';
-import { Day2Service } from '../day2/day2-service';
-import { checkUpdateLoopRequest, startUpdateLoop } from '../day2/update-loop';
+// Loaded at the first day-2 call, not at activation: with update-loop's builds and pushes they
+// are ~40 KB the extension need not compile before the page asks (issue 12).
+import type { Day2Service } from '../day2/day2-service';
 import type { ContainerEngine } from '../engine/container-engine';
 import type { ImageOperations } from '../images/image-operations';
 import type { JobRegistry } from '../jobs/job-registry';
@@ -21,16 +22,21 @@ export interface Day2HandlersDeps {
 }
 
 export class Day2Handlers implements Day2Api {
-  readonly #day2: Day2Service;
+  #day2?: Promise<Day2Service>;
   readonly #deps: Day2HandlersDeps;
 
   constructor(deps: Day2HandlersDeps) {
     this.#deps = deps;
-    this.#day2 = new Day2Service({ vms: deps.vms, jobs: deps.jobs });
+  }
+
+  #service(): Promise<Day2Service> {
+    const { vms, jobs } = this.#deps;
+    return (this.#day2 ??= import('../day2/day2-service').then(({ Day2Service }) => new Day2Service({ vms, jobs })));
   }
 
   getVmStatus(vmId: unknown): Promise<HostStatus> {
-    return this.#day2.status(checkId('vmId', vmId));
+    const id = checkId('vmId', vmId);
+    return this.#service().then(day2 => day2.status(id));
   }
 
   async runVmAction(vmId: unknown, action: unknown): Promise<string> {
@@ -47,7 +53,7 @@ export class Day2Handlers implements Day2Api {
       ...(kind === 'check' || kind === 'apply-live' ? {} : { apply: apply === true }),
       ...(kind === 'switch' ? { image, ...(signature === undefined ? {} : { signature }) } : {}),
     } as Day2Action;
-    return this.#day2.run(id, checked).id;
+    return (await this.#service()).run(id, checked).id;
   }
 
   async rebuildAndUpdateVm(vmId: unknown, source: unknown): Promise<string> {
@@ -55,6 +61,7 @@ export class Day2Handlers implements Day2Api {
     const { contextDir, containerfile, ignoreLintErrors, applyLive } = (
       typeof source === 'object' && source !== null ? source : {}
     ) as Record<string, unknown>;
+    const { checkUpdateLoopRequest, startUpdateLoop } = await import('../day2/update-loop');
     const request = await checkUpdateLoopRequest({
       vmId: id,
       contextDir: checkAbsolutePath('contextDir', contextDir),
@@ -69,6 +76,6 @@ export class Day2Handlers implements Day2Api {
       contextDir: request.contextDir,
       containerfile: request.containerfile,
     });
-    return startUpdateLoop({ ...this.#deps, day2: this.#day2 }, request).id;
+    return startUpdateLoop({ ...this.#deps, day2: await this.#service() }, request).id;
   }
 }

@@ -14,10 +14,8 @@ import type { BootcImage } from '../api/models';
 import type { ContainerEngine } from '../engine/container-engine';
 import { listBootcImages } from '../images/bootc-images';
 import { detectContainerfileIn } from '../images/containerfile';
-import { startBuild } from '../images/image-build';
 import { deleteImageOrTag } from '../images/image-delete';
 import type { ImageOperations } from '../images/image-operations';
-import { startPull, startPush } from '../images/image-transfer';
 import type * as Examples from '../images/examples';
 import { checkAbsolutePath, checkId, checkTagList, checkTagTarget } from './argument-checks';
 import type { StudioDialogs } from './studio-dialogs';
@@ -37,16 +35,17 @@ export class ImagesHandlers implements ImagesApi {
     return listBootcImages(this.deps.engine);
   }
 
-  buildImage(request: unknown): Promise<string> {
-    return startBuild(this.deps, request);
+  // Builds, pushes and pulls load their modules at the first one, not at activation (issue 12).
+  async buildImage(request: unknown): Promise<string> {
+    return (await import('../images/image-build')).startBuild(this.deps, request);
   }
 
-  pushImage(request: unknown): Promise<string> {
-    return startPush(this.deps, request);
+  async pushImage(request: unknown): Promise<string> {
+    return (await import('../images/image-transfer')).startPush(this.deps, request);
   }
 
-  pullImage(request: unknown): Promise<string> {
-    return startPull(this.deps, request);
+  async pullImage(request: unknown): Promise<string> {
+    return (await import('../images/image-transfer')).startPull(this.deps, request);
   }
 
   async tagImage(engineId: unknown, source: unknown, target: unknown): Promise<void> {

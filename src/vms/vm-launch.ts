@@ -24,7 +24,8 @@ import type { QemuLaunch } from './qemu/qemu-argv';
 import { ensureOverlay } from './qemu/qemu-disk';
 import { installFromIso } from './qemu/qemu-install';
 import { startQemu } from './qemu/qemu-process';
-import { findSeedTool, makeSeed, seedToolHint } from './vm-cloud-init-seed';
+// Loaded when a VM asks for a seed: it brings js-yaml (~90 KB), which activation need not compile (issue 12).
+import type * as Seeds from './vm-cloud-init-seed';
 import { createVmKeyPair, readVmPublicKey, sshKeyCredential } from './vm-credentials';
 import type { BackendLaunchOptions } from './vm-backend';
 import type { StoredVm, VmPaths } from './vm-store';
@@ -44,7 +45,7 @@ export interface QemuHost {
   findFirmware: typeof findFirmware;
   kvmUsable: () => boolean;
   /** The tool that makes cloud-init seeds; default: found on PATH (and Homebrew's prefixes) as QEMU is. */
-  findSeedTool?: typeof findSeedTool;
+  findSeedTool?: typeof Seeds.findSeedTool;
   /** Forces an acceleration (tests on hosts whose KVM is not usable, or to try TCG). */
   acceleration?: VmAcceleration;
   /** How long an installer ISO may run at a VM's first start. Default 4 hours (emulated installs are slow). */
@@ -104,8 +105,9 @@ export async function launchQemuVm(
   }
 
   // Looked for before anything is made: a VM that needs a seed does not start without one.
-  const seedTool = vm.cloudInit?.seed ? (host.findSeedTool ?? findSeedTool)() : undefined;
-  if (vm.cloudInit?.seed && !seedTool) throw new VmHostError(seedToolHint(host.platform));
+  const seeds = vm.cloudInit?.seed ? await import('./vm-cloud-init-seed') : undefined;
+  const seedTool = seeds ? (host.findSeedTool ?? seeds.findSeedTool)() : undefined;
+  if (seeds && !seedTool) throw new VmHostError(seeds.seedToolHint(host.platform));
 
   options.step('Preparing the disk');
   const install = vm.source.installer && !(vm.installed && (await exists(paths.disk)));
@@ -122,9 +124,9 @@ export async function launchQemuVm(
   const credential = sshKeyCredential(vm.sshUser, publicKey);
   // The NoCloud seed, made afresh at each start (the VM's name may have changed); never a stale one.
   let seed: string | undefined;
-  if (seedTool) {
+  if (seeds && seedTool) {
     options.log(`Making the cloud-init seed (NoCloud, with ${seedTool.name}): the VM's key for ${vm.sshUser}`);
-    await makeSeed(
+    await seeds.makeSeed(
       seedTool,
       { instanceId: `bootc-studio-${vm.id}`, hostname: vm.name, user: vm.sshUser, publicKey },
       paths.seed,

@@ -21,8 +21,11 @@ const WEBVIEW_STARTUP_BUDGET = 90 * KB;
  * not met yet: this is a guard against growth (the full zod build back in the webview is +15 KB).
  */
 const WEBVIEW_TOTAL_BUDGET = 215 * KB;
-/** dist/extension.js and what it requires at load (860 KB); ssh2 (570 KB) or dockerode (1.1 MB) would burst it. */
-const EXTENSION_LOAD_BUDGET = 1000 * KB;
+/**
+ * dist/extension.js and what it requires at load (735 KB); ssh2 (570 KB), dockerode (1.1 MB) or
+ * js-yaml (90 KB, the cloud-init seed's) would burst it.
+ */
+const EXTENSION_LOAD_BUDGET = 800 * KB;
 /** dist/cli.js before a command is chosen: what --help and --version load (140 KB). */
 const CLI_LOAD_BUDGET = 200 * KB;
 

@@ -10,6 +10,7 @@ import { EngineError } from '../container-engine';
 import type { EngineEndpoint } from '../engine-endpoint';
 import { connectionFailureMessage } from '../engine-endpoint';
 import { loadDockerode } from '../../platform/lazy-packages';
+import { isPlainGet, plainDial } from './plain-dial';
 import { SshSocketAgent } from '../../ssh/ssh-channel';
 import { acquireSshTunnel } from '../../ssh/ssh-tunnel-leases';
 
@@ -57,13 +58,10 @@ export function openEngineConnection(
 ): EngineConnection {
   const neutral = { ca: undefined, cert: undefined, key: undefined, timeout: undefined, version: undefined };
   if (endpoint.kind === 'unix') {
-    const docker = lazyDockerode({
-      ...neutral,
-      socketPath: endpoint.socketPath,
-      host: undefined,
-      port: undefined,
-      protocol: 'http',
-    });
+    const docker = lazyDockerode(
+      { ...neutral, socketPath: endpoint.socketPath, host: undefined, port: undefined, protocol: 'http' },
+      endpoint.socketPath,
+    );
     return { docker, close: () => undefined };
   }
   const lease = acquireSshTunnel(endpoint, { env });
@@ -95,15 +93,20 @@ export function createDockerode(
 /**
  * Dockerode with `options`, loaded and made at the first request: a CLI command or an activation
  * that never calls the engine never loads it (with gRPC and protobufjs, its load is the slowest
- * part of starting). A failure to load it is the request's error.
+ * part of starting). A failure to load it is the request's error. On a local socket, a plain GET
+ * (ping, info, listing, inspect) is sent with node:http instead, answered the same (plain-dial.ts).
  */
 type Dial = EngineDocker['modem']['dial'];
 
-function lazyDockerode(options: Dockerode.DockerOptions): EngineDocker {
+function lazyDockerode(options: Dockerode.DockerOptions, socketPath?: string): EngineDocker {
   let docker: Promise<Dockerode> | undefined;
   return {
     modem: {
       dial(request: Parameters<Dial>[0], callback?: Parameters<Dial>[1]): void {
+        if (socketPath !== undefined && isPlainGet(request)) {
+          plainDial(socketPath, request, (error, data) => callback?.(error as Error, data as object | null));
+          return;
+        }
         docker ??= loadDockerode().then(DockerodeClass => new DockerodeClass(options));
         docker.then(
           ready => {

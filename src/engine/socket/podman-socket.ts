@@ -29,6 +29,7 @@ import type {
   TransferSink,
 } from '../container-engine';
 import type { EngineInfoCache } from './engine-info-cache';
+import type { ImageArchCache } from './image-arch-cache';
 import { EngineAnswerError, EngineError } from '../container-engine';
 import type { EngineEndpoint } from '../engine-endpoint';
 import { connectionFailureMessage, parseEndpointUrl } from '../engine-endpoint';
@@ -59,6 +60,8 @@ export interface PodmanSocketEngineOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Where a local service's `info` is kept between runs (the CLI's: podman takes ~1 s to answer it). */
   infoCache?: EngineInfoCache;
+  /** Where a local service's image architectures are kept between runs (podman 4 lists none). */
+  archCache?: ImageArchCache;
 }
 
 export class PodmanSocketEngine implements ContainerEngine {
@@ -71,12 +74,14 @@ export class PodmanSocketEngine implements ContainerEngine {
   private readonly requestTimeoutMs: number;
   private known?: EngineInfo;
   private readonly infoCache?: EngineInfoCache;
+  private readonly archCache?: ImageArchCache;
+  private archs?: Map<string, string>;
 
   constructor(endpoint: EngineEndpoint | string, options: PodmanSocketEngineOptions = {}) {
     this.endpoint = typeof endpoint === 'string' ? parseEndpointUrl(endpoint) : endpoint;
     this.endpointId = engineIdFor(this.endpoint);
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    if (this.endpoint.kind === 'unix') this.infoCache = options.infoCache;
+    if (this.endpoint.kind === 'unix') [this.infoCache, this.archCache] = [options.infoCache, options.archCache];
     this.connection = openEngineConnection(this.endpoint, options.env);
     this.docker = this.connection.docker;
     this.client = new PodmanSocketClient(this.docker, this.endpoint, this.requestTimeoutMs);
@@ -111,7 +116,17 @@ export class PodmanSocketEngine implements ContainerEngine {
     const info = await this.info();
     const raw = await this.get<unknown>(`${LIBPOD}/images/json`, 'Listing images');
     if (!Array.isArray(raw)) throw this.unexpected('Listing images');
-    return raw.map(item => toEngineImage(asRecord(item), info));
+    const images = raw.map(item => toEngineImage(asRecord(item), info));
+    if (this.archCache && this.endpoint.kind === 'unix') {
+      // What is kept of the images listed now; the rest is dropped at the next write.
+      const kept = this.archCache.read(this.endpoint.socketPath);
+      this.archs = new Map(images.flatMap(image => (kept.has(image.id) ? [[image.id, kept.get(image.id)!]] : [])));
+      for (const image of images) {
+        const arch = image.arch ?? this.archs.get(image.id);
+        if (arch) image.arch = arch;
+      }
+    }
+    return images;
   }
 
   async inspectImage(engineId: string, idOrRef: string): Promise<ImageDetails> {
@@ -123,7 +138,13 @@ export class PodmanSocketEngine implements ContainerEngine {
     });
     // An answer without an image id is not an inspect: nothing may be built or run from it.
     if (!isRecord(raw) || typeof raw.Id !== 'string' || raw.Id === '') throw this.unexpected('Inspecting image');
-    return toImageDetails(raw, info.id);
+    const details = toImageDetails(raw, info.id);
+    if (this.archCache && this.endpoint.kind === 'unix' && details.arch) {
+      this.archs ??= this.archCache.read(this.endpoint.socketPath);
+      this.archs.set(details.id, details.arch);
+      this.archCache.write(this.endpoint.socketPath, this.archs);
+    }
+    return details;
   }
 
   async inspectManifest(engineId: string, idOrRef: string): Promise<ManifestDetails> {
