@@ -1,5 +1,6 @@
 import type { BootcStudioApi } from '../src/api/bootc-studio-api';
 import { DEFAULT_CALL_TIMEOUT_MS, NO_TIMEOUT_METHODS } from '../src/api/bootc-studio-api';
+import { unpackImageRows } from '../src/api/image-rows';
 import { RpcClient } from '../src/api/rpc-client';
 import type { PushChannel } from '../src/api/rpc-protocol';
 
@@ -17,7 +18,15 @@ const client = new RpcClient({
 
 window.addEventListener('message', event => client.receive(event.data));
 
-export const api: BootcStudioApi = client.proxy<BootcStudioApi>();
+const calls = client.proxy<BootcStudioApi>();
+
+/** The backend's calls; the image rows come with each image's tags on every row again (image-rows.ts). */
+export const api: BootcStudioApi = new Proxy(calls, {
+  get: (target, property, receiver) =>
+    property === 'listBootcImages'
+      ? async () => unpackImageRows(await target.listBootcImages())
+      : Reflect.get(target, property, receiver),
+});
 
 /** Listens to a push channel; returns the function that stops listening. */
 export function subscribe(channel: PushChannel, listener: (body: unknown) => void): () => void {

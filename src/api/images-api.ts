@@ -7,7 +7,11 @@ import type { BootcImage } from './models';
  * which answer with their job id at once (see JobsApi) — tags, deletes and the examples.
  */
 export interface ImagesApi {
-  /** Bootc images of every running engine. Engines that fail to answer are skipped, not fatal. */
+  /**
+   * Bootc images of every running engine, one row per tag. Engines that fail to answer are skipped,
+   * not fatal. On the bridge an image's later rows carry `tags: []` (image-rows.ts): read the answer
+   * through unpackImageRows.
+   */
   listBootcImages(): Promise<BootcImage[]>;
   /** Starts a build from a Containerfile; rejects (nothing started) when a field is invalid, naming it. */
   buildImage(request: ImageBuildRequest): Promise<string>;

@@ -8,6 +8,9 @@
  * The service tells of every change of a build this process runs; a build another process runs (the
  * CLI while Podman Desktop shows it, or the other way round) is looked at every `pollMs` while
  * anyone listens, so its followers see it move too.
+ *
+ * The log of a build that ended a while ago no longer grows: its line count is taken once and kept
+ * (for that record's log path, status and end), so listing a long history reads no logs.
  */
 
 import type { DiskBuildRecord, DiskBuildStatus } from '../api/disk-builds';
@@ -39,7 +42,11 @@ export const DISK_BUILD_STEPS = ['Prepare', 'Build'] as const;
 export interface DiskBuildJobsOptions {
   /** How often a build run by another process is looked at while anyone listens. Default 1000 ms. */
   pollMs?: number;
+  now?: () => number;
 }
+
+/** How long after its end a build's log may still get lines (the runner closes it after the record). */
+const SETTLED_MS = 60_000;
 
 export class DiskBuildJobs implements JobSource {
   readonly kind = DISK_BUILD_JOB_KIND;
@@ -49,6 +56,9 @@ export class DiskBuildJobs implements JobSource {
   /** Builds run elsewhere that have not ended, and the last job told of each. */
   readonly #foreign = new Map<string, string>();
   readonly #pollMs: number;
+  readonly #now: () => number;
+  /** Line counts of the logs of builds that ended over SETTLED_MS before they were counted. */
+  readonly #settledCounts = new Map<string, { key: string; lines: number }>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #subscription: { dispose(): void } | undefined;
   /** Changes are told in the order the service made them, though each reads its log's length. */
@@ -57,10 +67,13 @@ export class DiskBuildJobs implements JobSource {
   constructor(service: DiskBuildService, options: DiskBuildJobsOptions = {}) {
     this.#service = service;
     this.#pollMs = options.pollMs ?? 1000;
+    this.#now = options.now ?? Date.now;
   }
 
   async list(): Promise<Job[]> {
     const records = await this.#service.list();
+    const listed = new Set(records.map(record => record.id));
+    for (const id of this.#settledCounts.keys()) if (!listed.has(id)) this.#settledCounts.delete(id);
     return Promise.all(records.map(record => this.#jobOf(record)));
   }
 
@@ -123,8 +136,21 @@ export class DiskBuildJobs implements JobSource {
     const runningHere = this.#service.isRunningHere(record.id);
     const finished = FINISHED_STATUSES.includes(record.status);
     if (!runningHere && !finished) this.#foreign.set(record.id, this.#foreign.get(record.id) ?? '');
-    const logLines = await this.#logs.count(record.logPath);
-    return diskBuildJob(record, logLines, runningHere);
+    return diskBuildJob(record, await this.#logLines(record, finished && !runningHere), runningHere);
+  }
+
+  /** The log's line count; kept for a build that ended over SETTLED_MS ago (its log is complete). */
+  async #logLines(record: DiskBuildRecord, ended: boolean): Promise<number> {
+    // Looked at by the service's list just now: a log that is gone has no lines.
+    if (record.logPresent === false) return 0;
+    const settled = ended && record.ended !== undefined && this.#now() - record.ended > SETTLED_MS;
+    if (!settled) return this.#logs.count(record.logPath);
+    const key = `${record.status}|${record.ended}|${record.logPath}`;
+    const known = this.#settledCounts.get(record.id);
+    if (known?.key === key) return known.lines;
+    const lines = await this.#logs.count(record.logPath);
+    this.#settledCounts.set(record.id, { key, lines });
+    return lines;
   }
 
   /** Looks at the builds run elsewhere; tells of each that moved (and of each that ended, once). */

@@ -9,10 +9,16 @@
  * Beside a record, `runner.json` says which process runs it (pid, host, a heartbeat it renews, and
  * what the kind adds), so another process can tell work that is being run from work whose runner
  * died; and a `cancel` file asks that runner to stop. Folders are 0700, files 0600.
+ *
+ * `list` keeps each record it parsed, with the identity of the file it came from (inode, size,
+ * mtime, ctime): a record file whose identity is unchanged is not read again, so listing a long
+ * history costs a stat per record. Every write (this process's or another's, the CLI's) renames a
+ * new file into place, so it changes that identity and is read at the next list.
  */
 
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { access, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { processExists } from '../platform/process';
@@ -51,6 +57,8 @@ export class RecordStore<T, L extends Lease = Lease> {
   readonly #options: RecordStoreOptions<T>;
   /** Whether the temp files of writers that died were looked for (once per store object: at start). */
   #swept = false;
+  /** The records `list` parsed, by id, with their file's identity when read. */
+  readonly #parsed = new Map<string, { identity: string; record: T }>();
 
   constructor(options: RecordStoreOptions<T>) {
     this.dir = options.dir;
@@ -93,26 +101,15 @@ export class RecordStore<T, L extends Lease = Lease> {
           .map(entry => removeDeadTempFiles(join(this.dir, entry.name))),
       );
     }
+    const ids = entries.filter(entry => entry.isDirectory() && this.#options.isId(entry.name)).map(entry => entry.name);
+    const listed = new Set(ids);
+    for (const id of this.#parsed.keys()) if (!listed.has(id)) this.#parsed.delete(id);
     await Promise.all(
-      entries
-        .filter(entry => entry.isDirectory() && this.#options.isId(entry.name))
-        .map(async entry => {
-          const text = await readFile(join(this.dir, entry.name, this.#options.file), 'utf8').catch(
-            (error: unknown) => error as NodeJS.ErrnoException,
-          );
-          if (typeof text !== 'string') {
-            // A folder whose record is not written yet (work being created) is not a problem.
-            if (text.code !== 'ENOENT') problems.push({ id: entry.name, message: `cannot read: ${text.message}` });
-            else if (await exists(this.#damagedPath(entry.name))) {
-              problems.push({ id: entry.name, message: setAsideMessage(this.#damagedPath(entry.name)) });
-            }
-            return;
-          }
-          const result = this.#parse(entry.name, text);
-          if (result === NOT_JSON) problems.push({ id: entry.name, message: await this.#setAside(entry.name) });
-          else if (typeof result === 'string') problems.push({ id: entry.name, message: result });
-          else records.push(result);
-        }),
+      ids.map(async id => {
+        const result = await this.#readListed(id);
+        if (result.record !== undefined) records.push(result.record);
+        else if (result.problem !== undefined) problems.push({ id, message: result.problem });
+      }),
     );
     problems.sort((a, b) => a.id.localeCompare(b.id));
     return { records, problems };
@@ -189,6 +186,30 @@ export class RecordStore<T, L extends Lease = Lease> {
     await rm(join(this.dirOf(id), 'cancel'), { force: true });
   }
 
+  /** The record of a listed folder: from memory while its file is the one read, else read now. */
+  async #readListed(id: string): Promise<{ record?: T; problem?: string }> {
+    const path = join(this.dir, id, this.#options.file);
+    const known = this.#parsed.get(id);
+    if (known) {
+      const info = await stat(path).catch(() => undefined);
+      if (info && identityOf(info) === known.identity) return { record: structuredClone(known.record) };
+      this.#parsed.delete(id);
+    }
+    // The identity is read from the open file, so the text and the identity kept are of one file.
+    const read = await readWithIdentity(path).catch((error: unknown) => error as NodeJS.ErrnoException);
+    if (read instanceof Error) {
+      // A folder whose record is not written yet (work being created) is not a problem.
+      if (read.code !== 'ENOENT') return { problem: `cannot read: ${read.message}` };
+      if (await exists(this.#damagedPath(id))) return { problem: setAsideMessage(this.#damagedPath(id)) };
+      return {};
+    }
+    const result = this.#parse(id, read.text);
+    if (result === NOT_JSON) return { problem: await this.#setAside(id) };
+    if (typeof result === 'string') return { problem: result };
+    this.#parsed.set(id, { identity: read.identity, record: structuredClone(result) });
+    return { record: result };
+  }
+
   #parse(id: string, text: string): T | string {
     let value: unknown;
     try {
@@ -261,6 +282,21 @@ async function removeDeadTempFiles(dir: string): Promise<void> {
     const pid = Number(TEMP_FILE.exec(name)?.[1] ?? 0);
     if (pid <= 0 || pid === process.pid || processExists(pid)) continue;
     await rm(join(dir, name), { force: true }).catch(() => undefined);
+  }
+}
+
+/** What changes whenever a record file is replaced (a rename brings a new inode) or rewritten. */
+function identityOf(info: Stats): string {
+  return `${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
+}
+
+async function readWithIdentity(path: string): Promise<{ text: string; identity: string }> {
+  const file = await open(path, 'r');
+  try {
+    const info = await file.stat();
+    return { text: await file.readFile('utf8'), identity: identityOf(info) };
+  } finally {
+    await file.close();
   }
 }
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 
 import type { ExampleImage } from '../api/image-operations';
 import type { ImageDeleteResult } from '../api/image-delete';
+import { packImageRows } from '../api/image-rows';
 import type { ImagesApi } from '../api/images-api';
 import type { BootcImage } from '../api/models';
 import type { ContainerEngine } from '../engine/container-engine';
@@ -31,8 +32,9 @@ export interface ImagesHandlersDeps {
 export class ImagesHandlers implements ImagesApi {
   constructor(private readonly deps: ImagesHandlersDeps) {}
 
-  listBootcImages(): Promise<BootcImage[]> {
-    return listBootcImages(this.deps.engine);
+  /** The rows with each image's tags on its first row only (src/api/image-rows.ts). */
+  async listBootcImages(): Promise<BootcImage[]> {
+    return packImageRows(await listBootcImages(this.deps.engine));
   }
 
   // Builds, pushes and pulls load their modules at the first one, not at activation (issue 12).

@@ -5,7 +5,7 @@
  * times drift by ±30 %, ratios much less; the load average is printed with the figures.
  *
  * `-- --heavy` adds the micro-benchmarks of tests/bench/*.bench.ts (vitest bench; some need root
- * and a non-root user) before the table.
+ * and a non-root user) before the table; `-- --only history` makes only the history pages' rows.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,7 +19,8 @@ import { startPodmanService } from '../integration/support/podman-service';
 import { findExecutable } from '../integration/support/run-process';
 import { loadBytes } from './backend-bytes';
 import type { BackendHeap } from './backend-heap';
-import { historyFigures, HISTORY_BUILDS, HISTORY_TAGS } from './history-figures';
+import { HISTORY_BUILDS, HISTORY_TAGS } from './history-figures';
+import { historyOnly, historyRows } from './history-rows';
 import type { StreamResult } from './stream-figures';
 import { buildLogStream, vmConsoleStream } from './stream-figures';
 import { vmStartFigure } from './vm-start-figure';
@@ -51,11 +52,11 @@ export function spread(samples: number[]): Spread {
   return { median, min: sorted[0], max: sorted[sorted.length - 1], runs: sorted.length };
 }
 
-const ms = (value: number): string => `${value.toFixed(1)} ms`;
+export const ms = (value: number): string => `${value.toFixed(1)} ms`;
 const seconds = (value: number): string => `${(value / 1000).toFixed(3)} s`;
 const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
-const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
-const showSpread = (s: Spread, unit: (value: number) => string): string =>
+export const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
+export const showSpread = (s: Spread, unit: (value: number) => string): string =>
   `${unit(s.median)} (${unit(s.min)}–${unit(s.max)}, ${s.runs} runs)`;
 
 /** Whole-process wall time of `command args`, ms; throws when it fails. */
@@ -307,31 +308,7 @@ async function pageAndVmFigures(runs: number): Promise<Figure[]> {
     if (qemuImg) figures.push(...streamFigures('VM console', await vmConsoleStream(streamRuns, service.url, qemuImg)));
     else figures.push({ figure: names[1], value: 'skipped: qemu-img is not installed', goal: '—' });
 
-    await createBusyboxBase(service);
-    const image = 'localhost/bench-os:1';
-    await buildImage(service, { Containerfile: `FROM ${BUSYBOX_BASE}\nLABEL containers.bootc=1\n` }, image);
-    const history = await historyFigures(runs, service, image);
-    figures.push(
-      {
-        figure: `${names[2]}: click → last row painted (backend’s answer included)`,
-        value: `${showSpread(history.builds, ms)}, ${history.buildRows} rows`,
-        goal: '≤ 100 ms',
-        met: history.builds.median <= 100,
-        data: history,
-      },
-      {
-        figure: `${names[3]}: click → last row painted (backend’s answer included)`,
-        value: `${showSpread(history.tags, ms)}, ${history.tagRows} rows`,
-        goal: '≤ 100 ms',
-        met: history.tags.median <= 100,
-      },
-      {
-        figure: `${names[4]} (after GC), 1 image / ${HISTORY_TAGS} tags`,
-        value: `${showSpread(history.imagesPageHeapOneImage, mb)} / ${showSpread(history.imagesPageHeap, mb)}`,
-        goal: '≤ 3.9 MB (the reference’s)',
-        met: history.imagesPageHeapOneImage.median <= 3.9 * 1024 * 1024,
-      },
-    );
+    figures.push(...(await historyRows(runs, service)));
     return figures;
   } finally {
     await service?.stop();
@@ -367,10 +344,26 @@ function printTable(figures: Figure[]): void {
   rows.slice(1).forEach(row => console.log(line(row)));
 }
 
+/** What start-up costs: the bytes loaded, activation, the CLI, `images --json` beside podman's. */
+async function startupFigures(runs: number): Promise<Figure[]> {
+  return [...loadBytesFigures(), activationFigure(runs), ...cliFigures(runs), await engineFigure(runs)];
+}
+
+async function allFigures(runs: number, heavy: boolean): Promise<Figure[]> {
+  const heavyRow = heavyBenchmarks(heavy);
+  return [
+    ...webviewFigures(),
+    ...(await startupFigures(runs)),
+    ...backendHeapFigures(3),
+    ...(await pageAndVmFigures(3)),
+    heavyRow,
+  ];
+}
+
 export async function main(args: string[]): Promise<number> {
   const heavy = args.includes('--heavy');
-  // `-- --startup`: only the start-up figures (activation, CLI, images --json), a minute or two.
-  const startupOnly = args.includes('--startup');
+  // `-- --startup` (or `--only startup`): only the start-up figures (activation, CLI, images --json),
+  // a minute or two; `--only history`: only the history rows.
   const runs = 9;
   const machine = {
     cpus: cpus().length,
@@ -380,17 +373,20 @@ export async function main(args: string[]): Promise<number> {
   const reference =
     'reference extension (podman-desktop-extension-bootc): not measured here — its build is not available on ' +
     'this machine (no network beyond the npm registry); the goal column quotes issue 12’s figures for it.';
-  const heavyRow = startupOnly ? undefined : heavyBenchmarks(heavy);
-  const figures: Figure[] = startupOnly ? [] : webviewFigures();
-  figures.push(...loadBytesFigures());
-  figures.push(activationFigure(runs));
-  figures.push(...cliFigures(runs));
-  figures.push(await engineFigure(runs));
-  if (heavyRow) {
-    figures.push(...backendHeapFigures(3));
-    figures.push(...(await pageAndVmFigures(3)));
-    figures.push(heavyRow);
+  const only = args.includes('--startup')
+    ? 'startup'
+    : args.includes('--only')
+      ? args[args.indexOf('--only') + 1]
+      : undefined;
+  if (only !== undefined && only !== 'history' && only !== 'startup') {
+    throw new Error(`--only ${only}: \`--only history\` and \`--only startup\` (or --startup) are known`);
   }
+  const figures: Figure[] =
+    only === 'history'
+      ? await historyOnly(3)
+      : only === 'startup'
+        ? await startupFigures(runs)
+        : await allFigures(runs, heavy);
   const after = loadavg().map(load => Number(load.toFixed(2)));
 
   console.log(

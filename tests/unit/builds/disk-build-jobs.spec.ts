@@ -203,3 +203,27 @@ describe('builds of the store this process does not run', () => {
     );
   });
 });
+
+describe('the log line counts of finished builds', () => {
+  test('a build that ended over a minute ago is counted once; one that just ended, or whose record changed, again', async () => {
+    const now = Date.now();
+    const log = (id: string) => join(out, `image-build-${id}.log`);
+    await builds.store.write(stored('ffffffffffff', { ended: now - 120_000 }));
+    await builds.store.write(stored('abcabcabcabc', { ended: now - 1000 }));
+    writeFileSync(log('ffffffffffff'), 'one\ntwo\n');
+    writeFileSync(log('abcabcabcabc'), 'one\ntwo\n');
+    const counts = async () => Object.fromEntries((await jobs.list('disk-build')).map(job => [job.id, job.logLines]));
+    expect(await counts()).toEqual({ ffffffffffff: 2, abcabcabcabc: 2 });
+
+    // A log that still grows after its record ended (the runner closes it last) is counted anew.
+    writeFileSync(log('ffffffffffff'), 'one\ntwo\nthree\n');
+    writeFileSync(log('abcabcabcabc'), 'one\ntwo\nthree\n');
+    expect(await counts()).toEqual({ ffffffffffff: 2, abcabcabcabc: 3 });
+
+    // Its record rewritten (a reconcile, another end): counted again; its log removed: none.
+    await builds.store.write(stored('ffffffffffff', { ended: now - 100_000, status: 'lost' }));
+    expect(await counts()).toEqual({ ffffffffffff: 3, abcabcabcabc: 3 });
+    rmSync(log('ffffffffffff'));
+    expect(await counts()).toEqual({ ffffffffffff: 0, abcabcabcabc: 3 });
+  });
+});

@@ -62,6 +62,18 @@ describe('frontend/rpc', () => {
     await expect(call).resolves.toEqual(images);
   });
 
+  test('the image rows come back with every tag of their image on each row (the bridge sends them once)', async () => {
+    const rpc = await loadRpc();
+    const tags = ['localhost/os:1', 'localhost/os:2', 'localhost/os:3'];
+    const rows = tags.map(ref => bootcImage({ ref, name: 'localhost/os', tag: ref.slice(-1), tags }));
+    const untagged = bootcImage({ id: 'sha256:00ff', name: '<none>', tag: '<none>', ref: 'sha256:00ff' });
+
+    const call = rpc.api.listBootcImages();
+    const sent = [rows[0], { ...rows[1], tags: [] }, untagged, { ...rows[2], tags: [] }];
+    reply({ kind: 'rpc-response', id: lastRequest().id, ok: true, result: sent });
+    await expect(call).resolves.toEqual([rows[0], rows[1], untagged, rows[2]]);
+  });
+
   test('a backend error rejects the call with its message', async () => {
     const rpc = await loadRpc();
     const call = rpc.api.takePendingRoute();
