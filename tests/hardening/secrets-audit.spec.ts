@@ -25,7 +25,6 @@ import { mkdtemp, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-import { utils } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 import type { DiskBuildRequest } from '../../src/api/disk-build';
@@ -62,6 +61,7 @@ import { addCount } from './support/counts';
 import { processesMentioning } from './support/listening-sockets';
 import type { FileEntry, Secret } from './support/secret-scan';
 import { modeOf, octal, privateKeyNeedles, scanFiles, scanMessages, textNeedles, walk } from './support/secret-scan';
+import { ed25519KeyPair } from '../unit/support/ssh-keys';
 
 const SPEC = 'secrets-audit';
 const cli = resolve(__dirname, '../../dist/cli.js');
@@ -91,7 +91,7 @@ describe('secrets audit: no password, hash or private key outside its own file',
   const machineTmp = tmpdir();
   let machineTmpBefore: Set<string>;
   const saved = { HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK };
-  const userKey = utils.generateKeyPairSync('ed25519', { comment: 'audit@laptop' });
+  const userKey = ed25519KeyPair({ comment: 'audit@laptop' });
   let userKeyPath: string;
   /** Hashes the builder received (read from the stand-in's copy of its config), by password name. */
   const hashes = new Map<string, string>();

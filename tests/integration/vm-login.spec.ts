@@ -14,7 +14,6 @@ import { mkdtemp, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-import { utils } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 import { VM_PASSWORD_NEEDED, type VmInfo } from '../../src/api/vms';
@@ -31,6 +30,7 @@ import { VmService } from '../../src/vms/vm-service';
 import { guestTakesPasswordOnly, removeAllVms } from './support/test-vms';
 import { buildTestDisk, recordTestDiskBuild } from './support/test-disk';
 import { ProcessError, runProcess } from './support/run-process';
+import { ed25519KeyPair } from '../unit/support/ssh-keys';
 
 const cli = resolve(__dirname, '../../dist/cli.js');
 const BUILD_ID = '10610610610a';
@@ -44,7 +44,7 @@ describe('a VM whose own key cannot reach it: the user’s key from the build, t
   let day2: Day2Service;
   let vm: VmInfo;
   const saved = { HOME: process.env.HOME, SSH_AUTH_SOCK: process.env.SSH_AUTH_SOCK };
-  const userKey = utils.generateKeyPairSync('ed25519', { comment: 'me@laptop' });
+  const userKey = ed25519KeyPair({ comment: 'me@laptop' });
 
   /** What a user's shell would run: the CLI on the test's store, as the user whose home holds the key. */
   function cliEnv(): NodeJS.ProcessEnv {

@@ -1,4 +1,3 @@
-import { utils } from 'ssh2';
 import { describe, expect, test } from 'vitest';
 
 import { parseEndpointUrl } from '../../../src/engine/engine-endpoint';
@@ -6,6 +5,7 @@ import type { SshAuthSource } from '../../../src/ssh/ssh-auth';
 import { chooseSshAuth, describeAuthSource, expandHome, loadSshAuth } from '../../../src/ssh/ssh-auth';
 import type { SshEndpoint } from '../../../src/ssh/ssh-endpoint';
 import { SshConnectionError } from '../../../src/ssh/ssh-errors';
+import { ed25519KeyPair } from '../support/ssh-keys';
 
 const HOME = '/home/me';
 const endpoint = parseEndpointUrl('ssh://core@vm.example:2222/run/user/1000/podman/podman.sock') as SshEndpoint;
@@ -71,11 +71,9 @@ describe('expandHome and describeAuthSource', () => {
 });
 
 describe('loadSshAuth', () => {
-  const plain = Buffer.from(utils.generateKeyPairSync('ed25519').private);
-  const pair = utils.generateKeyPairSync('ed25519');
-  const encrypted = Buffer.from(
-    utils.generateKeyPairSync('ed25519', { passphrase: 'secret', cipher: 'aes256-ctr', rounds: 4 }).private,
-  );
+  const plain = Buffer.from(ed25519KeyPair().private);
+  const pair = ed25519KeyPair();
+  const encrypted = Buffer.from(ed25519KeyPair({ passphrase: 'secret', cipher: 'aes256-ctr', rounds: 4 }).private);
   const files: Record<string, Buffer> = {
     '/k/plain': plain,
     '/k/encrypted': encrypted,

@@ -24,6 +24,7 @@ import { SshSocketAgent } from '../../../src/ssh/ssh-channel';
 import type { SshEndpoint } from '../../../src/ssh/ssh-endpoint';
 import { SshTunnel } from '../../../src/ssh/ssh-tunnel';
 import { acquireSshTunnel, closeSharedSshTunnels } from '../../../src/ssh/ssh-tunnel-leases';
+import { ed25519KeyPair } from '../support/ssh-keys';
 
 const INFO = {
   host: { arch: 'amd64', os: 'linux', security: { rootless: false } },
@@ -93,8 +94,8 @@ describe('SshTunnel', () => {
     });
     await new Promise<void>(resolve => podman.listen(podmanSocket, resolve));
 
-    const hostKey = utils.generateKeyPairSync('ed25519');
-    const clientKey = utils.generateKeyPairSync('ed25519');
+    const hostKey = ed25519KeyPair();
+    const clientKey = ed25519KeyPair();
     const allowed = parse(clientKey.public);
     clientKeyPath = join(dir, 'client_key');
     writeFileSync(clientKeyPath, clientKey.private, { mode: 0o600 });
@@ -326,7 +327,7 @@ describe('SshTunnel', () => {
     const agentHome = join(dir, 'agent-home');
     mkdirSync(join(agentHome, '.ssh'), { recursive: true });
     writeFileSync(join(agentHome, '.ssh', 'known_hosts'), knownHostsLine);
-    writeFileSync(join(agentHome, '.ssh', 'id_ed25519'), utils.generateKeyPairSync('ed25519').private);
+    writeFileSync(join(agentHome, '.ssh', 'id_ed25519'), ed25519KeyPair().private);
     const tunnel = new SshTunnel(endpoint(), { env: { HOME: agentHome, SSH_AUTH_SOCK: join(dir, 'no-agent.sock') } });
     const error = await rejection(tunnel.openStream());
     expect(error.message).toMatch(

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { VmInfo } from '../../../src/api/vms';
 import { connectWithKey, LoginRefusedError } from '../../../src/ssh/ssh-session';
 import { userLogin, vmHasOwnKey, VmPasswords, vmSshTarget } from '../../../src/vms/vm-login';
+import { ed25519KeyPair } from '../support/ssh-keys';
 
 const PASSWORD = `pa"ss 'w0rd`;
 
@@ -28,8 +29,8 @@ describe('logging into a VM with the user’s keys or a password', () => {
   const offered: string[] = [];
   // What the guest accepts: the user's key (the build gave it), a password, or both.
   let accepts: { key: boolean; password: boolean } = { key: true, password: true };
-  const userKey = utils.generateKeyPairSync('ed25519', { comment: 'me@laptop' });
-  const otherKey = utils.generateKeyPairSync('ed25519');
+  const userKey = ed25519KeyPair({ comment: 'me@laptop' });
+  const otherKey = ed25519KeyPair();
   type PublicKey = { getPublicSSH(): Buffer; verify(data: Buffer, signature: Buffer, hash?: string): boolean | Error };
   // The key the guest's authorized_keys holds.
   let allowed = utils.parseKey(userKey.public) as unknown as PublicKey;
@@ -57,7 +58,7 @@ describe('logging into a VM with the user’s keys or a password', () => {
     writeFileSync(join(home, '.ssh', 'work_laptop.pub'), `${userKey.public}\n`);
     writeFileSync(join(home, '.ssh', 'id_ed25519'), otherKey.private, { mode: 0o600 });
     writeFileSync(join(home, '.ssh', 'id_ed25519.pub'), `${otherKey.public}\n`);
-    const hostKey = utils.generateKeyPairSync('ed25519');
+    const hostKey = ed25519KeyPair();
     sshd = new Server({ hostKeys: [hostKey.private] }, client => {
       connections.push(client);
       client.on('error', () => undefined);
@@ -114,7 +115,7 @@ describe('logging into a VM with the user’s keys or a password', () => {
   });
 
   test('an encrypted key is left out and named, not fatal', async () => {
-    const locked = utils.generateKeyPairSync('ed25519', { passphrase: 'secret', cipher: 'aes256-ctr', rounds: 16 });
+    const locked = ed25519KeyPair({ passphrase: 'secret', cipher: 'aes256-ctr', rounds: 16 });
     const lockedHome = join(dir, 'locked');
     mkdirSync(join(lockedHome, '.ssh'), { recursive: true });
     writeFileSync(join(lockedHome, '.ssh', 'id_ed25519'), locked.private, { mode: 0o600 });
@@ -133,7 +134,7 @@ describe('logging into a VM with the user’s keys or a password', () => {
 
   test('when no key gets in and the guest takes a password, the refusal says so and names what was tried', async () => {
     accepts = { key: true, password: true };
-    allowed = utils.parseKey(utils.generateKeyPairSync('ed25519').public) as unknown as PublicKey;
+    allowed = utils.parseKey(ed25519KeyPair().public) as unknown as PublicKey;
     const error = await connectWithKey(
       await vmSshTarget(vm(), { env: { HOME: home }, passwords: new VmPasswords() }),
     ).catch((e: unknown) => e);
