@@ -94,8 +94,17 @@ describe('a VM from the UI', () => {
     await webview.getByLabel('Type into the SSH terminal of tiny-os-1').focus();
     // The guest's shell greets (busybox's ash), then answers what is typed.
     await expect.poll(() => shell.textContent(), { timeout: 30_000 }).toContain('built-in shell');
-    await session.page.keyboard.type('echo term-$((5*5))\n');
-    await expect.poll(() => shell.textContent(), { timeout: 30_000 }).toContain('term-25');
+    // The shell greets before it reads: a line typed at once can be lost, so it is typed again.
+    await expect
+      .poll(
+        async () => {
+          const text = (await shell.textContent()) ?? '';
+          if (!text.includes('term-25')) await session.page.keyboard.type('echo term-$((5*5))\n');
+          return text;
+        },
+        { timeout: 45_000, interval: 5_000 },
+      )
+      .toContain('term-25');
     await shot('vm-terminal-1024-dark.png');
 
     // The Image tab: bootc status from the guest (the test disk's stand-in bootc), then a check for an update.
