@@ -192,7 +192,8 @@ export class RecordStore<T, L extends Lease = Lease> {
     const known = this.#parsed.get(id);
     if (known) {
       const info = await stat(path).catch(() => undefined);
-      if (info && identityOf(info) === known.identity) return { record: structuredClone(known.record) };
+      if (info && identityOf(info) === known.identity && settled(info))
+        return { record: structuredClone(known.record) };
       this.#parsed.delete(id);
     }
     // The identity is read from the open file, so the text and the identity kept are of one file.
@@ -284,6 +285,18 @@ async function removeDeadTempFiles(dir: string): Promise<void> {
     await rm(join(dir, name), { force: true }).catch(() => undefined);
   }
 }
+
+/**
+ * Whether a file's identity can be trusted to change with its next write: file times come from a
+ * coarse clock, so two writes within one tick can leave the same size and times (and a rename may
+ * reuse the freed inode). A file written in the last seconds is read again.
+ */
+function settled(info: Stats): boolean {
+  return Date.now() - Math.max(info.mtimeMs, info.ctimeMs) > SETTLED_MS;
+}
+
+/** How old a record file must be before its kept parse is used (see settled). */
+const SETTLED_MS = 2000;
 
 /** What changes whenever a record file is replaced (a rename brings a new inode) or rewritten. */
 function identityOf(info: Stats): string {
