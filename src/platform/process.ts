@@ -111,32 +111,58 @@ export function processExists(pid: number): boolean {
   }
 }
 
+/** Whether the live (not zombie) process `pid`, read from /proc, has `argument` among its arguments. */
+async function procHasArgument(pid: string, argument: string): Promise<boolean> {
+  const argv = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  if (!argv.split('\0').includes(argument)) return false;
+  // A zombie (ended, not yet reaped by its parent) runs nothing.
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return stat !== '' && !/\) Z /.test(stat);
+}
+
+/** `ps` lines of pid and command; its command column joins the arguments with spaces. */
+async function psCommands(pidArgs: string[]): Promise<Array<{ pid: number; command: string }>> {
+  const listed = await runProcess(['ps', '-ww', ...pidArgs, '-o', 'pid=,command='], {
+    capture: true,
+    timeoutMs: 10_000,
+  });
+  return (listed.stdout ?? '')
+    .split('\n')
+    .map(line => /^\s*(\d+)\s+(.*)$/.exec(line))
+    .filter((match): match is RegExpExecArray => match !== null)
+    .map(([, pid, command]) => ({ pid: Number(pid), command: command as string }));
+}
+
+/** With `ps`, a match is an argument followed by a space or the end. */
+const commandHas = (command: string, argument: string) => ` ${command} `.includes(` ${argument} `);
+
 /**
  * The pids of the live processes one of whose arguments is exactly `argument` (a path only one
  * process uses: a VM's QMP socket), for a process started by someone who died before recording it.
- * Linux reads /proc; elsewhere `ps` (whose command column joins the arguments with spaces, so
- * there a match is an argument followed by a space or the end).
+ * Linux reads /proc; elsewhere `ps`.
  */
 export async function processesWithArgument(argument: string): Promise<number[]> {
   if (process.platform === 'linux') {
     const pids: number[] = [];
     for (const entry of await readdir('/proc').catch(() => [] as string[])) {
-      if (!/^\d+$/.test(entry)) continue;
-      const argv = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-      if (!argv.split('\0').includes(argument)) continue;
-      // A zombie (ended, not yet reaped by its parent) runs nothing.
-      const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-      if (!/\) Z /.test(stat)) pids.push(Number(entry));
+      if (/^\d+$/.test(entry) && (await procHasArgument(entry, argument))) pids.push(Number(entry));
     }
     return pids;
   }
-  const listed = await runProcess(['ps', '-axww', '-o', 'pid=,command='], { capture: true, timeoutMs: 10_000 });
-  return (listed.stdout ?? '')
-    .split('\n')
-    .map(line => /^\s*(\d+)\s+(.*)$/.exec(line))
-    .filter((match): match is RegExpExecArray => match !== null)
-    .filter(([, , command]) => ` ${command} `.includes(` ${argument} `))
-    .map(([, pid]) => Number(pid));
+  return (await psCommands(['-ax'])).filter(({ command }) => commandHas(command, argument)).map(({ pid }) => pid);
+}
+
+/**
+ * Whether the process `pid` runs with `argument` among its arguments: a recorded pid is still the
+ * process it was (not a reused pid), asked of the system alone — never of the process, which a
+ * loaded host may keep from answering.
+ */
+export async function processHasArgument(pid: number, argument: string): Promise<boolean> {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (process.platform === 'linux') return procHasArgument(String(pid), argument);
+  return (await psCommands(['-p', String(pid)])).some(
+    listed => listed.pid === pid && commandHas(listed.command, argument),
+  );
 }
 
 /** The exit status a shell reports for a process ended by `signal`: 128 + its number. */

@@ -1,16 +1,12 @@
-/** QEMU as a VM back end: vm-launch.ts boots, the process's pid and QMP say whether it runs, QMP stops it. */
+/** QEMU as a VM back end: vm-launch.ts boots, the process's pid and arguments say whether it runs, QMP stops it. */
 
 import { readFile } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 import { processesWithArgument } from '../../platform/process';
 import type { VmBackend } from '../vm-backend';
 import { launchQemuVm, type QemuHost } from '../vm-launch';
 import { qmpArgument } from './qemu-argv';
-import { isAlive, qemuRunning, stopQemu } from './qemu-process';
-
-/** How long a leftover QEMU (alive, see leftover) is given to answer on QMP. */
-const LEFTOVER_QMP_WAIT_MS = 15_000;
+import { qemuRunning, stopQemu } from './qemu-process';
 
 const STOP_WORDS = {
   powerdown: 'The guest powered off.',
@@ -48,16 +44,11 @@ export function qemuBackend(host: QemuHost): VmBackend {
       // Its pid file, or — killed between QEMU's launch and either pid file write — the QEMU
       // whose arguments name this VM's QMP socket.
       const written = Number.parseInt(await readFile(paths.pidFile, 'utf8').catch(() => ''), 10);
-      const pid =
-        written > 0 && isAlive(written)
-          ? written
-          : ((await processesWithArgument(qmpArgument(paths.qmpSocket)).catch(() => []))[0] ?? 0);
-      // A QEMU launched a moment ago may not listen on QMP yet: its pid lives, its socket comes.
-      for (let waited = 0; pid > 0 && isAlive(pid) && waited <= LEFTOVER_QMP_WAIT_MS; waited += 250) {
+      const found = async () => processesWithArgument(qmpArgument(paths.qmpSocket)).catch(() => [] as number[]);
+      for (const pid of written > 0 ? [written, ...(await found())] : await found()) {
         if (await qemuRunning(pid, paths.qmpSocket)) {
           return { pid, qmpSocket: paths.qmpSocket, consoleSocket: paths.consoleSocket };
         }
-        await sleep(250);
       }
       return undefined;
     },

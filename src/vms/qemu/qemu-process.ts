@@ -13,8 +13,8 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { VmAcceleration } from '../../api/vms';
-import { processExists, startProcess } from '../../platform/process';
-import { isKvmFailure, qemuArgv, type QemuLaunch } from './qemu-argv';
+import { processExists, processHasArgument, startProcess } from '../../platform/process';
+import { isKvmFailure, qemuArgv, qmpArgument, type QemuLaunch } from './qemu-argv';
 import { QmpClient, queryStatus } from './qmp-client';
 
 export interface QemuStartOptions {
@@ -140,9 +140,17 @@ export async function startQemu(options: QemuStartOptions): Promise<QemuStarted>
   }
 }
 
-/** Whether the VM's QEMU runs: its pid lives and its QMP socket answers (a reused pid has no such socket). */
+/**
+ * Whether the VM's QEMU runs: its pid lives with this VM's QMP socket among its arguments (a reused
+ * pid has not). The system answers that, not QMP: QEMU serves one QMP client at a time (a stop holds
+ * it through the guest's power-off) and a loaded host can keep it from answering in seconds — a
+ * running VM taken for stopped would be started again beside itself. QMP is asked only when the
+ * system cannot say.
+ */
 export async function qemuRunning(pid: number, qmpSocket: string): Promise<boolean> {
   if (!isAlive(pid)) return false;
+  const ours = await processHasArgument(pid, qmpArgument(qmpSocket)).catch(() => undefined);
+  if (ours !== undefined) return ours;
   const qmp = await QmpClient.connect(qmpSocket, 2000).catch(() => undefined);
   if (!qmp) return false;
   qmp.close();

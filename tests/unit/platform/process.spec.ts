@@ -15,6 +15,7 @@ import {
   LineSplitter,
   ProcessStartError,
   processesWithArgument,
+  processHasArgument,
   runProcess,
   signalExitCode,
   startProcess,
@@ -261,5 +262,19 @@ describe('processesWithArgument', () => {
     expect(await processesWithArgument(`unix:${socket}`)).toEqual([]);
     await child.stop();
     expect(await processesWithArgument(`unix:${socket},server=on`)).toEqual([]);
+  });
+});
+
+describe('processHasArgument', () => {
+  test('says whether that pid runs with the argument, exactly; an ended process has none', async () => {
+    const socket = join(dir, 'qmp.sock');
+    const child = startProcess(nodeScript('setInterval(() => {}, 1000);', `unix:${socket},server=on`), {});
+    await child.started;
+    const pid = child.pid as number;
+    expect(await processHasArgument(pid, `unix:${socket},server=on`)).toBe(true);
+    expect(await processHasArgument(pid, `unix:${socket}`)).toBe(false);
+    expect(await processHasArgument(process.pid, `unix:${socket},server=on`)).toBe(false);
+    await child.stop();
+    expect(await processHasArgument(pid, `unix:${socket},server=on`)).toBe(false);
   });
 });

@@ -98,6 +98,25 @@ describe('startQemu', () => {
   });
 });
 
+describe('qemuRunning', () => {
+  test('a QEMU that cannot answer on QMP (a loaded host; a stop holding its one QMP client) still runs', async () => {
+    const { pid } = await start({ ...launch(), acceleration: 'tcg' });
+    // Frozen: its pid lives, its QMP socket takes the connection and never greets.
+    process.kill(pid, 'SIGSTOP');
+    try {
+      expect(await qemuRunning(pid, launch().qmpSocket)).toBe(true);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+  });
+
+  test("a live process that is not this VM's QEMU (a reused pid, another VM's QEMU) does not run it", async () => {
+    const { pid } = await start({ ...launch(), acceleration: 'tcg' });
+    expect(await qemuRunning(process.pid, launch().qmpSocket)).toBe(false);
+    expect(await qemuRunning(pid, join(dir, 'another-vm', 'qmp.sock'))).toBe(false);
+  });
+});
+
 describe('stopQemu', () => {
   test('the power button first: a guest that powers off needs nothing more', async () => {
     const { pid } = await start({ ...launch(), acceleration: 'tcg' });
