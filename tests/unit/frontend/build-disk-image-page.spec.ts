@@ -246,6 +246,32 @@ describe('BuildDiskImagePage: interactive configuration', () => {
     await waitFor(() => expect(screen.getByLabelText('User 1 SSH public key')).toHaveValue(KEY));
   });
 
+  test('where VMware Fusion runs, the form says before the build that its VMs log in only with a user’s key', async () => {
+    fakeRpc.api.listHypervisors.mockResolvedValue([
+      { id: 'qemu', name: 'QEMU', injectsKey: true },
+      { id: 'fusion', name: 'VMware Fusion', injectsKey: false },
+    ]);
+    fakeRpc.api.listSshPublicKeys.mockResolvedValue([{ path: '/home/me/.ssh/id_ed25519.pub', key: KEY }]);
+    const user = await validForm();
+    const note = await screen.findByRole('note', { name: 'Logging in to a VM of this disk' });
+    expect(note).toHaveTextContent(/VMware Fusion cannot give a VM its own SSH key at boot/);
+    await user.click(screen.getByRole('button', { name: 'Add user' }));
+    await user.click(screen.getByRole('button', { name: 'Use my key for user 1' }));
+    await waitFor(() => expect(screen.queryByRole('note', { name: 'Logging in to a VM of this disk' })).toBeNull());
+    // An installer ISO alone is not booted by Fusion as a disk: nothing to say then.
+    await user.clear(screen.getByLabelText('User 1 SSH public key'));
+    expect(screen.getByRole('note', { name: 'Logging in to a VM of this disk' })).toBeInTheDocument();
+    await user.click(screen.getByRole('checkbox', { name: 'qcow2' }));
+    await user.click(screen.getByRole('checkbox', { name: 'anaconda-iso' }));
+    expect(screen.queryByRole('note', { name: 'Logging in to a VM of this disk' })).toBeNull();
+  });
+
+  test('where VMware Fusion is not installed, nothing is said about it', async () => {
+    await validForm();
+    await waitFor(() => expect(fakeRpc.api.listHypervisors).toHaveBeenCalled());
+    expect(screen.queryByRole('note', { name: 'Logging in to a VM of this disk' })).toBeNull();
+  });
+
   test('"Use my key" with several keys lets the user pick one', async () => {
     fakeRpc.api.listSshPublicKeys.mockResolvedValue([
       { path: '/home/me/.ssh/id_rsa.pub', key: 'ssh-rsa AAAA old' },
