@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 import { guestTakesPasswordOnly } from '../integration/support/test-vms';
-import { closeVmSession, openVmSession, type VmSession } from './support/vm-session';
+import { closeVmSession, openVmSession, typeUntilAnswered, type VmSession } from './support/vm-session';
 
 const PASSWORD = 'correct horse "battery"';
 
@@ -57,16 +57,6 @@ describe('a VM only a password gets into, from the UI', () => {
     const shell = webview.getByRole('log', { name: `SSH terminal of ${vm.name}` });
     await expect.poll(() => shell.textContent(), { timeout: 30_000 }).toContain('built-in shell');
     await webview.getByLabel(`Type into the SSH terminal of ${vm.name}`).focus();
-    // The shell greets before it reads: a line typed at once can be lost, so it is typed again.
-    await expect
-      .poll(
-        async () => {
-          const text = (await shell.textContent()) ?? '';
-          if (!text.includes('pw-16')) await session.page.keyboard.type('echo pw-$((4*4))\n');
-          return text;
-        },
-        { timeout: 45_000, interval: 5_000 },
-      )
-      .toContain('pw-16');
+    await typeUntilAnswered(session.page, shell, 'echo pw-$((4*4))', 'pw-16');
   }, 300_000);
 });

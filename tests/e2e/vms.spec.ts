@@ -19,6 +19,7 @@ import { startPodmanService } from '../integration/support/podman-service';
 import { buildTestDisk, recordTestDiskBuild, TEST_DISK_MARKERS } from '../integration/support/test-disk';
 import type { BrowserSession } from './support/session';
 import { openStandalone } from './support/session';
+import { typeUntilAnswered } from './support/vm-session';
 
 const SCREENSHOTS = resolve(__dirname, '../artifacts/screenshots');
 const IMAGE = 'quay.io/example/tiny-os:1';
@@ -76,16 +77,7 @@ describe('a VM from the UI', () => {
     // once in CI under load), so type once the server is up, and again if a slow (TCG) guest missed it.
     await expect.poll(() => terminal.textContent(), { timeout: 60_000 }).toContain(TEST_DISK_MARKERS.ssh);
     await webview.getByLabel('Type into the console of tiny-os-1').focus();
-    await expect
-      .poll(
-        async () => {
-          const text = (await terminal.textContent()) ?? '';
-          if (!text.includes('e2e-42')) await session.page.keyboard.type('echo e2e-$((6*7))\n');
-          return text;
-        },
-        { timeout: 45_000, interval: 10_000 },
-      )
-      .toContain('e2e-42');
+    await typeUntilAnswered(session.page, terminal, 'echo e2e-$((6*7))', 'e2e-42', { interval: 10_000 });
     await shot('vm-console-1024-dark.png');
 
     // The Terminal tab: an SSH shell through the bridge (the backend's ssh2 session with the VM's key).
@@ -94,17 +86,7 @@ describe('a VM from the UI', () => {
     await webview.getByLabel('Type into the SSH terminal of tiny-os-1').focus();
     // The guest's shell greets (busybox's ash), then answers what is typed.
     await expect.poll(() => shell.textContent(), { timeout: 30_000 }).toContain('built-in shell');
-    // The shell greets before it reads: a line typed at once can be lost, so it is typed again.
-    await expect
-      .poll(
-        async () => {
-          const text = (await shell.textContent()) ?? '';
-          if (!text.includes('term-25')) await session.page.keyboard.type('echo term-$((5*5))\n');
-          return text;
-        },
-        { timeout: 45_000, interval: 5_000 },
-      )
-      .toContain('term-25');
+    await typeUntilAnswered(session.page, shell, 'echo term-$((5*5))', 'term-25');
     await shot('vm-terminal-1024-dark.png');
 
     // The Image tab: bootc status from the guest (the test disk's stand-in bootc), then a check for an update.

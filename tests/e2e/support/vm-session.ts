@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
+import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
 
 import type { VmInfo } from '../../../src/api/vms';
@@ -51,4 +52,27 @@ export async function closeVmSession(opened: VmSession | undefined): Promise<voi
   const code = await opened.session.close();
   await opened.podman.stop();
   expect(code, opened.session.standalone.output()).toBe(0);
+}
+
+/**
+ * Types `line` (Enter included) into the focused terminal until `terminal` shows `answer`: a guest
+ * shell that greets before it reads, or a console still booting, can lose a line typed at once.
+ */
+export async function typeUntilAnswered(
+  page: Page,
+  terminal: Locator,
+  line: string,
+  answer: string,
+  { timeout = 45_000, interval = 5_000 } = {},
+): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        const text = (await terminal.textContent()) ?? '';
+        if (!text.includes(answer)) await page.keyboard.type(`${line}\n`);
+        return text;
+      },
+      { timeout, interval },
+    )
+    .toContain(answer);
 }
