@@ -4,13 +4,11 @@
  * deleted. An installer ISO's VM gets a new blank qcow2 instead, which its installer writes.
  */
 
-import { access, rm, stat } from 'node:fs/promises';
+import { access, rm } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 
 import { runProcess } from '../../platform/process';
-
-/** A disk with a partition table and an EFI system partition is megabytes; anything smaller is another file. */
-const MIN_DISK_BYTES = 1024 * 1024;
+import { diskFileProblem } from '../vm-disk-file';
 
 export type BaseDiskFormat = 'qcow2' | 'raw' | 'vmdk';
 
@@ -40,8 +38,9 @@ export async function ensureOverlay(qemuImg: string, base: string, overlay: stri
   await access(base).catch(() => {
     throw new DiskError(`the disk ${base} does not exist (was the build's output folder moved or cleaned?)`);
   });
-  const size = (await stat(base)).size;
-  if (size < MIN_DISK_BYTES) throw new DiskError(`${base} is ${size} bytes: not a disk image`);
+  // The rule a VM's disk was taken by at its creation (a new qcow2 is a few hundred KiB).
+  const problem = await diskFileProblem(base);
+  if (problem) throw new DiskError(problem);
   const format = await diskFormat(qemuImg, base);
   const exists = await access(overlay).then(
     () => true,
