@@ -6,12 +6,11 @@
 
 import { isAbsolute } from 'node:path';
 
-import { z } from 'zod';
-import { refine } from 'zod/mini';
+import { z } from 'zod/mini';
 
 import { imageReferenceSchema, parseOrThrow, prototypeKeyProblem, ValidationError } from '../api/validation';
 
-const idSchema = z.string().trim().min(1, 'is required').max(512, 'is too long');
+const idSchema = z.string().check(z.trim(), z.minLength(1, 'is required'), z.maxLength(512, 'is too long'));
 
 export function checkId(field: string, value: unknown): string {
   return parseOrThrow(z.object({ [field]: idSchema }), { [field]: value })[field] as string;
@@ -19,14 +18,16 @@ export function checkId(field: string, value: unknown): string {
 
 /** A list of image tags (as shown to the user), at most 1000. */
 export function checkTagList(field: string, value: unknown): string[] {
-  return parseOrThrow(z.object({ [field]: z.array(idSchema).max(1000) }), { [field]: value })[field] as string[];
+  return parseOrThrow(z.object({ [field]: z.array(idSchema).check(z.maxLength(1000)) }), { [field]: value })[
+    field
+  ] as string[];
 }
 
 /** A full reference to give an image (a tag, not a digest). */
 export function checkTagTarget(field: string, value: unknown): string {
   const schema = z.object({
     [field]: imageReferenceSchema.check(
-      refine(ref => !ref.includes('@'), { message: 'a tag cannot be a digest reference' }),
+      z.refine(ref => !ref.includes('@'), { message: 'a tag cannot be a digest reference' }),
     ),
   });
   return parseOrThrow(schema, { [field]: value })[field] as string;
@@ -34,11 +35,11 @@ export function checkTagTarget(field: string, value: unknown): string {
 
 export function checkAbsolutePath(field: string, value: unknown): string {
   const schema = z.object({
-    [field]: z
-      .string()
-      .trim()
-      .min(1, 'a folder is required')
-      .refine(path => isAbsolute(path), { message: 'must be an absolute path' }),
+    [field]: z.string().check(
+      z.trim(),
+      z.minLength(1, 'a folder is required'),
+      z.refine(path => isAbsolute(path), { message: 'must be an absolute path' }),
+    ),
   });
   return parseOrThrow(schema, { [field]: value })[field] as string;
 }
@@ -48,12 +49,14 @@ export function checkOptionalAbsolutePath(field: string, value: unknown): string
 }
 
 export function checkLogIndex(field: string, value: unknown): number {
-  const schema = z.object({ [field]: z.number().int('is a whole number').min(0, 'is 0 or more') });
+  const schema = z.object({ [field]: z.int('is a whole number').check(z.minimum(0, 'is 0 or more')) });
   return parseOrThrow(schema, { [field]: value })[field] as number;
 }
 
 export function checkTitle(field: string, value: unknown): string {
-  const schema = z.object({ [field]: z.string().trim().min(1, 'is required').max(200, 'is too long') });
+  const schema = z.object({
+    [field]: z.string().check(z.trim(), z.minLength(1, 'is required'), z.maxLength(200, 'is too long')),
+  });
   return parseOrThrow(schema, { [field]: value })[field] as string;
 }
 

@@ -11,7 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { z } from 'zod';
+import { z } from 'zod/mini';
 
 import type { VmRecord } from '../api/vms';
 import { RecordStore, type StoreProblem } from '../jobs/record-store';
@@ -43,16 +43,19 @@ export interface StoredVm extends VmRecord {
   transition?: { by: number };
 }
 
+const optional = z.optional;
+const positiveInt = () => z.int().check(z.positive());
+
 const sourceSchema = z.union([
   z.object({
     kind: z.literal('build'),
     buildId: z.string(),
     diskPath: z.string(),
-    imageRef: z.string().optional(),
-    imageId: z.string().optional(),
-    installer: z.boolean().optional(),
+    imageRef: optional(z.string()),
+    imageId: optional(z.string()),
+    installer: optional(z.boolean()),
   }),
-  z.object({ kind: z.literal('disk'), diskPath: z.string(), installer: z.boolean().optional() }),
+  z.object({ kind: z.literal('disk'), diskPath: z.string(), installer: optional(z.boolean()) }),
 ]);
 
 const recordSchema = z.object({
@@ -61,38 +64,38 @@ const recordSchema = z.object({
   source: sourceSchema,
   hypervisor: z.enum(['qemu', 'fusion', 'hyperv']),
   architecture: z.enum(['amd64', 'arm64']),
-  memoryMiB: z.number().int().positive(),
-  cpus: z.number().int().positive(),
-  sshPort: z.number().int().optional(),
-  sshHost: z.string().optional(),
+  memoryMiB: positiveInt(),
+  cpus: positiveInt(),
+  sshPort: optional(z.int()),
+  sshHost: optional(z.string()),
   sshUser: z.string(),
-  keyAtBoot: z.boolean().optional(),
-  authorizedKeys: z.array(z.string()).optional(),
-  hostKeyFingerprint: z.string().optional(),
+  keyAtBoot: optional(z.boolean()),
+  authorizedKeys: optional(z.array(z.string())),
+  hostKeyFingerprint: optional(z.string()),
   state: z.enum(['starting', 'running', 'stopping', 'stopped']),
-  acceleration: z.enum(['kvm', 'hvf', 'tcg']).optional(),
+  acceleration: optional(z.enum(['kvm', 'hvf', 'tcg'])),
   created: z.number(),
-  started: z.number().optional(),
-  stopped: z.number().optional(),
-  lastError: z.string().optional(),
+  started: optional(z.number()),
+  stopped: optional(z.number()),
+  lastError: optional(z.string()),
   warnings: z.array(z.string()),
-  diskGiB: z.number().int().positive().optional(),
-  installed: z.number().optional(),
-  updateFrom: z.object({ contextDir: z.string(), containerfile: z.string().optional() }).optional(),
-  cloudInit: z
-    .object({ seed: z.boolean(), decidedBy: z.enum(['user', 'image', 'default']), reason: z.string() })
-    .optional(),
-  cloudInitSeed: z.string().optional(),
-  runtime: z
-    .object({
-      pid: z.number().int().optional(),
-      qmpSocket: z.string().optional(),
-      consoleSocket: z.string().optional(),
-      vmx: z.string().optional(),
-      hypervName: z.string().optional(),
-    })
-    .optional(),
-  transition: z.object({ by: z.number().int() }).optional(),
+  diskGiB: optional(positiveInt()),
+  installed: optional(z.number()),
+  updateFrom: optional(z.object({ contextDir: z.string(), containerfile: optional(z.string()) })),
+  cloudInit: optional(
+    z.object({ seed: z.boolean(), decidedBy: z.enum(['user', 'image', 'default']), reason: z.string() }),
+  ),
+  cloudInitSeed: optional(z.string()),
+  runtime: optional(
+    z.object({
+      pid: optional(z.int()),
+      qmpSocket: optional(z.string()),
+      consoleSocket: optional(z.string()),
+      vmx: optional(z.string()),
+      hypervName: optional(z.string()),
+    }),
+  ),
+  transition: optional(z.object({ by: z.int() })),
 });
 
 export class VmNotFoundError extends Error {
