@@ -17,6 +17,8 @@ export interface WebviewPage {
   browser: Browser;
   page: Page;
   cdp: CDPSession;
+  /** The webview's own document (what the host page puts in its iframe). */
+  webviewUrl: string;
   /** Loads the webview again, on `route` (e.g. `/disk-images/details?build=ID`). */
   open(route: string): Promise<void>;
   close(): Promise<void>;
@@ -59,6 +61,7 @@ export async function openWebviewPage(podmanUrl: string, store: string): Promise
       browser,
       page,
       cdp,
+      webviewUrl,
       async open(next: string) {
         route = next;
         await page.goto(webviewUrl);
